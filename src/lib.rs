@@ -1,0 +1,4 @@
+//! omni-meta-capi: a Meta Conversions API tag. The core is plain Rust (no wasm-bindgen types);
+//! `bindings` is the one module that speaks to JavaScript.
+pub mod hash;
+pub mod normalize;

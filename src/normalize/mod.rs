@@ -1,0 +1,218 @@
+//! PII normalization and hashing for Meta's hashed `user_data` keys, byte-identical to Meta's
+//! own normalizer (capi-param-builder 1.3.2, which Meta's Node business SDK delegates to), minus
+//! its appendix: we emit plain lowercase hex SHA-256.
+//!
+//! Per value: an input that already is a digest (64 or 32 hex digits, any case, surrounding
+//! whitespace allowed; optionally with a param-builder appendix `<hex>.<token>`) passes through
+//! as lowercase hex; anything else is normalized per field and hashed, or dropped with a reason.
+mod dob;
+mod email;
+mod gender;
+pub mod js_text;
+mod phone;
+mod region;
+mod region_tables;
+mod text_fields;
+
+use crate::hash::sha256_hex;
+use js_text::{is_hex_digest, js_length, js_trim};
+
+/// Meta's hashed customer-information keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    Email,
+    Phone,
+    FirstName,
+    LastName,
+    Gender,
+    DateOfBirth,
+    City,
+    State,
+    Zip,
+    Country,
+    ExternalId,
+}
+
+impl Field {
+    pub const ALL: [Field; 11] = [
+        Field::Email,
+        Field::Phone,
+        Field::FirstName,
+        Field::LastName,
+        Field::Gender,
+        Field::DateOfBirth,
+        Field::City,
+        Field::State,
+        Field::Zip,
+        Field::Country,
+        Field::ExternalId,
+    ];
+
+    /// The `user_data` key Meta uses for this field.
+    pub fn key(self) -> &'static str {
+        match self {
+            Field::Email => "em",
+            Field::Phone => "ph",
+            Field::FirstName => "fn",
+            Field::LastName => "ln",
+            Field::Gender => "ge",
+            Field::DateOfBirth => "db",
+            Field::City => "ct",
+            Field::State => "st",
+            Field::Zip => "zp",
+            Field::Country => "country",
+            Field::ExternalId => "external_id",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.key() == key)
+    }
+}
+
+/// `user_data` keys Meta wants in plain text: never hashed.
+pub const PLAIN_KEYS: &[&str] = &[
+    "client_ip_address",
+    "client_user_agent",
+    "fbc",
+    "fbp",
+    "subscription_id",
+    "fb_login_id",
+    "lead_id",
+    "anon_id",
+    "madid",
+    "page_id",
+    "page_scoped_user_id",
+    "ctwa_clid",
+    "ig_account_id",
+    "ig_sid",
+    "whatsapp_business_account_id",
+];
+
+/// Why a value was dropped instead of hashed. The codes are stable (they appear in reports).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DropReason {
+    Empty,
+    InvalidEmail,
+    NoDigits,
+    InvalidDate,
+    UnknownGender,
+    NotStartingWithLetter,
+    TooShort,
+}
+
+impl DropReason {
+    pub fn code(self) -> &'static str {
+        match self {
+            DropReason::Empty => "empty",
+            DropReason::InvalidEmail => "invalid_email",
+            DropReason::NoDigits => "no_digits",
+            DropReason::InvalidDate => "invalid_date",
+            DropReason::UnknownGender => "unknown_gender",
+            DropReason::NotStartingWithLetter => "must_start_with_letter",
+            DropReason::TooShort => "too_short",
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            DropReason::Empty => "nothing left after normalization",
+            DropReason::InvalidEmail => "not a valid email address",
+            DropReason::NoDigits => "no digits other than leading zeros",
+            DropReason::InvalidDate => "not a recognizable date of birth",
+            DropReason::UnknownGender => "not a recognized gender word",
+            DropReason::NotStartingWithLetter => "must start with a Latin letter",
+            DropReason::TooShort => "shorter than two characters",
+        }
+    }
+}
+
+/// What normalization needs from the outside world (the date-of-birth year range).
+#[derive(Clone, Copy, Debug)]
+pub struct Context {
+    pub current_year: i32,
+}
+
+/// A value ready for Meta: its normalized text (the digest itself for pre-hashed input) and hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hashed {
+    pub normalized: String,
+    pub hash: String,
+    pub prehashed: bool,
+}
+
+/// Normalize and hash one value of `field`.
+pub fn normalize_and_hash(field: Field, raw: &str, ctx: Context) -> Result<Hashed, DropReason> {
+    if let Some(digest) = prehashed_digest(raw) {
+        return Ok(Hashed {
+            normalized: digest.clone(),
+            hash: digest,
+            prehashed: true,
+        });
+    }
+    let normalized = normalize(field, raw, ctx)?;
+    let hash = sha256_hex(normalized.as_bytes());
+    Ok(Hashed {
+        normalized,
+        hash,
+        prehashed: false,
+    })
+}
+
+/// Normalize one value of `field` without hashing it.
+pub fn normalize(field: Field, raw: &str, ctx: Context) -> Result<String, DropReason> {
+    if raw.is_empty() {
+        return Err(DropReason::Empty);
+    }
+    match field {
+        Field::Email => email::normalize(raw),
+        Field::Phone => phone::normalize(raw),
+        Field::FirstName | Field::LastName => text_fields::name(raw),
+        Field::Gender => gender::normalize(raw),
+        Field::DateOfBirth => dob::normalize(raw, ctx.current_year),
+        Field::City => text_fields::city(raw),
+        Field::State => region::state(raw),
+        Field::Zip => text_fields::zip(raw),
+        Field::Country => region::country(raw),
+        Field::ExternalId => text_fields::external_id(raw),
+    }
+}
+
+/// The list form Meta expects: each value normalized and hashed, dropped ones left out (with
+/// their position and reason), duplicate hashes removed, first-seen order kept.
+pub fn normalize_list<'a, I>(field: Field, values: I, ctx: Context) -> ListResult
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    let mut out = ListResult::default();
+    for (index, raw) in values.into_iter().enumerate() {
+        match normalize_and_hash(field, raw, ctx) {
+            Ok(h) if out.hashes.contains(&h.hash) => {}
+            Ok(h) => out.hashes.push(h.hash),
+            Err(reason) => out.dropped.push((index, reason)),
+        }
+    }
+    out
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListResult {
+    pub hashes: Vec<String>,
+    pub dropped: Vec<(usize, DropReason)>,
+}
+
+/// The lowercase digest when `raw` already is one: `<hex>` or the param-builder's
+/// `<hex>.<appendix>` (appendix: a 2-char language token or any 8 UTF-16 units).
+fn prehashed_digest(raw: &str) -> Option<String> {
+    const TOKENS: [&str; 6] = ["AQ", "Ag", "Aw", "BA", "BQ", "Bg"];
+    let t = js_trim(raw);
+    if is_hex_digest(t) {
+        return Some(t.to_ascii_lowercase());
+    }
+    let (hex, appendix) = t.rsplit_once('.')?;
+    let appendix_ok = TOKENS.contains(&appendix) || js_length(appendix) == 8;
+    (appendix_ok && is_hex_digest(hex)).then(|| hex.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests;
