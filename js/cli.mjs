@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// omni-meta-capi command line. I/O only: lines are handed to wasm in chunks, which does the work.
+import { createReadStream } from "node:fs";
+import { normalizeLines } from "./node.mjs";
+
+const USAGE = `usage: omni-meta-capi <command>
+
+commands:
+  normalize [FILE]   read JSON lines {"field": "em", "value": "..."} from FILE or stdin and write
+                     one JSON line per input line: {"field", "value", "normalized", "hash"}, or
+                     "normalized": null with a "reason" when the value is dropped. Exit status 1
+                     when any line was malformed or named an unknown field.
+`;
+
+function write(text) {
+  return new Promise((resolve) => (process.stdout.write(text) ? resolve() : process.stdout.once("drain", resolve)));
+}
+
+async function normalizeCommand(args) {
+  const input = args[0] && args[0] !== "-" ? createReadStream(args[0]) : process.stdin;
+  input.setEncoding("utf8");
+  let pending = "";
+  let line = 1;
+  let errors = 0;
+  const flush = async (text) => {
+    const r = normalizeLines(text, line);
+    line += r.lines;
+    errors += r.errors;
+    if (r.output) await write(r.output);
+  };
+  for await (const chunk of input) {
+    pending += chunk;
+    const cut = pending.lastIndexOf("\n");
+    if (cut < 0) continue;
+    const whole = pending.slice(0, cut + 1);
+    pending = pending.slice(cut + 1);
+    await flush(whole);
+  }
+  if (pending) await flush(pending);
+  return errors > 0 ? 1 : 0;
+}
+
+async function main(argv) {
+  const [command, ...rest] = argv;
+  if (command === "normalize") return normalizeCommand(rest);
+  process.stderr.write(command && command !== "--help" ? `unknown command: ${command}\n\n${USAGE}` : USAGE);
+  return command === "--help" ? 0 : 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err) => {
+    process.stderr.write(`omni-meta-capi: ${err && err.message ? err.message : err}\n`);
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# All tests, from a fresh machine: set-up, build, Rust tests (native and in headless Chromium),
+# then the packed npm tarball installed into a scratch project and tested in Node (ESM, CJS,
+# CLI, differential against Meta's normalizer), in workerd (Miniflare) and in Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+bash scripts/setup.sh all
+node scripts/build.mjs
+
+echo "== cargo test (native)"
+cargo test --quiet 2>&1 | tee target/cargo-test.log | grep -E '^(test result|error|failures)' || true
+grep -q '^test result: FAILED' target/cargo-test.log && exit 1
+grep -q '^test result: ok' target/cargo-test.log || { cat target/cargo-test.log; exit 1; }
+
+echo "== wasm-pack test --headless --chrome (the Rust core as wasm in Chromium)"
+toolchain=$(cat target/.wasm-toolchain 2>/dev/null || true)
+RUSTUP_TOOLCHAIN=${toolchain:-} CHROMEDRIVER_ARGS="--allowed-ips=127.0.0.1" \
+  wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" --mode no-install \
+  --release -- --test web
+
+echo "== npm pack -> scratch project"
+rm -rf target/packaging && mkdir -p target/packaging
+tarball=$(npm pack --silent --pack-destination target)
+cp -r tests/packaging/. target/packaging/
+(cd target/packaging && npm install --silent --no-audit --no-fund --no-save "../$tarball")
+
+echo "== node --test (the installed package in Node, workerd and Chromium)"
+node --test --test-concurrency=1 target/packaging/

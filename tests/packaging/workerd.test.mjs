@@ -1,0 +1,62 @@
+// The package inside real workerd (Miniflare): a Worker bundled the way wrangler bundles it
+// (esbuild, conditions workerd/worker/browser, the .wasm kept as its own CompiledWasm module).
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { build } from "esbuild";
+import { Miniflare } from "miniflare";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const outdir = mkdtempSync(join(tmpdir(), "omni-workerd-"));
+after(() => rmSync(outdir, { recursive: true, force: true }));
+
+async function startWorker() {
+  await build({
+    entryPoints: [fileURLToPath(new URL("./worker.mjs", import.meta.url))],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    conditions: ["workerd", "worker", "browser"],
+    loader: { ".wasm": "copy" },
+    outdir,
+    logLevel: "error",
+  });
+  return new Miniflare({
+    modules: true,
+    scriptPath: join(outdir, "worker.js"),
+    modulesRoot: outdir,
+    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }],
+    compatibilityDate: "2026-04-01",
+  });
+}
+
+test("normalization runs in workerd and agrees with Node", async () => {
+  const mf = await startWorker();
+  try {
+    const { normalize } = await import("omni-meta-capi");
+    const input = [
+      { field: "em", value: "  John_Smith@Gmail.com " },
+      { field: "fn", value: "정" },
+      { field: "ct", value: "São Paulo" },
+      { field: "st", value: "New York State" },
+      { field: "db", value: "16.02.1997" },
+      { field: "ph", value: "0044 844 412 4653" },
+    ];
+    const res = await mf.dispatchFetch("http://localhost/normalize", { method: "POST", body: JSON.stringify(input) });
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.equal(body.runtime, "workerd");
+    assert.equal(body.results.length, input.length);
+    body.results.forEach((r, i) => assert.deepEqual(r, normalize(input[i].field, input[i].value)));
+    assert.equal(body.results[0].hash, "62a14e44f765419d10fea99367361a727c12365e2520f32218d505ed9aa0f62f");
+
+    const lines = await mf.dispatchFetch("http://localhost/lines", { method: "POST", body: '{"field":"zp","value":"94025-1234"}\n{bad\n' });
+    const out = await lines.json();
+    assert.equal(out.errors, 1);
+    assert.match(out.output, /"normalized":"94025"/);
+  } finally {
+    await mf.dispose();
+  }
+});
