@@ -26,11 +26,15 @@ apt_install() {
 }
 
 setup_wasm_target() {
-  if has_wasm_std ""; then echo "" >"$WASM_TOOLCHAIN_FILE"; return; fi
-  if has_wasm_std debian-wasm; then echo debian-wasm >"$WASM_TOOLCHAIN_FILE"; return; fi
-  say "trying rustup target add wasm32-unknown-unknown (60 s limit)"
-  if timeout 60 rustup target add wasm32-unknown-unknown >&2 2>&1 && has_wasm_std ""; then
-    echo "" >"$WASM_TOOLCHAIN_FILE"; return
+  # OMNI_WASM_FALLBACK=1 forces the Debian route (to test it where rustup works).
+  if [ -z "${OMNI_WASM_FALLBACK:-}" ]; then
+    if has_wasm_std ""; then echo "" >"$WASM_TOOLCHAIN_FILE"; return; fi
+    if has_wasm_std debian-wasm; then echo debian-wasm >"$WASM_TOOLCHAIN_FILE"; return; fi
+    say "trying rustup target add wasm32-unknown-unknown (60 s limit)"
+    if timeout 60 rustup target add wasm32-unknown-unknown >&2 2>&1 && has_wasm_std ""; then
+      echo "" >"$WASM_TOOLCHAIN_FILE"; return
+    fi
+  elif has_wasm_std debian-wasm; then echo debian-wasm >"$WASM_TOOLCHAIN_FILE"; return
   fi
   say "rustup cannot fetch the target: building wasm32 std from Debian's Rust source"
   [ -x /usr/bin/rustc ] && [ -d /usr/lib/rustlib/src/rust/library ] && command -v wasm-ld-19 >/dev/null \

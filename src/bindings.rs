@@ -1,9 +1,9 @@
 //! The JavaScript boundary, and the only module that knows about wasm-bindgen. Values cross as
 //! JSON text: one `JSON.parse` on each side is cheaper than walking objects field by field, and
 //! a batch crosses the boundary once.
-use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 
+use crate::json::{self, Json};
 use crate::jsonl;
 use crate::normalize::{normalize_and_hash, Context, Field};
 use crate::user_data::{hash_user_data, scalar_text, HashedUserData};
@@ -21,70 +21,92 @@ fn context() -> Context {
     }
 }
 
-fn parse(json_text: &str) -> Result<Value, String> {
-    serde_json::from_str(json_text).map_err(|e| format!("input is not valid JSON: {e}"))
+fn error(code: &str, message: String) -> String {
+    let detail = Json::object([("code", Json::from(code)), ("message", Json::from(message))]);
+    Json::object([("error", detail)]).to_json()
 }
 
-fn error(code: &str, message: String) -> String {
-    json!({ "error": { "code": code, "message": message } }).to_string()
+fn dropped_value(key: &str, reason: &str, message: &str) -> String {
+    Json::object([
+        ("field", Json::from(key)),
+        ("normalized", Json::Null),
+        ("hash", Json::Null),
+        ("reason", Json::from(reason)),
+        ("message", Json::from(message)),
+    ])
+    .to_json()
 }
 
 /// `{"field", "value"}` -> `{"field", "normalized", "hash"}` or with `"reason"` when dropped.
 #[wasm_bindgen(js_name = normalizeJson)]
 pub fn normalize_json(input: &str) -> String {
-    let v = match parse(input) {
+    let v = match json::parse(input) {
         Ok(v) => v,
-        Err(e) => return error("invalid_json", e),
+        Err(e) => return error("invalid_json", e.describe()),
     };
-    let key = v.get("field").and_then(Value::as_str).unwrap_or_default();
+    let key = v.get("field").and_then(Json::as_str).unwrap_or_default();
     let Some(field) = Field::from_key(key) else {
-        return json!({ "field": key, "normalized": null, "hash": null, "reason": "unknown_field",
-            "message": "field must be one of em, ph, fn, ln, ge, db, ct, st, zp, country, external_id" })
-        .to_string();
+        return dropped_value(
+            key,
+            "unknown_field",
+            "field must be one of em, ph, fn, ln, ge, db, ct, st, zp, country, external_id",
+        );
     };
     let Some(text) = v.get("value").and_then(scalar_text) else {
-        return json!({ "field": key, "normalized": null, "hash": null, "reason": "not_text",
-            "message": "value must be a string or a number" })
-        .to_string();
+        return dropped_value(key, "not_text", "value must be a string or a number");
     };
-    match normalize_and_hash(field, &text, context()) {
-        Ok(h) => json!({ "field": key, "normalized": h.normalized, "hash": h.hash }),
-        Err(r) => json!({ "field": key, "normalized": null, "hash": null, "reason": r.code(), "message": r.message() }),
+    match normalize_and_hash(field, text, context()) {
+        Ok(h) => Json::object([
+            ("field", Json::from(key)),
+            ("normalized", Json::from(h.normalized)),
+            ("hash", Json::from(h.hash)),
+        ])
+        .to_json(),
+        Err(r) => dropped_value(key, r.code(), r.message()),
     }
-    .to_string()
 }
 
-fn user_data_json(h: HashedUserData) -> Value {
-    let dropped: Vec<Value> = h
+fn user_data_json(h: HashedUserData) -> Json {
+    let dropped: Vec<Json> = h
         .dropped
-        .iter()
-        .map(|d| json!({ "field": d.field, "index": d.index, "reason": d.reason }))
+        .into_iter()
+        .map(|d| {
+            Json::object([
+                ("field", Json::from(d.field)),
+                ("index", Json::from(d.index)),
+                ("reason", Json::from(d.reason)),
+            ])
+        })
         .collect();
-    json!({ "userData": h.data, "dropped": dropped })
+    Json::object([("userData", h.data), ("dropped", Json::Array(dropped))])
 }
 
 /// A JSON array of user_data records -> a JSON array of `{userData, dropped}`.
 #[wasm_bindgen(js_name = hashUserDataJson)]
 pub fn hash_user_data_json(input: &str) -> String {
-    let records = match parse(input) {
-        Ok(Value::Array(records)) => records,
+    let records = match json::parse(input) {
+        Ok(Json::Array(records)) => records,
         Ok(_) => {
             return error(
                 "invalid_input",
                 "expected an array of user_data objects".into(),
             )
         }
-        Err(e) => return error("invalid_json", e),
+        Err(e) => return error("invalid_json", e.describe()),
     };
     let ctx = context();
-    let out: Vec<Value> = records
+    let out: Vec<Json> = records
         .iter()
         .map(|r| match r.as_object() {
-            Some(obj) => user_data_json(hash_user_data(obj, ctx)),
-            None => json!({ "userData": {}, "dropped": [], "error": "record is not an object" }),
+            Some(pairs) => user_data_json(hash_user_data(pairs, ctx)),
+            None => Json::object([
+                ("userData", Json::Object(Vec::new())),
+                ("dropped", Json::Array(Vec::new())),
+                ("error", Json::from("record is not an object")),
+            ]),
         })
         .collect();
-    Value::Array(out).to_string()
+    Json::Array(out).to_json()
 }
 
 /// Result of one chunk of the `normalize` command's JSON lines.

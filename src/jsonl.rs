@@ -1,8 +1,7 @@
 //! The `normalize` command's work: JSON lines `{"field": "em", "value": "..."}` in, one JSON line
 //! out per input line, in order. A malformed line yields an error line naming its line number and
 //! processing goes on. The caller feeds whole lines in chunks, so input of any size streams.
-use serde_json::{json, Map, Value};
-
+use crate::json::{self, Json};
 use crate::normalize::{normalize_and_hash, normalize_list, Context, Field, PLAIN_KEYS};
 use crate::user_data::scalar_text;
 
@@ -28,75 +27,92 @@ pub fn normalize_lines(text: &str, first_line: u32, ctx: Context) -> LinesOutput
             Ok(v) => v,
             Err(message) => {
                 out.errors += 1;
-                json!({ "line": number, "error": message })
+                Json::object([("line", Json::from(number)), ("error", Json::from(message))])
             }
         };
-        out.output.push_str(&record.to_string());
+        record.write(&mut out.output);
         out.output.push('\n');
     }
     out
 }
 
-fn one_line(line: &str, ctx: Context) -> Result<Value, String> {
-    let parsed: Value = serde_json::from_str(line).map_err(|e| format!("malformed JSON: {e}"))?;
-    let obj = parsed
-        .as_object()
-        .ok_or("expected an object {\"field\", \"value\"}")?;
-    let field = obj
+fn one_line(line: &str, ctx: Context) -> Result<Json, String> {
+    let parsed = json::parse(line).map_err(|e| format!("malformed JSON: {}", e.describe()))?;
+    if parsed.as_object().is_none() {
+        return Err("expected an object {\"field\", \"value\"}".into());
+    }
+    let field = parsed
         .get("field")
-        .and_then(Value::as_str)
+        .and_then(Json::as_str)
         .ok_or("missing string \"field\"")?;
-    let value = obj.get("value").ok_or("missing \"value\"")?;
+    let value = parsed.get("value").ok_or("missing \"value\"")?;
     if PLAIN_KEYS.contains(&field) {
         return Ok(plain(field, value));
     }
     let Some(f) = Field::from_key(field) else {
-        return Err(format!("unknown field {field:?}: expected one of em, ph, fn, ln, ge, db, ct, st, zp, country, external_id"));
+        return Err(format!(
+            "unknown field \"{field}\": expected one of em, ph, fn, ln, ge, db, ct, st, zp, country, external_id"
+        ));
     };
     match value {
-        Value::Array(items) => list(f, value, items, ctx),
+        Json::Array(items) => list(f, value, items, ctx),
         _ => {
             let text = scalar_text(value)
                 .ok_or("\"value\" must be a string, a number or a list of them")?;
-            Ok(single(f, value, &text, ctx))
+            Ok(single(f, value, text, ctx))
         }
     }
 }
 
-fn single(field: Field, value: &Value, text: &str, ctx: Context) -> Value {
-    let mut m = Map::new();
-    m.insert("field".into(), field.key().into());
-    m.insert("value".into(), value.clone());
+fn single(field: Field, value: &Json, text: &str, ctx: Context) -> Json {
+    let mut m = Json::object([("field", Json::from(field.key())), ("value", value.clone())]);
     match normalize_and_hash(field, text, ctx) {
         Ok(h) => {
-            m.insert("normalized".into(), h.normalized.into());
-            m.insert("hash".into(), h.hash.into());
+            m.set("normalized", Json::from(h.normalized));
+            m.set("hash", Json::from(h.hash));
         }
         Err(reason) => {
-            m.insert("normalized".into(), Value::Null);
-            m.insert("hash".into(), Value::Null);
-            m.insert("reason".into(), reason.code().into());
-            m.insert("message".into(), reason.message().into());
+            m.set("normalized", Json::Null);
+            m.set("hash", Json::Null);
+            m.set("reason", Json::from(reason.code()));
+            m.set("message", Json::from(reason.message()));
         }
     }
-    Value::Object(m)
+    m
 }
 
-fn list(field: Field, value: &Value, items: &[Value], ctx: Context) -> Result<Value, String> {
-    let texts: Option<Vec<String>> = items.iter().map(scalar_text).collect();
+/// A list value: each item normalized and hashed, duplicates and dropped items left out.
+fn list(field: Field, value: &Json, items: &[Json], ctx: Context) -> Result<Json, String> {
+    let texts: Option<Vec<&str>> = items.iter().map(scalar_text).collect();
     let texts = texts.ok_or("every list item must be a string or a number")?;
-    let r = normalize_list(field, texts.iter().map(String::as_str), ctx);
-    let dropped: Vec<Value> = r
+    let r = normalize_list(field, texts, ctx);
+    let dropped: Vec<Json> = r
         .dropped
         .iter()
-        .map(|(index, reason)| json!({ "index": index, "reason": reason.code() }))
+        .map(|(index, reason)| {
+            Json::object([
+                ("index", Json::from(*index)),
+                ("reason", Json::from(reason.code())),
+            ])
+        })
         .collect();
-    Ok(json!({ "field": field.key(), "value": value, "hash": r.hashes, "dropped": dropped }))
+    Ok(Json::object([
+        ("field", Json::from(field.key())),
+        ("value", value.clone()),
+        ("hash", Json::from(r.hashes)),
+        ("dropped", Json::Array(dropped)),
+    ]))
 }
 
 /// Keys Meta takes in plain text are echoed, never hashed.
-fn plain(field: &str, value: &Value) -> Value {
-    json!({ "field": field, "value": value, "normalized": value, "hash": null, "note": "sent in plain text, never hashed" })
+fn plain(field: &str, value: &Json) -> Json {
+    Json::object([
+        ("field", Json::from(field)),
+        ("value", value.clone()),
+        ("normalized", value.clone()),
+        ("hash", Json::Null),
+        ("note", Json::from("sent in plain text, never hashed")),
+    ])
 }
 
 #[cfg(test)]
@@ -111,23 +127,30 @@ mod tests {
         let out = normalize_lines(input, 10, CTX);
         assert_eq!(out.lines, 7);
         assert_eq!(out.errors, 2);
-        let rows: Vec<Value> = out
+        let rows: Vec<Json> = out
             .output
             .lines()
-            .map(|l| serde_json::from_str(l).expect("json"))
+            .filter_map(|l| json::parse(l).ok())
             .collect();
         assert_eq!(rows.len(), 6);
-        assert_eq!(rows[0]["normalized"], "john@example.com");
-        assert_eq!(rows[0]["hash"].as_str().map(str::len), Some(64));
-        assert_eq!(rows[1]["line"], 12);
-        assert!(rows[1]["error"]
+        let get = |i: usize, k: &str| rows[i].get(k).cloned().unwrap_or(Json::Null);
+        assert_eq!(get(0, "normalized"), Json::from("john@example.com"));
+        assert_eq!(get(0, "hash").as_str().map(str::len), Some(64));
+        assert_eq!(get(1, "line"), Json::from(12u32));
+        assert!(get(1, "error")
             .as_str()
             .unwrap_or_default()
             .starts_with("malformed JSON"));
-        assert_eq!(rows[2]["line"], 13);
-        assert_eq!(rows[3]["reason"], "no_digits");
-        assert_eq!(rows[4]["hash"], Value::Null);
-        assert_eq!(rows[5]["hash"].as_array().map(Vec::len), Some(1));
-        assert_eq!(rows[5]["dropped"][0]["index"], 2);
+        assert_eq!(get(2, "line"), Json::from(13u32));
+        assert_eq!(get(3, "reason"), Json::from("no_digits"));
+        assert_eq!(get(4, "hash"), Json::Null);
+        assert_eq!(get(5, "hash").as_array().map(<[Json]>::len), Some(1));
+        assert_eq!(
+            get(5, "dropped")
+                .as_array()
+                .and_then(|d| d[0].get("index"))
+                .cloned(),
+            Some(Json::from(2u32))
+        );
     }
 }

@@ -1,7 +1,6 @@
 //! A `user_data` record as Meta wants it: hashed keys normalized and hashed into lists, plain keys
 //! (IP, user agent, fbc, fbp, ...) passed through untouched, anything else reported.
-use serde_json::{Map, Value};
-
+use crate::json::Json;
 use crate::normalize::{normalize_list, Context, Field, PLAIN_KEYS};
 
 /// A value that was not sent, and why (field key, position in its list, stable reason code).
@@ -12,34 +11,28 @@ pub struct Dropped {
     pub reason: &'static str,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct HashedUserData {
-    pub data: Map<String, Value>,
+    /// A JSON object, keys in input order.
+    pub data: Json,
     pub dropped: Vec<Dropped>,
 }
 
-/// The text of a scalar JSON value, as a tag sees it: strings as they are, numbers in decimal
+/// The text of a scalar JSON value, as a tag sees it: strings as they are, numbers as written
 /// (GA4 data often carries zips and phones as numbers). Anything else has no text.
-pub fn scalar_text(v: &Value) -> Option<String> {
+pub fn scalar_text(v: &Json) -> Option<&str> {
     match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
+        Json::String(s) | Json::Number(s) => Some(s),
         _ => None,
     }
 }
 
-/// The values of one key: a scalar or an array of scalars. Non-scalars become `None` entries,
-/// so positions stay true in reports.
-fn values_of(v: &Value) -> Vec<Option<String>> {
-    match v {
-        Value::Array(items) => items.iter().map(scalar_text).collect(),
-        other => vec![scalar_text(other)],
-    }
-}
-
-/// Hash one record. `Null` values count as absent.
-pub fn hash_user_data(record: &Map<String, Value>, ctx: Context) -> HashedUserData {
-    let mut out = HashedUserData::default();
+/// Hash one record (a JSON object's pairs). `null` values count as absent.
+pub fn hash_user_data(record: &[(String, Json)], ctx: Context) -> HashedUserData {
+    let mut out = HashedUserData {
+        data: Json::Object(Vec::new()),
+        dropped: Vec::new(),
+    };
     for (key, value) in record {
         if value.is_null() {
             continue;
@@ -47,7 +40,7 @@ pub fn hash_user_data(record: &Map<String, Value>, ctx: Context) -> HashedUserDa
         if let Some(field) = Field::from_key(key) {
             hash_key(field, value, ctx, &mut out);
         } else if PLAIN_KEYS.contains(&key.as_str()) {
-            out.data.insert(key.clone(), value.clone());
+            out.data.set(key, value.clone());
         } else {
             out.dropped.push(Dropped {
                 field: key.clone(),
@@ -59,8 +52,13 @@ pub fn hash_user_data(record: &Map<String, Value>, ctx: Context) -> HashedUserDa
     out
 }
 
-fn hash_key(field: Field, value: &Value, ctx: Context, out: &mut HashedUserData) {
-    let values = values_of(value);
+fn hash_key(field: Field, value: &Json, ctx: Context, out: &mut HashedUserData) {
+    // A scalar or a list of scalars; non-scalars are reported and keep their position.
+    let values: Vec<Option<&str>> = match value {
+        Json::Array(items) => items.iter().map(scalar_text).collect(),
+        other => vec![scalar_text(other)],
+    };
+    let list = normalize_list(field, values.iter().map(|v| v.unwrap_or("")), ctx);
     for (index, v) in values.iter().enumerate() {
         if v.is_none() {
             out.dropped.push(Dropped {
@@ -70,8 +68,6 @@ fn hash_key(field: Field, value: &Value, ctx: Context, out: &mut HashedUserData)
             });
         }
     }
-    let texts = values.iter().map(|v| v.as_deref().unwrap_or(""));
-    let list = normalize_list(field, texts, ctx);
     for (index, reason) in list.dropped {
         if values.get(index).is_some_and(Option::is_some) {
             out.dropped.push(Dropped {
@@ -82,33 +78,39 @@ fn hash_key(field: Field, value: &Value, ctx: Context, out: &mut HashedUserData)
         }
     }
     if !list.hashes.is_empty() {
-        let hashes = list.hashes.into_iter().map(Value::String).collect();
-        out.data.insert(field.key().into(), Value::Array(hashes));
+        out.data.set(field.key(), Json::from(list.hashes));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json::parse;
 
     const CTX: Context = Context { current_year: 2026 };
 
     #[test]
     fn hashes_hashed_keys_and_keeps_plain_keys() {
-        let record = json!({
-            "em": [" A@B.com ", "a@b.com", "nope"],
-            "ph": 16505551212u64,
-            "ge": {"x": 1},
-            "fbp": "fb.1.1596403881668.1116446470",
-            "zz": "?",
-            "ct": null
-        });
-        let out = hash_user_data(record.as_object().expect("object"), CTX);
-        assert_eq!(out.data["em"].as_array().map(Vec::len), Some(1));
-        assert_eq!(out.data["ph"][0], crate::hash::sha256_hex(b"16505551212"));
-        assert_eq!(out.data["fbp"], "fb.1.1596403881668.1116446470");
-        assert!(!out.data.contains_key("ge") && !out.data.contains_key("ct"));
+        let record = parse(
+            r#"{"em": [" A@B.com ", "a@b.com", "nope"], "ph": 16505551212, "ge": {"x": 1},
+                "fbp": "fb.1.1596403881668.1116446470", "zz": "?", "ct": null}"#,
+        )
+        .expect("parses");
+        let out = hash_user_data(record.as_object().unwrap_or_default(), CTX);
+        assert_eq!(
+            out.data
+                .get("em")
+                .and_then(Json::as_array)
+                .map(<[Json]>::len),
+            Some(1)
+        );
+        let ph = crate::hash::sha256_hex(b"16505551212");
+        assert_eq!(out.data.get("ph"), Some(&Json::from(vec![ph])));
+        assert_eq!(
+            out.data.get("fbp").and_then(Json::as_str),
+            Some("fb.1.1596403881668.1116446470")
+        );
+        assert!(out.data.get("ge").is_none() && out.data.get("ct").is_none());
         let reasons: Vec<_> = out
             .dropped
             .iter()

@@ -5,15 +5,53 @@ use super::js_text::{js_lowercase, js_trim};
 use super::region_tables::{COUNTRIES, STATES};
 use super::DropReason;
 
+/// A name table with, per name, the set of letters it uses (computed at compile time).
+struct Table {
+    names: &'static [(&'static str, &'static str)],
+    masks: &'static [u32],
+}
+
+const STATE_TABLE: Table = Table {
+    names: STATES,
+    masks: &masks::<{ STATES.len() }>(STATES),
+};
+const COUNTRY_TABLE: Table = Table {
+    names: COUNTRIES,
+    masks: &masks::<{ COUNTRIES.len() }>(COUNTRIES),
+};
+
+const fn masks<const N: usize>(names: &[(&str, &str)]) -> [u32; N] {
+    let mut out = [0u32; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = letter_mask(names[i].0.as_bytes());
+        i += 1;
+    }
+    out
+}
+
+/// One bit per letter a-z that occurs in `s` (other bytes are ignored).
+const fn letter_mask(s: &[u8]) -> u32 {
+    let mut mask = 0;
+    let mut i = 0;
+    while i < s.len() {
+        if s[i].is_ascii_lowercase() {
+            mask |= 1 << (s[i] - b'a');
+        }
+        i += 1;
+    }
+    mask
+}
+
 pub fn state(raw: &str) -> Result<String, DropReason> {
-    two_letter_code(raw, STATES)
+    two_letter_code(raw, &STATE_TABLE)
 }
 
 pub fn country(raw: &str) -> Result<String, DropReason> {
-    two_letter_code(raw, COUNTRIES)
+    two_letter_code(raw, &COUNTRY_TABLE)
 }
 
-fn two_letter_code(raw: &str, table: &[(&str, &str)]) -> Result<String, DropReason> {
+fn two_letter_code(raw: &str, table: &Table) -> Result<String, DropReason> {
     let lowered = js_lowercase(raw);
     let letters: String = js_trim(&lowered)
         .chars()
@@ -26,7 +64,7 @@ fn two_letter_code(raw: &str, table: &[(&str, &str)]) -> Result<String, DropReas
     }
 }
 
-fn lookup(letters: &str, table: &[(&str, &str)]) -> String {
+fn lookup(letters: &str, table: &Table) -> String {
     if letters.len() == 2 {
         return letters.to_string();
     }
@@ -36,13 +74,33 @@ fn lookup(letters: &str, table: &[(&str, &str)]) -> String {
     if letters == "constructor" {
         return "fu".to_string();
     }
-    if let Some((_, code)) = table.iter().find(|(name, _)| *name == letters) {
+    if let Some((_, code)) = table.names.iter().find(|(name, _)| *name == letters) {
         return (*code).to_string();
     }
-    if let Some((_, code)) = table.iter().find(|(name, _)| letters.contains(name)) {
+    // Containment, in table order. Cheap reject first: a name that uses a letter the input
+    // lacks cannot be inside it.
+    let present = letter_mask(letters.as_bytes());
+    let first_contained = table
+        .names
+        .iter()
+        .zip(table.masks)
+        .find(|((name, _), mask)| {
+            *mask & !present == 0 && contains(letters.as_bytes(), name.as_bytes())
+        });
+    if let Some(((_, code), _)) = first_contained {
         return (*code).to_string();
     }
     letters.to_string()
+}
+
+/// Substring search for short ASCII strings: a plain scan beats setting up a two-way searcher.
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    match needle.split_first() {
+        None => true,
+        Some((first, rest)) => hay
+            .windows(needle.len())
+            .any(|w| w[0] == *first && w[1..] == *rest),
+    }
 }
 
 #[cfg(test)]

@@ -56,3 +56,43 @@ proptest! {
         prop_assert!(r.hashes.iter().all(|h| seen.insert(h.clone())));
     }
 }
+
+mod json_props {
+    use omni_meta_capi::json::{parse, Json};
+    use proptest::prelude::*;
+
+    fn any_json() -> impl Strategy<Value = Json> {
+        let leaf = prop_oneof![
+            Just(Json::Null),
+            any::<bool>().prop_map(Json::Bool),
+            any::<i64>().prop_map(|n| Json::Number(n.to_string())),
+            "-?(0|[1-9][0-9]{0,6})(\\.[0-9]{1,4})?([eE][+-]?[0-9]{1,2})?".prop_map(Json::Number),
+            any::<String>().prop_map(Json::String),
+        ];
+        leaf.prop_recursive(4, 64, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Json::Array),
+                prop::collection::vec((any::<String>(), inner), 0..6).prop_map(Json::Object),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn parse_never_panics(text in any::<String>()) {
+            let _ = parse(&text);
+        }
+
+        #[test]
+        fn parse_never_panics_on_json_like_text(text in "[\\[\\]{}\",:0-9a-z\\\\ .eE+-]{0,40}") {
+            let _ = parse(&text);
+        }
+
+        #[test]
+        fn written_json_parses_back_to_the_same_value(v in any_json()) {
+            prop_assert_eq!(parse(&v.to_json()), Ok(v));
+        }
+    }
+}
