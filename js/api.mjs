@@ -25,7 +25,7 @@ export function makeApi(wasm) {
     hashUserDataBatch: (records) => call(wasm.hashUserDataJson, records),
     normalizeLines: (text, firstLine = 1) => {
       const r = wasm.normalizeLines(String(text), firstLine >>> 0);
-      const out = { output: r.output, lines: r.lines, errors: r.errors };
+      const out = { output: r.output, lines: r.lines, errors: r.errors, hashed: r.hashed, dropped: r.dropped };
       r.free();
       return out;
     },

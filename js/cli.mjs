@@ -6,10 +6,12 @@ import { normalizeLines } from "./node.mjs";
 const USAGE = `usage: omni-meta-capi <command>
 
 commands:
-  normalize [FILE]   read JSON lines {"field": "em", "value": "..."} from FILE or stdin and write
+  normalize [--summary] [FILE]
+                     read JSON lines {"field": "em", "value": "..."} from FILE or stdin and write
                      one JSON line per input line: {"field", "value", "normalized", "hash"}, or
                      "normalized": null with a "reason" when the value is dropped. Exit status 1
-                     when any line was malformed or named an unknown field.
+                     when any line was malformed or named an unknown field. --summary
+                     prints the counts to stderr at the end.
 `;
 
 function write(text) {
@@ -17,15 +19,17 @@ function write(text) {
 }
 
 async function normalizeCommand(args) {
-  const input = args[0] && args[0] !== "-" ? createReadStream(args[0]) : process.stdin;
+  const summary = args.includes("--summary");
+  const file = args.find((a) => a !== "--summary");
+  const input = file && file !== "-" ? createReadStream(file) : process.stdin;
   input.setEncoding("utf8");
   let pending = "";
   let line = 1;
-  let errors = 0;
+  const counts = { hashed: 0, dropped: 0, errors: 0 };
   const flush = async (text) => {
     const r = normalizeLines(text, line);
     line += r.lines;
-    errors += r.errors;
+    for (const k of Object.keys(counts)) counts[k] += r[k];
     if (r.output) await write(r.output);
   };
   for await (const chunk of input) {
@@ -37,7 +41,10 @@ async function normalizeCommand(args) {
     await flush(whole);
   }
   if (pending) await flush(pending);
-  return errors > 0 ? 1 : 0;
+  if (summary) {
+    process.stderr.write(`${line - 1} lines: ${counts.hashed} hashed, ${counts.dropped} dropped, ${counts.errors} malformed\n`);
+  }
+  return counts.errors > 0 ? 1 : 0;
 }
 
 async function main(argv) {

@@ -77,6 +77,10 @@ export interface LinesResult {
   lines: number;
   /** Lines that were malformed or named an unknown field. */
   errors: number;
+  /** Lines whose value (or at least one list item) was hashed. */
+  hashed: number;
+  /** Lines whose value was dropped (invalid or empty after normalization). */
+  dropped: number;
 }
 
 /**

@@ -129,6 +129,14 @@ impl LinesResult {
     pub fn errors(&self) -> u32 {
         self.inner.errors
     }
+    #[wasm_bindgen(getter)]
+    pub fn hashed(&self) -> u32 {
+        self.inner.hashed
+    }
+    #[wasm_bindgen(getter)]
+    pub fn dropped(&self) -> u32 {
+        self.inner.dropped
+    }
 }
 
 /// Whole lines of `{"field","value"}` JSON -> output lines; `first_line` numbers error lines.

@@ -13,6 +13,10 @@ pub struct LinesOutput {
     pub lines: u32,
     /// Lines that were malformed or named an unknown field.
     pub errors: u32,
+    /// Lines whose value (or at least one list item) was hashed.
+    pub hashed: u32,
+    /// Lines whose value was dropped entirely.
+    pub dropped: u32,
 }
 
 pub fn normalize_lines(text: &str, first_line: u32, ctx: Context) -> LinesOutput {
@@ -24,7 +28,15 @@ pub fn normalize_lines(text: &str, first_line: u32, ctx: Context) -> LinesOutput
         }
         let number = first_line.saturating_add(u32::try_from(i).unwrap_or(u32::MAX));
         let record = match one_line(line, ctx) {
-            Ok(v) => v,
+            Ok(v) => {
+                match v.get("hash") {
+                    Some(Json::String(_)) => out.hashed += 1,
+                    Some(Json::Array(h)) if !h.is_empty() => out.hashed += 1,
+                    _ if v.get("note").is_none() => out.dropped += 1,
+                    _ => {}
+                }
+                v
+            }
             Err(message) => {
                 out.errors += 1;
                 Json::object([("line", Json::from(number)), ("error", Json::from(message))])
@@ -127,6 +139,7 @@ mod tests {
         let out = normalize_lines(input, 10, CTX);
         assert_eq!(out.lines, 7);
         assert_eq!(out.errors, 2);
+        assert_eq!((out.hashed, out.dropped), (2, 1));
         let rows: Vec<Json> = out
             .output
             .lines()
