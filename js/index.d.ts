@@ -56,7 +56,7 @@ export type UserDataInput = Partial<Record<HashedField, string | number | Array<
 
 /**
  * Normalize and hash one value of a hashed field.
- * @example normalize("em", " John@Example.com ").hash // "836f82db…"
+ * @example normalize("em", " John@Example.com ").hash // "855f96e983f1f8e8…" (sha256 of "john@example.com")
  */
 export function normalize(field: HashedField | string, value: string | number): Normalized | ApiError;
 
