@@ -1,0 +1,734 @@
+//! The tag config: a GTM-template-like object with camelCase keys, read into typed settings.
+//! Wrong types and bad values are errors naming the key; unknown keys are warnings (a typo must
+//! not pass silently, and a newer config must not break an older tag).
+use crate::json::Json;
+use crate::report::Report;
+
+pub const DEFAULT_GRAPH_VERSION: &str = "v24.0";
+pub const DEFAULT_GRAPH_BASE_URL: &str = "https://graph.facebook.com";
+
+/// Meta's nine `action_source` values.
+pub const ACTION_SOURCES: [&str; 9] = [
+    "website",
+    "email",
+    "app",
+    "phone_call",
+    "chat",
+    "physical_store",
+    "system_generated",
+    "business_messaging",
+    "other",
+];
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pixel {
+    pub id: String,
+    pub access_token: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProductSchema {
+    /// Dotted path of the product array in the event data.
+    pub array_variable: String,
+    pub id_field: String,
+    pub quantity_field: String,
+    pub price_field: String,
+}
+
+impl Default for ProductSchema {
+    /// `omni`: GA4 `items` with `item_id` / `quantity` / `price`.
+    fn default() -> Self {
+        ProductSchema {
+            array_variable: "items".into(),
+            id_field: "item_id".into(),
+            quantity_field: "quantity".into(),
+            price_field: "price".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DataProcessing {
+    pub options: Option<Vec<String>>,
+    pub country: Option<i64>,
+    pub state: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WhenConsentMissing {
+    Send,
+    Skip,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Consent {
+    pub require_ad_storage: bool,
+    pub require_ad_user_data: bool,
+    /// What to do when a required signal is absent from the event (fail open or closed).
+    pub when_missing: WhenConsentMissing,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IpHandling {
+    Keep,
+    /// IPv4: last octet zeroed; IPv6: all but the first 48 bits zeroed.
+    Truncate,
+    Remove,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    Debug,
+    Info,
+    Error,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CookieDomain {
+    /// The page's registrable domain (eTLD+1 guess), so subdomains share the cookie.
+    Auto,
+    /// Host-only cookie (no Domain attribute).
+    Host,
+    Explicit(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TagConfig {
+    pub pixels: Vec<Pixel>,
+    pub test_event_code: Option<String>,
+    pub action_source: String,
+    pub event_name: Option<String>,
+    pub custom_event_name: Option<String>,
+    pub event_id: Option<String>,
+    pub graph_api_version: String,
+    pub graph_base_url: String,
+    pub user_data: Vec<(String, Json)>,
+    pub custom_data: Vec<(String, Json)>,
+    pub product_schema: ProductSchema,
+    pub data_processing: DataProcessing,
+    pub consent: Consent,
+    pub send_pii: bool,
+    pub ip_handling: IpHandling,
+    pub partner_agent: Option<String>,
+    pub app_secret: Option<String>,
+    pub log_level: LogLevel,
+    pub generate_fbp: bool,
+    pub cookie_domain: CookieDomain,
+    pub cookie_max_age_days: u32,
+}
+
+impl Default for TagConfig {
+    fn default() -> Self {
+        TagConfig {
+            pixels: Vec::new(),
+            test_event_code: None,
+            action_source: "website".into(),
+            event_name: None,
+            custom_event_name: None,
+            event_id: None,
+            graph_api_version: DEFAULT_GRAPH_VERSION.into(),
+            graph_base_url: DEFAULT_GRAPH_BASE_URL.into(),
+            user_data: Vec::new(),
+            custom_data: Vec::new(),
+            product_schema: ProductSchema::default(),
+            data_processing: DataProcessing::default(),
+            consent: Consent {
+                require_ad_storage: false,
+                require_ad_user_data: false,
+                when_missing: WhenConsentMissing::Skip,
+            },
+            send_pii: true,
+            ip_handling: IpHandling::Keep,
+            partner_agent: None,
+            app_secret: None,
+            log_level: LogLevel::Info,
+            generate_fbp: true,
+            cookie_domain: CookieDomain::Auto,
+            cookie_max_age_days: 90,
+        }
+    }
+}
+
+/// Keys this version understands; anything else is reported as unknown.
+const KNOWN_KEYS: &[&str] = &[
+    "pixelId",
+    "accessToken",
+    "testEventCode",
+    "actionSource",
+    "eventName",
+    "customEventName",
+    "eventId",
+    "graphApiVersion",
+    "graphBaseUrl",
+    "userData",
+    "customData",
+    "productSchema",
+    "ldu",
+    "dataProcessingOptions",
+    "dataProcessingOptionsCountry",
+    "dataProcessingOptionsState",
+    "consent",
+    "sendPii",
+    "ipAnonymization",
+    "partnerAgent",
+    "appSecret",
+    "logLevel",
+    "generateFbp",
+    "cookieDomain",
+    "cookieMaxAgeDays",
+];
+
+/// Reads typed values out of one config object, recording type errors against their key path.
+struct Reader<'a> {
+    obj: &'a [(String, Json)],
+    prefix: &'a str,
+    report: &'a mut Report,
+}
+
+fn type_name(v: &Json) -> &'static str {
+    match v {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+    }
+}
+
+impl Reader<'_> {
+    fn path(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+
+    /// The value of `key`; `null` counts as absent (GTM variables that resolve to nothing).
+    fn raw(&self, key: &str) -> Option<&Json> {
+        self.obj
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+            .filter(|v| !v.is_null())
+    }
+
+    fn wrong_type(&mut self, key: &str, want: &str, got: &Json) {
+        let path = self.path(key);
+        let message = format!("{path} must be {want} (got {})", type_name(got));
+        self.report.error("config.invalid_type", path, message);
+    }
+
+    fn string(&mut self, key: &str) -> Option<String> {
+        match self.raw(key)? {
+            Json::String(s) if s.trim().is_empty() => None,
+            Json::String(s) => Some(s.trim().to_string()),
+            Json::Number(n) => Some(n.clone()),
+            other => {
+                let other = other.clone();
+                self.wrong_type(key, "a string", &other);
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, key: &str, default: bool) -> bool {
+        match self.raw(key) {
+            None => default,
+            Some(Json::Bool(b)) => *b,
+            Some(Json::String(s)) if s == "true" || s == "false" => s == "true",
+            Some(other) => {
+                let other = other.clone();
+                self.wrong_type(key, "a boolean", &other);
+                default
+            }
+        }
+    }
+
+    fn integer(&mut self, key: &str) -> Option<i64> {
+        let v = self.raw(key)?.clone();
+        let parsed = match &v {
+            Json::Number(n) | Json::String(n) => n.trim().parse::<i64>().ok(),
+            _ => None,
+        };
+        if parsed.is_none() {
+            self.wrong_type(key, "an integer", &v);
+        }
+        parsed
+    }
+
+    fn object(&mut self, key: &str) -> Option<Vec<(String, Json)>> {
+        match self.raw(key)? {
+            Json::Object(pairs) => Some(pairs.clone()),
+            other => {
+                let other = other.clone();
+                self.wrong_type(key, "an object", &other);
+                None
+            }
+        }
+    }
+
+    /// One of `allowed` (compared case-insensitively), else an error listing them.
+    fn choice(&mut self, key: &str, allowed: &[&'static str]) -> Option<&'static str> {
+        let value = self.string(key)?;
+        let found = allowed
+            .iter()
+            .copied()
+            .find(|a| a.eq_ignore_ascii_case(&value));
+        if found.is_none() {
+            let path = self.path(key);
+            let message = format!(
+                "{path} must be one of {} (got {value:?})",
+                allowed.join(", ")
+            );
+            self.report.error("config.invalid_value", path, message);
+        }
+        found
+    }
+
+    fn unknown_keys(&mut self, known: &[&str]) {
+        for (k, _) in self.obj {
+            if !known.contains(&k.as_str()) {
+                let path = self.path(k);
+                let message = format!("unknown config key {path:?} is ignored");
+                self.report.warn("config.unknown_key", path, message);
+            }
+        }
+    }
+}
+
+/// Read a config value. Always returns a config (defaults where input was unusable) and the
+/// report of what was wrong; a config with errors must not be used to send.
+pub fn parse_config(input: &Json) -> (TagConfig, Report) {
+    let mut report = Report::default();
+    let mut config = TagConfig::default();
+    let Some(obj) = input.as_object() else {
+        report.error(
+            "config.invalid_type",
+            "config",
+            format!("the config must be an object (got {})", type_name(input)),
+        );
+        return (config, report);
+    };
+    let mut r = Reader {
+        obj,
+        prefix: "",
+        report: &mut report,
+    };
+    r.unknown_keys(KNOWN_KEYS);
+    config.pixels = pixels(&mut r);
+    config.test_event_code = r.string("testEventCode");
+    if let Some(source) = r.choice("actionSource", &ACTION_SOURCES) {
+        config.action_source = source.into();
+    }
+    config.event_name = r.string("eventName");
+    config.custom_event_name = r.string("customEventName");
+    config.event_id = r.string("eventId");
+    if let Some(v) = r.string("graphApiVersion") {
+        config.graph_api_version = graph_version(&v, r.report);
+    }
+    if let Some(url) = r.string("graphBaseUrl") {
+        config.graph_base_url = base_url(&url, r.report);
+    }
+    config.user_data = r.object("userData").unwrap_or_default();
+    config.custom_data = r.object("customData").unwrap_or_default();
+    if let Some(schema) = r.object("productSchema") {
+        config.product_schema = product_schema(&schema, r.report);
+    }
+    config.data_processing = data_processing(&mut r);
+    if let Some(consent) = r.object("consent") {
+        config.consent = consent_settings(&consent, r.report);
+    }
+    config.send_pii = r.boolean("sendPii", true);
+    config.ip_handling = match r.choice("ipAnonymization", &["none", "truncate", "remove"]) {
+        Some("truncate") => IpHandling::Truncate,
+        Some("remove") => IpHandling::Remove,
+        _ => IpHandling::Keep,
+    };
+    config.partner_agent = r.string("partnerAgent");
+    config.app_secret = r.string("appSecret");
+    config.log_level = match r.choice("logLevel", &["DEBUG", "INFO", "ERROR"]) {
+        Some("DEBUG") => LogLevel::Debug,
+        Some("ERROR") => LogLevel::Error,
+        _ => LogLevel::Info,
+    };
+    config.generate_fbp = r.boolean("generateFbp", true);
+    config.cookie_domain = match r.string("cookieDomain") {
+        None => CookieDomain::Auto,
+        Some(d) if d.eq_ignore_ascii_case("auto") => CookieDomain::Auto,
+        Some(d) if d.eq_ignore_ascii_case("none") => CookieDomain::Host,
+        Some(d) => CookieDomain::Explicit(d.trim_start_matches('.').to_ascii_lowercase()),
+    };
+    if let Some(days) = r.integer("cookieMaxAgeDays") {
+        match u32::try_from(days) {
+            Ok(d) if (1..=400).contains(&d) => config.cookie_max_age_days = d,
+            _ => r.report.error(
+                "config.invalid_value",
+                "cookieMaxAgeDays",
+                "cookieMaxAgeDays must be between 1 and 400 (browsers cap cookies at 400 days)",
+            ),
+        }
+    }
+    (config, report)
+}
+
+/// `pixelId` + `accessToken`, or `pixelId` as a list of `{pixelId, accessToken}` (multi-pixel;
+/// entries without their own token use the top-level `accessToken`).
+fn pixels(r: &mut Reader) -> Vec<Pixel> {
+    let token = r.string("accessToken");
+    let mut out = Vec::new();
+    match r.raw("pixelId").cloned() {
+        None => r
+            .report
+            .error("config.missing", "pixelId", "pixelId is required"),
+        Some(Json::Array(entries)) => {
+            for (i, entry) in entries.iter().enumerate() {
+                let prefix = format!("pixelId[{i}].");
+                let Some(obj) = entry.as_object() else {
+                    let message =
+                        format!("pixelId[{i}] must be an object {{pixelId, accessToken}}");
+                    r.report
+                        .error("config.invalid_type", format!("pixelId[{i}]"), message);
+                    continue;
+                };
+                let mut inner = Reader {
+                    obj,
+                    prefix: &prefix,
+                    report: r.report,
+                };
+                inner.unknown_keys(&["pixelId", "accessToken"]);
+                let id = inner.string("pixelId");
+                let own_token = inner.string("accessToken");
+                out.extend(pixel(id, own_token.or(token.clone()), &prefix, r.report));
+            }
+            if entries.is_empty() {
+                r.report
+                    .error("config.missing", "pixelId", "pixelId lists no pixels");
+            }
+        }
+        Some(_) => {
+            let id = r.string("pixelId");
+            out.extend(pixel(id, token, "", r.report));
+        }
+    }
+    out
+}
+
+fn pixel(
+    id: Option<String>,
+    token: Option<String>,
+    prefix: &str,
+    report: &mut Report,
+) -> Option<Pixel> {
+    let id_path = format!("{prefix}pixelId");
+    let id = match id {
+        Some(id) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => Some(id),
+        Some(_) => {
+            report.error(
+                "config.invalid_value",
+                id_path,
+                "pixelId must be the numeric pixel (dataset) ID",
+            );
+            None
+        }
+        None => {
+            report.error("config.missing", id_path, "pixelId is required");
+            None
+        }
+    };
+    if token.is_none() {
+        report.error(
+            "config.missing",
+            format!("{prefix}accessToken"),
+            "accessToken is required",
+        );
+    }
+    Some(Pixel {
+        id: id?,
+        access_token: token?,
+    })
+}
+
+fn graph_version(v: &str, report: &mut Report) -> String {
+    let digits = v.strip_prefix('v').unwrap_or("");
+    let ok = digits.split_once('.').is_some_and(|(a, b)| {
+        !a.is_empty() && !b.is_empty() && a.bytes().chain(b.bytes()).all(|c| c.is_ascii_digit())
+    });
+    if ok {
+        v.to_string()
+    } else {
+        report.error(
+            "config.invalid_value",
+            "graphApiVersion",
+            format!("graphApiVersion must look like \"v24.0\" (got {v:?})"),
+        );
+        DEFAULT_GRAPH_VERSION.into()
+    }
+}
+
+fn base_url(url: &str, report: &mut Report) -> String {
+    let trimmed = url.trim_end_matches('/');
+    let rest = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains(['?', '#', ' ']) => trimmed.to_string(),
+        _ => {
+            report.error(
+                "config.invalid_value",
+                "graphBaseUrl",
+                "graphBaseUrl must be an http(s) URL without query or fragment",
+            );
+            DEFAULT_GRAPH_BASE_URL.into()
+        }
+    }
+}
+
+fn product_schema(obj: &[(String, Json)], report: &mut Report) -> ProductSchema {
+    let mut r = Reader {
+        obj,
+        prefix: "productSchema.",
+        report,
+    };
+    r.unknown_keys(&[
+        "type",
+        "arrayVariable",
+        "idField",
+        "quantityField",
+        "priceField",
+    ]);
+    let mut schema = ProductSchema::default();
+    if r.choice("type", &["omni", "custom"]) == Some("custom") {
+        schema.array_variable = r.string("arrayVariable").unwrap_or(schema.array_variable);
+        schema.id_field = r.string("idField").unwrap_or(schema.id_field);
+        schema.quantity_field = r.string("quantityField").unwrap_or(schema.quantity_field);
+        schema.price_field = r.string("priceField").unwrap_or(schema.price_field);
+    }
+    schema
+}
+
+/// LDU (`ldu: {enabled, country, state}`) and the raw `dataProcessingOptions*` keys, merged:
+/// the raw keys win when both are given.
+fn data_processing(r: &mut Reader) -> DataProcessing {
+    let mut dp = DataProcessing::default();
+    if let Some(ldu) = r.object("ldu") {
+        let mut l = Reader {
+            obj: &ldu,
+            prefix: "ldu.",
+            report: r.report,
+        };
+        l.unknown_keys(&["enabled", "country", "state"]);
+        if l.boolean("enabled", false) {
+            dp.options = Some(vec!["LDU".into()]);
+            dp.country = Some(l.integer("country").unwrap_or(0));
+            dp.state = Some(l.integer("state").unwrap_or(0));
+        }
+    }
+    match r.raw("dataProcessingOptions").cloned() {
+        None => {}
+        Some(Json::Array(items)) => {
+            dp.options = Some(
+                items
+                    .iter()
+                    .filter_map(|i| i.as_str().map(str::to_string))
+                    .collect(),
+            );
+        }
+        Some(Json::String(s)) => {
+            dp.options = Some(
+                s.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            );
+        }
+        Some(other) => r.wrong_type("dataProcessingOptions", "an array of strings", &other),
+    }
+    dp.country = r.integer("dataProcessingOptionsCountry").or(dp.country);
+    dp.state = r.integer("dataProcessingOptionsState").or(dp.state);
+    dp
+}
+
+fn consent_settings(obj: &[(String, Json)], report: &mut Report) -> Consent {
+    let mut r = Reader {
+        obj,
+        prefix: "consent.",
+        report,
+    };
+    r.unknown_keys(&["requireAdStorage", "requireAdUserData", "whenMissing"]);
+    Consent {
+        require_ad_storage: r.boolean("requireAdStorage", false),
+        require_ad_user_data: r.boolean("requireAdUserData", false),
+        when_missing: match r.choice("whenMissing", &["send", "skip"]) {
+            Some("send") => WhenConsentMissing::Send,
+            _ => WhenConsentMissing::Skip,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse;
+
+    fn read(text: &str) -> (TagConfig, Report) {
+        parse_config(&parse(text).expect("test JSON parses"))
+    }
+
+    fn codes(r: &Report) -> Vec<(&str, &str)> {
+        r.errors
+            .iter()
+            .chain(&r.warnings)
+            .map(|i| (i.code, i.field.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn minimal_config_gets_defaults() {
+        let (c, r) = read(r#"{"pixelId": "123", "accessToken": "tok"}"#);
+        assert!(r.is_valid(), "{r:?}");
+        assert_eq!(
+            c.pixels,
+            vec![Pixel {
+                id: "123".into(),
+                access_token: "tok".into()
+            }]
+        );
+        assert_eq!(c.action_source, "website");
+        assert_eq!(c.graph_api_version, "v24.0");
+        assert_eq!(c.graph_base_url, "https://graph.facebook.com");
+        assert_eq!(c.product_schema, ProductSchema::default());
+        assert!(c.send_pii && c.generate_fbp);
+    }
+
+    #[test]
+    fn wrong_types_name_the_key_and_unknown_keys_warn() {
+        let (_, r) = read(
+            r#"{"pixelId": "123", "accessToken": "t", "sendPii": "yes", "userData": [1],
+            "productSchema": {"type": "custom", "idField": true, "colour": 1}, "pixelIdd": 1}"#,
+        );
+        let errors: Vec<_> = r
+            .errors
+            .iter()
+            .map(|i| (i.code, i.field.as_str()))
+            .collect();
+        assert_eq!(
+            errors,
+            vec![
+                ("config.invalid_type", "userData"),
+                ("config.invalid_type", "productSchema.idField"),
+                ("config.invalid_type", "sendPii"),
+            ]
+        );
+        let warnings: Vec<_> = r.warnings.iter().map(|i| i.field.as_str()).collect();
+        assert_eq!(warnings, vec!["pixelIdd", "productSchema.colour"]);
+        assert_eq!(r.errors.len(), 3);
+        assert!(r
+            .errors
+            .iter()
+            .any(|e| e.message == "sendPii must be a boolean (got a string)"));
+        assert_eq!(r.warnings.len(), 2);
+    }
+
+    #[test]
+    fn missing_pixel_and_token_are_errors() {
+        let (_, r) = read("{}");
+        assert_eq!(codes(&r), vec![("config.missing", "pixelId")]);
+        let (_, r) = read(r#"{"pixelId": "123"}"#);
+        assert_eq!(codes(&r), vec![("config.missing", "accessToken")]);
+        let (_, r) = read(r#"{"pixelId": "abc", "accessToken": "t"}"#);
+        assert_eq!(codes(&r), vec![("config.invalid_value", "pixelId")]);
+        let (_, r) = read(r#"{"pixelId": 12.5}"#);
+        assert_eq!(
+            codes(&r),
+            vec![
+                ("config.invalid_value", "pixelId"),
+                ("config.missing", "accessToken")
+            ]
+        );
+        let (_, r) = read(r#"{"pixelId": "abc", "accessToken": "t"}"#);
+        assert_eq!(codes(&r), vec![("config.invalid_value", "pixelId")]);
+        let (_, r) = read("[]");
+        assert_eq!(codes(&r), vec![("config.invalid_type", "config")]);
+    }
+
+    #[test]
+    fn multi_pixel_with_shared_and_own_tokens() {
+        let (c, r) = read(
+            r#"{"accessToken": "shared", "pixelId": [{"pixelId": "1"}, {"pixelId": "2", "accessToken": "own"}, "x"]}"#,
+        );
+        assert_eq!(c.pixels.len(), 2);
+        assert_eq!(c.pixels[0].access_token, "shared");
+        assert_eq!(c.pixels[1].access_token, "own");
+        assert_eq!(codes(&r), vec![("config.invalid_type", "pixelId[2]")]);
+    }
+
+    #[test]
+    fn values_are_validated() {
+        let (_, r) = read(
+            r#"{"pixelId": "1", "accessToken": "t", "actionSource": "web", "graphApiVersion": "24",
+            "graphBaseUrl": "ftp://x", "logLevel": "trace", "cookieMaxAgeDays": 1000}"#,
+        );
+        let fields: Vec<_> = r.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            vec![
+                "actionSource",
+                "graphApiVersion",
+                "graphBaseUrl",
+                "logLevel",
+                "cookieMaxAgeDays"
+            ]
+        );
+        assert!(r.errors.iter().all(|e| e.code == "config.invalid_value"));
+    }
+
+    #[test]
+    fn ldu_and_raw_data_processing_options() {
+        let (c, _) = read(
+            r#"{"pixelId": "1", "accessToken": "t", "ldu": {"enabled": true, "country": 1, "state": 1000}}"#,
+        );
+        assert_eq!(
+            c.data_processing,
+            DataProcessing {
+                options: Some(vec!["LDU".into()]),
+                country: Some(1),
+                state: Some(1000)
+            }
+        );
+        let (c, _) = read(
+            r#"{"pixelId": "1", "accessToken": "t", "dataProcessingOptions": "LDU", "dataProcessingOptionsCountry": "0"}"#,
+        );
+        assert_eq!(
+            c.data_processing,
+            DataProcessing {
+                options: Some(vec!["LDU".into()]),
+                country: Some(0),
+                state: None
+            }
+        );
+    }
+
+    #[test]
+    fn consent_ip_and_cookie_settings() {
+        let (c, r) = read(
+            r#"{"pixelId": "1", "accessToken": "t", "consent": {"requireAdStorage": true, "whenMissing": "send"},
+            "ipAnonymization": "truncate", "cookieDomain": ".Example.com", "logLevel": "debug", "graphBaseUrl": "http://127.0.0.1:8080/"}"#,
+        );
+        assert!(r.is_valid(), "{r:?}");
+        assert_eq!(
+            c.consent,
+            Consent {
+                require_ad_storage: true,
+                require_ad_user_data: false,
+                when_missing: WhenConsentMissing::Send
+            }
+        );
+        assert_eq!(c.ip_handling, IpHandling::Truncate);
+        assert_eq!(
+            c.cookie_domain,
+            CookieDomain::Explicit("example.com".into())
+        );
+        assert_eq!(c.log_level, LogLevel::Debug);
+        assert_eq!(c.graph_base_url, "http://127.0.0.1:8080");
+    }
+}

@@ -1,0 +1,187 @@
+//! The inputs of one tag run: sGTM common event data (as the GA4 client produces it) and the
+//! incoming HTTP request's context (URL, headers, cookies, remote address).
+use crate::json::Json;
+use crate::user_data::scalar_text;
+
+/// sGTM event data. Keys are looked up literally first (`x-fb-ud-em`, or a flat
+/// `user_data.email_address`), then as a dotted path into nested objects.
+#[derive(Clone, Copy, Debug)]
+pub struct EventData<'a> {
+    root: &'a Json,
+}
+
+impl<'a> EventData<'a> {
+    pub fn new(root: &'a Json) -> Self {
+        EventData { root }
+    }
+
+    pub fn root(&self) -> &'a Json {
+        self.root
+    }
+
+    /// The value at `path`; `null` counts as absent.
+    pub fn get(&self, path: &str) -> Option<&'a Json> {
+        let literal = self.root.get(path);
+        let found = literal.or_else(|| {
+            let mut node = self.root;
+            for part in path.split('.') {
+                node = node.get(part)?;
+            }
+            Some(node)
+        });
+        found.filter(|v| !v.is_null())
+    }
+
+    /// The trimmed text of a scalar at `path` (numbers as written); empty text counts as absent.
+    pub fn text(&self, path: &str) -> Option<String> {
+        let t = scalar_text(self.get(path)?)?.trim();
+        (!t.is_empty()).then(|| t.to_string())
+    }
+
+    /// The first of `paths` that has text.
+    pub fn first_text(&self, paths: &[&str]) -> Option<String> {
+        paths.iter().find_map(|p| self.text(p))
+    }
+
+    /// Top-level keys starting with `prefix`, with the prefix removed (`x-fb-ud-em` -> `em`).
+    pub fn with_prefix(&self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a Json)> + 'a {
+        let pairs = self.root.as_object().unwrap_or_default();
+        pairs.iter().filter_map(move |(k, v)| {
+            let key = k.strip_prefix(prefix)?;
+            (!key.is_empty() && !v.is_null()).then_some((key, v))
+        })
+    }
+}
+
+/// The incoming request, as the host hands it over (all optional).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RequestContext {
+    pub url: Option<String>,
+    /// Header names lowercased.
+    pub headers: Vec<(String, String)>,
+    pub cookies: Vec<(String, String)>,
+    pub remote_address: Option<String>,
+}
+
+impl RequestContext {
+    /// Read `{url, headers, cookies, remoteAddress}`. `cookies` may be an object or a `Cookie`
+    /// header string; a `cookie` header is read too. Anything unusable is ignored.
+    pub fn from_json(v: &Json) -> RequestContext {
+        let text = |key: &str| v.get(key).and_then(scalar_text).map(str::to_string);
+        let mut ctx = RequestContext {
+            url: text("url"),
+            remote_address: text("remoteAddress").or_else(|| text("remote_address")),
+            ..RequestContext::default()
+        };
+        for (name, value) in v
+            .get("headers")
+            .and_then(Json::as_object)
+            .unwrap_or_default()
+        {
+            let values: Vec<&str> = match value {
+                Json::Array(items) => items.iter().filter_map(scalar_text).collect(),
+                other => scalar_text(other).into_iter().collect(),
+            };
+            for value in values {
+                ctx.headers
+                    .push((name.to_ascii_lowercase(), value.to_string()));
+            }
+        }
+        match v.get("cookies") {
+            Some(Json::Object(pairs)) => {
+                for (name, value) in pairs {
+                    if let Some(value) = scalar_text(value) {
+                        ctx.cookies.push((name.clone(), value.to_string()));
+                    }
+                }
+            }
+            Some(Json::String(header)) => ctx.cookies.extend(parse_cookie_header(header)),
+            _ => {}
+        }
+        let from_header: Vec<_> = ctx
+            .header_values("cookie")
+            .flat_map(parse_cookie_header)
+            .collect();
+        ctx.cookies.extend(from_header);
+        ctx
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn header_values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s str> + 's {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The first cookie of that name.
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn parse_cookie_header(header: &str) -> Vec<(String, String)> {
+    header
+        .split(';')
+        .filter_map(|pair| {
+            let (k, v) = pair.split_once('=')?;
+            let v = v.trim().trim_matches('"');
+            Some((k.trim().to_string(), v.to_string()))
+        })
+        .filter(|(k, _)| !k.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse;
+
+    #[test]
+    fn literal_keys_then_paths() {
+        let v = parse(r#"{"user_data": {"email_address": " a@b.co ", "address": [{"city": "X"}]},
+            "user_data.phone_number": "1", "x-fb-ud-em": "e", "x-fb-cd-foo": null, "n": 5, "e": ""}"#)
+        .expect("parses");
+        let ev = EventData::new(&v);
+        assert_eq!(
+            ev.text("user_data.email_address").as_deref(),
+            Some("a@b.co")
+        );
+        assert_eq!(ev.text("user_data.phone_number").as_deref(), Some("1"));
+        assert_eq!(ev.text("n").as_deref(), Some("5"));
+        assert_eq!(ev.text("e"), None);
+        assert_eq!(
+            ev.first_text(&["missing", "x-fb-ud-em"]).as_deref(),
+            Some("e")
+        );
+        let ud: Vec<_> = ev.with_prefix("x-fb-ud-").map(|(k, _)| k).collect();
+        assert_eq!(ud, vec!["em"]);
+        assert_eq!(ev.with_prefix("x-fb-cd-").count(), 0);
+    }
+
+    #[test]
+    fn request_context_reads_cookies_from_object_string_and_header() {
+        let v = parse(r#"{"url": "https://x.com/?a", "headers": {"User-Agent": "UA", "Cookie": "_fbp=fb.1.2.3; other=\"q\""},
+            "cookies": {"_fbc": "fb.1.2.abc"}, "remoteAddress": "1.2.3.4"}"#)
+        .expect("parses");
+        let r = RequestContext::from_json(&v);
+        assert_eq!(r.header("user-agent"), Some("UA"));
+        assert_eq!(r.cookie("_fbc"), Some("fb.1.2.abc"));
+        assert_eq!(r.cookie("_fbp"), Some("fb.1.2.3"));
+        assert_eq!(r.cookie("other"), Some("q"));
+        assert_eq!(r.remote_address.as_deref(), Some("1.2.3.4"));
+        assert_eq!(
+            RequestContext::from_json(&Json::Null),
+            RequestContext::default()
+        );
+    }
+}

@@ -1,0 +1,303 @@
+//! `fbc` and `fbp`: read from the request's cookies (or the event), validated, built from
+//! `fbclid` when the page carries one, generated when missing; and the first-party cookies the
+//! host should set, with the very values the payload uses.
+use crate::config::{CookieDomain, TagConfig};
+use crate::event_data::{EventData, RequestContext};
+use crate::json::{decimal, Json};
+use crate::report::Report;
+use crate::url;
+
+/// Language tokens of Meta's param-builder appendix (`fb.1.<ms>.<payload>.<appendix>`).
+const APPENDIX_TOKENS: [&str; 6] = ["AQ", "Ag", "Aw", "BA", "BQ", "Bg"];
+/// Meta's client JS ignores longer click ids.
+const MAX_FBCLID_LEN: usize = 500;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetCookie {
+    pub name: &'static str,
+    pub value: String,
+    pub max_age_seconds: u64,
+    pub domain: Option<String>,
+}
+
+impl SetCookie {
+    /// The `Set-Cookie` header value: Secure, SameSite=Lax, Path=/.
+    pub fn header(&self) -> String {
+        let mut h = format!(
+            "{}={}; Max-Age={}; Path=/",
+            self.name, self.value, self.max_age_seconds
+        );
+        if let Some(d) = &self.domain {
+            h.push_str("; Domain=");
+            h.push_str(d);
+        }
+        h.push_str("; Secure; SameSite=Lax");
+        h
+    }
+
+    pub fn to_json(&self) -> Json {
+        Json::object([
+            ("name", Json::from(self.name)),
+            ("value", Json::from(self.value.as_str())),
+            ("maxAge", Json::from(self.max_age_seconds)),
+            ("domain", Json::from(self.domain.clone())),
+            ("path", Json::from("/")),
+            ("secure", Json::from(true)),
+            ("sameSite", Json::from("Lax")),
+            ("header", Json::from(self.header())),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClickIds {
+    pub fbc: Option<String>,
+    pub fbp: Option<String>,
+    pub cookies: Vec<SetCookie>,
+}
+
+/// `fb.<digits>.<digits>.<payload>[.<appendix>]`; for fbp the payload is digits too.
+pub fn is_valid(value: &str, numeric_payload: bool) -> bool {
+    let parts: Vec<&str> = value.split('.').collect();
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let appendix_ok = match parts.get(4) {
+        None => true,
+        Some(a) => APPENDIX_TOKENS.contains(a) || a.chars().count() == 8,
+    };
+    (parts.len() == 4 || parts.len() == 5)
+        && parts[0] == "fb"
+        && digits(parts[1])
+        && digits(parts[2])
+        && if numeric_payload {
+            digits(parts[3])
+        } else {
+            !parts[3].is_empty()
+        }
+        && appendix_ok
+}
+
+/// What the run knows that click ids derive from.
+pub struct Inputs<'a> {
+    pub event: &'a EventData<'a>,
+    pub request: &'a RequestContext,
+    pub page_url: Option<&'a str>,
+    pub now_ms: u64,
+    pub random: u32,
+}
+
+pub fn resolve(config: &TagConfig, inp: &Inputs, report: &mut Report) -> ClickIds {
+    let page_host = inp.page_url.and_then(url::host);
+    let index = url::subdomain_index(page_host.as_deref());
+    let existing_fbc = existing(inp, "_fbc", "fbc", false, report);
+    let existing_fbp = existing(inp, "_fbp", "fbp", true, report);
+    let fbc = match fbclid(inp, report) {
+        // Same click as the stored cookie: keep its original creation time.
+        Some(id) if existing_fbc.as_deref().and_then(|c| c.split('.').nth(3)) == Some(id) => {
+            existing_fbc
+        }
+        Some(id) => Some(format!("fb.{index}.{}.{id}", inp.now_ms)),
+        None => existing_fbc,
+    };
+    let fbp = existing_fbp.or_else(|| {
+        config.generate_fbp.then(|| {
+            let random = decimal(u64::from(inp.random % 2_147_483_647));
+            format!("fb.{index}.{}.{random}", inp.now_ms)
+        })
+    });
+    let domain = match &config.cookie_domain {
+        CookieDomain::Host => None,
+        CookieDomain::Explicit(d) => Some(d.clone()),
+        CookieDomain::Auto => page_host
+            .filter(|h| h.contains('.') && h.parse::<std::net::IpAddr>().is_err())
+            .map(|h| url::registrable_domain(&h)),
+    };
+    let max_age = u64::from(config.cookie_max_age_days) * 86_400;
+    let cookie = |name, value: &Option<String>| {
+        value.clone().map(|value| SetCookie {
+            name,
+            value,
+            max_age_seconds: max_age,
+            domain: domain.clone(),
+        })
+    };
+    let cookies = [cookie("_fbc", &fbc), cookie("_fbp", &fbp)]
+        .into_iter()
+        .flatten()
+        .collect();
+    ClickIds { fbc, fbp, cookies }
+}
+
+/// The stored value: the request cookie first, then the event (`x-fb-ck-<key>`, `_<key>`, `<key>`).
+fn existing(
+    inp: &Inputs,
+    cookie: &str,
+    key: &str,
+    numeric: bool,
+    report: &mut Report,
+) -> Option<String> {
+    let value = inp.request.cookie(cookie).map(str::to_string).or_else(|| {
+        inp.event
+            .first_text(&[&format!("x-fb-ck-{key}"), cookie, key])
+    })?;
+    if is_valid(&value, numeric) {
+        Some(value)
+    } else {
+        let message = format!(
+            "{key} {value:?} is not fb.<subdomain>.<time>.<{}>: dropped",
+            if numeric { "random" } else { "fbclid" }
+        );
+        report.warn(
+            if numeric {
+                "user_data.fbp_malformed"
+            } else {
+                "user_data.fbc_malformed"
+            },
+            format!("user_data.{key}"),
+            message,
+        );
+        None
+    }
+}
+
+/// `fbclid` from the page URL, the request URL, the Referer, then the event; verbatim.
+fn fbclid<'a>(inp: &'a Inputs, report: &mut Report) -> Option<&'a str> {
+    let from_urls = [
+        inp.page_url,
+        inp.request.url.as_deref(),
+        inp.request.header("referer"),
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(|u| url::query_param(u, "fbclid"));
+    let id = from_urls.or_else(|| inp.event.get("fbclid").and_then(Json::as_str))?;
+    let usable = id.len() <= MAX_FBCLID_LEN
+        && !id.contains('.')
+        && !id.bytes().any(|b| b <= b' ' || b == b';');
+    if !usable {
+        report.warn(
+            "user_data.fbclid_unusable",
+            "fbclid",
+            "fbclid is too long or contains '.', ';' or spaces: no fbc built from it",
+        );
+    }
+    usable.then_some(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse;
+
+    fn run(
+        config: &TagConfig,
+        event: &str,
+        request: &str,
+        page: Option<&str>,
+    ) -> (ClickIds, Report) {
+        let ev_json = parse(event).expect("event");
+        let ev = EventData::new(&ev_json);
+        let req = RequestContext::from_json(&parse(request).expect("request"));
+        let inp = Inputs {
+            event: &ev,
+            request: &req,
+            page_url: page,
+            now_ms: 1_700_000_000_123,
+            random: 42,
+        };
+        let mut report = Report::default();
+        (resolve(config, &inp, &mut report), report)
+    }
+
+    #[test]
+    fn validates_cookie_format() {
+        assert!(is_valid("fb.1.1554763741205.AbCdEf", false));
+        assert!(is_valid("fb.1.1554763741205.AbCdEf.BA", false));
+        assert!(is_valid("fb.2.1596403881668.1116446470.AQQCAQIB", true));
+        for bad in [
+            "fb.1.155.",
+            "fb.x.1.a",
+            "gb.1.1.a",
+            "fb.1.1",
+            "fb.1.1.a.b.c",
+            "fb.1.1.a.zz",
+            "fb.1.1.abc",
+        ] {
+            assert!(!is_valid(bad, bad.ends_with("abc")), "{bad}");
+        }
+    }
+
+    #[test]
+    fn builds_fbc_from_fbclid_verbatim_and_generates_fbp() {
+        let c = TagConfig::default();
+        let (ids, r) = run(
+            &c,
+            "{}",
+            "{}",
+            Some("https://www.shop.example.com/p?fbclid=IwAR_Case-Kept"),
+        );
+        assert_eq!(
+            ids.fbc.as_deref(),
+            Some("fb.1.1700000000123.IwAR_Case-Kept")
+        );
+        assert_eq!(ids.fbp.as_deref(), Some("fb.1.1700000000123.42"));
+        assert!(r.warnings.is_empty());
+        let headers: Vec<String> = ids.cookies.iter().map(SetCookie::header).collect();
+        assert_eq!(headers[0], "_fbc=fb.1.1700000000123.IwAR_Case-Kept; Max-Age=7776000; Path=/; Domain=example.com; Secure; SameSite=Lax");
+        assert!(headers[1].starts_with("_fbp=fb.1.1700000000123.42;"));
+    }
+
+    #[test]
+    fn keeps_the_cookie_for_the_same_click_and_replaces_it_for_a_new_one() {
+        let c = TagConfig::default();
+        let req =
+            r#"{"cookies": {"_fbc": "fb.1.1600000000000.SAME", "_fbp": "fb.1.1600000000000.77"}}"#;
+        let (ids, _) = run(&c, "{}", req, Some("https://example.com/?fbclid=SAME"));
+        assert_eq!(ids.fbc.as_deref(), Some("fb.1.1600000000000.SAME"));
+        assert_eq!(ids.fbp.as_deref(), Some("fb.1.1600000000000.77"));
+        let (ids, _) = run(&c, "{}", req, Some("https://example.com/?fbclid=NEW"));
+        assert_eq!(ids.fbc.as_deref(), Some("fb.1.1700000000123.NEW"));
+    }
+
+    #[test]
+    fn malformed_cookies_are_dropped_with_a_warning() {
+        let c = TagConfig {
+            generate_fbp: false,
+            ..TagConfig::default()
+        };
+        let (ids, r) = run(
+            &c,
+            r#"{"x-fb-ck-fbc": "fb.1.notatime.x"}"#,
+            r#"{"cookies": {"_fbp": "garbage"}}"#,
+            None,
+        );
+        assert_eq!((ids.fbc, ids.fbp), (None, None));
+        assert!(r.has("user_data.fbc_malformed") && r.has("user_data.fbp_malformed"));
+        assert!(ids.cookies.is_empty());
+    }
+
+    #[test]
+    fn fbclid_from_referer_or_event_and_cookie_domain_settings() {
+        let c = TagConfig {
+            cookie_domain: CookieDomain::Host,
+            ..TagConfig::default()
+        };
+        let (ids, _) = run(
+            &c,
+            "{}",
+            r#"{"headers": {"referer": "https://a.com/?fbclid=REF"}}"#,
+            None,
+        );
+        assert_eq!(ids.fbc.as_deref(), Some("fb.1.1700000000123.REF"));
+        assert_eq!(ids.cookies[0].domain, None);
+        let (ids, _) = run(
+            &TagConfig::default(),
+            r#"{"fbclid": "EV"}"#,
+            "{}",
+            Some("http://127.0.0.1:8080/"),
+        );
+        assert_eq!(ids.fbc.as_deref(), Some("fb.0.1700000000123.EV"));
+        assert_eq!(ids.cookies[0].domain, None);
+        let (_, r) = run(&TagConfig::default(), r#"{"fbclid": "a.b"}"#, "{}", None);
+        assert!(r.has("user_data.fbclid_unusable"));
+    }
+}

@@ -1,0 +1,353 @@
+//! `custom_data`: value and currency, order id, the product array per the product schema
+//! (`contents`, `content_ids`, `num_items`, `content_type`), the other standard parameters, and
+//! any `x-fb-cd-<key>` from the event. Config `customData` overrides win.
+use super::currencies::is_iso4217;
+use crate::config::TagConfig;
+use crate::event_data::EventData;
+use crate::json::{self, Json};
+use crate::report::Report;
+use crate::user_data::scalar_text;
+
+const DELIVERY_CATEGORIES: [&str; 3] = ["in_store", "curbside", "home_delivery"];
+const CONTENT_TYPES: [&str; 2] = ["product", "product_group"];
+
+/// A JSON number from a number or numeric text ("129.90"); the text is kept as written.
+pub fn number(v: &Json) -> Option<Json> {
+    match v {
+        Json::Number(_) => Some(v.clone()),
+        Json::String(s) => match json::parse(s.trim()) {
+            Ok(n @ Json::Number(_)) => Some(n),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A non-negative integer from a number or text ("2", 2, 2.0).
+fn count(v: &Json) -> Option<u64> {
+    let text = scalar_text(v)?.trim();
+    let f: f64 = text.parse().ok()?;
+    (f >= 0.0 && f.fract() == 0.0 && f < 1e15).then_some(f as u64)
+}
+
+pub fn build(config: &TagConfig, ev: &EventData, report: &mut Report) -> Json {
+    let mut cd = Json::Object(Vec::new());
+    let cd_value = |key: &str| ev.get(&format!("x-fb-cd-{key}"));
+    let pick = |key: &str, event_keys: &[&str]| {
+        cd_value(key).or_else(|| event_keys.iter().find_map(|k| ev.get(k)))
+    };
+
+    if let Some(v) = pick("value", &["value"]) {
+        set_number(&mut cd, "value", v, report);
+    }
+    let items = products(config, ev, report);
+    let first_item_currency = items.first().and_then(|i| i.currency.clone());
+    let currency = pick("currency", &["currency"])
+        .and_then(scalar_text)
+        .map(str::to_string)
+        .or(first_item_currency);
+    if let Some(c) = currency {
+        set_currency(&mut cd, &c, report);
+    }
+    if let Some(id) = pick("order_id", &["transaction_id"]).and_then(scalar_text) {
+        cd.set("order_id", Json::from(id.trim()));
+    }
+    if !items.is_empty() {
+        let ids: Vec<Json> = items.iter().map(|i| Json::from(i.id.as_str())).collect();
+        cd.set("content_ids", Json::Array(ids));
+        cd.set(
+            "contents",
+            Json::Array(items.iter().map(Product::to_json).collect()),
+        );
+        cd.set("content_type", Json::from("product"));
+        cd.set(
+            "num_items",
+            Json::from(items.iter().map(|i| i.quantity).sum::<u64>()),
+        );
+    }
+    let text_params: [(&str, &[&str]); 5] = [
+        ("content_name", &["content_name"]),
+        ("content_category", &["content_category"]),
+        ("search_string", &["search_term", "search_string"]),
+        ("status", &["status"]),
+        ("delivery_category", &["delivery_category"]),
+    ];
+    for (key, event_keys) in text_params {
+        if let Some(text) = pick(key, event_keys).and_then(scalar_text) {
+            cd.set(key, Json::from(text.trim()));
+        }
+    }
+    if let Some(v) = pick("predicted_ltv", &["predicted_ltv"]) {
+        set_number(&mut cd, "predicted_ltv", v, report);
+    }
+    // Any other x-fb-cd-<key> is a custom property, sent as given.
+    for (key, v) in ev.with_prefix("x-fb-cd-") {
+        if cd.get(key).is_none() {
+            apply(&mut cd, key, v, report);
+        }
+    }
+    for (key, v) in &config.custom_data {
+        if !v.is_null() {
+            apply(&mut cd, key, v, report);
+        }
+    }
+    check_enums(&cd, report);
+    cd
+}
+
+/// Set `key` with the coercions its standard meaning requires.
+fn apply(cd: &mut Json, key: &str, v: &Json, report: &mut Report) {
+    match key {
+        "value" | "predicted_ltv" | "net_revenue" => set_number(cd, key, v, report),
+        "currency" => match scalar_text(v) {
+            Some(c) => set_currency(cd, c, report),
+            None => report.warn(
+                "custom_data.currency_invalid",
+                "custom_data.currency",
+                "currency must be text",
+            ),
+        },
+        "num_items" => match count(v) {
+            Some(n) => cd.set(key, Json::from(n)),
+            None => report.warn(
+                "custom_data.num_items_invalid",
+                "custom_data.num_items",
+                "num_items must be a whole number: dropped",
+            ),
+        },
+        _ => cd.set(key, v.clone()),
+    }
+}
+
+fn set_number(cd: &mut Json, key: &str, v: &Json, report: &mut Report) {
+    match number(v) {
+        Some(n) => cd.set(key, n),
+        None => {
+            let message = format!("{key} must be a number or numeric text: dropped");
+            report.warn(
+                "custom_data.not_a_number",
+                format!("custom_data.{key}"),
+                message,
+            );
+        }
+    }
+}
+
+fn set_currency(cd: &mut Json, raw: &str, report: &mut Report) {
+    let code = raw.trim().to_ascii_uppercase();
+    if is_iso4217(&code) {
+        cd.set("currency", Json::from(code));
+    } else {
+        let message = format!("currency {raw:?} is not an ISO 4217 code");
+        report.error(
+            "custom_data.currency_invalid",
+            "custom_data.currency",
+            message,
+        );
+    }
+}
+
+fn check_enums(cd: &Json, report: &mut Report) {
+    if let Some(t) = cd.get("content_type").and_then(Json::as_str) {
+        if !CONTENT_TYPES.contains(&t) {
+            report.warn(
+                "custom_data.content_type_unknown",
+                "custom_data.content_type",
+                "content_type is usually product or product_group",
+            );
+        }
+    }
+    if let Some(d) = cd.get("delivery_category").and_then(Json::as_str) {
+        if !DELIVERY_CATEGORIES.contains(&d) {
+            report.error(
+                "custom_data.delivery_category_invalid",
+                "custom_data.delivery_category",
+                "delivery_category must be in_store, curbside or home_delivery",
+            );
+        }
+    }
+}
+
+struct Product {
+    id: String,
+    quantity: u64,
+    price: Option<Json>,
+    title: Option<String>,
+    brand: Option<String>,
+    category: Option<String>,
+    currency: Option<String>,
+}
+
+impl Product {
+    fn to_json(&self) -> Json {
+        let mut j = Json::object([
+            ("id", Json::from(self.id.as_str())),
+            ("quantity", Json::from(self.quantity)),
+        ]);
+        if let Some(p) = &self.price {
+            j.set("item_price", p.clone());
+        }
+        for (k, v) in [
+            ("title", &self.title),
+            ("brand", &self.brand),
+            ("category", &self.category),
+        ] {
+            if let Some(v) = v {
+                j.set(k, Json::from(v.as_str()));
+            }
+        }
+        j
+    }
+}
+
+/// The product array per the config's product schema (GA4 `items` by default).
+fn products(config: &TagConfig, ev: &EventData, report: &mut Report) -> Vec<Product> {
+    let schema = &config.product_schema;
+    let Some(items) = ev.get(&schema.array_variable) else {
+        return Vec::new();
+    };
+    let Some(items) = items.as_array() else {
+        let message = format!("{} is not an array: no contents", schema.array_variable);
+        report.warn(
+            "custom_data.items_not_an_array",
+            schema.array_variable.clone(),
+            message,
+        );
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let field = |k: &str| item.get(k).filter(|v| !v.is_null());
+        let text = |k: &str| {
+            field(k)
+                .and_then(scalar_text)
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        };
+        let path = format!("{}[{}]", schema.array_variable, i);
+        let Some(id) = text(&schema.id_field) else {
+            let message = format!("{path} has no {}: left out of contents", schema.id_field);
+            report.warn("custom_data.item_without_id", path, message);
+            continue;
+        };
+        let quantity = match field(&schema.quantity_field) {
+            None => 1,
+            Some(q) => count(q).unwrap_or_else(|| {
+                let message = format!(
+                    "{path}.{} is not a whole number: counted as 1",
+                    schema.quantity_field
+                );
+                report.warn("custom_data.item_quantity_invalid", path.clone(), message);
+                1
+            }),
+        };
+        let price = field(&schema.price_field).and_then(number);
+        out.push(Product {
+            id,
+            quantity,
+            price,
+            title: text("item_name"),
+            brand: text("item_brand"),
+            category: text("item_category"),
+            currency: text("currency"),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ProductSchema;
+    use crate::json::parse;
+
+    fn run(config: &TagConfig, event: &str) -> (Json, Report) {
+        let v = parse(event).expect("event");
+        let mut r = Report::default();
+        (build(config, &EventData::new(&v), &mut r), r)
+    }
+
+    #[test]
+    fn ga4_purchase() {
+        let (cd, r) = run(
+            &TagConfig::default(),
+            r#"{"value": "129.90", "currency": "pln", "transaction_id": "T-1",
+            "items": [{"item_id": "A", "quantity": 2, "price": 50, "item_name": "Shoe", "item_brand": "B"},
+                      {"item_id": 7, "price": "29.90"}, {"item_name": "no id"}]}"#,
+        );
+        assert_eq!(
+            cd.to_json(),
+            r#"{"value":129.90,"currency":"PLN","order_id":"T-1","content_ids":["A","7"],"contents":[{"id":"A","quantity":2,"item_price":50,"title":"Shoe","brand":"B"},{"id":"7","quantity":1,"item_price":29.90}],"content_type":"product","num_items":3}"#
+        );
+        assert_eq!(
+            r.warnings.iter().map(|w| w.code).collect::<Vec<_>>(),
+            vec!["custom_data.item_without_id"]
+        );
+    }
+
+    #[test]
+    fn custom_product_schema() {
+        let config = TagConfig {
+            product_schema: ProductSchema {
+                array_variable: "ecommerce.products".into(),
+                id_field: "sku".into(),
+                quantity_field: "qty".into(),
+                price_field: "unit".into(),
+            },
+            ..TagConfig::default()
+        };
+        let (cd, _) = run(
+            &config,
+            r#"{"ecommerce": {"products": [{"sku": "S1", "qty": "3", "unit": 5}]}}"#,
+        );
+        assert_eq!(cd.get("num_items"), Some(&Json::from(3u64)));
+        assert_eq!(
+            cd.get("content_ids").map(Json::to_json).as_deref(),
+            Some(r#"["S1"]"#)
+        );
+    }
+
+    #[test]
+    fn invalid_values_are_reported() {
+        let (cd, r) = run(
+            &TagConfig::default(),
+            r#"{"value": "12,50", "currency": "EURO", "x-fb-cd-delivery_category": "drone"}"#,
+        );
+        assert!(cd.get("value").is_none() && cd.get("currency").is_none());
+        assert!(r.has("custom_data.not_a_number"));
+        assert!(r
+            .errors
+            .iter()
+            .any(|e| e.code == "custom_data.currency_invalid"));
+        assert!(r
+            .errors
+            .iter()
+            .any(|e| e.code == "custom_data.delivery_category_invalid"));
+    }
+
+    #[test]
+    fn x_fb_cd_and_config_overrides() {
+        let config = TagConfig {
+            custom_data: vec![
+                ("content_type".into(), Json::from("product_group")),
+                ("value".into(), Json::from("9")),
+            ],
+            ..TagConfig::default()
+        };
+        let (cd, _) = run(
+            &config,
+            r#"{"x-fb-cd-value": 5, "value": 1, "x-fb-cd-membership": "gold", "search_term": "shoes",
+            "items": [{"item_id": "A"}]}"#,
+        );
+        assert_eq!(cd.get("value"), Some(&Json::Number("9".into())));
+        assert_eq!(cd.get("membership").and_then(Json::as_str), Some("gold"));
+        assert_eq!(
+            cd.get("search_string").and_then(Json::as_str),
+            Some("shoes")
+        );
+        assert_eq!(
+            cd.get("content_type").and_then(Json::as_str),
+            Some("product_group")
+        );
+    }
+}

@@ -1,0 +1,238 @@
+//! Payload construction: sGTM event data + request context -> one Meta server event (with the
+//! first-party cookies to set). Privacy rules and validation come after, in `crate::tag`.
+mod click_ids;
+mod currencies;
+mod custom_data;
+mod event_name;
+mod ip;
+mod user_fields;
+
+pub use click_ids::{is_valid as is_valid_click_id, SetCookie};
+pub use event_name::STANDARD_EVENTS;
+
+use crate::config::TagConfig;
+use crate::event_data::{EventData, RequestContext};
+use crate::json::Json;
+use crate::normalize::Context;
+use crate::report::Report;
+use crate::user_data::hash_user_data;
+
+/// The clock and randomness of one run (from the host; fixed in tests and `--now`).
+#[derive(Clone, Copy, Debug)]
+pub struct Clock {
+    pub now_ms: u64,
+    pub entropy: [u8; 16],
+}
+
+impl Clock {
+    pub fn now_s(&self) -> i64 {
+        i64::try_from(self.now_ms / 1000).unwrap_or(i64::MAX)
+    }
+
+    /// The UTC calendar year (date-of-birth checks use it).
+    pub fn year(&self) -> i32 {
+        // Civil-from-days (Howard Hinnant), valid for the whole u64 millisecond range we accept.
+        let days = i64::try_from(self.now_ms / 86_400_000).unwrap_or(0);
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        i32::try_from(year).unwrap_or(i32::MAX)
+    }
+
+    fn random_u32(&self) -> u32 {
+        u32::from_le_bytes([
+            self.entropy[0],
+            self.entropy[1],
+            self.entropy[2],
+            self.entropy[3],
+        ])
+    }
+
+    /// A version-4 UUID from the entropy: a fresh event_id when the event has none.
+    pub fn uuid(&self) -> String {
+        let mut b = self.entropy;
+        b[6] = (b[6] & 0x0f) | 0x40;
+        b[8] = (b[8] & 0x3f) | 0x80;
+        let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+        format!(
+            "{}-{}-{}-{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..32]
+        )
+    }
+}
+
+pub struct Built {
+    pub event: Json,
+    pub cookies: Vec<SetCookie>,
+}
+
+/// Build the Meta server event. Problems found on the way go into `report`.
+pub fn build_event(
+    config: &TagConfig,
+    ev: &EventData,
+    req: &RequestContext,
+    clock: Clock,
+    report: &mut Report,
+) -> Built {
+    let sed = |key: &str| ev.text(&format!("x-fb-sed-{key}"));
+    let mut event = Json::Object(Vec::new());
+
+    let incoming = ev.text("event_name");
+    if let Some(name) = event_name::meta_event_name(config, incoming.as_deref()) {
+        event.set("event_name", Json::from(name));
+    }
+    event.set("event_time", Json::from(event_time(ev, clock, report)));
+    let event_id = config
+        .event_id
+        .clone()
+        .or_else(|| sed("event_id"))
+        .or_else(|| ev.first_text(&["x-fb-event_id", "event_id"]))
+        .unwrap_or_else(|| clock.uuid());
+    event.set("event_id", Json::from(event_id));
+    let page_url = sed("event_source_url").or_else(|| ev.text("page_location"));
+    if let Some(url) = &page_url {
+        event.set("event_source_url", Json::from(url.as_str()));
+    }
+    if let Some(referrer) = sed("referrer_url").or_else(|| ev.text("page_referrer")) {
+        event.set("referrer_url", Json::from(referrer));
+    }
+    let action_source = sed("action_source").unwrap_or_else(|| config.action_source.clone());
+    event.set(
+        "action_source",
+        Json::from(action_source.to_ascii_lowercase()),
+    );
+    if let Some(opt_out) = ev.get("x-fb-sed-opt_out") {
+        let flag = match opt_out {
+            Json::String(s) if s == "true" || s == "false" => Json::Bool(s == "true"),
+            other => other.clone(),
+        };
+        event.set("opt_out", flag);
+    }
+
+    let clicks = click_ids::Inputs {
+        event: ev,
+        request: req,
+        page_url: page_url.as_deref(),
+        now_ms: clock.now_ms,
+        random: clock.random_u32(),
+    };
+    let ids = click_ids::resolve(config, &clicks, report);
+    let mut raw = user_fields::collect(config, ev, req);
+    set_pair(
+        &mut raw,
+        "client_ip_address",
+        client_ip(config, ev, req, report),
+    );
+    set_pair(&mut raw, "fbc", ids.fbc.clone().map(Json::from));
+    set_pair(&mut raw, "fbp", ids.fbp.clone().map(Json::from));
+    let hashed = hash_user_data(
+        &raw,
+        Context {
+            current_year: clock.year(),
+        },
+    );
+    for d in &hashed.dropped {
+        let message = format!("{} value #{} was not sent: {}", d.field, d.index, d.reason);
+        report.warn(
+            "user_data.value_dropped",
+            format!("user_data.{}", d.field),
+            message,
+        );
+    }
+    event.set("user_data", hashed.data);
+
+    let custom = custom_data::build(config, ev, report);
+    if custom.as_object().is_some_and(|o| !o.is_empty()) {
+        event.set("custom_data", custom);
+    }
+    crate::privacy::apply_data_processing(config, ev, &mut event);
+    Built {
+        event,
+        cookies: ids.cookies,
+    }
+}
+
+fn set_pair(pairs: &mut Vec<(String, Json)>, key: &str, value: Option<Json>) {
+    if let Some(v) = value {
+        pairs.retain(|(k, _)| k != key);
+        pairs.push((key.to_string(), v));
+    }
+}
+
+/// `event_time` from the event (seconds or milliseconds, number or text), else now.
+fn event_time(ev: &EventData, clock: Clock, report: &mut Report) -> u64 {
+    let Some(raw) = ev.first_text(&["x-fb-sed-event_time", "event_time"]) else {
+        return clock.now_ms / 1000;
+    };
+    match raw.parse::<f64>() {
+        Ok(t) if t.is_finite() && t > 0.0 => {
+            // Above 10^11 it can only be milliseconds (10^11 s is the year 5138).
+            let seconds = if t > 1e11 { t / 1000.0 } else { t };
+            seconds as u64
+        }
+        _ => {
+            report.warn(
+                "event.event_time_unreadable",
+                "event_time",
+                "event_time is not a number: the current time is used",
+            );
+            clock.now_ms / 1000
+        }
+    }
+}
+
+/// `client_ip_address`: `x-fb-ud-client_ip_address`, `ip_override`, the request's
+/// `X-Forwarded-For`, then its remote address; the first public address of that list.
+fn client_ip(
+    config: &TagConfig,
+    ev: &EventData,
+    req: &RequestContext,
+    report: &mut Report,
+) -> Option<Json> {
+    let list = ev
+        .first_text(&["x-fb-ud-client_ip_address", "ip_override"])
+        .or_else(|| req.header("x-forwarded-for").map(str::to_string))
+        .or_else(|| req.remote_address.clone())?;
+    let Some(ip) = ip::pick(&list) else {
+        report.warn(
+            "user_data.client_ip_not_public",
+            "user_data.client_ip_address",
+            "no public IP address in the client IP list: none sent",
+        );
+        return None;
+    };
+    ip::anonymize(ip, config.ip_handling).map(|ip| Json::from(ip.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_year_and_uuid() {
+        let c = Clock {
+            now_ms: 1_764_331_200_000,
+            entropy: [0xab; 16],
+        };
+        assert_eq!(c.year(), 2025);
+        assert_eq!(Clock { now_ms: 0, ..c }.year(), 1970);
+        assert_eq!(
+            Clock {
+                now_ms: 951_782_400_000,
+                ..c
+            }
+            .year(),
+            2000
+        );
+        assert_eq!(c.uuid(), "abababab-abab-4bab-abab-abababababab");
+    }
+}

@@ -1,0 +1,167 @@
+//! Where each `user_data` key comes from in sGTM event data (first source with a value wins;
+//! `x-fb-ud-<key>` beats the automatic mapping, config `userData` beats both). The result is a
+//! raw record, hashed afterwards by `crate::user_data`.
+use crate::config::TagConfig;
+use crate::event_data::{EventData, RequestContext};
+use crate::json::Json;
+use crate::user_data::scalar_text;
+
+/// Hashed keys and their sources in the event data (GA4 user-provided data first, then common
+/// flat names). Address fields are read from every entry of `user_data.address`.
+const SOURCES: &[(&str, &[&str], &[&str])] = &[
+    // (key, event paths, address fields)
+    (
+        "em",
+        &[
+            "user_data.sha256_email_address",
+            "user_data.email_address",
+            "user_data.email",
+            "email",
+        ],
+        &[],
+    ),
+    (
+        "ph",
+        &[
+            "user_data.sha256_phone_number",
+            "user_data.phone_number",
+            "user_data.phone",
+            "phone",
+        ],
+        &[],
+    ),
+    (
+        "fn",
+        &["first_name", "firstName"],
+        &["sha256_first_name", "first_name"],
+    ),
+    (
+        "ln",
+        &["last_name", "lastName"],
+        &["sha256_last_name", "last_name"],
+    ),
+    ("ct", &["city"], &["city"]),
+    ("st", &["region", "state"], &["region"]),
+    ("zp", &["postal_code", "zip"], &["postal_code"]),
+    ("country", &["country"], &["country"]),
+    ("ge", &["user_data.gender", "gender"], &[]),
+    ("db", &["user_data.date_of_birth", "date_of_birth"], &[]),
+];
+
+/// The values at a path: a scalar, or every scalar of an array.
+fn values_at(ev: &EventData, path: &str) -> Vec<Json> {
+    match ev.get(path) {
+        Some(Json::Array(items)) => items
+            .iter()
+            .filter(|i| scalar_text(i).is_some())
+            .cloned()
+            .collect(),
+        Some(v) if scalar_text(v).is_some_and(|t| !t.trim().is_empty()) => vec![v.clone()],
+        _ => Vec::new(),
+    }
+}
+
+fn addresses<'a>(ev: &EventData<'a>) -> Vec<&'a Json> {
+    match ev.get("user_data.address") {
+        Some(Json::Array(items)) => items.iter().collect(),
+        Some(obj @ Json::Object(_)) => vec![obj],
+        _ => Vec::new(),
+    }
+}
+
+/// The raw user_data record for one event (before hashing).
+pub fn collect(config: &TagConfig, ev: &EventData, req: &RequestContext) -> Vec<(String, Json)> {
+    let mut record = Json::Object(Vec::new());
+    let addresses = addresses(ev);
+    for (key, paths, address_fields) in SOURCES {
+        let mut found: Vec<Json> = Vec::new();
+        for field in *address_fields {
+            found.extend(
+                addresses
+                    .iter()
+                    .filter_map(|a| a.get(field))
+                    .filter(|v| scalar_text(v).is_some())
+                    .cloned(),
+            );
+        }
+        if found.is_empty() {
+            found = paths
+                .iter()
+                .map(|p| values_at(ev, p))
+                .find(|v| !v.is_empty())
+                .unwrap_or_default();
+        }
+        if !found.is_empty() {
+            record.set(key, Json::Array(found));
+        }
+    }
+    // external_id: the site's own user id beside any explicit external ids.
+    let external: Vec<Json> = ["user_id", "user_data.external_id", "external_id"]
+        .iter()
+        .flat_map(|p| values_at(ev, p))
+        .collect();
+    if !external.is_empty() {
+        record.set("external_id", Json::Array(external));
+    }
+    if let Some(ua) = ev
+        .text("user_agent")
+        .or_else(|| req.header("user-agent").map(str::to_string))
+    {
+        record.set("client_user_agent", Json::from(ua));
+    }
+    for (key, v) in ev.with_prefix("x-fb-ud-") {
+        record.set(key, v.clone());
+    }
+    for (key, v) in &config.user_data {
+        if !v.is_null() {
+            record.set(key, v.clone());
+        }
+    }
+    match record {
+        Json::Object(pairs) => pairs,
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse;
+
+    fn run(config: &TagConfig, event: &str) -> String {
+        let v = parse(event).expect("event");
+        Json::Object(collect(
+            config,
+            &EventData::new(&v),
+            &RequestContext::default(),
+        ))
+        .to_json()
+    }
+
+    #[test]
+    fn ga4_user_provided_data_and_addresses() {
+        let out = run(
+            &TagConfig::default(),
+            r#"{"user_id": "u1", "user_agent": "UA",
+            "user_data": {"email_address": "a@b.co", "sha256_phone_number": "AB", "address": [
+              {"first_name": "Ann", "city": "Paris", "country": "FR"}, {"first_name": "Anna", "postal_code": 75001}]}}"#,
+        );
+        assert_eq!(
+            out,
+            r#"{"em":["a@b.co"],"ph":["AB"],"fn":["Ann","Anna"],"ct":["Paris"],"zp":[75001],"country":["FR"],"external_id":["u1"],"client_user_agent":"UA"}"#
+        );
+    }
+
+    #[test]
+    fn x_fb_ud_beats_mapping_and_config_beats_both() {
+        let config = TagConfig {
+            user_data: vec![("ph".into(), Json::from("+1 650 555 1212"))],
+            ..TagConfig::default()
+        };
+        let out = run(
+            &config,
+            r#"{"email": "x@y.co", "x-fb-ud-em": "z@y.co", "x-fb-ud-ph": "1", "address": {"city": "ignored"}}"#,
+        );
+        assert_eq!(out, r#"{"em":"z@y.co","ph":"+1 650 555 1212"}"#);
+    }
+}

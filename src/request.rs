@@ -1,0 +1,127 @@
+//! The HTTP request Meta receives: `POST {graphBaseUrl}/{version}/{pixelId}/events` with a JSON
+//! body. The access token (and `appsecret_proof`) travel in the body, never in the URL, so no
+//! proxy or access log ever records them.
+use crate::config::{Pixel, TagConfig};
+use crate::hash::hmac_sha256_hex;
+use crate::json::Json;
+
+/// Sent when the config names no partner agent, so Meta can attribute the integration.
+pub const DEFAULT_PARTNER_AGENT: &str = concat!("omni-meta-capi-", env!("CARGO_PKG_VERSION"));
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpRequest {
+    pub pixel_id: String,
+    pub url: String,
+    pub method: &'static str,
+    pub headers: Vec<(&'static str, &'static str)>,
+    /// The exact body to send.
+    pub body: String,
+}
+
+impl HttpRequest {
+    pub fn to_json(&self) -> Json {
+        let headers = Json::Object(
+            self.headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), Json::from(*v)))
+                .collect(),
+        );
+        Json::object([
+            ("pixelId", Json::from(self.pixel_id.as_str())),
+            ("url", Json::from(self.url.as_str())),
+            ("method", Json::from(self.method)),
+            ("headers", headers),
+            ("body", Json::from(self.body.as_str())),
+        ])
+    }
+}
+
+/// One request per pixel, each carrying all `events`.
+pub fn build_requests(
+    config: &TagConfig,
+    events: &[Json],
+    test_event_code: Option<&str>,
+) -> Vec<HttpRequest> {
+    config
+        .pixels
+        .iter()
+        .map(|p| one(config, p, events, test_event_code))
+        .collect()
+}
+
+fn one(
+    config: &TagConfig,
+    pixel: &Pixel,
+    events: &[Json],
+    test_event_code: Option<&str>,
+) -> HttpRequest {
+    let mut body = Json::object([("data", Json::Array(events.to_vec()))]);
+    if let Some(code) = test_event_code {
+        body.set("test_event_code", Json::from(code));
+    }
+    let agent = config
+        .partner_agent
+        .as_deref()
+        .unwrap_or(DEFAULT_PARTNER_AGENT);
+    body.set("partner_agent", Json::from(agent));
+    body.set("access_token", Json::from(pixel.access_token.as_str()));
+    if let Some(secret) = &config.app_secret {
+        body.set(
+            "appsecret_proof",
+            Json::from(hmac_sha256_hex(
+                secret.as_bytes(),
+                pixel.access_token.as_bytes(),
+            )),
+        );
+    }
+    HttpRequest {
+        pixel_id: pixel.id.clone(),
+        url: format!(
+            "{}/{}/{}/events",
+            config.graph_base_url, config.graph_api_version, pixel.id
+        ),
+        method: "POST",
+        headers: vec![
+            ("content-type", "application/json"),
+            ("accept", "application/json"),
+        ],
+        body: body.to_json(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_in_body_proof_and_one_request_per_pixel() {
+        let config = TagConfig {
+            pixels: vec![
+                Pixel {
+                    id: "111".into(),
+                    access_token: "tok1".into(),
+                },
+                Pixel {
+                    id: "222".into(),
+                    access_token: "tok2".into(),
+                },
+            ],
+            app_secret: Some("secret".into()),
+            ..TagConfig::default()
+        };
+        let reqs = build_requests(
+            &config,
+            &[Json::object([("event_name", Json::from("X"))])],
+            Some("TEST1"),
+        );
+        assert_eq!(reqs.len(), 2);
+        assert_eq!(reqs[0].url, "https://graph.facebook.com/v24.0/111/events");
+        assert!(!reqs[0].url.contains("tok1"));
+        let proof = hmac_sha256_hex(b"secret", b"tok1");
+        let expected = format!(
+            r#"{{"data":[{{"event_name":"X"}}],"test_event_code":"TEST1","partner_agent":"{DEFAULT_PARTNER_AGENT}","access_token":"tok1","appsecret_proof":"{proof}"}}"#
+        );
+        assert_eq!(reqs[0].body, expected);
+        assert!(reqs[1].body.contains(r#""access_token":"tok2""#));
+    }
+}

@@ -1,0 +1,144 @@
+//! The tag: a parsed config, and `build` — the pipeline for one event. Layers in order:
+//! payload construction -> (identity resolution: later) -> privacy -> validation -> the request.
+use crate::config::{parse_config, TagConfig};
+use crate::event_data::{EventData, RequestContext};
+use crate::json::Json;
+use crate::payload::{build_event, Clock, SetCookie};
+use crate::privacy::{consent_block, strip_hashed_identifiers};
+use crate::report::{Issue, Report};
+use crate::request::{build_requests, HttpRequest};
+use crate::validate::{validate_event, validate_event_count};
+
+pub struct Tag {
+    config: TagConfig,
+    config_report: Report,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Requests were built and can be sent.
+    Ready,
+    /// The input (config or event) is invalid: nothing to send; the report says why.
+    Invalid,
+    /// Deliberately not sent (consent); `skipped` says why.
+    Skipped,
+}
+
+pub struct BuildOutput {
+    pub status: Status,
+    pub requests: Vec<HttpRequest>,
+    pub report: Report,
+    pub cookies: Vec<SetCookie>,
+    pub skipped: Option<Issue>,
+    /// The Meta server event (hashed), when one was built.
+    pub event: Option<Json>,
+}
+
+impl BuildOutput {
+    pub fn to_json(&self) -> Json {
+        let status = match self.status {
+            Status::Ready => "ready",
+            Status::Invalid => "invalid",
+            Status::Skipped => "skipped",
+        };
+        let mut out = Json::object([
+            ("status", Json::from(status)),
+            (
+                "requests",
+                Json::Array(self.requests.iter().map(HttpRequest::to_json).collect()),
+            ),
+            ("report", self.report.to_json()),
+            (
+                "cookies",
+                Json::Array(self.cookies.iter().map(SetCookie::to_json).collect()),
+            ),
+        ]);
+        if let Some(s) = &self.skipped {
+            let skipped = Json::object([
+                ("code", Json::from(s.code)),
+                ("field", Json::from(s.field.as_str())),
+                ("message", Json::from(s.message.as_str())),
+            ]);
+            out.set("skipped", skipped);
+        }
+        out
+    }
+}
+
+impl Tag {
+    pub fn new(config: &Json) -> Tag {
+        let (config, config_report) = parse_config(config);
+        Tag {
+            config,
+            config_report,
+        }
+    }
+
+    pub fn config(&self) -> &TagConfig {
+        &self.config
+    }
+
+    pub fn config_report(&self) -> &Report {
+        &self.config_report
+    }
+
+    /// Build the request(s) for one sGTM event. Never panics; every problem is in the report.
+    pub fn build(&self, event: &Json, request: &Json, clock: Clock) -> BuildOutput {
+        let mut report = self.config_report.clone();
+        let mut out = BuildOutput {
+            status: Status::Invalid,
+            requests: Vec::new(),
+            report: Report::default(),
+            cookies: Vec::new(),
+            skipped: None,
+            event: None,
+        };
+        if event.as_object().is_none() {
+            report.error(
+                "event.not_an_object",
+                "event",
+                "event data must be an object",
+            );
+            out.report = report;
+            return out;
+        }
+        let ev = EventData::new(event);
+        // Consent first: with consent denied nothing is built, not even cookies.
+        if let Some(block) = consent_block(&self.config.consent, &ev) {
+            out.status = Status::Skipped;
+            out.skipped = Some(block);
+            out.report = report;
+            return out;
+        }
+        let req = RequestContext::from_json(request);
+        let built = build_event(&self.config, &ev, &req, clock, &mut report);
+        let mut meta_event = built.event;
+        if !self.config.send_pii {
+            if let Json::Object(pairs) = &mut meta_event {
+                if let Some((_, ud)) = pairs.iter_mut().find(|(k, _)| k == "user_data") {
+                    strip_hashed_identifiers(ud);
+                }
+            }
+        }
+        validate_event(&meta_event, clock.now_s(), &mut report);
+        validate_event_count(1, &mut report);
+        out.cookies = built.cookies;
+        if report.is_valid() {
+            let test_code = ev
+                .text("test_event_code")
+                .or_else(|| self.config.test_event_code.clone());
+            out.requests = build_requests(
+                &self.config,
+                std::slice::from_ref(&meta_event),
+                test_code.as_deref(),
+            );
+            out.status = Status::Ready;
+        }
+        out.event = Some(meta_event);
+        out.report = report;
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests;

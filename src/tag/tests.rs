@@ -1,0 +1,254 @@
+//! The whole pipeline, event in -> request out.
+use super::*;
+use crate::json::parse;
+
+const NOW_MS: u64 = 1_764_331_200_000;
+const CLOCK: Clock = Clock {
+    now_ms: NOW_MS,
+    entropy: [7; 16],
+};
+
+fn tag(config: &str) -> Tag {
+    Tag::new(&parse(config).expect("config"))
+}
+
+fn build(t: &Tag, event: &str, request: &str) -> BuildOutput {
+    t.build(
+        &parse(event).expect("event"),
+        &parse(request).expect("request"),
+        CLOCK,
+    )
+}
+
+const CONFIG: &str =
+    r#"{"pixelId": "1234567890", "accessToken": "EAAB-secret", "testEventCode": "TEST42"}"#;
+
+const PURCHASE: &str = r#"{
+  "event_name": "purchase", "client_id": "555.666", "user_id": "U-42",
+  "ip_override": "10.0.0.1, 203.0.113.9", "user_agent": "Mozilla/5.0 Test",
+  "page_location": "https://www.shop.example.com/thanks?fbclid=IwAR-Click_1",
+  "page_referrer": "https://www.shop.example.com/cart",
+  "value": "129.90", "currency": "usd", "transaction_id": "T-1001", "event_id": "evt-1",
+  "items": [{"item_id": "SKU-1", "item_name": "Shoe", "quantity": 2, "price": 50},
+            {"item_id": "SKU-2", "price": "29.90"}],
+  "user_data": {"email_address": " Jane.Doe@Example.com ", "phone_number": "+1 (650) 555-1212",
+    "address": {"first_name": "Jane", "last_name": "Doe", "city": "San Francisco", "region": "California",
+                "postal_code": "94103", "country": "US"}},
+  "x-fb-ud-ge": "female", "x-fb-ud-db": "1990-02-14"
+}"#;
+
+#[test]
+fn a_ga4_purchase_becomes_a_meta_request() {
+    let t = tag(CONFIG);
+    let out = build(
+        &t,
+        PURCHASE,
+        r#"{"cookies": {"_fbp": "fb.1.1700000000000.123456"}}"#,
+    );
+    assert_eq!(out.status, Status::Ready, "{:?}", out.report);
+    assert_eq!(out.requests.len(), 1);
+    let req = &out.requests[0];
+    assert_eq!(
+        req.url,
+        "https://graph.facebook.com/v24.0/1234567890/events"
+    );
+    let body = parse(&req.body).expect("body is JSON");
+    assert_eq!(
+        body.get("access_token").and_then(Json::as_str),
+        Some("EAAB-secret")
+    );
+    assert_eq!(
+        body.get("test_event_code").and_then(Json::as_str),
+        Some("TEST42")
+    );
+    let e = &body.get("data").and_then(Json::as_array).expect("data")[0];
+    let s = |k: &str| e.get(k).and_then(Json::as_str).map(str::to_string);
+    assert_eq!(s("event_name").as_deref(), Some("Purchase"));
+    assert_eq!(
+        e.get("event_time"),
+        Some(&Json::Number("1764331200".into()))
+    );
+    assert_eq!(s("event_id").as_deref(), Some("evt-1"));
+    assert_eq!(s("action_source").as_deref(), Some("website"));
+    let ud = e.get("user_data").expect("user_data");
+    let first = |k: &str| {
+        ud.get(k)
+            .and_then(Json::as_array)
+            .and_then(|a| a.first())
+            .and_then(Json::as_str)
+            .map(str::to_string)
+    };
+    assert_eq!(
+        first("em"),
+        Some(crate::hash::sha256_hex(b"jane.doe@example.com"))
+    );
+    assert_eq!(first("ph"), Some(crate::hash::sha256_hex(b"16505551212")));
+    assert_eq!(first("ct"), Some(crate::hash::sha256_hex(b"sanfrancisco")));
+    assert_eq!(first("st"), Some(crate::hash::sha256_hex(b"ca")));
+    assert_eq!(first("ge"), Some(crate::hash::sha256_hex(b"f")));
+    assert_eq!(first("db"), Some(crate::hash::sha256_hex(b"19900214")));
+    assert_eq!(first("external_id"), Some(crate::hash::sha256_hex(b"u-42")));
+    assert_eq!(
+        ud.get("client_ip_address").and_then(Json::as_str),
+        Some("203.0.113.9")
+    );
+    assert_eq!(
+        ud.get("client_user_agent").and_then(Json::as_str),
+        Some("Mozilla/5.0 Test")
+    );
+    assert_eq!(
+        ud.get("fbc").and_then(Json::as_str),
+        Some("fb.1.1764331200000.IwAR-Click_1")
+    );
+    assert_eq!(
+        ud.get("fbp").and_then(Json::as_str),
+        Some("fb.1.1700000000000.123456")
+    );
+    let cd = e.get("custom_data").expect("custom_data");
+    assert_eq!(
+        cd.to_json(),
+        r#"{"value":129.90,"currency":"USD","order_id":"T-1001","content_ids":["SKU-1","SKU-2"],"contents":[{"id":"SKU-1","quantity":2,"item_price":50,"title":"Shoe"},{"id":"SKU-2","quantity":1,"item_price":29.90}],"content_type":"product","num_items":3}"#
+    );
+    // No plaintext PII anywhere in what leaves.
+    for plain in [
+        "Jane",
+        "jane",
+        "Doe",
+        "650",
+        "San Francisco",
+        "94103",
+        "female",
+        "1990",
+        "U-42",
+    ] {
+        assert!(!req.body.contains(plain), "{plain} leaked");
+    }
+    // Cookies to set: the very values in the payload.
+    let names: Vec<_> = out
+        .cookies
+        .iter()
+        .map(|c| (c.name, c.value.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            ("_fbc", "fb.1.1764331200000.IwAR-Click_1"),
+            ("_fbp", "fb.1.1700000000000.123456")
+        ]
+    );
+    assert_eq!(out.cookies[0].domain.as_deref(), Some("example.com"));
+}
+
+#[test]
+fn an_invalid_event_yields_no_request_and_says_why() {
+    let t = tag(CONFIG);
+    let out = build(&t, r#"{"event_name": "purchase", "value": 5}"#, "{}");
+    assert_eq!(out.status, Status::Invalid);
+    assert!(out.requests.is_empty());
+    let codes: Vec<_> = out.report.errors.iter().map(|e| e.code).collect();
+    assert_eq!(
+        codes,
+        vec![
+            "website.event_source_url_missing",
+            "website.client_user_agent_missing",
+            "purchase.currency_missing",
+        ]
+    );
+}
+
+#[test]
+fn consent_denied_sends_nothing_and_sets_no_cookie() {
+    let t = tag(r#"{"pixelId": "1", "accessToken": "t", "consent": {"requireAdStorage": true}}"#);
+    let out = build(
+        &t,
+        r#"{"event_name": "page_view", "x-ga-gcs": "G100", "page_location": "https://x.com/?fbclid=A"}"#,
+        "{}",
+    );
+    assert_eq!(out.status, Status::Skipped);
+    assert_eq!(out.skipped.as_ref().map(|s| s.code), Some("consent.denied"));
+    assert!(out.requests.is_empty() && out.cookies.is_empty());
+}
+
+#[test]
+fn pii_off_sends_no_hashed_identifier() {
+    let t = tag(r#"{"pixelId": "1", "accessToken": "t", "sendPii": false}"#);
+    let out = build(&t, PURCHASE, "{}");
+    assert_eq!(out.status, Status::Ready, "{:?}", out.report);
+    let ud = out
+        .event
+        .as_ref()
+        .and_then(|e| e.get("user_data"))
+        .expect("user_data");
+    let keys: Vec<_> = ud
+        .as_object()
+        .unwrap_or_default()
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .collect();
+    assert_eq!(
+        keys,
+        vec!["client_user_agent", "client_ip_address", "fbc", "fbp"]
+    );
+}
+
+#[test]
+fn ldu_multi_pixel_app_secret_and_gateway() {
+    let t = tag(
+        r#"{"pixelId": [{"pixelId": "1", "accessToken": "a"}, {"pixelId": "2", "accessToken": "b"}],
+        "ldu": {"enabled": true, "country": 1, "state": 1000}, "appSecret": "s",
+        "graphBaseUrl": "http://127.0.0.1:9999/capi/", "graphApiVersion": "v25.0", "partnerAgent": "acme"}"#,
+    );
+    let out = build(&t, PURCHASE, "{}");
+    assert_eq!(out.status, Status::Ready, "{:?}", out.report);
+    let urls: Vec<_> = out.requests.iter().map(|r| r.url.as_str()).collect();
+    assert_eq!(
+        urls,
+        vec![
+            "http://127.0.0.1:9999/capi/v25.0/1/events",
+            "http://127.0.0.1:9999/capi/v25.0/2/events"
+        ]
+    );
+    let body = &out.requests[1].body;
+    assert!(body.contains(r#""data_processing_options":["LDU"],"data_processing_options_country":1,"data_processing_options_state":1000"#));
+    assert!(body.contains(r#""partner_agent":"acme","access_token":"b","appsecret_proof":""#));
+}
+
+#[test]
+fn bad_config_reports_and_builds_nothing() {
+    let t = tag(r#"{"pixelId": 12.5, "actionSource": 3}"#);
+    let out = build(&t, PURCHASE, "{}");
+    assert_eq!(out.status, Status::Invalid);
+    let fields: Vec<_> = out.report.errors.iter().map(|e| e.field.as_str()).collect();
+    assert!(
+        fields.contains(&"pixelId")
+            && fields.contains(&"accessToken")
+            && fields.contains(&"actionSource"),
+        "{fields:?}"
+    );
+}
+
+#[test]
+fn event_time_in_ms_and_generated_event_id() {
+    let t = tag(CONFIG);
+    let event = r#"{"event_name": "generate_lead", "event_time": 1764331100123, "user_data": {"email_address": "a@b.co"}, "x-fb-sed-action_source": "email"}"#;
+    let out = build(&t, event, "{}");
+    assert_eq!(out.status, Status::Ready, "{:?}", out.report);
+    let e = out.event.expect("event");
+    assert_eq!(
+        e.get("event_time"),
+        Some(&Json::Number("1764331100".into()))
+    );
+    assert_eq!(e.get("event_name").and_then(Json::as_str), Some("Lead"));
+    assert_eq!(
+        e.get("event_id").and_then(Json::as_str),
+        Some(CLOCK.uuid().as_str())
+    );
+}
+
+#[test]
+fn non_object_inputs_are_reported() {
+    let t = tag(CONFIG);
+    let out = t.build(&Json::Array(vec![]), &Json::Null, CLOCK);
+    assert_eq!(out.status, Status::Invalid);
+    assert_eq!(out.report.errors[0].code, "event.not_an_object");
+}

@@ -1,0 +1,372 @@
+//! Validation of a built Meta server event against Meta's documented rules, and of a request's
+//! event count. Works on the final JSON, so it checks what would actually be sent.
+use crate::config::ACTION_SOURCES;
+use crate::json::Json;
+use crate::report::Report;
+
+pub const MAX_EVENTS_PER_REQUEST: usize = 1000;
+const DAY: i64 = 86_400;
+/// How far in the future an event_time may be (clock skew between hosts).
+pub const MAX_FUTURE_SKEW_SECONDS: i64 = 300;
+
+/// Customer-information keys (what Meta matches on).
+const MATCH_KEYS: [&str; 18] = [
+    "em",
+    "ph",
+    "fn",
+    "ln",
+    "ge",
+    "db",
+    "ct",
+    "st",
+    "zp",
+    "country",
+    "external_id",
+    "client_ip_address",
+    "client_user_agent",
+    "fbc",
+    "fbp",
+    "subscription_id",
+    "fb_login_id",
+    "lead_id",
+];
+
+/// Meta (since Graph v13.0): an event whose customer information is only one of these sets, or
+/// a subset of one, is rejected.
+const INSUFFICIENT_SETS: [&[&str]; 4] = [
+    &["ct", "country", "st", "zp", "ge", "client_user_agent"],
+    &["db", "client_user_agent"],
+    &["fn", "ge"],
+    &["ln", "ge"],
+];
+
+fn integer(v: Option<&Json>) -> Option<i64> {
+    match v? {
+        Json::Number(n) => n.parse().ok(),
+        _ => None,
+    }
+}
+
+pub fn validate_event(event: &Json, now_s: i64, report: &mut Report) {
+    let text = |k: &str| {
+        event
+            .get(k)
+            .and_then(Json::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    if text("event_name").is_none() {
+        report.error(
+            "event.event_name_missing",
+            "event_name",
+            "no event name: set event_name in the event or eventName in the config",
+        );
+    }
+    let action_source = text("action_source").unwrap_or_default();
+    if !ACTION_SOURCES.contains(&action_source) {
+        let message = format!(
+            "action_source {action_source:?} is not one of {}",
+            ACTION_SOURCES.join(", ")
+        );
+        report.error("event.action_source_invalid", "action_source", message);
+    }
+    event_time(event, action_source, now_s, report);
+    let user_data = event.get("user_data");
+    if action_source == "website" {
+        if text("event_source_url").is_none() {
+            report.error(
+                "website.event_source_url_missing",
+                "event_source_url",
+                "website events need event_source_url (page_location)",
+            );
+        }
+        if user_data.and_then(|u| u.get("client_user_agent")).is_none() {
+            report.error(
+                "website.client_user_agent_missing",
+                "user_data.client_user_agent",
+                "website events need client_user_agent (user_agent)",
+            );
+        }
+    }
+    if let Some(url) = text("event_source_url") {
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            report.warn(
+                "event.event_source_url_not_absolute",
+                "event_source_url",
+                "event_source_url should be an absolute http(s) URL",
+            );
+        }
+    }
+    matching_keys(user_data, report);
+    let custom = event.get("custom_data");
+    if text("event_name") == Some("Purchase") {
+        if custom.and_then(|c| c.get("value")).is_none() {
+            report.error(
+                "purchase.value_missing",
+                "custom_data.value",
+                "Purchase events need a value",
+            );
+        }
+        if custom.and_then(|c| c.get("currency")).is_none() {
+            report.error(
+                "purchase.currency_missing",
+                "custom_data.currency",
+                "Purchase events need a currency (ISO 4217)",
+            );
+        }
+    }
+    if let Some(opt_out) = event.get("opt_out") {
+        if !matches!(opt_out, Json::Bool(_)) {
+            report.error(
+                "event.opt_out_invalid",
+                "opt_out",
+                "opt_out must be true or false",
+            );
+        }
+    }
+    data_processing(event, report);
+}
+
+fn event_time(event: &Json, action_source: &str, now_s: i64, report: &mut Report) {
+    let Some(t) = integer(event.get("event_time")) else {
+        report.error(
+            "event.event_time_invalid",
+            "event_time",
+            "event_time must be an integer (unix seconds)",
+        );
+        return;
+    };
+    // Meta accepts 7 days; physical-store uploads may be 62 days old.
+    let max_age_days = if action_source == "physical_store" {
+        62
+    } else {
+        7
+    };
+    if now_s.saturating_sub(t) > max_age_days * DAY {
+        let message = format!("event_time is more than {max_age_days} days in the past: Meta rejects the whole request");
+        report.error("event.event_time_too_old", "event_time", message);
+    }
+    if t.saturating_sub(now_s) > MAX_FUTURE_SKEW_SECONDS {
+        report.error(
+            "event.event_time_in_future",
+            "event_time",
+            "event_time is in the future (beyond 5 minutes of clock skew)",
+        );
+    }
+}
+
+fn matching_keys(user_data: Option<&Json>, report: &mut Report) {
+    let present: Vec<&str> = user_data
+        .and_then(Json::as_object)
+        .unwrap_or_default()
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .filter(|k| MATCH_KEYS.contains(k))
+        .collect();
+    let insufficient = INSUFFICIENT_SETS
+        .iter()
+        .any(|set| present.iter().all(|k| set.contains(k)));
+    if insufficient {
+        let message = if present.is_empty() {
+            "no customer information: Meta needs at least one matching key (em, ph, external_id, fbc, fbp, client_ip_address with client_user_agent, ...)".to_string()
+        } else {
+            format!(
+                "customer information {} is too thin for Meta to match (see Meta's baseline rule)",
+                present.join("+")
+            )
+        };
+        report.error("user_data.insufficient_matching_keys", "user_data", message);
+    }
+}
+
+fn data_processing(event: &Json, report: &mut Report) {
+    let Some(options) = event.get("data_processing_options") else {
+        return;
+    };
+    let items: Option<Vec<&str>> = options
+        .as_array()
+        .map(|a| a.iter().map(|i| i.as_str().unwrap_or("?")).collect());
+    let ldu = match items.as_deref() {
+        Some([]) => false,
+        Some(["LDU"]) => true,
+        _ => {
+            report.error(
+                "ldu.options_invalid",
+                "data_processing_options",
+                "data_processing_options must be [] or [\"LDU\"]",
+            );
+            return;
+        }
+    };
+    let country = integer(event.get("data_processing_options_country"));
+    let state = integer(event.get("data_processing_options_state"));
+    if ldu && country.is_none() {
+        report.error(
+            "ldu.country_missing",
+            "data_processing_options_country",
+            "LDU needs data_processing_options_country (1 = USA, 0 = geolocate)",
+        );
+    }
+    if country.is_some() && state.is_none() {
+        report.error(
+            "ldu.state_missing",
+            "data_processing_options_state",
+            "a data processing country needs a state too (1000 = California, 0 = geolocate)",
+        );
+    }
+    if country.is_some_and(|c| c != 0 && c != 1) {
+        report.error(
+            "ldu.country_invalid",
+            "data_processing_options_country",
+            "data_processing_options_country must be 0 or 1",
+        );
+    }
+    if state.is_some_and(|s| s != 0 && s != 1000) {
+        report.error(
+            "ldu.state_invalid",
+            "data_processing_options_state",
+            "data_processing_options_state must be 0 or 1000",
+        );
+    }
+}
+
+/// A request must carry 1 to 1,000 events.
+pub fn validate_event_count(count: usize, report: &mut Report) {
+    if count == 0 {
+        report.error(
+            "request.no_events",
+            "data",
+            "a request needs at least one event",
+        );
+    } else if count > MAX_EVENTS_PER_REQUEST {
+        let message =
+            format!("{count} events: Meta takes at most {MAX_EVENTS_PER_REQUEST} per request");
+        report.error("request.too_many_events", "data", message);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse;
+
+    const NOW: i64 = 1_700_000_000;
+
+    fn codes(event: &str) -> Vec<&'static str> {
+        let mut r = Report::default();
+        validate_event(&parse(event).expect("event"), NOW, &mut r);
+        r.errors.iter().chain(&r.warnings).map(|i| i.code).collect()
+    }
+
+    const UD: &str = r#""user_data": {"em": ["h"], "client_user_agent": "UA"}"#;
+
+    #[test]
+    fn a_good_website_event_passes() {
+        let e = format!(
+            r#"{{"event_name": "PageView", "event_time": {NOW}, "action_source": "website", "event_source_url": "https://x.com/", {UD}}}"#
+        );
+        assert_eq!(codes(&e), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn each_rule_has_its_code() {
+        let rows: &[(&str, &str)] = &[
+            (
+                r#"{"event_time": 1700000000, "action_source": "email", "user_data": {"em": ["h"]}}"#,
+                "event.event_name_missing",
+            ),
+            (
+                r#"{"event_name": "X", "event_time": 1700000000, "action_source": "web", "user_data": {"em": ["h"]}}"#,
+                "event.action_source_invalid",
+            ),
+            (
+                r#"{"event_name": "X", "event_time": "soon", "action_source": "email", "user_data": {"em": ["h"]}}"#,
+                "event.event_time_invalid",
+            ),
+            (
+                r#"{"event_name": "X", "event_time": 1699395199, "action_source": "email", "user_data": {"em": ["h"]}}"#,
+                "event.event_time_too_old",
+            ),
+            (
+                r#"{"event_name": "X", "event_time": 1700000301, "action_source": "email", "user_data": {"em": ["h"]}}"#,
+                "event.event_time_in_future",
+            ),
+            (
+                r#"{"event_name": "X", "event_time": 1700000000, "action_source": "website", "user_data": {"em": ["h"], "client_user_agent": "UA"}}"#,
+                "website.event_source_url_missing",
+            ),
+            (
+                r#"{"event_name": "X", "event_time": 1700000000, "action_source": "website", "event_source_url": "https://x", "user_data": {"em": ["h"]}}"#,
+                "website.client_user_agent_missing",
+            ),
+            (
+                r#"{"event_name": "Purchase", "event_time": 1700000000, "action_source": "email", "user_data": {"em": ["h"]}, "custom_data": {"currency": "USD"}}"#,
+                "purchase.value_missing",
+            ),
+            (
+                r#"{"event_name": "Purchase", "event_time": 1700000000, "action_source": "email", "user_data": {"em": ["h"]}, "custom_data": {"value": 1}}"#,
+                "purchase.currency_missing",
+            ),
+            (
+                r#"{"event_name": "X", "event_time": 1700000000, "action_source": "email", "user_data": {"fn": ["h"], "ge": ["h"]}}"#,
+                "user_data.insufficient_matching_keys",
+            ),
+            (
+                r#"{"event_name": "X", "event_time": 1700000000, "action_source": "email", "user_data": {}}"#,
+                "user_data.insufficient_matching_keys",
+            ),
+            (
+                r#"{"event_name": "X", "event_time": 1700000000, "action_source": "email", "opt_out": "yes", "user_data": {"em": ["h"]}}"#,
+                "event.opt_out_invalid",
+            ),
+            (
+                r#"{"event_name": "X", "event_time": 1700000000, "action_source": "email", "user_data": {"em": ["h"]}, "data_processing_options": "LDU"}"#,
+                "ldu.options_invalid",
+            ),
+            (
+                r#"{"event_name": "X", "event_time": 1700000000, "action_source": "email", "user_data": {"em": ["h"]}, "data_processing_options": ["LDU"]}"#,
+                "ldu.country_missing",
+            ),
+            (
+                r#"{"event_name": "X", "event_time": 1700000000, "action_source": "email", "user_data": {"em": ["h"]}, "data_processing_options": ["LDU"], "data_processing_options_country": 1}"#,
+                "ldu.state_missing",
+            ),
+            (
+                r#"{"event_name": "X", "event_time": 1700000000, "action_source": "email", "user_data": {"em": ["h"]}, "data_processing_options": ["LDU"], "data_processing_options_country": 2, "data_processing_options_state": 0}"#,
+                "ldu.country_invalid",
+            ),
+            (
+                r#"{"event_name": "X", "event_time": 1700000000, "action_source": "email", "user_data": {"em": ["h"]}, "data_processing_options": ["LDU"], "data_processing_options_country": 1, "data_processing_options_state": 6}"#,
+                "ldu.state_invalid",
+            ),
+            (
+                r#"{"event_name": "X", "event_time": 1700000000, "action_source": "email", "event_source_url": "/p", "user_data": {"em": ["h"]}}"#,
+                "event.event_source_url_not_absolute",
+            ),
+        ];
+        for (event, code) in rows {
+            assert_eq!(codes(event), vec![*code], "{event}");
+        }
+    }
+
+    #[test]
+    fn physical_store_events_may_be_62_days_old() {
+        let old = NOW - 30 * DAY;
+        let e = format!(
+            r#"{{"event_name": "Purchase", "event_time": {old}, "action_source": "physical_store", "user_data": {{"ph": ["h"]}}, "custom_data": {{"value": 1, "currency": "USD"}}}}"#
+        );
+        assert_eq!(codes(&e), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn event_counts() {
+        let mut r = Report::default();
+        validate_event_count(1000, &mut r);
+        assert!(r.is_valid());
+        validate_event_count(1001, &mut r);
+        validate_event_count(0, &mut r);
+        assert_eq!(
+            r.errors.iter().map(|e| e.code).collect::<Vec<_>>(),
+            vec!["request.too_many_events", "request.no_events"]
+        );
+    }
+}
