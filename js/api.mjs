@@ -15,8 +15,29 @@ function call(fn, input) {
   return json.error ? { error: json.error } : JSON.parse(fn(json.text));
 }
 
+/** 16 random bytes from the host (event ids, generated fbp). */
+function entropy() {
+  return globalThis.crypto.getRandomValues(new Uint8Array(16));
+}
+
+function makeTag(wasm, config) {
+  const json = toJson(config);
+  // Unserializable config: let Rust report it as unreadable JSON, like any other bad config.
+  const tag = new wasm.WasmTag(json.error ? "" : json.text);
+  return {
+    configReport: JSON.parse(tag.configReport()),
+    build(eventData, request = {}, options = {}) {
+      const event = toJson(eventData);
+      const req = toJson(request);
+      const now = options.now instanceof Date ? options.now.getTime() : Number(options.now ?? Date.now());
+      return JSON.parse(tag.build(event.error ? "" : event.text, req.error ? "null" : req.text, now, entropy()));
+    },
+  };
+}
+
 export function makeApi(wasm) {
   return {
+    createTag: (config) => makeTag(wasm, config),
     normalize: (field, value) => call(wasm.normalizeJson, { field, value }),
     hashUserData: (record) => {
       const out = call(wasm.hashUserDataJson, [record]);

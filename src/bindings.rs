@@ -6,6 +6,8 @@ use wasm_bindgen::prelude::*;
 use crate::json::{self, Json};
 use crate::jsonl;
 use crate::normalize::{normalize_and_hash, Context, Field};
+use crate::payload::Clock;
+use crate::tag::Tag;
 use crate::user_data::{hash_user_data, scalar_text, HashedUserData};
 
 #[wasm_bindgen(start)]
@@ -145,4 +147,63 @@ pub fn normalize_lines(text: &str, first_line: u32) -> LinesResult {
     LinesResult {
         inner: jsonl::normalize_lines(text, first_line, context()),
     }
+}
+
+/// A configured tag. Build one per config and reuse it for every event.
+#[wasm_bindgen]
+pub struct WasmTag {
+    inner: Tag,
+}
+
+#[wasm_bindgen]
+impl WasmTag {
+    /// From config JSON text. Never fails: problems are in `configReport`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config_json: &str) -> WasmTag {
+        WasmTag {
+            inner: Tag::from_text(config_json),
+        }
+    }
+
+    /// `{valid, errors, warnings}` for the config.
+    #[wasm_bindgen(js_name = configReport)]
+    pub fn config_report(&self) -> String {
+        self.inner.config_report().to_json().to_json()
+    }
+
+    /// One event: `{status, requests, report, cookies, skipped?}` as JSON text.
+    /// `now_ms` is the host's clock; `entropy` 16 random bytes (event ids, generated fbp).
+    pub fn build(
+        &self,
+        event_json: &str,
+        request_json: &str,
+        now_ms: f64,
+        entropy: &[u8],
+    ) -> String {
+        let clock = Clock {
+            now_ms: clamp_ms(now_ms),
+            entropy: entropy16(entropy),
+        };
+        self.inner
+            .build_text(event_json, request_json, clock)
+            .to_json()
+            .to_json()
+    }
+}
+
+/// A JS millisecond timestamp as u64 (NaN and negatives become 0).
+fn clamp_ms(ms: f64) -> u64 {
+    if ms.is_finite() && ms > 0.0 {
+        ms as u64
+    } else {
+        0
+    }
+}
+
+fn entropy16(bytes: &[u8]) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    for (o, b) in out.iter_mut().zip(bytes) {
+        *o = *b;
+    }
+    out
 }

@@ -6,9 +6,11 @@
 pub mod config;
 pub mod event_data;
 pub mod hash;
+pub mod ip;
 pub mod json;
 pub mod jsonl;
 pub mod normalize;
+pub mod number;
 pub mod payload;
 pub mod privacy;
 pub mod report;

@@ -2,7 +2,7 @@
 //! payload construction -> (identity resolution: later) -> privacy -> validation -> the request.
 use crate::config::{parse_config, TagConfig};
 use crate::event_data::{EventData, RequestContext};
-use crate::json::Json;
+use crate::json::{self, Json};
 use crate::payload::{build_event, Clock, SetCookie};
 use crate::privacy::{consent_block, strip_hashed_identifiers};
 use crate::report::{Issue, Report};
@@ -35,6 +35,17 @@ pub struct BuildOutput {
 }
 
 impl BuildOutput {
+    fn invalid(report: Report) -> BuildOutput {
+        BuildOutput {
+            status: Status::Invalid,
+            requests: Vec::new(),
+            report,
+            cookies: Vec::new(),
+            skipped: None,
+            event: None,
+        }
+    }
+
     pub fn to_json(&self) -> Json {
         let status = match self.status {
             Status::Ready => "ready",
@@ -74,6 +85,35 @@ impl Tag {
         }
     }
 
+    /// From config JSON text; unreadable text is a config error like any other.
+    pub fn from_text(text: &str) -> Tag {
+        match json::parse(text) {
+            Ok(v) => Tag::new(&v),
+            Err(e) => {
+                let mut tag = Tag::new(&Json::Object(Vec::new()));
+                tag.config_report = Report::default();
+                let message = format!("the config is not valid JSON: {}", e.describe());
+                tag.config_report
+                    .error("config.invalid_json", "config", message);
+                tag
+            }
+        }
+    }
+
+    /// `build` from JSON text (the wasm boundary). Unreadable event text is reported; unreadable
+    /// request context is ignored (it is optional).
+    pub fn build_text(&self, event: &str, request: &str, clock: Clock) -> BuildOutput {
+        match json::parse(event) {
+            Ok(event) => self.build(&event, &json::parse(request).unwrap_or(Json::Null), clock),
+            Err(e) => {
+                let mut report = self.config_report.clone();
+                let message = format!("the event is not valid JSON: {}", e.describe());
+                report.error("event.invalid_json", "event", message);
+                BuildOutput::invalid(report)
+            }
+        }
+    }
+
     pub fn config(&self) -> &TagConfig {
         &self.config
     }
@@ -85,14 +125,7 @@ impl Tag {
     /// Build the request(s) for one sGTM event. Never panics; every problem is in the report.
     pub fn build(&self, event: &Json, request: &Json, clock: Clock) -> BuildOutput {
         let mut report = self.config_report.clone();
-        let mut out = BuildOutput {
-            status: Status::Invalid,
-            requests: Vec::new(),
-            report: Report::default(),
-            cookies: Vec::new(),
-            skipped: None,
-            event: None,
-        };
+        let mut out = BuildOutput::invalid(Report::default());
         if event.as_object().is_none() {
             report.error(
                 "event.not_an_object",

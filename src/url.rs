@@ -37,7 +37,7 @@ const SECOND_LEVEL_SUFFIXES: &[&str] = &[
 /// The registrable domain (eTLD+1) of a host: its last two labels, or three when the last two
 /// are a known second-level suffix. IP addresses and single labels are returned as they are.
 pub fn registrable_domain(host: &str) -> String {
-    if host.parse::<std::net::IpAddr>().is_ok() {
+    if crate::ip::parse(host).is_some() {
         return host.to_string();
     }
     let labels: Vec<&str> = host.split('.').collect();
@@ -56,7 +56,7 @@ pub fn registrable_domain(host: &str) -> String {
 /// docs advise for values built on a server.
 pub fn subdomain_index(page_host: Option<&str>) -> u32 {
     let Some(host) = page_host else { return 1 };
-    if host.parse::<std::net::IpAddr>().is_ok() {
+    if crate::ip::parse(host).is_some() {
         return 0;
     }
     let labels = registrable_domain(host).split('.').count();

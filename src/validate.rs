@@ -40,9 +40,14 @@ const INSUFFICIENT_SETS: [&[&str]; 4] = [
     &["ln", "ge"],
 ];
 
+/// An integer-valued JSON number (no fraction).
 fn integer(v: Option<&Json>) -> Option<i64> {
     match v? {
-        Json::Number(n) => n.parse().ok(),
+        Json::Number(n) => {
+            let w = crate::number::whole(n).filter(|w| !w.has_fraction)?;
+            let value = i64::try_from(w.value).ok()?;
+            Some(if w.negative { -value } else { value })
+        }
         _ => None,
     }
 }

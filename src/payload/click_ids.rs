@@ -108,7 +108,7 @@ pub fn resolve(config: &TagConfig, inp: &Inputs, report: &mut Report) -> ClickId
         CookieDomain::Host => None,
         CookieDomain::Explicit(d) => Some(d.clone()),
         CookieDomain::Auto => page_host
-            .filter(|h| h.contains('.') && h.parse::<std::net::IpAddr>().is_err())
+            .filter(|h| h.contains('.') && crate::ip::parse(h).is_none())
             .map(|h| url::registrable_domain(&h)),
     };
     let max_age = u64::from(config.cookie_max_age_days) * 86_400;

@@ -25,9 +25,7 @@ pub fn number(v: &Json) -> Option<Json> {
 
 /// A non-negative integer from a number or text ("2", 2, 2.0).
 fn count(v: &Json) -> Option<u64> {
-    let text = scalar_text(v)?.trim();
-    let f: f64 = text.parse().ok()?;
-    (f >= 0.0 && f.fract() == 0.0 && f < 1e15).then_some(f as u64)
+    crate::number::count(scalar_text(v)?)
 }
 
 pub fn build(config: &TagConfig, ev: &EventData, report: &mut Report) -> Json {

@@ -4,7 +4,6 @@ mod click_ids;
 mod currencies;
 mod custom_data;
 mod event_name;
-mod ip;
 mod user_fields;
 
 pub use click_ids::{is_valid as is_valid_click_id, SetCookie};
@@ -12,6 +11,7 @@ pub use event_name::STANDARD_EVENTS;
 
 use crate::config::TagConfig;
 use crate::event_data::{EventData, RequestContext};
+use crate::ip;
 use crate::json::Json;
 use crate::normalize::Context;
 use crate::report::Report;
@@ -58,7 +58,12 @@ impl Clock {
         let mut b = self.entropy;
         b[6] = (b[6] & 0x0f) | 0x40;
         b[8] = (b[8] & 0x3f) | 0x80;
-        let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let hex: String = b
+            .iter()
+            .flat_map(|x| [HEX[usize::from(x >> 4)], HEX[usize::from(x & 15)]])
+            .map(char::from)
+            .collect();
         format!(
             "{}-{}-{}-{}-{}",
             &hex[0..8],
@@ -173,11 +178,14 @@ fn event_time(ev: &EventData, clock: Clock, report: &mut Report) -> u64 {
     let Some(raw) = ev.first_text(&["x-fb-sed-event_time", "event_time"]) else {
         return clock.now_ms / 1000;
     };
-    match raw.parse::<f64>() {
-        Ok(t) if t.is_finite() && t > 0.0 => {
+    match crate::number::whole(&raw) {
+        Some(t) if !t.negative && t.value > 0 => {
             // Above 10^11 it can only be milliseconds (10^11 s is the year 5138).
-            let seconds = if t > 1e11 { t / 1000.0 } else { t };
-            seconds as u64
+            if t.value > 100_000_000_000 {
+                t.value / 1000
+            } else {
+                t.value
+            }
         }
         _ => {
             report.warn(
@@ -210,7 +218,7 @@ fn client_ip(
         );
         return None;
     };
-    ip::anonymize(ip, config.ip_handling).map(|ip| Json::from(ip.to_string()))
+    ip::anonymize(ip, config.ip_handling).map(|ip| Json::from(ip.text()))
 }
 
 #[cfg(test)]

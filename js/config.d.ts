@@ -1,0 +1,149 @@
+/**
+ * The tag config of omni-meta-capi: a GTM-template-like object with camelCase keys, read by
+ * `parse_config` (src/config.rs). JSON Schema: `schema/tag-config.schema.json`.
+ *
+ * Reading is lenient, and these types follow it: `null` counts as absent (a GTM variable that
+ * resolves to nothing); text also accepts numbers and is trimmed, blank text counts as absent;
+ * booleans also accept "true" / "false"; integers also accept numeric strings; choices are
+ * case-insensitive (typed here as lower, upper and capitalized spellings). Wrong types and bad
+ * values are errors naming the key; unknown keys are only `config.unknown_key` warnings.
+ */
+
+/** Text: a string (trimmed; blank counts as absent) or a number (sent as its JSON text). */
+export type ConfigText = string | number;
+
+/** A boolean, or the exact strings "true" / "false". */
+export type ConfigBoolean = boolean | "true" | "false";
+
+/** A whole number (no fraction or exponent), or a string of one ("90"). */
+export type ConfigInteger = number | `${number}`;
+
+/** A choice, compared case-insensitively (the common spellings are typed). */
+export type CaseInsensitive<T extends string> =
+  | T
+  | Lowercase<T>
+  | Uppercase<T>
+  | Capitalize<Lowercase<T>>;
+
+/** Meta's nine `action_source` values. */
+export type ActionSource =
+  | "website"
+  | "email"
+  | "app"
+  | "phone_call"
+  | "chat"
+  | "physical_store"
+  | "system_generated"
+  | "business_messaging"
+  | "other";
+
+/** What happens to `client_ip_address`. */
+export type IpAnonymization = "none" | "truncate" | "remove";
+
+/** Logging verbosity. */
+export type LogLevel = "DEBUG" | "INFO" | "ERROR";
+
+/** A pixel (dataset) ID: digits. Prefer a string: IDs above 2^53 lose precision as numbers. */
+export type PixelId = string | number;
+
+/** One pixel of a multi-pixel config (unknown keys warn as `pixelId[<i>].<key>`). */
+export interface PixelEntry {
+  /** Required. This pixel's (dataset) ID; goes into the request URL `.../{pixelId}/events`. */
+  pixelId: PixelId;
+  /** This pixel's access token (body `access_token`). Default: the top-level `accessToken`. */
+  accessToken?: ConfigText | null;
+}
+
+/** Where the product list is in the event data (unknown keys warn as `productSchema.<key>`). */
+export interface ProductSchemaConfig {
+  /**
+   * `omni`: GA4 `items` with `item_id` / `quantity` / `price` (the other keys are ignored);
+   * `custom`: the keys below. Default: "omni".
+   */
+  type?: CaseInsensitive<"omni" | "custom"> | null;
+  /** With `custom`: dotted path of the product array; feeds `custom_data.contents`. Default: "items". */
+  arrayVariable?: ConfigText | null;
+  /** With `custom`: product ID key; feeds `contents[].id` and `content_ids`. Default: "item_id". */
+  idField?: ConfigText | null;
+  /** With `custom`: quantity key; feeds `contents[].quantity` and `num_items` (missing: 1). Default: "quantity". */
+  quantityField?: ConfigText | null;
+  /** With `custom`: unit price key; feeds `contents[].item_price`. Default: "price". */
+  priceField?: ConfigText | null;
+}
+
+/** Limited Data Use (unknown keys warn as `ldu.<key>`). */
+export interface LduConfig {
+  /** Send `data_processing_options: ["LDU"]`; when false, country and state are ignored. Default: false. */
+  enabled?: ConfigBoolean | null;
+  /** `data_processing_options_country` (1 = US, 0 = Meta geolocates). Default: 0. */
+  country?: ConfigInteger | null;
+  /** `data_processing_options_state` (1000 = California, 0 = Meta geolocates). Default: 0. */
+  state?: ConfigInteger | null;
+}
+
+/** Consent gate on Consent Mode signals in the event data (unknown keys warn as `consent.<key>`). */
+export interface ConsentConfig {
+  /** Skip the event unless `ad_storage` is granted (`consent_state.ad_storage`, else GA4 `gcs`). Default: false. */
+  requireAdStorage?: ConfigBoolean | null;
+  /** Skip the event unless `ad_user_data` is granted (`consent_state.ad_user_data`). Default: false. */
+  requireAdUserData?: ConfigBoolean | null;
+  /** A required signal absent from the event: `skip` (fail closed) or `send` (fail open). Default: "skip". */
+  whenMissing?: CaseInsensitive<"send" | "skip"> | null;
+}
+
+/** The tag config. Only `pixelId` (and an access token) is required. */
+export interface TagConfig {
+  /**
+   * Required. The pixel (dataset) ID for the request URL `{graphBaseUrl}/{graphApiVersion}/{pixelId}/events`,
+   * or a non-empty list of `{pixelId, accessToken}` (one request per pixel, same events).
+   */
+  pixelId: PixelId | PixelEntry[];
+  /** Access token, body `access_token`. Required unless every `pixelId` entry has its own. */
+  accessToken?: ConfigText | null;
+  /** Body `test_event_code` (event data `test_event_code` wins). Default: none. */
+  testEventCode?: ConfigText | null;
+  /** The event's `action_source` (event data `x-fb-sed-action_source` wins). Default: "website". */
+  actionSource?: CaseInsensitive<ActionSource> | null;
+  /** Fixed `event_name` for every event instead of the mapped sGTM name. Default: none. */
+  eventName?: ConfigText | null;
+  /** Custom `event_name`; wins over `eventName` and the incoming name. Default: none. */
+  customEventName?: ConfigText | null;
+  /** The event's `event_id` for deduplication; wins over the event data's. Default: from the event, else a UUID v4. */
+  eventId?: ConfigText | null;
+  /** Graph API version in the URL, `v<major>.<minor>`. Default: "v24.0". */
+  graphApiVersion?: string | null;
+  /** Base URL of the Graph API or a gateway, http(s), no query or fragment. Default: "https://graph.facebook.com". */
+  graphBaseUrl?: string | null;
+  /** Extra `user_data` keys for every event (override the event data; hashed keys are normalized and hashed). Default: {}. */
+  userData?: Record<string, unknown> | null;
+  /** Extra `custom_data` keys for every event (override the event data; standard keys coerced). Default: {}. */
+  customData?: Record<string, unknown> | null;
+  /** Where the products are, for `custom_data.contents` / `content_ids` / `num_items`. Default: GA4 `items`. */
+  productSchema?: ProductSchemaConfig | null;
+  /** Limited Data Use: `data_processing_options` ["LDU"] with country and state. Default: off. */
+  ldu?: LduConfig | null;
+  /** Raw `data_processing_options` (list, or comma-separated text); overrides `ldu`. Default: none. */
+  dataProcessingOptions?: string[] | string | null;
+  /** Raw `data_processing_options_country`; overrides `ldu.country`. Default: none. */
+  dataProcessingOptionsCountry?: ConfigInteger | null;
+  /** Raw `data_processing_options_state`; overrides `ldu.state`. Default: none. */
+  dataProcessingOptionsState?: ConfigInteger | null;
+  /** Consent gate: events without required consent are skipped. Default: nothing required. */
+  consent?: ConsentConfig | null;
+  /** Send hashed identifiers in `user_data`; false removes them (plain keys stay). Default: true. */
+  sendPii?: ConfigBoolean | null;
+  /** `client_ip_address`: sent as is, truncated (IPv4 /24, IPv6 /48) or removed. Default: "none". */
+  ipAnonymization?: CaseInsensitive<IpAnonymization> | null;
+  /** Body `partner_agent`. Default: "omni-meta-capi-<version>". */
+  partnerAgent?: ConfigText | null;
+  /** Meta app secret: adds body `appsecret_proof` (HMAC-SHA256 of the token); never sent itself. Default: none. */
+  appSecret?: ConfigText | null;
+  /** Logging verbosity; feeds no Meta field. Default: "INFO". */
+  logLevel?: CaseInsensitive<LogLevel> | null;
+  /** Create a `_fbp` browser ID (`user_data.fbp` and a cookie) when the request has none. Default: true. */
+  generateFbp?: ConfigBoolean | null;
+  /** `_fbc` / `_fbp` cookie domain: "auto" (registrable domain), "none" (host-only) or a domain. Default: "auto". */
+  cookieDomain?: ConfigText | null;
+  /** `_fbc` / `_fbp` cookie lifetime in days, 1 to 400. Default: 90. */
+  cookieMaxAgeDays?: ConfigInteger | null;
+}
