@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // omni-meta-capi command line. I/O only: lines are handed to wasm in chunks, which does the work.
-import { createReadStream } from "node:fs";
-import { normalizeLines } from "./node.mjs";
+import { createReadStream, readFileSync } from "node:fs";
+import { createTag, normalizeLines } from "./node.mjs";
 
 const USAGE = `usage: omni-meta-capi <command>
 
@@ -12,7 +12,46 @@ commands:
                      "normalized": null with a "reason" when the value is dropped. Exit status 1
                      when any line was malformed or named an unknown field. --summary
                      prints the counts to stderr at the end.
+
+  build --config FILE --event FILE [--request FILE] [--now UNIX_SECONDS]
+                     build the Meta request(s) for one sGTM event and print
+                     {"status", "requests": [{"url", "method", "headers", "body"}],
+                     "report": {"valid", "errors", "warnings"}, "cookies"}. --now fixes the clock.
+                     Exit status: 0 built, 2 invalid input (the report says why), 3 skipped
+                     (consent), 1 usage or file errors.
 `;
+
+/** --name value pairs. */
+function options(args) {
+  const out = {};
+  for (let i = 0; i < args.length; i += 2) {
+    if (!args[i].startsWith("--") || args[i + 1] === undefined) throw new UsageError(`bad argument: ${args[i]}`);
+    out[args[i].slice(2)] = args[i + 1];
+  }
+  return out;
+}
+
+class UsageError extends Error {}
+
+/** A JSON file's content; the text is handed to wasm as is, so wasm reports bad JSON. */
+function readJson(path, what) {
+  try {
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw new UsageError(`cannot read ${what} ${path}: ${e.message}`);
+  }
+}
+
+async function buildCommand(args) {
+  const opts = options(args);
+  if (!opts.config || !opts.event) throw new UsageError("build needs --config FILE and --event FILE");
+  const tag = createTag(readJson(opts.config, "config"));
+  const request = opts.request ? readJson(opts.request, "request") : {};
+  const now = opts.now !== undefined ? Number(opts.now) * 1000 : Date.now();
+  const result = tag.build(readJson(opts.event, "event"), request, { now });
+  await write(JSON.stringify(result, null, 2) + "\n");
+  return { ready: 0, invalid: 2, skipped: 3 }[result.status] ?? 2;
+}
 
 function write(text) {
   return new Promise((resolve) => (process.stdout.write(text) ? resolve() : process.stdout.once("drain", resolve)));
@@ -50,6 +89,15 @@ async function normalizeCommand(args) {
 async function main(argv) {
   const [command, ...rest] = argv;
   if (command === "normalize") return normalizeCommand(rest);
+  if (command === "build") {
+    try {
+      return await buildCommand(rest);
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      process.stderr.write(`omni-meta-capi build: ${e.message}\n\n${USAGE}`);
+      return 1;
+    }
+  }
   process.stderr.write(command && command !== "--help" ? `unknown command: ${command}\n\n${USAGE}` : USAGE);
   return command === "--help" ? 0 : 2;
 }

@@ -8,6 +8,9 @@ use omni_meta_capi::config::{parse_config, TagConfig};
 use omni_meta_capi::json::{parse, Json};
 use omni_meta_capi::report::Report;
 
+/// (schema `$defs` name, config key, keys that make the reader read the object's other keys)
+type NestedCase = (&'static str, &'static str, Vec<(String, Json)>);
+
 const SCHEMA_TEXT: &str = include_str!("../schema/tag-config.schema.json");
 const CONFIG_SOURCE: &str = include_str!("../src/config.rs");
 
@@ -183,7 +186,7 @@ fn top_level_keys_equal_the_keys_the_reader_knows() {
 #[test]
 fn nested_keys_are_known_to_the_reader() {
     let schema = schema();
-    let cases: [(&str, &str, Vec<(String, Json)>); 4] = [
+    let cases: [NestedCase; 4] = [
         ("pixelEntry", "pixelId", vec![]),
         (
             "productSchema",
@@ -284,7 +287,7 @@ fn every_stated_default_is_the_readers_default() {
     assert!(checked >= 10, "only {checked} top-level defaults stated");
 
     // Nested defaults, each within an object that makes the reader read the key.
-    let nested: [(&str, &str, Vec<(String, Json)>); 3] = [
+    let nested: [NestedCase; 3] = [
         (
             "productSchema",
             "productSchema",

@@ -96,3 +96,89 @@ mod json_props {
         }
     }
 }
+
+mod tag_props {
+    use omni_meta_capi::json::{parse, Json};
+    use omni_meta_capi::payload::Clock;
+    use omni_meta_capi::tag::Tag;
+    use proptest::prelude::*;
+
+    const CLOCK: Clock = Clock {
+        now_ms: 1_764_331_200_000,
+        entropy: [3; 16],
+    };
+
+    fn any_json() -> impl Strategy<Value = Json> {
+        let key = prop_oneof![
+            Just("event_name".to_string()),
+            Just("user_data".to_string()),
+            Just("items".to_string()),
+            Just("value".to_string()),
+            Just("currency".to_string()),
+            Just("address".to_string()),
+            Just("email_address".to_string()),
+            Just("pixelId".to_string()),
+            Just("accessToken".to_string()),
+            Just("x-fb-ud-em".to_string()),
+            Just("x-fb-cd-value".to_string()),
+            Just("event_time".to_string()),
+            Just("ip_override".to_string()),
+            Just("page_location".to_string()),
+            Just("consent".to_string()),
+            Just("ldu".to_string()),
+            Just("productSchema".to_string()),
+            Just("cookies".to_string()),
+            "[a-z_]{1,8}",
+        ];
+        let leaf = prop_oneof![
+            Just(Json::Null),
+            any::<bool>().prop_map(Json::Bool),
+            "-?[0-9]{1,15}(\\.[0-9]{1,3})?".prop_map(Json::Number),
+            any::<String>().prop_map(Json::String),
+            Just(Json::from("https://x.com/?fbclid=AbC")),
+        ];
+        leaf.prop_recursive(4, 48, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Json::Array),
+                prop::collection::vec((key.clone(), inner), 0..6).prop_map(Json::Object),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1500))]
+
+        #[test]
+        fn any_json_as_config_event_or_request_never_panics(config in any_json(), event in any_json(), request in any_json()) {
+            let out = Tag::new(&config).build(&event, &request, CLOCK);
+            prop_assert!(parse(&out.to_json().to_json()).is_ok());
+            let good = Tag::new(&parse(r#"{"pixelId": "1", "accessToken": "t"}"#).expect("config"));
+            let out = good.build(&event, &request, CLOCK);
+            prop_assert!(parse(&out.to_json().to_json()).is_ok());
+        }
+
+        #[test]
+        fn request_bodies_never_carry_plaintext_pii(
+            user in "[a-z]{8,12}",
+            domain in "[a-z]{7,9}",
+            first in "[A-Z][a-z]{5,9}",
+            last in "[A-Z][a-z]{5,9}",
+            phone in "[2-9][0-9]{9}",
+            city in "[A-Z][a-z]{6,10}",
+        ) {
+            let email = format!("{user}@{domain}.com");
+            let event = format!(r#"{{"event_name": "purchase", "value": 1, "currency": "EUR", "page_location": "https://shop.example.com/",
+                "user_agent": "UA", "user_id": "{user}{phone}",
+                "user_data": {{"email_address": "{email}", "phone_number": "+1 {phone}",
+                  "address": [{{"first_name": "{first}", "last_name": "{last}", "city": "{city}"}}]}},
+                "x-fb-ud-fn": "{first}"}}"#);
+            let tag = Tag::new(&parse(r#"{"pixelId": "1", "accessToken": "t"}"#).expect("config"));
+            let out = tag.build(&parse(&event).expect("event"), &Json::Null, CLOCK);
+            prop_assert_eq!(out.requests.len(), 1);
+            let body = out.requests[0].body.to_ascii_lowercase();
+            for plain in [email.as_str(), user.as_str(), phone.as_str(), &first.to_ascii_lowercase(), &last.to_ascii_lowercase(), &city.to_ascii_lowercase()] {
+                prop_assert!(!body.contains(plain), "{} leaked", plain);
+            }
+        }
+    }
+}

@@ -4,20 +4,23 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { extname, join, normalize as normalizePath } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
-import { normalize } from "omni-meta-capi";
+import { normalize, createTag } from "omni-meta-capi";
 
 const root = fileURLToPath(new URL(".", import.meta.url));
-const TYPES = { ".html": "text/html", ".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm" };
+const TYPES = { ".html": "text/html", ".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm", ".json": "application/json" };
 const PAGE = `<!doctype html><meta charset="utf-8">
 <script type="importmap">{"imports": {"omni-meta-capi": "/node_modules/omni-meta-capi/js/browser.mjs"}}</script>
 <script type="module">
-  import { normalize, hashUserData } from "omni-meta-capi";
+  import { normalize, hashUserData, createTag } from "omni-meta-capi";
   const input = JSON.parse(decodeURIComponent(location.hash.slice(1)));
+  const fixture = async (name) => (await fetch("/fixtures/" + name)).json();
+  const build = createTag(await fixture("tag.json")).build(await fixture("purchase-event.json"), await fixture("request.json"), { now: 1764331200000 });
   window.__result = { single: input.map(({ field, value }) => normalize(field, value)),
-    record: hashUserData({ em: "a@b.co", ph: "+1 650 555 1212", zz: 1 }) };
+    record: hashUserData({ em: "a@b.co", ph: "+1 650 555 1212", zz: 1 }), build };
 </script>`;
 
 let server;
@@ -67,4 +70,8 @@ test("normalization in Chromium matches Node", async () => {
   assert.equal(result.single[0].hash, "62a14e44f765419d10fea99367361a727c12365e2520f32218d505ed9aa0f62f");
   assert.equal(result.record.userData.ph[0], normalize("ph", "16505551212").hash);
   assert.deepEqual(result.record.dropped, [{ field: "zz", index: 0, reason: "unknown_key" }]);
+  const fixture = (name) => JSON.parse(readFileSync(join(root, "fixtures", name), "utf8"));
+  const fromNode = createTag(fixture("tag.json")).build(fixture("purchase-event.json"), fixture("request.json"), { now: 1764331200000 });
+  assert.equal(result.build.status, "ready");
+  assert.equal(result.build.requests[0].body, fromNode.requests[0].body);
 });

@@ -1,5 +1,5 @@
 // A minimal Worker that uses the package; bundled and run in workerd by workerd.test.mjs.
-import { normalize, normalizeLines } from "omni-meta-capi";
+import { createTag, normalize, normalizeLines } from "omni-meta-capi";
 
 export default {
   async fetch(request) {
@@ -10,6 +10,10 @@ export default {
       return Response.json({ runtime: navigator.userAgent === "Cloudflare-Workers" ? "workerd" : navigator.userAgent, results });
     }
     if (url.pathname === "/lines") return Response.json(normalizeLines(await request.text(), 1));
+    if (url.pathname === "/build") {
+      const { config, event, context, now } = await request.json();
+      return Response.json(createTag(config).build(event, context, { now }));
+    }
     return new Response("not found", { status: 404 });
   },
 };

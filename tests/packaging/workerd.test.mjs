@@ -4,7 +4,7 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -56,6 +56,23 @@ test("normalization runs in workerd and agrees with Node", async () => {
     const out = await lines.json();
     assert.equal(out.errors, 1);
     assert.match(out.output, /"normalized":"94025"/);
+  } finally {
+    await mf.dispose();
+  }
+});
+
+test("the tag builds the same request in workerd as in Node", async () => {
+  const mf = await startWorker();
+  try {
+    const { createTag } = await import("omni-meta-capi");
+    const fixture = (name) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8"));
+    const input = { config: fixture("tag.json"), event: fixture("purchase-event.json"), context: fixture("request.json"), now: 1764331200000 };
+    const res = await mf.dispatchFetch("http://localhost/build", { method: "POST", body: JSON.stringify(input) });
+    const fromWorkerd = await res.json();
+    const fromNode = createTag(input.config).build(input.event, input.context, { now: input.now });
+    assert.equal(fromWorkerd.status, "ready");
+    assert.equal(fromWorkerd.requests[0].body, fromNode.requests[0].body);
+    assert.deepEqual(fromWorkerd.cookies, fromNode.cookies);
   } finally {
     await mf.dispose();
   }
