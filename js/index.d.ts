@@ -88,3 +88,89 @@ export interface LinesResult {
  * @param firstLine the number of the first line, for error reports (default 1)
  */
 export function normalizeLines(text: string, firstLine?: number): LinesResult;
+
+export type {
+  TagConfig, PixelEntry, ProductSchemaConfig, LduConfig, ConsentConfig, ActionSource, LogLevel,
+  IpAnonymization,
+} from "./config.js";
+import type { TagConfig } from "./config.js";
+
+/** One problem found in a config or an event. `code` is stable (e.g. `purchase.currency_missing`). */
+export interface ReportIssue {
+  code: string;
+  /** The config key or payload field concerned, e.g. `user_data.client_user_agent`. */
+  field: string;
+  message: string;
+}
+
+/** Errors stop the request; warnings do not. */
+export interface Report {
+  valid: boolean;
+  errors: ReportIssue[];
+  warnings: ReportIssue[];
+}
+
+/** The incoming HTTP request, as the host sees it (all optional). */
+export interface RequestContext {
+  url?: string;
+  /** Header names in any case; values as strings or lists of strings. */
+  headers?: Record<string, string | string[]>;
+  /** Cookies as an object, or a `Cookie` header string. A `cookie` header is read too. */
+  cookies?: Record<string, string> | string;
+  remoteAddress?: string;
+}
+
+/** The exact HTTP request to send to Meta (or to a CAPI gateway): one per pixel. */
+export interface MetaRequest {
+  pixelId: string;
+  /** `{graphBaseUrl}/{version}/{pixelId}/events`; never contains the token. */
+  url: string;
+  method: "POST";
+  headers: Record<string, string>;
+  /** The exact JSON text to POST: `{data, test_event_code?, partner_agent, access_token, appsecret_proof?}`. */
+  body: string;
+}
+
+/** A first-party cookie the host should set (`header` is the ready `Set-Cookie` value). */
+export interface CookieToSet {
+  name: "_fbc" | "_fbp";
+  value: string;
+  /** Seconds. */
+  maxAge: number;
+  /** Null for a host-only cookie. */
+  domain: string | null;
+  path: "/";
+  secure: true;
+  sameSite: "Lax";
+  header: string;
+}
+
+export interface BuildResult {
+  /** `ready`: send `requests`; `invalid`: the report says why; `skipped`: deliberately not sent (consent). */
+  status: "ready" | "invalid" | "skipped";
+  requests: MetaRequest[];
+  report: Report;
+  cookies: CookieToSet[];
+  /** Why the event was skipped (e.g. `consent.denied`). */
+  skipped?: ReportIssue;
+}
+
+export interface BuildOptions {
+  /** The clock (ms since the epoch, or a Date): event_time and fbc/fbp creation times derive from it. Default: now. */
+  now?: number | Date;
+}
+
+/** A configured tag; create one per config and reuse it for every event. */
+export interface Tag {
+  /** What was wrong with the config (a tag with config errors builds nothing). */
+  readonly configReport: Report;
+  /**
+   * Build Meta's request(s) for one sGTM event (GA4 client keys: `event_name`, `client_id`,
+   * `user_id`, `ip_override`, `user_agent`, `page_location`, `user_data.*`, `items`, `value`,
+   * `currency`, `transaction_id`, `x-fb-ud-*`, `x-fb-cd-*`, `x-fb-sed-*` ...). Never throws.
+   */
+  build(eventData: Record<string, unknown>, request?: RequestContext, options?: BuildOptions): BuildResult;
+}
+
+/** Read a tag config (GTM-template-like, camelCase keys). Never throws: see `configReport`. */
+export function createTag(config: TagConfig): Tag;

@@ -276,7 +276,7 @@ impl Reader<'_> {
         if found.is_none() {
             let path = self.path(key);
             let message = format!(
-                "{path} must be one of {} (got {value:?})",
+                "{path} must be one of {} (got \"{value}\")",
                 allowed.join(", ")
             );
             self.report.error("config.invalid_value", path, message);
@@ -288,7 +288,7 @@ impl Reader<'_> {
         for (k, _) in self.obj {
             if !known.contains(&k.as_str()) {
                 let path = self.path(k);
-                let message = format!("unknown config key {path:?} is ignored");
+                let message = format!("unknown config key \"{path}\" is ignored");
                 self.report.warn("config.unknown_key", path, message);
             }
         }
@@ -458,7 +458,7 @@ fn graph_version(v: &str, report: &mut Report) -> String {
         report.error(
             "config.invalid_value",
             "graphApiVersion",
-            format!("graphApiVersion must look like \"v24.0\" (got {v:?})"),
+            format!("graphApiVersion must look like \"v24.0\" (got \"{v}\")"),
         );
         DEFAULT_GRAPH_VERSION.into()
     }

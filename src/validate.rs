@@ -69,7 +69,7 @@ pub fn validate_event(event: &Json, now_s: i64, report: &mut Report) {
     let action_source = text("action_source").unwrap_or_default();
     if !ACTION_SOURCES.contains(&action_source) {
         let message = format!(
-            "action_source {action_source:?} is not one of {}",
+            "action_source \"{action_source}\" is not one of {}",
             ACTION_SOURCES.join(", ")
         );
         report.error("event.action_source_invalid", "action_source", message);

@@ -143,7 +143,7 @@ fn existing(
         Some(value)
     } else {
         let message = format!(
-            "{key} {value:?} is not fb.<subdomain>.<time>.<{}>: dropped",
+            "{key} value is not fb.<subdomain>.<time>.<{}>: dropped",
             if numeric { "random" } else { "fbclid" }
         );
         report.warn(

@@ -136,7 +136,7 @@ fn set_currency(cd: &mut Json, raw: &str, report: &mut Report) {
     if is_iso4217(&code) {
         cd.set("currency", Json::from(code));
     } else {
-        let message = format!("currency {raw:?} is not an ISO 4217 code");
+        let message = format!("currency \"{raw}\" is not an ISO 4217 code");
         report.error(
             "custom_data.currency_invalid",
             "custom_data.currency",
