@@ -30,7 +30,11 @@ function makeTag(wasm, config) {
       const event = toJson(eventData);
       const req = toJson(request);
       const now = options.now instanceof Date ? options.now.getTime() : Number(options.now ?? Date.now());
-      return JSON.parse(tag.build(event.error ? "" : event.text, req.error ? "null" : req.text, now, entropy()));
+      // First line: the result; then one line per request body (exact text to POST).
+      const [head, ...bodies] = tag.build(event.error ? "" : event.text, req.error ? "null" : req.text, now, entropy()).split("\n");
+      const result = JSON.parse(head);
+      result.requests.forEach((r, i) => (r.body = bodies[i]));
+      return result;
     },
   };
 }

@@ -10,7 +10,7 @@ bash scripts/setup.sh all
 node scripts/build.mjs
 
 echo "== cargo test (native)"
-cargo test --quiet 2>&1 | tee target/cargo-test.log | grep -E '^(test result|error|failures)' || true
+cargo test --quiet --workspace 2>&1 | tee target/cargo-test.log | grep -E '^(test result|error|failures)' || true
 grep -q '^test result: FAILED' target/cargo-test.log && exit 1
 grep -q '^test result: ok' target/cargo-test.log || { cat target/cargo-test.log; exit 1; }
 

@@ -171,7 +171,8 @@ impl WasmTag {
         self.inner.config_report().to_json().to_json()
     }
 
-    /// One event: `{status, requests, report, cookies, skipped?}` as JSON text.
+    /// One event: `{status, requests, report, cookies, skipped?}` as JSON text on the first
+    /// line (requests without `body`), then each request's body on its own line.
     /// `now_ms` is the host's clock; `entropy` 16 random bytes (event ids, generated fbp).
     pub fn build(
         &self,
@@ -186,8 +187,7 @@ impl WasmTag {
         };
         self.inner
             .build_text(event_json, request_json, clock)
-            .to_json()
-            .to_json()
+            .to_wire()
     }
 }
 

@@ -3,13 +3,11 @@
 //!
 //! The pipeline (`tag`): payload construction (`payload`, `user_data`, `normalize`) ->
 //! privacy (`privacy`) -> validation (`validate`) -> the HTTP request (`request`).
+pub use omni_meta_capi_pii::{hash, json, jsonl, normalize, user_data};
+
 pub mod config;
 pub mod event_data;
-pub mod hash;
 pub mod ip;
-pub mod json;
-pub mod jsonl;
-pub mod normalize;
 pub mod number;
 pub mod payload;
 pub mod privacy;
@@ -17,7 +15,6 @@ pub mod report;
 pub mod request;
 pub mod tag;
 pub mod url;
-pub mod user_data;
 pub mod validate;
 
 pub mod bindings;

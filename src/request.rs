@@ -19,6 +19,15 @@ pub struct HttpRequest {
 }
 
 impl HttpRequest {
+    /// Everything but the body (the body travels on its own; see `BuildOutput::to_wire`).
+    pub fn head_json(&self) -> Json {
+        let mut j = self.to_json();
+        if let Json::Object(pairs) = &mut j {
+            pairs.retain(|(k, _)| k != "body");
+        }
+        j
+    }
+
     pub fn to_json(&self) -> Json {
         let headers = Json::Object(
             self.headers

@@ -252,3 +252,24 @@ fn non_object_inputs_are_reported() {
     assert_eq!(out.status, Status::Invalid);
     assert_eq!(out.report.errors[0].code, "event.not_an_object");
 }
+
+#[test]
+fn wire_format_puts_each_body_on_its_own_line() {
+    let t = tag(
+        r#"{"pixelId": [{"pixelId": "1", "accessToken": "a"}, {"pixelId": "2", "accessToken": "b"}]}"#,
+    );
+    let out = build(&t, PURCHASE, "{}");
+    let wire = out.to_wire();
+    let lines: Vec<&str> = wire.split('\n').collect();
+    assert_eq!(lines.len(), 3);
+    let head = parse(lines[0]).expect("head");
+    let reqs = head
+        .get("requests")
+        .and_then(Json::as_array)
+        .unwrap_or_default();
+    assert!(reqs
+        .iter()
+        .all(|r| r.get("body").is_none() && r.get("url").is_some()));
+    assert_eq!(lines[1], out.requests[0].body);
+    assert_eq!(lines[2], out.requests[1].body);
+}

@@ -62,7 +62,7 @@ fn meta_documentation_examples() {
 /// builder's behaviour, which is the contract (see the README's normalization notes).
 #[test]
 fn research_vectors() {
-    let text = include_str!("../../tests/fixtures/capi_test_vectors.json");
+    let text = include_str!("../../../../tests/fixtures/capi_test_vectors.json");
     let parsed = crate::json::parse(text).expect("fixture parses");
     let vectors = parsed.as_array().unwrap_or_default();
     assert!(vectors.len() >= 37);
