@@ -8,6 +8,7 @@
 // Prints the ratios; asserts nothing (timings are for reading, not for gating).
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { runInterleaved } from "./harness.mjs";
 import { createTag } from "../../js/node.mjs";
 
 const require = createRequire(import.meta.url);
@@ -156,29 +157,7 @@ const contenders = {
   },
 };
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-// Rounds interleave the contenders, so a noisy neighbour slows all of them alike.
-const times = Object.fromEntries(Object.keys(contenders).map((name) => [name, []]));
-for (const fn of Object.values(contenders)) fn(); // warm-up (JIT, wasm tier-up)
-for (let r = 0; r < ROUNDS; r++) {
-  for (const [name, fn] of Object.entries(contenders)) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    times[name].push(Number(process.hrtime.bigint() - t0) / 1e9);
-  }
-}
-const results = Object.fromEntries(Object.entries(times).map(([name, ts]) => [name, N / median(ts)]));
-
-const [peerName, peer] = Object.entries(results)[0];
-console.log(`Purchase events (11 PII fields, 5 items): ${N}, median of ${ROUNDS} rounds, Node ${process.version}`);
-for (const [name, eps] of Object.entries(results)) {
-  const ratio = name === peerName ? "" : `  ${(eps / peer).toFixed(2)}x Meta's SDK`;
-  console.log(`${name.padEnd(56)} ${Math.round(eps).toLocaleString("en-US").padStart(10)} events/s${ratio}`);
-}
+runInterleaved("Purchase events (11 PII fields, 5 items)", contenders, { items: N, rounds: ROUNDS, unit: "events", peerLabel: "Meta's SDK", width: 56 });
 
 // How the two bodies differ (for reading; the SDK has its own normalizer, not capi-param-builder).
 const sdkUd = JSON.parse(sdkBody).data[0].user_data;

@@ -2,6 +2,7 @@
 // the wasm package in Node, against Meta's capi-param-builder-nodejs on the same records in the
 // same run. Prints the ratios; asserts nothing (timings are for reading, not for gating).
 import { createRequire } from "node:module";
+import { runInterleaved } from "./harness.mjs";
 import { hashUserDataBatch, hashUserData } from "../../js/node.mjs";
 import { records, FIELDS } from "../packaging/corpus.mjs";
 
@@ -30,26 +31,4 @@ const contenders = {
   },
 };
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-// Rounds interleave the contenders, so a noisy neighbour slows all of them alike.
-const times = Object.fromEntries(Object.keys(contenders).map((name) => [name, []]));
-for (const fn of Object.values(contenders)) fn(); // warm-up (JIT, wasm tier-up)
-for (let r = 0; r < ROUNDS; r++) {
-  for (const [name, fn] of Object.entries(contenders)) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    times[name].push(Number(process.hrtime.bigint() - t0) / 1e9);
-  }
-}
-const results = Object.fromEntries(Object.entries(times).map(([name, ts]) => [name, N / median(ts)]));
-
-const [peerName, peer] = Object.entries(results)[0];
-console.log(`records of 11 PII fields: ${N}, median of ${ROUNDS} rounds, Node ${process.version}`);
-for (const [name, rps] of Object.entries(results)) {
-  const ratio = name === peerName ? "" : `  ${(rps / peer).toFixed(2)}x Meta's builder`;
-  console.log(`${name.padEnd(58)} ${Math.round(rps).toLocaleString("en-US").padStart(10)} records/s${ratio}`);
-}
+runInterleaved("records of 11 PII fields", contenders, { items: N, rounds: ROUNDS, unit: "records", peerLabel: "Meta's builder", width: 58 });
