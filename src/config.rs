@@ -524,13 +524,9 @@ fn data_processing(r: &mut Reader) -> DataProcessing {
     }
     match r.raw("dataProcessingOptions").cloned() {
         None => {}
-        Some(Json::Array(items)) => {
-            dp.options = Some(
-                items
-                    .iter()
-                    .filter_map(|i| i.as_str().map(str::to_string))
-                    .collect(),
-            );
+        Some(Json::Array(items)) if items.iter().all(|i| i.as_str().is_some()) => {
+            let texts = items.iter().filter_map(Json::as_str);
+            dp.options = Some(texts.map(|t| t.trim().to_string()).collect());
         }
         Some(Json::String(s)) => {
             dp.options = Some(
@@ -541,7 +537,7 @@ fn data_processing(r: &mut Reader) -> DataProcessing {
                     .collect(),
             );
         }
-        Some(other) => r.wrong_type("dataProcessingOptions", "an array of strings", &other),
+        Some(other) => r.wrong_type("dataProcessingOptions", "an array of strings or a comma-separated string", &other),
     }
     dp.country = r.integer("dataProcessingOptionsCountry").or(dp.country);
     dp.state = r.integer("dataProcessingOptionsState").or(dp.state);

@@ -48,6 +48,11 @@ pub const STANDARD_EVENTS: &[&str] = &[
     "ViewContent",
 ];
 
+/// True for Meta's standard event names (the rest are custom events).
+pub fn is_standard(name: &str) -> bool {
+    STANDARD_EVENTS.contains(&name)
+}
+
 /// The Meta event name for an incoming sGTM `event_name`.
 pub fn meta_event_name(config: &TagConfig, incoming: Option<&str>) -> Option<String> {
     if let Some(name) = config

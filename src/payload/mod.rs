@@ -92,6 +92,16 @@ pub fn build_event(
     let mut event = Json::Object(Vec::new());
 
     let incoming = ev.text("event_name");
+    if let Some(fixed) = config
+        .event_name
+        .as_deref()
+        .filter(|n| !event_name::is_standard(n))
+    {
+        if config.custom_event_name.is_none() {
+            let message = format!("eventName \"{fixed}\" is not a Meta standard event: it is sent as a custom event (use customEventName to say so)");
+            report.warn("config.event_name_not_standard", "eventName", message);
+        }
+    }
     if let Some(name) = event_name::meta_event_name(config, incoming.as_deref()) {
         event.set("event_name", Json::from(name));
     }
@@ -160,6 +170,13 @@ pub fn build_event(
         event.set("custom_data", custom);
     }
     crate::privacy::apply_data_processing(config, ev, &mut event);
+    // Any other server-event field (customer_segmentation, original_event_data, ...) can be
+    // given as x-fb-sed-<field>; the fields handled above keep their handling.
+    for (key, value) in ev.with_prefix("x-fb-sed-") {
+        if event.get(key).is_none() && !key.starts_with("data_processing_options") {
+            event.set(key, value.clone());
+        }
+    }
     Built {
         event,
         cookies: ids.cookies,

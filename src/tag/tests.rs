@@ -273,3 +273,21 @@ fn wire_format_puts_each_body_on_its_own_line() {
     assert_eq!(lines[1], out.requests[0].body);
     assert_eq!(lines[2], out.requests[1].body);
 }
+
+#[test]
+fn x_fb_sed_fields_pass_through_and_nonstandard_event_names_warn() {
+    let t = tag(r#"{"pixelId": "1", "accessToken": "t", "eventName": "Purchased"}"#);
+    let event = r#"{"event_name": "purchase", "page_location": "https://x.com/", "user_agent": "UA",
+        "user_data": {"email_address": "a@b.co"}, "x-fb-sed-customer_segmentation": "new_customer_to_business"}"#;
+    let out = build(&t, event, "{}");
+    let e = out.event.expect("event");
+    assert_eq!(
+        e.get("event_name").and_then(Json::as_str),
+        Some("Purchased")
+    );
+    assert_eq!(
+        e.get("customer_segmentation").and_then(Json::as_str),
+        Some("new_customer_to_business")
+    );
+    assert!(out.report.has("config.event_name_not_standard"));
+}
