@@ -10,9 +10,14 @@ function toJson(value) {
   }
 }
 
+/** The host's local calendar year (Meta's normalizer checks birth years against it). */
+function year() {
+  return new Date().getFullYear();
+}
+
 function call(fn, input) {
   const json = toJson(input);
-  return json.error ? { error: json.error } : JSON.parse(fn(json.text));
+  return json.error ? { error: json.error } : JSON.parse(fn(json.text, year()));
 }
 
 /** 16 random bytes from the host (event ids, generated fbp). */
@@ -49,7 +54,7 @@ export function makeApi(wasm) {
     },
     hashUserDataBatch: (records) => call(wasm.hashUserDataJson, records),
     normalizeLines: (text, firstLine = 1) => {
-      const r = wasm.normalizeLines(String(text), firstLine >>> 0);
+      const r = wasm.normalizeLines(String(text), firstLine >>> 0, year());
       const out = { output: r.output, lines: r.lines, errors: r.errors, hashed: r.hashed, dropped: r.dropped };
       r.free();
       return out;

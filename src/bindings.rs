@@ -15,12 +15,10 @@ pub fn start() {
     console_error_panic_hook::set_once();
 }
 
-/// Meta's builder checks birth years against the local calendar year, so do we.
-fn context() -> Context {
-    let year = js_sys::Date::new_0().get_full_year();
-    Context {
-        current_year: i32::try_from(year).unwrap_or(i32::MAX),
-    }
+/// Meta's builder checks birth years against the host's local calendar year, which the JS
+/// side passes in (reading the clock is the host's business; js-sys would cost ~8 KB).
+fn context(current_year: i32) -> Context {
+    Context { current_year }
 }
 
 fn error(code: &str, message: String) -> String {
@@ -41,7 +39,7 @@ fn dropped_value(key: &str, reason: &str, message: &str) -> String {
 
 /// `{"field", "value"}` -> `{"field", "normalized", "hash"}` or with `"reason"` when dropped.
 #[wasm_bindgen(js_name = normalizeJson)]
-pub fn normalize_json(input: &str) -> String {
+pub fn normalize_json(input: &str, current_year: i32) -> String {
     let v = match json::parse(input) {
         Ok(v) => v,
         Err(e) => return error("invalid_json", e.describe()),
@@ -57,7 +55,7 @@ pub fn normalize_json(input: &str) -> String {
     let Some(text) = v.get("value").and_then(scalar_text) else {
         return dropped_value(key, "not_text", "value must be a string or a number");
     };
-    match normalize_and_hash(field, text, context()) {
+    match normalize_and_hash(field, text, context(current_year)) {
         Ok(h) => Json::object([
             ("field", Json::from(key)),
             ("normalized", Json::from(h.normalized)),
@@ -85,7 +83,7 @@ fn user_data_json(h: HashedUserData) -> Json {
 
 /// A JSON array of user_data records -> a JSON array of `{userData, dropped}`.
 #[wasm_bindgen(js_name = hashUserDataJson)]
-pub fn hash_user_data_json(input: &str) -> String {
+pub fn hash_user_data_json(input: &str, current_year: i32) -> String {
     let records = match json::parse(input) {
         Ok(Json::Array(records)) => records,
         Ok(_) => {
@@ -96,7 +94,7 @@ pub fn hash_user_data_json(input: &str) -> String {
         }
         Err(e) => return error("invalid_json", e.describe()),
     };
-    let ctx = context();
+    let ctx = context(current_year);
     let out: Vec<Json> = records
         .iter()
         .map(|r| match r.as_object() {
@@ -143,9 +141,9 @@ impl LinesResult {
 
 /// Whole lines of `{"field","value"}` JSON -> output lines; `first_line` numbers error lines.
 #[wasm_bindgen(js_name = normalizeLines)]
-pub fn normalize_lines(text: &str, first_line: u32) -> LinesResult {
+pub fn normalize_lines(text: &str, first_line: u32, current_year: i32) -> LinesResult {
     LinesResult {
-        inner: jsonl::normalize_lines(text, first_line, context()),
+        inner: jsonl::normalize_lines(text, first_line, context(current_year)),
     }
 }
 

@@ -537,7 +537,11 @@ fn data_processing(r: &mut Reader) -> DataProcessing {
                     .collect(),
             );
         }
-        Some(other) => r.wrong_type("dataProcessingOptions", "an array of strings or a comma-separated string", &other),
+        Some(other) => r.wrong_type(
+            "dataProcessingOptions",
+            "an array of strings or a comma-separated string",
+            &other,
+        ),
     }
     dp.country = r.integer("dataProcessingOptionsCountry").or(dp.country);
     dp.state = r.integer("dataProcessingOptionsState").or(dp.state);

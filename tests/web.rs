@@ -37,14 +37,20 @@ fn research_vectors_in_the_browser() {
 
 #[wasm_bindgen_test]
 fn json_bindings_in_the_browser() {
-    let one = parse(&normalize_json(r#"{"field":"ct","value":"São Paulo"}"#)).expect("json out");
+    let one = parse(&normalize_json(
+        r#"{"field":"ct","value":"São Paulo"}"#,
+        2026,
+    ))
+    .expect("json out");
     assert_eq!(
         one.get("normalized").and_then(Json::as_str),
         Some("sopaulo")
     );
 
-    let out =
-        hash_user_data_json(r#"[{"em":"A@B.co","country":"Deutschland","fbp":"fb.1.1.1"}, 7]"#);
+    let out = hash_user_data_json(
+        r#"[{"em":"A@B.co","country":"Deutschland","fbp":"fb.1.1.1"}, 7]"#,
+        2026,
+    );
     let batch = parse(&out).expect("json out");
     let records = batch.as_array().unwrap_or_default();
     let user_data = records[0].get("userData").expect("userData");
@@ -63,7 +69,7 @@ fn json_bindings_in_the_browser() {
         Some("record is not an object")
     );
 
-    let bad = parse(&normalize_json("{")).expect("json out");
+    let bad = parse(&normalize_json("{", 2026)).expect("json out");
     let code = bad
         .get("error")
         .and_then(|e| e.get("code"))
