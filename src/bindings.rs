@@ -10,6 +10,12 @@ use crate::payload::Clock;
 use crate::tag::Tag;
 use crate::user_data::{hash_user_data, scalar_text, HashedUserData};
 
+// Allocation-heavy JSON work runs faster on talc than on Rust's default dlmalloc (measured: see
+// the README) and the module gets smaller.
+#[cfg(all(not(target_feature = "atomics"), target_family = "wasm"))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 #[wasm_bindgen(start)]
 pub fn start() {
     console_error_panic_hook::set_once();

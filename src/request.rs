@@ -21,14 +21,6 @@ pub struct HttpRequest {
 impl HttpRequest {
     /// Everything but the body (the body travels on its own; see `BuildOutput::to_wire`).
     pub fn head_json(&self) -> Json {
-        let mut j = self.to_json();
-        if let Json::Object(pairs) = &mut j {
-            pairs.retain(|(k, _)| k != "body");
-        }
-        j
-    }
-
-    pub fn to_json(&self) -> Json {
         let headers = Json::Object(
             self.headers
                 .iter()
@@ -40,8 +32,13 @@ impl HttpRequest {
             ("url", Json::from(self.url.as_str())),
             ("method", Json::from(self.method)),
             ("headers", headers),
-            ("body", Json::from(self.body.as_str())),
         ])
+    }
+
+    pub fn to_json(&self) -> Json {
+        let mut j = self.head_json();
+        j.set("body", Json::from(self.body.as_str()));
+        j
     }
 }
 
@@ -64,25 +61,37 @@ fn one(
     events: &[Json],
     test_event_code: Option<&str>,
 ) -> HttpRequest {
-    let mut body = Json::object([("data", Json::Array(events.to_vec()))]);
+    // Written straight into the text: the events are not copied into a body tree first.
+    let mut body = String::from("{\"data\":[");
+    for (i, event) in events.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        event.write(&mut body);
+    }
+    body.push(']');
+    let mut field = |key: &str, value: &str| {
+        body.push_str(",\"");
+        body.push_str(key);
+        body.push_str("\":");
+        Json::from(value).write(&mut body);
+    };
     if let Some(code) = test_event_code {
-        body.set("test_event_code", Json::from(code));
+        field("test_event_code", code);
     }
     let agent = config
         .partner_agent
         .as_deref()
         .unwrap_or(DEFAULT_PARTNER_AGENT);
-    body.set("partner_agent", Json::from(agent));
-    body.set("access_token", Json::from(pixel.access_token.as_str()));
+    field("partner_agent", agent);
+    field("access_token", &pixel.access_token);
     if let Some(secret) = &config.app_secret {
-        body.set(
+        field(
             "appsecret_proof",
-            Json::from(hmac_sha256_hex(
-                secret.as_bytes(),
-                pixel.access_token.as_bytes(),
-            )),
+            &hmac_sha256_hex(secret.as_bytes(), pixel.access_token.as_bytes()),
         );
     }
+    body.push('}');
     HttpRequest {
         pixel_id: pixel.id.clone(),
         url: format!(
@@ -94,7 +103,7 @@ fn one(
             ("content-type", "application/json"),
             ("accept", "application/json"),
         ],
-        body: body.to_json(),
+        body,
     }
 }
 

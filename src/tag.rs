@@ -40,10 +40,7 @@ impl BuildOutput {
     /// framing them spares escaping them into a string and parsing them back (a third of the
     /// time of a build). Neither part can contain a raw newline (the writer escapes them).
     pub fn to_wire(&self) -> String {
-        let mut head = self.to_json();
-        let heads = Json::Array(self.requests.iter().map(HttpRequest::head_json).collect());
-        head.set("requests", heads);
-        let mut out = head.to_json();
+        let mut out = self.json_with(HttpRequest::head_json).to_json();
         for r in &self.requests {
             out.push('\n');
             out.push_str(&r.body);
@@ -63,6 +60,11 @@ impl BuildOutput {
     }
 
     pub fn to_json(&self) -> Json {
+        self.json_with(HttpRequest::to_json)
+    }
+
+    /// The result object, each request rendered by `request`.
+    fn json_with(&self, request: fn(&HttpRequest) -> Json) -> Json {
         let status = match self.status {
             Status::Ready => "ready",
             Status::Invalid => "invalid",
@@ -72,7 +74,7 @@ impl BuildOutput {
             ("status", Json::from(status)),
             (
                 "requests",
-                Json::Array(self.requests.iter().map(HttpRequest::to_json).collect()),
+                Json::Array(self.requests.iter().map(request).collect()),
             ),
             ("report", self.report.to_json()),
             (
