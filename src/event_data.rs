@@ -43,6 +43,18 @@ impl<'a> EventData<'a> {
         paths.iter().find_map(|p| self.text(p))
     }
 
+    /// The top-level value of `<prefix><key>` (e.g. `x-fb-cd-` + `value`), without building
+    /// the key. `null` counts as absent.
+    pub fn prefixed(&self, prefix: &str, key: &str) -> Option<&'a Json> {
+        let pairs = self.root.as_object().unwrap_or_default();
+        pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k.strip_prefix(prefix) == Some(key))
+            .map(|(_, v)| v)
+            .filter(|v| !v.is_null())
+    }
+
     /// Top-level keys starting with `prefix`, with the prefix removed (`x-fb-ud-em` -> `em`).
     pub fn with_prefix(&self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a Json)> + 'a {
         let pairs = self.root.as_object().unwrap_or_default();

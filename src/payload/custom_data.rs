@@ -30,7 +30,7 @@ fn count(v: &Json) -> Option<u64> {
 
 pub fn build(config: &TagConfig, ev: &EventData, report: &mut Report) -> Json {
     let mut cd = Json::Object(Vec::new());
-    let cd_value = |key: &str| ev.get(&format!("x-fb-cd-{key}"));
+    let cd_value = |key: &str| ev.prefixed("x-fb-cd-", key);
     let pick = |key: &str, event_keys: &[&str]| {
         cd_value(key).or_else(|| event_keys.iter().find_map(|k| ev.get(k)))
     };

@@ -88,7 +88,11 @@ pub fn build_event(
     clock: Clock,
     report: &mut Report,
 ) -> Built {
-    let sed = |key: &str| ev.text(&format!("x-fb-sed-{key}"));
+    let sed = |key: &str| {
+        let v = ev.prefixed("x-fb-sed-", key)?;
+        let text = crate::user_data::scalar_text(v)?.trim();
+        (!text.is_empty()).then(|| text.to_string())
+    };
     let mut event = Json::Object(Vec::new());
 
     let incoming = ev.text("event_name");
