@@ -56,8 +56,17 @@ pub struct ClickIds {
     pub cookies: Vec<SetCookie>,
 }
 
+/// RFC 6265 cookie-octet: visible ASCII except `"`, `,`, `;` and `\\`. Anything else in a click
+/// id could not be set as a cookie (and CR/LF would be a header injection).
+fn is_cookie_octet(b: u8) -> bool {
+    matches!(b, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E)
+}
+
 /// `fb.<digits>.<digits>.<payload>[.<appendix>]`; for fbp the payload is digits too.
 pub fn is_valid(value: &str, numeric_payload: bool) -> bool {
+    if !value.bytes().all(is_cookie_octet) {
+        return false;
+    }
     let parts: Vec<&str> = value.split('.').collect();
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     let appendix_ok = match parts.get(4) {
@@ -170,14 +179,12 @@ fn fbclid<'a>(inp: &'a Inputs, report: &mut Report) -> Option<&'a str> {
     .flatten()
     .find_map(|u| url::query_param(u, "fbclid"));
     let id = from_urls.or_else(|| inp.event.get("fbclid").and_then(Json::as_str))?;
-    let usable = id.len() <= MAX_FBCLID_LEN
-        && !id.contains('.')
-        && !id.bytes().any(|b| b <= b' ' || b == b';');
+    let usable = id.len() <= MAX_FBCLID_LEN && !id.contains('.') && id.bytes().all(is_cookie_octet);
     if !usable {
         report.warn(
             "user_data.fbclid_unusable",
             "fbclid",
-            "fbclid is too long or contains '.', ';' or spaces: no fbc built from it",
+            "fbclid is too long or holds '.' or characters a cookie cannot carry: no fbc built from it",
         );
     }
     usable.then_some(id)
@@ -221,6 +228,9 @@ mod tests {
             "fb.1.1.a.b.c",
             "fb.1.1.a.zz",
             "fb.1.1.abc",
+            "fb.1.1.a\r\nSet-Cookie: x",
+            "fb.1.1.a;b",
+            "fb.1.1.\"q\"",
         ] {
             assert!(!is_valid(bad, bad.ends_with("abc")), "{bad}");
         }
@@ -299,5 +309,12 @@ mod tests {
         assert_eq!(ids.cookies[0].domain, None);
         let (_, r) = run(&TagConfig::default(), r#"{"fbclid": "a.b"}"#, "{}", None);
         assert!(r.has("user_data.fbclid_unusable"));
+        let (ids, r) = run(
+            &TagConfig::default(),
+            r#"{"fbclid": "a\r\nSet-Cookie: evil=1"}"#,
+            "{}",
+            None,
+        );
+        assert!(r.has("user_data.fbclid_unusable") && ids.fbc.is_none());
     }
 }
