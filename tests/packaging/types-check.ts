@@ -1,0 +1,25 @@
+// Compiled (not run) by types.test.mjs with tsc --strict: the published declarations must type
+// real usage, and reject obvious misuse.
+import { createTag, normalize, hashUserDataBatch, type TagConfig, type BuildResult } from "omni-meta-capi";
+
+const config: TagConfig = {
+  pixelId: "1234567890",
+  accessToken: "token",
+  actionSource: "website",
+  productSchema: { type: "custom", arrayVariable: "ecommerce.items", idField: "sku" },
+  consent: { requireAdStorage: true, whenMissing: "skip" },
+  ldu: { enabled: true, country: 1, state: 1000 },
+};
+const tag = createTag(config);
+const ok: boolean = tag.configReport.valid;
+const out: BuildResult = tag.build({ event_name: "purchase" }, { url: "https://x.com/", cookies: "_fbp=fb.1.1.1" }, { now: new Date() });
+const body: string | undefined = out.requests[0]?.body;
+const status: "ready" | "invalid" | "skipped" = out.status;
+const header: string | undefined = out.cookies[0]?.header;
+const hash = normalize("em", "a@b.co");
+const batch = hashUserDataBatch([{ em: "a@b.co", ph: 6505551212 }]);
+
+// @ts-expect-error: actionSource must be one of Meta's values
+createTag({ pixelId: "1", actionSource: "web" });
+
+export { ok, body, status, header, hash, batch };
