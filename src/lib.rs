@@ -6,6 +6,7 @@
 pub use omni_meta_capi_pii::{hash, json, jsonl, normalize, user_data};
 
 pub mod config;
+pub mod dispatch;
 pub mod event_data;
 pub mod ip;
 pub mod number;
