@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # All tests, from a fresh machine: set-up, build, Rust tests (native and in headless Chromium),
-# then the packed npm tarball installed into a scratch project and tested in Node (ESM, CJS,
-# CLI, differential against Meta's normalizer), in workerd (Miniflare) and in Chromium.
+# the local Meta CAPI sandbox, then the packed npm tarball installed into a scratch project and
+# tested in Node (ESM, CJS, CLI, differential against Meta's normalizer, requests accepted by the
+# sandbox, TypeScript types), in workerd (Miniflare) and in Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -19,6 +20,9 @@ toolchain=$(cat target/.wasm-toolchain 2>/dev/null || true)
 RUSTUP_TOOLCHAIN=${toolchain:-} CHROMEDRIVER_ARGS="--allowed-ips=127.0.0.1" \
   wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" --mode no-install \
   --release -- --test web
+
+echo "== node --test tests/sandbox (the local Meta CAPI sandbox over real sockets)"
+node --test tests/sandbox/
 
 echo "== npm pack -> scratch project"
 rm -rf target/packaging && mkdir -p target/packaging
