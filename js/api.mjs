@@ -25,6 +25,41 @@ function entropy() {
   return globalThis.crypto.getRandomValues(new Uint8Array(16));
 }
 
+/** A random u32 for backoff jitter. */
+function random32() {
+  return globalThis.crypto.getRandomValues(new Uint32Array(1))[0];
+}
+
+/** One fetch, reported as Rust's `dispatch::Attempt` (JS only does the I/O). */
+async function attemptOnce(doFetch, req, timeoutMs) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    const res = await doFetch(req.url, { method: req.method, headers: req.headers, body: req.body, signal: controller.signal });
+    const body = await res.text();
+    return { kind: "response", status: res.status, body, retryAfter: res.headers.get("retry-after") ?? undefined };
+  } catch (e) {
+    return controller.signal.aborted ? { kind: "timeout" } : { kind: "network", message: String((e && e.message) || e) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Send one request, retrying as Rust decides; the final result for that pixel. */
+async function sendWithRetries(wasm, tag, req, io) {
+  for (let attempt = 1; ; attempt++) {
+    const tried = await attemptOnce(io.fetch, req, tag.timeoutMs());
+    const d = JSON.parse(tag.decide(JSON.stringify(tried), attempt, Date.now(), random32()));
+    if (d.final) {
+      const result = { pixelId: req.pixelId, status: d.final, attempts: attempt, outcome: d.outcome };
+      // Nothing is lost silently: what did not get through goes back to the host (token redacted).
+      if (d.final !== "accepted") result.request = { ...req, body: wasm.redactBody(req.body) };
+      return result;
+    }
+    await io.sleep(d.retryInMs);
+  }
+}
+
 function makeTag(wasm, config) {
   const json = toJson(config);
   // Unserializable config: let Rust report it as unreadable JSON, like any other bad config.
@@ -40,6 +75,21 @@ function makeTag(wasm, config) {
       const result = JSON.parse(head);
       result.requests.forEach((r, i) => (r.body = bodies[i]));
       return result;
+    },
+    /**
+     * Build and send: one request per pixel, in parallel, each retried as the wasm decides.
+     * Options: `fetch` (default: the host's), `sleep(ms)`, `now` (the event clock, as for build).
+     */
+    async run(eventData, request = {}, options = {}) {
+      const built = this.build(eventData, request, options);
+      const { requests, ...rest } = built;
+      if (built.status !== "ready") return { ...rest, results: [] };
+      const io = {
+        fetch: options.fetch ?? globalThis.fetch,
+        sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      };
+      const results = await Promise.all(requests.map((req) => sendWithRetries(wasm, tag, req, io)));
+      return { ...rest, status: wasm.overallStatus(JSON.stringify(results.map((r) => r.status))), results };
     },
   };
 }

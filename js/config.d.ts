@@ -146,4 +146,20 @@ export interface TagConfig {
   cookieDomain?: ConfigText | null;
   /** `_fbc` / `_fbp` cookie lifetime in days, 1 to 400. Default: 90. */
   cookieMaxAgeDays?: ConfigInteger | null;
+
+  /** Per-try timeout of the request to Meta in ms (1-60000). Default 1500 (Meta's recommendation). */
+  timeoutMs?: ConfigInteger | null;
+
+  /** Retries of transient failures only (never code 100 or 190); capped exponential backoff with jitter; Retry-After honoured. */
+  retry?: RetryConfig | null;
+}
+
+/** `retry`: how often and how patiently a request to Meta is tried. */
+export interface RetryConfig {
+  /** Tries in all, counting the first (1-10). Default 3. */
+  attempts?: ConfigInteger | null;
+  /** Backoff before the second try in ms, doubling after (0-60000). Default 200. */
+  baseDelayMs?: ConfigInteger | null;
+  /** Longest single wait in ms, also the longest Retry-After honoured (0-60000). Default 5000. */
+  maxDelayMs?: ConfigInteger | null;
 }

@@ -174,3 +174,38 @@ export interface Tag {
 
 /** Read a tag config (GTM-template-like, camelCase keys). Never throws: see `configReport`. */
 export function createTag(config: TagConfig): Tag;
+
+/** How one pixel's request ended after its tries. */
+export interface PixelResult {
+  pixelId: string;
+  /** `failed`: transient failures until out of tries — the host should queue `request`. */
+  status: "accepted" | "rejected" | "failed";
+  attempts: number;
+  /** Meta's answer to the last try: `{status: "accepted", events_received, fbtrace_id, messages}`,
+   * `{status: "rejected", httpStatus, error: {message, type, code, error_subcode, ...}}` or
+   * `{status: "transient", reason, retryAfterMs, error?}`. */
+  outcome: Record<string, unknown>;
+  /** For rejected and failed requests: the request with `access_token`/`appsecret_proof` redacted. */
+  request?: MetaRequest;
+}
+
+export interface RunResult extends Omit<BuildResult, "status" | "requests"> {
+  /** `accepted` (every pixel), `rejected`, `failed` (some request ran out of tries), or the build's `invalid`/`skipped`. */
+  status: "accepted" | "rejected" | "failed" | "invalid" | "skipped";
+  results: PixelResult[];
+}
+
+export interface RunOptions extends BuildOptions {
+  /** The host's fetch (default: globalThis.fetch). */
+  fetch?: typeof fetch;
+  /** How to wait between tries (default: setTimeout). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface Tag {
+  /**
+   * Build and send: one request per pixel in parallel, each with the config's `timeoutMs` per
+   * try and retried (transient failures only) as the wasm decides. Never throws.
+   */
+  run(eventData: Record<string, unknown>, request?: RequestContext, options?: RunOptions): Promise<RunResult>;
+}

@@ -3,6 +3,7 @@
 //! a batch crosses the boundary once.
 use wasm_bindgen::prelude::*;
 
+use crate::dispatch::{decide, overall_status, redact_request_body, Attempt};
 use crate::json::{self, Json};
 use crate::jsonl;
 use crate::normalize::{normalize_and_hash, Context, Field};
@@ -193,6 +194,47 @@ impl WasmTag {
             .build_text(event_json, request_json, clock)
             .to_wire()
     }
+}
+
+#[wasm_bindgen]
+impl WasmTag {
+    /// The per-try timeout JS gives `fetch`, in ms.
+    #[wasm_bindgen(js_name = timeoutMs)]
+    pub fn timeout_ms(&self) -> f64 {
+        self.inner.config().retry.timeout_ms as f64
+    }
+
+    /// After try number `attempt_number` (1 = the first): `{"final": "accepted" | "rejected" |
+    /// "failed" | null, "retryInMs": n | null, "outcome": {...}}`. `attempt_json` is what the
+    /// fetch came to (see `dispatch::Attempt::from_json`); `random` feeds the backoff jitter.
+    pub fn decide(
+        &self,
+        attempt_json: &str,
+        attempt_number: u32,
+        now_ms: f64,
+        random: u32,
+    ) -> String {
+        let attempt = Attempt::from_json(&json::parse(attempt_json).unwrap_or(Json::Null));
+        let policy = &self.inner.config().retry;
+        decide(policy, &attempt, attempt_number, clamp_ms(now_ms), random)
+            .to_json()
+            .to_json()
+    }
+}
+
+/// The status of a run from the final state of each pixel's request (a JSON array of strings).
+#[wasm_bindgen(js_name = overallStatus)]
+pub fn overall_status_json(finals_json: &str) -> String {
+    let finals = json::parse(finals_json).unwrap_or(Json::Null);
+    let items = finals.as_array().unwrap_or_default();
+    overall_status(items.iter().map(|f| f.as_str().unwrap_or("failed"))).to_string()
+}
+
+/// A request body with `access_token` and `appsecret_proof` redacted (for failed events handed
+/// back to the host, and for logs).
+#[wasm_bindgen(js_name = redactBody)]
+pub fn redact_body(body: &str) -> String {
+    redact_request_body(body)
 }
 
 /// A JS millisecond timestamp as u64 (NaN and negatives become 0).

@@ -115,6 +115,8 @@ pub struct TagConfig {
     pub generate_fbp: bool,
     pub cookie_domain: CookieDomain,
     pub cookie_max_age_days: u32,
+    /// Dispatch: per-try timeout and retries (`timeoutMs`, `retry`).
+    pub retry: crate::dispatch::RetryPolicy,
 }
 
 impl Default for TagConfig {
@@ -145,6 +147,7 @@ impl Default for TagConfig {
             generate_fbp: true,
             cookie_domain: CookieDomain::Auto,
             cookie_max_age_days: 90,
+            retry: crate::dispatch::RetryPolicy::default(),
         }
     }
 }
@@ -176,6 +179,8 @@ const KNOWN_KEYS: &[&str] = &[
     "generateFbp",
     "cookieDomain",
     "cookieMaxAgeDays",
+    "timeoutMs",
+    "retry",
 ];
 
 /// Reads typed values out of one config object, recording type errors against their key path.
@@ -367,6 +372,7 @@ pub fn parse_config(input: &Json) -> (TagConfig, Report) {
             ),
         }
     }
+    config.retry = crate::dispatch::retry_policy_from_config(obj, &mut report);
     (config, report)
 }
 

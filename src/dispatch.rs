@@ -619,3 +619,163 @@ fn redact(value: &mut Json) {
         _ => {}
     }
 }
+
+impl Attempt {
+    /// What JS reports after one fetch: `{"kind": "response", "status", "body", "retryAfter"?}`,
+    /// `{"kind": "timeout"}` or `{"kind": "network", "message"}`. Anything else is read as a
+    /// network error (a broken host shim must not look like success).
+    pub fn from_json(v: &Json) -> Attempt {
+        let text = |k: &str| v.get(k).and_then(Json::as_str).map(str::to_string);
+        match v.get("kind").and_then(Json::as_str) {
+            Some("response") => {
+                let status = v.get("status").and_then(|s| match s {
+                    Json::Number(n) => n.parse::<u16>().ok(),
+                    _ => None,
+                });
+                match status {
+                    Some(status) => Attempt::Response {
+                        status,
+                        body: text("body").unwrap_or_default(),
+                        retry_after: text("retryAfter"),
+                    },
+                    None => Attempt::NetworkError {
+                        message: "response without a status".into(),
+                    },
+                }
+            }
+            Some("timeout") => Attempt::Timeout,
+            _ => Attempt::NetworkError {
+                message: text("message").unwrap_or_else(|| "network error".into()),
+            },
+        }
+    }
+}
+
+/// What to do after one try: stop with a final state, or wait and try again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    pub outcome: Outcome,
+    /// `Some(ms)`: sleep, then try again.
+    pub retry_in_ms: Option<u64>,
+}
+
+impl Decision {
+    /// The final state when there is no retry: accepted, rejected, or failed (transient, but
+    /// out of tries or told to wait longer than the policy allows).
+    pub fn final_state(&self) -> Option<&'static str> {
+        if self.retry_in_ms.is_some() {
+            return None;
+        }
+        Some(match self.outcome {
+            Outcome::Accepted { .. } => "accepted",
+            Outcome::Rejected { .. } => "rejected",
+            Outcome::Transient { .. } => "failed",
+        })
+    }
+
+    pub fn to_json(&self) -> Json {
+        Json::object([
+            ("final", Json::from(self.final_state())),
+            ("retryInMs", Json::from(self.retry_in_ms)),
+            ("outcome", self.outcome.to_json()),
+        ])
+    }
+}
+
+/// Classify try number `attempt_number` (1 = the first) and decide what comes next.
+pub fn decide(
+    policy: &RetryPolicy,
+    attempt: &Attempt,
+    attempt_number: u32,
+    now_ms: u64,
+    random: u32,
+) -> Decision {
+    let outcome = classify(attempt, now_ms);
+    let retry_in_ms = match &outcome {
+        Outcome::Transient { retry_after_ms, .. } => {
+            next_delay_ms(policy, attempt_number, *retry_after_ms, random)
+        }
+        _ => None,
+    };
+    Decision {
+        outcome,
+        retry_in_ms,
+    }
+}
+
+/// One status for a run over several pixels: accepted only when every pixel accepted; failed
+/// when any request ran out of tries (the host should queue it); rejected otherwise.
+pub fn overall_status<'a>(finals: impl IntoIterator<Item = &'a str>) -> &'static str {
+    let mut status = "accepted";
+    for f in finals {
+        match f {
+            "accepted" => {}
+            "failed" => return "failed",
+            _ => status = "rejected",
+        }
+    }
+    status
+}
+
+#[cfg(test)]
+mod decide_tests {
+    use super::*;
+
+    fn attempt(text: &str) -> Attempt {
+        Attempt::from_json(&json::parse(text).unwrap_or(Json::Null))
+    }
+
+    #[test]
+    fn decisions_over_a_sequence_of_tries() {
+        let policy = RetryPolicy::default();
+        let ok = r#"{"kind":"response","status":200,"body":"{\"events_received\":1,\"messages\":[],\"fbtrace_id\":\"A\"}"}"#;
+        let d = decide(&policy, &attempt(ok), 1, 0, 7);
+        assert_eq!((d.final_state(), d.retry_in_ms), (Some("accepted"), None));
+
+        let busy = r#"{"kind":"response","status":503,"body":"<html>"}"#;
+        let d = decide(&policy, &attempt(busy), 1, 0, 7);
+        assert_eq!(d.final_state(), None);
+        assert!(d.retry_in_ms.is_some_and(|ms| ms <= 200));
+        let d = decide(&policy, &attempt(busy), 3, 0, 7);
+        assert_eq!((d.final_state(), d.retry_in_ms), (Some("failed"), None));
+
+        let bad = r#"{"kind":"response","status":400,"body":"{\"error\":{\"code\":100,\"error_subcode\":2804003}}"}"#;
+        assert_eq!(
+            decide(&policy, &attempt(bad), 1, 0, 7).final_state(),
+            Some("rejected")
+        );
+
+        let slow = r#"{"kind":"response","status":429,"body":"","retryAfter":"2"}"#;
+        assert_eq!(
+            decide(&policy, &attempt(slow), 1, 0, 7).retry_in_ms,
+            Some(2000)
+        );
+        assert!(decide(&policy, &attempt(r#"{"kind":"timeout"}"#), 1, 0, 7)
+            .retry_in_ms
+            .is_some());
+        assert!(decide(&policy, &attempt("nonsense"), 1, 0, 7)
+            .retry_in_ms
+            .is_some());
+        assert!(matches!(
+            attempt(r#"{"kind":"response"}"#),
+            Attempt::NetworkError { .. }
+        ));
+    }
+
+    #[test]
+    fn overall_status_of_several_pixels() {
+        assert_eq!(overall_status(["accepted", "accepted"]), "accepted");
+        assert_eq!(overall_status(["accepted", "rejected"]), "rejected");
+        assert_eq!(overall_status(["rejected", "failed", "accepted"]), "failed");
+    }
+
+    #[test]
+    fn decision_json_shape() {
+        let d = decide(&RetryPolicy::default(), &Attempt::Timeout, 5, 0, 0);
+        let j = d.to_json().to_json();
+        assert!(
+            j.starts_with(r#"{"final":"failed","retryInMs":null,"outcome":{"status":"transient""#),
+            "{j}"
+        );
+    }
+}

@@ -1,0 +1,101 @@
+// tag.run over real sockets against the local Meta CAPI sandbox: success, rejection without
+// retry, transient errors retried with the same event_id, timeouts, Retry-After, multi-pixel,
+// and failures handed back with the token redacted.
+import { test, before, after, beforeEach } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createTag } from "omni-meta-capi";
+import { startMetaSandbox } from "../../sandbox/meta-sandbox.mjs";
+
+const fixture = (name) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8"));
+const event = fixture("purchase-event.json");
+const request = fixture("request.json");
+let sandbox;
+
+before(async () => {
+  sandbox = await startMetaSandbox({ tokens: { "1234567890": "EAAB-example-token", "222": "EAAB-second" } });
+});
+after(() => sandbox?.close());
+beforeEach(() => sandbox.reset());
+
+const tagFor = (extra = {}) => createTag({ ...fixture("tag.json"), graphBaseUrl: sandbox.url, ...extra });
+const quickRetries = { retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 2000 } };
+
+test("accepted on the first try", async () => {
+  const out = await tagFor().run(event, request);
+  assert.equal(out.status, "accepted");
+  assert.equal(out.results.length, 1);
+  assert.deepEqual([out.results[0].status, out.results[0].attempts], ["accepted", 1]);
+  assert.equal(out.results[0].outcome.events_received, 1);
+  assert.equal(sandbox.received.length, 1);
+});
+
+test("a rejection is final: no retry, Meta's error returned, request handed back redacted", async () => {
+  const out = await tagFor({ accessToken: "WRONG-token" }).run(event, request);
+  assert.equal(out.status, "rejected");
+  const [r] = out.results;
+  assert.deepEqual([r.status, r.attempts, r.outcome.error.code], ["rejected", 1, 190]);
+  assert.equal(sandbox.attempts.length, 1);
+  assert.ok(!JSON.stringify(out).includes("WRONG-token"));
+  assert.equal(JSON.parse(r.request.body).access_token, "[redacted]");
+});
+
+test("transient errors are retried with the same event_id until accepted", async () => {
+  sandbox.injectFaults([{ times: 1, status: 500 }, { times: 1, error: { code: 2, is_transient: true } }]);
+  const out = await tagFor(quickRetries).run(event, request);
+  assert.equal(out.status, "accepted", JSON.stringify(out.results));
+  assert.equal(out.results[0].attempts, 3);
+  const ids = sandbox.attempts.map((a) => a.eventIds?.[0] ?? null);
+  assert.equal(sandbox.attempts.length, 3);
+  assert.equal(sandbox.received.length, 1);
+  assert.equal(sandbox.received[0].events[0].event_id, event.event_id);
+  assert.ok(ids.filter(Boolean).every((id) => id === event.event_id), JSON.stringify(ids));
+});
+
+test("a slow answer times out and is retried", async () => {
+  sandbox.injectFaults([{ times: 1, delayMs: 1500 }]);
+  const out = await tagFor({ ...quickRetries, timeoutMs: 200 }).run(event, request);
+  assert.equal(out.status, "accepted");
+  assert.equal(out.results[0].attempts, 2);
+});
+
+test("Retry-After is honoured", async () => {
+  sandbox.injectFaults([{ times: 1, status: 429, retryAfter: 1 }]);
+  const slept = [];
+  const out = await tagFor(quickRetries).run(event, request, { sleep: (ms) => (slept.push(ms), Promise.resolve()) });
+  assert.equal(out.status, "accepted");
+  assert.deepEqual(slept, [1000]);
+});
+
+test("out of tries: failed, with the request handed back for the host to queue", async () => {
+  sandbox.injectFaults([{ times: 3, status: 503 }]);
+  const out = await tagFor(quickRetries).run(event, request);
+  assert.equal(out.status, "failed");
+  const [r] = out.results;
+  assert.deepEqual([r.status, r.attempts], ["failed", 3]);
+  assert.equal(JSON.parse(r.request.body).data[0].event_id, event.event_id);
+  assert.ok(!JSON.stringify(out).includes("EAAB-example-token"));
+});
+
+test("a dropped connection is a network error and is retried", async () => {
+  sandbox.injectFaults([{ times: 1, drop: true }]);
+  const out = await tagFor(quickRetries).run(event, request);
+  assert.equal(out.status, "accepted");
+  assert.equal(out.results[0].attempts, 2);
+});
+
+test("multi-pixel: one request per pixel, in parallel, each reported", async () => {
+  const tag = tagFor({ pixelId: [{ pixelId: "1234567890" }, { pixelId: "222", accessToken: "EAAB-second" }] });
+  const out = await tag.run(event, request);
+  assert.equal(out.status, "accepted");
+  assert.deepEqual(out.results.map((r) => [r.pixelId, r.status]), [["1234567890", "accepted"], ["222", "accepted"]]);
+  assert.deepEqual(sandbox.received.map((r) => r.pixelId).sort(), ["1234567890", "222"]);
+});
+
+test("invalid or skipped events are not sent", async () => {
+  const out = await tagFor().run({ event_name: "purchase" }, {});
+  assert.equal(out.status, "invalid");
+  const skipped = await tagFor().run({ ...event, consent_state: { ad_storage: "denied" } }, request);
+  assert.equal(skipped.status, "skipped");
+  assert.equal(sandbox.attempts.length, 0);
+});
