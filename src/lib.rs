@@ -9,6 +9,7 @@ pub mod config;
 pub mod dispatch;
 pub mod event_data;
 pub mod ip;
+pub mod logging;
 pub mod number;
 pub mod payload;
 pub mod privacy;
