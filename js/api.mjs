@@ -49,7 +49,8 @@ async function attemptOnce(doFetch, req, timeoutMs) {
 async function sendWithRetries(wasm, tag, req, io) {
   for (let attempt = 1; ; attempt++) {
     const tried = await attemptOnce(io.fetch, req, tag.timeoutMs());
-    const d = JSON.parse(tag.decide(JSON.stringify(tried), attempt, Date.now(), random32()));
+    const d = JSON.parse(tag.decide(JSON.stringify(tried), attempt, Date.now(), random32(), req.pixelId, io.traceId));
+    io.emit(d.logs);
     if (d.final) {
       const result = { pixelId: req.pixelId, status: d.final, attempts: attempt, outcome: d.outcome };
       // Nothing is lost silently: what did not get through goes back to the host (token redacted).
@@ -71,7 +72,8 @@ function makeTag(wasm, config) {
       const req = toJson(request);
       const now = options.now instanceof Date ? options.now.getTime() : Number(options.now ?? Date.now());
       // First line: the result; then one line per request body (exact text to POST).
-      const [head, ...bodies] = tag.build(event.error ? "" : event.text, req.error ? "null" : req.text, now, entropy()).split("\n");
+      const text = tag.build(event.error ? "" : event.text, req.error ? "null" : req.text, now, entropy(), options.traceId ?? undefined);
+      const [head, ...bodies] = text.split("\n");
       const result = JSON.parse(head);
       result.requests.forEach((r, i) => (r.body = bodies[i]));
       return result;
@@ -81,15 +83,34 @@ function makeTag(wasm, config) {
      * Options: `fetch` (default: the host's), `sleep(ms)`, `now` (the event clock, as for build).
      */
     async run(eventData, request = {}, options = {}) {
+      const started = Date.now();
       const built = this.build(eventData, request, options);
-      const { requests, ...rest } = built;
-      if (built.status !== "ready") return { ...rest, results: [] };
+      const { requests, logs, ...rest } = built;
+      const log = options.log ?? ((record) => console.log(JSON.stringify(record)));
+      const all = [];
+      const emit = (records) => {
+        for (const r of records) {
+          all.push(r);
+          try {
+            log(r);
+          } catch {
+            // A failing host logger never breaks the event.
+          }
+        }
+      };
+      emit(logs);
+      const builtAt = Date.now();
       const io = {
         fetch: options.fetch ?? globalThis.fetch,
         sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+        traceId: built.traceId,
+        emit,
       };
-      const results = await Promise.all(requests.map((req) => sendWithRetries(wasm, tag, req, io)));
-      return { ...rest, status: wasm.overallStatus(JSON.stringify(results.map((r) => r.status))), results };
+      const results = built.status === "ready" ? await Promise.all(requests.map((req) => sendWithRetries(wasm, tag, req, io))) : [];
+      const status = built.status === "ready" ? wasm.overallStatus(JSON.stringify(results.map((r) => r.status))) : built.status;
+      const timings = { buildMs: builtAt - started, dispatchMs: Date.now() - builtAt, totalMs: Date.now() - started };
+      emit(JSON.parse(tag.timingLogs(built.traceId, status, timings.buildMs, timings.dispatchMs, timings.totalMs, Date.now())));
+      return { ...rest, status, results, timings, logs: all };
     },
   };
 }

@@ -6,7 +6,9 @@ use wasm_bindgen::prelude::*;
 use crate::dispatch::{decide, overall_status, redact_request_body, Attempt};
 use crate::json::{self, Json};
 use crate::jsonl;
+use crate::logging::resolve_trace_id;
 use crate::normalize::{normalize_and_hash, Context, Field};
+use crate::observe;
 use crate::payload::Clock;
 use crate::tag::Tag;
 use crate::user_data::{hash_user_data, scalar_text, HashedUserData};
@@ -176,23 +178,30 @@ impl WasmTag {
         self.inner.config_report().to_json().to_json()
     }
 
-    /// One event: `{status, requests, report, cookies, skipped?}` as JSON text on the first
-    /// line (requests without `body`), then each request's body on its own line.
-    /// `now_ms` is the host's clock; `entropy` 16 random bytes (event ids, generated fbp).
+    /// One event: `{status, requests, report, cookies, skipped?, traceId, logs}` as JSON text
+    /// on the first line (requests without `body`), then each request's body on its own line.
+    /// `now_ms` is the host's clock; `entropy` 16 random bytes (event ids, generated fbp, trace
+    /// id); `trace_id` the host's own trace id, if it has one.
     pub fn build(
         &self,
         event_json: &str,
         request_json: &str,
         now_ms: f64,
         entropy: &[u8],
+        trace_id: Option<String>,
     ) -> String {
         let clock = Clock {
             now_ms: clamp_ms(now_ms),
             entropy: entropy16(entropy),
         };
-        self.inner
-            .build_text(event_json, request_json, clock)
-            .to_wire()
+        let out = self.inner.build_text(event_json, request_json, clock);
+        let trace = resolve_trace_id(trace_id.as_deref(), &clock.entropy);
+        let mut log = observe::logger(self.inner.config(), &trace, clock.now_ms);
+        observe::log_build(&mut log, &out);
+        out.to_wire_with(vec![
+            ("traceId", Json::from(trace)),
+            ("logs", log.into_json()),
+        ])
     }
 }
 
@@ -213,12 +222,45 @@ impl WasmTag {
         attempt_number: u32,
         now_ms: f64,
         random: u32,
+        pixel_id: &str,
+        trace_id: &str,
     ) -> String {
         let attempt = Attempt::from_json(&json::parse(attempt_json).unwrap_or(Json::Null));
-        let policy = &self.inner.config().retry;
-        decide(policy, &attempt, attempt_number, clamp_ms(now_ms), random)
-            .to_json()
-            .to_json()
+        let config = self.inner.config();
+        let d = decide(
+            &config.retry,
+            &attempt,
+            attempt_number,
+            clamp_ms(now_ms),
+            random,
+        );
+        let mut log = observe::logger(config, trace_id, clamp_ms(now_ms));
+        observe::log_decision(&mut log, pixel_id, attempt_number, &d);
+        let mut out = d.to_json();
+        out.set("logs", log.into_json());
+        out.to_json()
+    }
+
+    /// INFO records of the run's timings (measured by the host) and its final status.
+    #[wasm_bindgen(js_name = timingLogs)]
+    pub fn timing_logs(
+        &self,
+        trace_id: &str,
+        status: &str,
+        build_ms: f64,
+        dispatch_ms: f64,
+        total_ms: f64,
+        now_ms: f64,
+    ) -> String {
+        let mut log = observe::logger(self.inner.config(), trace_id, clamp_ms(now_ms));
+        observe::log_timings(
+            &mut log,
+            status,
+            clamp_ms(build_ms),
+            clamp_ms(dispatch_ms),
+            clamp_ms(total_ms),
+        );
+        log.into_json().to_json()
     }
 }
 

@@ -11,6 +11,7 @@ pub mod event_data;
 pub mod ip;
 pub mod logging;
 pub mod number;
+pub mod observe;
 pub mod payload;
 pub mod privacy;
 pub mod report;

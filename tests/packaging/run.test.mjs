@@ -99,3 +99,32 @@ test("invalid or skipped events are not sent", async () => {
   assert.equal(skipped.status, "skipped");
   assert.equal(sandbox.attempts.length, 0);
 });
+
+test("logs: structured records with one trace id; no level shows the token, the secret or plaintext PII", async () => {
+  const secrets = ["EAAB-example-token", "app-secret-xyz", "Jane.Doe", "jane.doe", "415", "San Francisco", "94105", "CUST-1042"];
+  for (const logLevel of ["DEBUG", "INFO", "ERROR"]) {
+    const printed = [];
+    sandbox.reset();
+    sandbox.injectFaults([{ times: 1, status: 500 }]);
+    const out = await tagFor({ ...quickRetries, logLevel, appSecret: "app-secret-xyz" }).run(event, request, { log: (r) => printed.push(r) });
+    const bad = await tagFor({ logLevel, accessToken: "EAAB-example-token-bad" }).run(event, request, { log: (r) => printed.push(r) });
+    assert.equal(bad.status, "rejected");
+    assert.ok(out.timings.totalMs >= 0 && (out.logs.length > 0 || logLevel === "ERROR"));
+    const text = JSON.stringify(printed);
+    for (const s of secrets) assert.ok(!text.includes(s), `${logLevel}: ${s} appears in the logs`);
+    for (const r of printed) {
+      for (const k of ["level", "type", "process", "scope", "message", "timestamp", "traceId"]) assert.ok(k in r, `${k} missing`);
+    }
+    assert.ok(logLevel === "ERROR" || printed.some((r) => r.traceId === out.traceId));
+    assert.equal(printed.some((r) => r.level === "DEBUG"), logLevel === "DEBUG");
+    assert.ok(printed.some((r) => r.level === "ERROR" && r.process === "Dispatch"), `${logLevel}: the rejection is logged`);
+    if (logLevel !== "ERROR") assert.ok(printed.some((r) => r.type === "Timing"));
+  }
+});
+
+test("a host trace id is used; a throwing host logger does not break the run", async () => {
+  const out = await tagFor().run(event, request, { traceId: "host-trace-1", log: () => { throw new Error("logger down"); } });
+  assert.equal(out.status, "accepted");
+  assert.equal(out.traceId, "host-trace-1");
+  assert.ok(out.logs.every((r) => r.traceId === "host-trace-1"));
+});

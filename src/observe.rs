@@ -1,0 +1,190 @@
+//! What the tag says about a run, per stage: the log records of building, of each try of each
+//! request, and the run's timings. Records go through `logging::Logger`, which scrubs tokens,
+//! the app secret and plaintext PII at every level.
+use crate::config::TagConfig;
+use crate::dispatch::Decision;
+use crate::json::{decimal, Json};
+use crate::logging::{
+    Logger, PROCESS_BUILD, PROCESS_DISPATCH, TYPE_ERROR, TYPE_MESSAGE, TYPE_REQUEST, TYPE_RESPONSE,
+};
+use crate::tag::{BuildOutput, Status};
+
+/// A logger at the config's level that also knows the config's secrets (last line of defence).
+pub fn logger(config: &TagConfig, trace_id: &str, now_ms: u64) -> Logger {
+    let mut secrets: Vec<String> = config
+        .pixels
+        .iter()
+        .map(|p| p.access_token.clone())
+        .collect();
+    secrets.extend(config.app_secret.clone());
+    Logger::new(config.log_level, trace_id)
+        .with_secrets(secrets)
+        .with_now(now_ms)
+}
+
+/// Build stage: DEBUG the report and the final (hashed) payload; INFO what was built, ERROR
+/// when the input was invalid.
+pub fn log_build(log: &mut Logger, out: &BuildOutput) {
+    log.debug(
+        PROCESS_BUILD,
+        TYPE_MESSAGE,
+        "validation report",
+        Some(out.report.to_json()),
+    );
+    if let Some(event) = &out.event {
+        log.debug(
+            PROCESS_BUILD,
+            TYPE_REQUEST,
+            "Meta server event (hashed)",
+            Some(event.clone()),
+        );
+    }
+    match out.status {
+        Status::Ready => {
+            let message = format!(
+                "event built: {} request(s)",
+                decimal(out.requests.len() as u64)
+            );
+            log.info(PROCESS_BUILD, TYPE_MESSAGE, &message, None);
+        }
+        Status::Skipped => {
+            let why = out.skipped.as_ref().map_or("", |s| s.code);
+            log.info(
+                PROCESS_BUILD,
+                TYPE_MESSAGE,
+                &format!("event not sent: {why}"),
+                None,
+            );
+        }
+        Status::Invalid => {
+            let codes: Vec<&str> = out.report.errors.iter().map(|e| e.code).collect();
+            let message = format!("event invalid, not sent: {}", codes.join(", "));
+            log.error(
+                PROCESS_BUILD,
+                TYPE_ERROR,
+                &message,
+                Some(out.report.to_json()),
+            );
+        }
+    }
+}
+
+/// One try of one pixel's request: DEBUG Meta's answer; INFO a retry or the acceptance; ERROR
+/// a rejection or giving up.
+pub fn log_decision(log: &mut Logger, pixel_id: &str, attempt: u32, d: &Decision) {
+    let outcome = d.outcome.to_json();
+    let n = decimal(u64::from(attempt));
+    log.debug(
+        PROCESS_DISPATCH,
+        TYPE_RESPONSE,
+        &format!("pixel {pixel_id}, try {n}: answer"),
+        Some(outcome.clone()),
+    );
+    match (d.final_state(), d.retry_in_ms) {
+        (None, Some(ms)) => {
+            let message = format!(
+                "pixel {pixel_id}, try {n}: transient failure, retrying in {} ms",
+                decimal(ms)
+            );
+            log.info(PROCESS_DISPATCH, TYPE_MESSAGE, &message, None);
+        }
+        (Some("accepted"), _) => {
+            log.info(
+                PROCESS_DISPATCH,
+                TYPE_RESPONSE,
+                &format!("pixel {pixel_id}: accepted after {n} try(s)"),
+                None,
+            );
+        }
+        (Some(state), _) => {
+            let message = format!("pixel {pixel_id}: {state} after {n} try(s)");
+            log.error(PROCESS_DISPATCH, TYPE_ERROR, &message, Some(outcome));
+        }
+        (None, None) => {}
+    }
+}
+
+/// The run's execution time and each stage's (measured by the host, which has the clock).
+pub fn log_timings(log: &mut Logger, status: &str, build_ms: u64, dispatch_ms: u64, total_ms: u64) {
+    log.timing(PROCESS_BUILD, build_ms);
+    log.timing(PROCESS_DISPATCH, dispatch_ms);
+    let data = Json::object([
+        ("status", Json::from(status)),
+        ("buildMs", Json::from(build_ms)),
+        ("dispatchMs", Json::from(dispatch_ms)),
+        ("totalMs", Json::from(total_ms)),
+    ]);
+    log.info(
+        PROCESS_DISPATCH,
+        TYPE_MESSAGE,
+        &format!("run {status} in {} ms", decimal(total_ms)),
+        Some(data),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::LogLevel;
+    use crate::dispatch::{decide, Attempt, RetryPolicy};
+    use crate::json::parse;
+    use crate::payload::Clock;
+    use crate::tag::Tag;
+
+    const SECRET_CONFIG: &str = r#"{"pixelId": "1", "accessToken": "EAAB-very-secret", "appSecret": "app-secret-42", "logLevel": "DEBUG"}"#;
+    const EVENT: &str = r#"{"event_name": "purchase", "value": 1, "currency": "EUR", "page_location": "https://x.com/",
+        "user_agent": "UA", "user_data": {"email_address": "jane.doe@example.com", "phone_number": "+1 415 555 0134",
+        "address": {"first_name": "Janette", "city": "Springfield"}}}"#;
+
+    #[test]
+    fn no_level_shows_tokens_secrets_or_plaintext_pii() {
+        for level in ["DEBUG", "INFO", "ERROR"] {
+            let config = SECRET_CONFIG.replace("DEBUG", level);
+            let tag = Tag::new(&parse(&config).expect("config"));
+            let clock = Clock {
+                now_ms: 1_764_331_200_000,
+                entropy: [1; 16],
+            };
+            let out = tag.build(&parse(EVENT).expect("event"), &Json::Null, clock);
+            let mut log = logger(tag.config(), "trace-1", clock.now_ms);
+            log_build(&mut log, &out);
+            let rejected = Attempt::Response {
+                status: 400,
+                body: r#"{"error":{"message":"bad token EAAB-very-secret","code":190}}"#.into(),
+                retry_after: None,
+            };
+            let d = decide(&RetryPolicy::default(), &rejected, 1, clock.now_ms, 0);
+            log_decision(&mut log, "1", 1, &d);
+            log_timings(&mut log, "rejected", 1, 2, 3);
+            let text = log.into_json().to_json();
+            for secret in [
+                "EAAB-very-secret",
+                "app-secret-42",
+                "jane.doe",
+                "example.com\"",
+                "415",
+                "Janette",
+                "Springfield",
+            ] {
+                assert!(!text.contains(secret), "{level}: {secret} in {text}");
+            }
+            assert!(text.contains("\"traceId\":\"trace-1\""));
+            assert_eq!(text.contains("\"level\":\"DEBUG\""), level == "DEBUG");
+            assert!(
+                text.contains("\"level\":\"ERROR\""),
+                "{level}: the rejection is an error"
+            );
+        }
+    }
+
+    #[test]
+    fn levels_and_messages() {
+        let tag = Tag::new(&parse(SECRET_CONFIG).expect("config"));
+        assert_eq!(tag.config().log_level, LogLevel::Debug);
+        let mut log = logger(tag.config(), "t", 0);
+        let retry = decide(&RetryPolicy::default(), &Attempt::Timeout, 1, 0, 0);
+        log_decision(&mut log, "1", 1, &retry);
+        let text = log.into_json().to_json();
+        assert!(text.contains("transient failure, retrying in"), "{text}");
+    }
+}
