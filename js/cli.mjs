@@ -19,6 +19,12 @@ commands:
                      "report": {"valid", "errors", "warnings"}, "cookies"}. --now fixes the clock.
                      Exit status: 0 built, 2 invalid input (the report says why), 3 skipped
                      (consent), 1 usage or file errors.
+
+  send --config FILE --event FILE [--request FILE]
+                     build and send (to the config's graphBaseUrl, e.g. the local sandbox),
+                     retrying transient failures; print the outcome as JSON; log records go to
+                     stderr as JSON lines. Exit status: 0 accepted by Meta, 2 invalid, 3 skipped,
+                     4 rejected, 5 failed after retries, 1 usage or file errors.
 `;
 
 /** --name value pairs. */
@@ -86,15 +92,27 @@ async function normalizeCommand(args) {
   return counts.errors > 0 ? 1 : 0;
 }
 
+async function sendCommand(args) {
+  const opts = options(args);
+  if (!opts.config || !opts.event) throw new UsageError("send needs --config FILE and --event FILE");
+  const tag = createTag(readJson(opts.config, "config"));
+  const request = opts.request ? readJson(opts.request, "request") : {};
+  const log = (record) => process.stderr.write(JSON.stringify(record) + "\n");
+  const { logs, ...outcome } = await tag.run(readJson(opts.event, "event"), request, { log });
+  await write(JSON.stringify(outcome, null, 2) + "\n");
+  return { accepted: 0, invalid: 2, skipped: 3, rejected: 4, failed: 5 }[outcome.status] ?? 5;
+}
+
 async function main(argv) {
   const [command, ...rest] = argv;
   if (command === "normalize") return normalizeCommand(rest);
-  if (command === "build") {
+  const commands = { build: buildCommand, send: sendCommand };
+  if (commands[command]) {
     try {
-      return await buildCommand(rest);
+      return await commands[command](rest);
     } catch (e) {
       if (!(e instanceof UsageError)) throw e;
-      process.stderr.write(`omni-meta-capi build: ${e.message}\n\n${USAGE}`);
+      process.stderr.write(`omni-meta-capi ${command}: ${e.message}\n\n${USAGE}`);
       return 1;
     }
   }

@@ -128,3 +128,29 @@ test("a host trace id is used; a throwing host logger does not break the run", a
   assert.equal(out.traceId, "host-trace-1");
   assert.ok(out.logs.every((r) => r.traceId === "host-trace-1"));
 });
+
+test("CLI send: outcome on stdout, JSON log lines on stderr, exit 0 only when accepted", async () => {
+  const { spawn } = await import("node:child_process");
+  const { mkdtempSync, writeFileSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { fileURLToPath } = await import("node:url");
+  const bin = fileURLToPath(new URL("./node_modules/.bin/omni-meta-capi", import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), "omni-send-"));
+  const file = (name, value) => (writeFileSync(join(dir, name), JSON.stringify(value)), join(dir, name));
+  const run = (config) => new Promise((resolve) => {
+    const child = spawn(bin, ["send", "--config", file("c.json", config), "--event", file("e.json", event), "--request", file("r.json", request)]);
+    let stdout = "", stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+  const ok = await run({ ...fixture("tag.json"), graphBaseUrl: sandbox.url });
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(JSON.parse(ok.stdout).status, "accepted");
+  const lines = ok.stderr.trim().split("\n").map((l) => JSON.parse(l));
+  assert.ok(lines.length > 0 && lines.every((r) => r.scope === "Omni Tag"));
+  assert.ok(!ok.stderr.includes("EAAB-example-token") && !ok.stdout.includes("EAAB-example-token"));
+  const rejected = await run({ ...fixture("tag.json"), graphBaseUrl: sandbox.url, accessToken: "nope-token" });
+  assert.equal(rejected.code, 4);
+});
