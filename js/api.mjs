@@ -20,9 +20,9 @@ function call(fn, input) {
   return json.error ? { error: json.error } : JSON.parse(fn(json.text, year()));
 }
 
-/** 16 random bytes from the host (event ids, generated fbp). */
+/** 32 random bytes from the host (event ids, generated fbp, trace ids). */
 function entropy() {
-  return globalThis.crypto.getRandomValues(new Uint8Array(16));
+  return globalThis.crypto.getRandomValues(new Uint8Array(32));
 }
 
 /** A random u32 for backoff jitter. */

@@ -180,8 +180,8 @@ impl WasmTag {
 
     /// One event: `{status, requests, report, cookies, skipped?, traceId, logs}` as JSON text
     /// on the first line (requests without `body`), then each request's body on its own line.
-    /// `now_ms` is the host's clock; `entropy` 16 random bytes (event ids, generated fbp, trace
-    /// id); `trace_id` the host's own trace id, if it has one.
+    /// `now_ms` is the host's clock; `entropy` 32 random bytes (event ids and generated fbp, then
+    /// the trace id); `trace_id` the host's own trace id, if it has one.
     pub fn build(
         &self,
         event_json: &str,
@@ -195,7 +195,9 @@ impl WasmTag {
             entropy: entropy16(entropy),
         };
         let out = self.inner.build_text(event_json, request_json, clock);
-        let trace = resolve_trace_id(trace_id.as_deref(), &clock.entropy);
+        // The trace id takes its own 16 bytes, so it never echoes the generated event_id.
+        let trace_entropy = entropy16(entropy.get(16..).unwrap_or_default());
+        let trace = resolve_trace_id(trace_id.as_deref(), &trace_entropy);
         let mut log = observe::logger(self.inner.config(), &trace, clock.now_ms);
         observe::log_build(&mut log, &out);
         out.to_wire_with(vec![
