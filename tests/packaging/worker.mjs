@@ -10,6 +10,12 @@ export default {
       return Response.json({ runtime: navigator.userAgent === "Cloudflare-Workers" ? "workerd" : navigator.userAgent, results });
     }
     if (url.pathname === "/lines") return Response.json(normalizeLines(await request.text(), 1));
+    if (url.pathname === "/run") {
+      const { config, event, context } = await request.json();
+      const logs = [];
+      const out = await createTag(config).run(event, context, { log: (r) => logs.push(r) });
+      return Response.json({ ...out, printed: logs.length });
+    }
     if (url.pathname === "/build") {
       const { config, event, context, now } = await request.json();
       return Response.json(createTag(config).build(event, context, { now }));

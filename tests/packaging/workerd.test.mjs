@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { startMetaSandbox } from "../../sandbox/meta-sandbox.mjs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -75,5 +76,26 @@ test("the tag builds the same request in workerd as in Node", async () => {
     assert.deepEqual(fromWorkerd.cookies, fromNode.cookies);
   } finally {
     await mf.dispose();
+  }
+});
+
+test("tag.run in workerd sends through the Worker's fetch to the sandbox, retrying a 500", async () => {
+  const sandbox = await startMetaSandbox({ tokens: { "1234567890": "EAAB-example-token" } });
+  const mf = await startWorker();
+  try {
+    const fixture = (name) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8"));
+    sandbox.injectFaults([{ times: 1, status: 500 }]);
+    const config = { ...fixture("tag.json"), graphBaseUrl: sandbox.url, retry: { attempts: 3, baseDelayMs: 10 } };
+    const input = { config, event: fixture("purchase-event.json"), context: fixture("request.json") };
+    const res = await mf.dispatchFetch("http://localhost/run", { method: "POST", body: JSON.stringify(input) });
+    const out = await res.json();
+    assert.equal(out.status, "accepted", JSON.stringify(out.results));
+    assert.equal(out.results[0].attempts, 2);
+    assert.ok(out.printed > 0);
+    assert.equal(sandbox.received.length, 1);
+    assert.equal(sandbox.received[0].events[0].event_id, input.event.event_id);
+  } finally {
+    await mf.dispose();
+    await sandbox.close();
   }
 });
