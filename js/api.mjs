@@ -79,6 +79,48 @@ function makeTag(wasm, config) {
       return result;
     },
     /**
+     * Many events of one incoming request: at most 1,000 per Meta request, one request per pixel
+     * and chunk, all sent in parallel and retried as the wasm decides. Invalid or skipped events
+     * are reported in `events` and left out.
+     */
+    async runBatch(events, request = {}, options = {}) {
+      const started = Date.now();
+      const evs = toJson(events);
+      const req = toJson(request);
+      const now = options.now instanceof Date ? options.now.getTime() : Number(options.now ?? Date.now());
+      const text = tag.buildBatch(evs.error ? "" : evs.text, req.error ? "null" : req.text, now, entropy(), options.traceId ?? undefined);
+      const [head, ...bodies] = text.split("\n");
+      const built = JSON.parse(head);
+      built.requests.forEach((r, i) => (r.body = bodies[i]));
+      const log = options.log ?? ((record) => console.log(JSON.stringify(record)));
+      const all = [];
+      const emit = (records) => {
+        for (const r of records) {
+          all.push(r);
+          try {
+            log(r);
+          } catch {
+            // A failing host logger never breaks the batch.
+          }
+        }
+      };
+      emit(built.logs);
+      const builtAt = Date.now();
+      const io = {
+        fetch: options.fetch ?? globalThis.fetch,
+        sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+        traceId: built.traceId,
+        emit,
+      };
+      const results = await Promise.all(
+        built.requests.map(async (r) => ({ eventIndexes: r.eventIndexes, ...(await sendWithRetries(wasm, tag, r, io)) })),
+      );
+      const status = results.length ? wasm.overallStatus(JSON.stringify(results.map((r) => r.status))) : built.status;
+      const timings = { buildMs: builtAt - started, dispatchMs: Date.now() - builtAt, totalMs: Date.now() - started };
+      emit(JSON.parse(tag.timingLogs(built.traceId, status, timings.buildMs, timings.dispatchMs, timings.totalMs, Date.now())));
+      return { status, traceId: built.traceId, events: built.events, results, timings, logs: all };
+    },
+    /**
      * Build and send: one request per pixel, in parallel, each retried as the wasm decides.
      * Options: `fetch` (default: the host's), `sleep(ms)`, `now` (the event clock, as for build).
      */

@@ -193,9 +193,18 @@ export interface RunResult extends Omit<BuildResult, "status" | "requests"> {
   /** `accepted` (every pixel), `rejected`, `failed` (some request ran out of tries), or the build's `invalid`/`skipped`. */
   status: "accepted" | "rejected" | "failed" | "invalid" | "skipped";
   results: PixelResult[];
+  traceId: string;
+  /** Measured by the host: build, dispatch (all tries and waits) and the whole run. */
+  timings: { buildMs: number; dispatchMs: number; totalMs: number };
+  /** Every log record of the run (also passed to `options.log` one by one). */
+  logs: Record<string, unknown>[];
 }
 
 export interface RunOptions extends BuildOptions {
+  /** Receives each log record (default: console.log of its JSON). A throwing logger is ignored. */
+  log?: (record: Record<string, unknown>) => void;
+  /** The host's trace id for this run (default: a fresh one). */
+  traceId?: string;
   /** The host's fetch (default: globalThis.fetch). */
   fetch?: typeof fetch;
   /** How to wait between tries (default: setTimeout). */
@@ -208,4 +217,28 @@ export interface Tag {
    * try and retried (transient failures only) as the wasm decides. Never throws.
    */
   run(eventData: Record<string, unknown>, request?: RequestContext, options?: RunOptions): Promise<RunResult>;
+}
+
+/** One event's build in a batch. */
+export interface BatchEventResult {
+  index: number;
+  status: "ready" | "invalid" | "skipped";
+  report: Report;
+  skipped?: ReportIssue;
+}
+
+export interface BatchResult {
+  status: "accepted" | "rejected" | "failed" | "invalid" | "skipped";
+  traceId: string;
+  /** Per input event: built, invalid (left out, report says why) or skipped. */
+  events: BatchEventResult[];
+  /** Per Meta request (at most 1,000 events, one per pixel and chunk). */
+  results: Array<PixelResult & { eventIndexes: number[] }>;
+  timings: { buildMs: number; dispatchMs: number; totalMs: number };
+  logs: Record<string, unknown>[];
+}
+
+export interface Tag {
+  /** Many events of one incoming request, batched up to 1,000 per Meta request and sent. Never throws. */
+  runBatch(events: Array<Record<string, unknown>>, request?: RequestContext, options?: RunOptions): Promise<BatchResult>;
 }

@@ -3,6 +3,7 @@
 //! a batch crosses the boundary once.
 use wasm_bindgen::prelude::*;
 
+use crate::batch;
 use crate::dispatch::{decide, overall_status, redact_request_body, Attempt};
 use crate::json::{self, Json};
 use crate::jsonl;
@@ -213,6 +214,57 @@ impl WasmTag {
     #[wasm_bindgen(js_name = timeoutMs)]
     pub fn timeout_ms(&self) -> f64 {
         self.inner.config().retry.timeout_ms as f64
+    }
+
+    /// Many events of one incoming request: `{status, requests: [{..., eventIndexes}], events:
+    /// [{index, status, report, skipped?}], traceId, logs}` on the first line, then one body per
+    /// line (at most 1,000 events per request, one request per pixel and chunk).
+    #[wasm_bindgen(js_name = buildBatch)]
+    pub fn build_batch(
+        &self,
+        events_json: &str,
+        request_json: &str,
+        now_ms: f64,
+        entropy: &[u8],
+        trace_id: Option<String>,
+    ) -> String {
+        let clock = Clock {
+            now_ms: clamp_ms(now_ms),
+            entropy: entropy16(entropy),
+        };
+        let trace_entropy = entropy16(entropy.get(16..).unwrap_or_default());
+        let trace = resolve_trace_id(trace_id.as_deref(), &trace_entropy);
+        let mut log = observe::logger(self.inner.config(), &trace, clock.now_ms);
+        let events = match json::parse(events_json) {
+            Ok(Json::Array(events)) => events,
+            _ => {
+                log.error("Build", "Error", "runBatch needs an array of events", None);
+                let head = Json::object([
+                    ("status", Json::from("invalid")),
+                    ("requests", Json::Array(Vec::new())),
+                    ("events", Json::Array(Vec::new())),
+                    ("traceId", Json::from(trace)),
+                    ("logs", log.into_json()),
+                ]);
+                return head.to_json();
+            }
+        };
+        let request = json::parse(request_json).unwrap_or(Json::Null);
+        let out = batch::build_batch(&self.inner, &events, &request, clock);
+        observe::log_batch(&mut log, &out);
+        let wire = out.to_wire();
+        let (head, bodies) = wire
+            .split_once('\n')
+            .map_or((wire.as_str(), ""), |(h, b)| (h, b));
+        let mut head = json::parse(head).unwrap_or(Json::Null);
+        head.set("traceId", Json::from(trace));
+        head.set("logs", log.into_json());
+        let mut text = head.to_json();
+        if !bodies.is_empty() {
+            text.push('\n');
+            text.push_str(bodies);
+        }
+        text
     }
 
     /// After try number `attempt_number` (1 = the first): `{"final": "accepted" | "rejected" |

@@ -5,6 +5,7 @@
 //! privacy (`privacy`) -> validation (`validate`) -> the HTTP request (`request`).
 pub use omni_meta_capi_pii::{hash, json, jsonl, normalize, user_data};
 
+pub mod batch;
 pub mod config;
 pub mod dispatch;
 pub mod event_data;

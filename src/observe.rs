@@ -69,6 +69,34 @@ pub fn log_build(log: &mut Logger, out: &BuildOutput) {
     }
 }
 
+/// Batch build: INFO how many events became how many requests; ERROR for the events left out.
+pub fn log_batch(log: &mut Logger, out: &crate::batch::BatchOutput) {
+    let invalid: Vec<String> = out
+        .events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.status == Status::Invalid)
+        .map(|(i, e)| {
+            let codes: Vec<&str> = e.report.errors.iter().map(|x| x.code).collect();
+            format!("#{} {}", decimal(i as u64), codes.join("+"))
+        })
+        .collect();
+    let message = format!(
+        "batch built: {} event(s) into {} request(s)",
+        decimal(out.events.len() as u64),
+        decimal(out.requests.len() as u64)
+    );
+    log.info(PROCESS_BUILD, TYPE_MESSAGE, &message, None);
+    if !invalid.is_empty() {
+        let message = format!(
+            "{} invalid event(s) left out: {}",
+            decimal(invalid.len() as u64),
+            invalid.join(", ")
+        );
+        log.error(PROCESS_BUILD, TYPE_ERROR, &message, None);
+    }
+}
+
 /// One try of one pixel's request: DEBUG Meta's answer; INFO a retry or the acceptance; ERROR
 /// a rejection or giving up.
 pub fn log_decision(log: &mut Logger, pixel_id: &str, attempt: u32, d: &Decision) {

@@ -154,3 +154,22 @@ test("CLI send: outcome on stdout, JSON log lines on stderr, exit 0 only when ac
   const rejected = await run({ ...fixture("tag.json"), graphBaseUrl: sandbox.url, accessToken: "nope-token" });
   assert.equal(rejected.code, 4);
 });
+
+test("runBatch: 2,500 events -> 1,000-event requests, invalid ones reported and left out, all accounted for", async () => {
+  const events = Array.from({ length: 2500 }, (_, i) => ({
+    ...event, event_id: `batch-${i}`, transaction_id: `T-${i}`,
+    user_data: { email_address: `buyer${i}@example.com` },
+  }));
+  events[7] = { event_name: "purchase" }; // invalid: no URL, no user agent, no currency
+  const out = await tagFor(quickRetries).runBatch(events, request, { log: () => {} });
+  assert.equal(out.status, "accepted", JSON.stringify(out.results.map((r) => r.outcome)));
+  assert.deepEqual(out.results.map((r) => r.eventIndexes.length), [1000, 1000, 499]);
+  assert.equal(out.events[7].status, "invalid");
+  assert.ok(out.events[7].report.errors.length > 0);
+  // (A request that timed out in an earlier test may still land now: Meta, too, can process a
+  // try the client gave up on — event_id deduplication is what makes retries safe.)
+  const received = sandbox.received.flatMap((r) => r.events.map((e) => e.event_id)).filter((id) => id.startsWith("batch-"));
+  assert.equal(received.length, 2499);
+  assert.equal(new Set(received).size, 2499);
+  assert.ok(!received.includes("batch-7"));
+});

@@ -68,3 +68,8 @@ mod hmac_tests {
         );
     }
 }
+
+/// SHA-256 as raw bytes (for deriving per-event randomness, not for PII).
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}

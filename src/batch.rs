@@ -1,0 +1,271 @@
+//! Batches: many sGTM events from one host call into as few Meta requests as possible — at most
+//! 1,000 events per request (Meta's limit), one request per pixel and chunk. Each event is built
+//! and validated on its own; an invalid or skipped event is reported and left out, and never
+//! takes the valid ones down with it (Meta rejects a whole request if one event is invalid).
+use crate::event_data::RequestContext;
+use crate::hash::sha256;
+use crate::json::{decimal, Json};
+use crate::payload::Clock;
+use crate::request::{build_requests, HttpRequest};
+use crate::tag::{BuildOutput, Status, Tag};
+use crate::validate::MAX_EVENTS_PER_REQUEST;
+
+pub struct BatchRequest {
+    pub request: HttpRequest,
+    /// Positions (in the input) of the events this request carries.
+    pub event_indexes: Vec<usize>,
+}
+
+pub struct BatchOutput {
+    /// One build per input event (its status, report and skip reason).
+    pub events: Vec<BuildOutput>,
+    pub requests: Vec<BatchRequest>,
+}
+
+/// Each event gets its own randomness (its own generated event_id), derived from the run's.
+fn event_clock(clock: Clock, index: usize) -> Clock {
+    let mut seed = clock.entropy.to_vec();
+    seed.extend_from_slice(&(index as u64).to_le_bytes());
+    let digest = sha256(&seed);
+    let mut entropy = [0u8; 16];
+    entropy.copy_from_slice(&digest[..16]);
+    Clock {
+        now_ms: clock.now_ms,
+        entropy,
+    }
+}
+
+/// Events of one incoming HTTP request share its context — and a generated `_fbp`: the first
+/// event's is handed to the others, so one new visitor never gets two browser ids.
+fn with_fbp(request: &Json, fbp: &str) -> Json {
+    let mut ctx = match request {
+        Json::Object(_) => request.clone(),
+        _ => Json::Object(Vec::new()),
+    };
+    let cookie = format!("_fbp={fbp}");
+    let existing = ctx
+        .get("headers")
+        .and_then(|h| h.get("cookie"))
+        .and_then(Json::as_str)
+        .map(str::to_string);
+    let header = match existing {
+        Some(c) if !c.is_empty() => format!("{c}; {cookie}"),
+        _ => cookie,
+    };
+    let mut headers = ctx
+        .get("headers")
+        .cloned()
+        .filter(|h| h.as_object().is_some())
+        .unwrap_or(Json::Object(Vec::new()));
+    headers.set("cookie", Json::from(header));
+    ctx.set("headers", headers);
+    ctx
+}
+
+pub fn build_batch(tag: &Tag, events: &[Json], request: &Json, clock: Clock) -> BatchOutput {
+    let has_fbp = RequestContext::from_json(request).cookie("_fbp").is_some();
+    let mut shared_request: Option<Json> = None;
+    let mut built = Vec::with_capacity(events.len());
+    for (i, event) in events.iter().enumerate() {
+        let ctx = shared_request.as_ref().unwrap_or(request);
+        let out = tag.build(event, ctx, event_clock(clock, i));
+        if shared_request.is_none() && !has_fbp {
+            if let Some(c) = out.cookies.iter().find(|c| c.name == "_fbp") {
+                shared_request = Some(with_fbp(request, &c.value));
+            }
+        }
+        built.push(out);
+    }
+    let ready: Vec<(usize, &Json)> = built
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.status == Status::Ready)
+        .filter_map(|(i, b)| b.event.as_ref().map(|e| (i, e)))
+        .collect();
+    let mut requests = Vec::new();
+    for chunk in ready.chunks(MAX_EVENTS_PER_REQUEST) {
+        let payloads: Vec<Json> = chunk.iter().map(|(_, e)| (*e).clone()).collect();
+        let test_code = tag.config().test_event_code.as_deref();
+        for request in build_requests(tag.config(), &payloads, test_code) {
+            requests.push(BatchRequest {
+                request,
+                event_indexes: chunk.iter().map(|(i, _)| *i).collect(),
+            });
+        }
+    }
+    BatchOutput {
+        events: built,
+        requests,
+    }
+}
+
+impl BatchOutput {
+    /// Like `BuildOutput::to_wire`: the result object on the first line (requests without
+    /// bodies), then one body per line.
+    pub fn to_wire(&self) -> String {
+        let events: Vec<Json> = self
+            .events
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let mut j = b.to_json();
+                if let Json::Object(pairs) = &mut j {
+                    pairs.retain(|(k, _)| k != "requests" && k != "cookies");
+                }
+                j.set("index", Json::from(i));
+                j
+            })
+            .collect();
+        let requests: Vec<Json> = self
+            .requests
+            .iter()
+            .map(|r| {
+                let mut j = r.request.head_json();
+                j.set(
+                    "eventIndexes",
+                    Json::Array(
+                        r.event_indexes
+                            .iter()
+                            .map(|i| Json::Number(decimal(*i as u64)))
+                            .collect(),
+                    ),
+                );
+                j
+            })
+            .collect();
+        let status = if !self.requests.is_empty() {
+            "ready"
+        } else if self.events.iter().any(|e| e.status == Status::Invalid) {
+            "invalid"
+        } else {
+            "skipped"
+        };
+        let head = Json::object([
+            ("status", Json::from(status)),
+            ("requests", Json::Array(requests)),
+            ("events", Json::Array(events)),
+        ]);
+        let mut out = head.to_json();
+        for r in &self.requests {
+            out.push('\n');
+            out.push_str(&r.request.body);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse;
+
+    fn tag(config: &str) -> Tag {
+        Tag::new(&parse(config).expect("config"))
+    }
+
+    fn event(i: usize) -> Json {
+        parse(&format!(
+            r#"{{"event_name": "page_view", "page_location": "https://shop.example.com/p/{i}", "user_agent": "UA",
+                 "ip_override": "203.0.113.9", "user_data": {{"email_address": "u{i}@example.com"}}}}"#
+        ))
+        .expect("event")
+    }
+
+    const CLOCK: Clock = Clock {
+        now_ms: 1_764_331_200_000,
+        entropy: [9; 16],
+    };
+
+    #[test]
+    fn splits_at_1000_events_per_request_and_pixel() {
+        let t = tag(
+            r#"{"pixelId": [{"pixelId": "1", "accessToken": "a"}, {"pixelId": "2", "accessToken": "b"}]}"#,
+        );
+        let events: Vec<Json> = (0..2500).map(event).collect();
+        let out = build_batch(&t, &events, &Json::Null, CLOCK);
+        let sizes: Vec<(String, usize)> = out
+            .requests
+            .iter()
+            .map(|r| (r.request.pixel_id.clone(), r.event_indexes.len()))
+            .collect();
+        assert_eq!(
+            sizes,
+            vec![
+                ("1".into(), 1000),
+                ("2".into(), 1000),
+                ("1".into(), 1000),
+                ("2".into(), 1000),
+                ("1".into(), 500),
+                ("2".into(), 500)
+            ]
+        );
+        assert_eq!(out.requests[4].event_indexes[0], 2000);
+        // Distinct generated event ids, one shared generated fbp.
+        let ids: std::collections::HashSet<String> = out
+            .events
+            .iter()
+            .filter_map(|b| {
+                b.event
+                    .as_ref()?
+                    .get("event_id")?
+                    .as_str()
+                    .map(str::to_string)
+            })
+            .collect();
+        assert_eq!(ids.len(), 2500);
+        let fbps: std::collections::HashSet<String> = out
+            .events
+            .iter()
+            .filter_map(|b| {
+                b.event
+                    .as_ref()?
+                    .get("user_data")?
+                    .get("fbp")?
+                    .as_str()
+                    .map(str::to_string)
+            })
+            .collect();
+        assert_eq!(fbps.len(), 1);
+    }
+
+    #[test]
+    fn invalid_and_skipped_events_are_reported_and_left_out() {
+        let t = tag(
+            r#"{"pixelId": "1", "accessToken": "a", "consent": {"requireAdStorage": true, "whenMissing": "send"}}"#,
+        );
+        let mut events: Vec<Json> = (0..3).map(event).collect();
+        events.insert(1, parse(r#"{"event_name": "purchase"}"#).expect("event"));
+        events.push(
+            parse(r#"{"event_name": "page_view", "consent_state": {"ad_storage": "denied"}}"#)
+                .expect("event"),
+        );
+        let out = build_batch(&t, &events, &Json::Null, CLOCK);
+        assert_eq!(out.requests.len(), 1);
+        assert_eq!(out.requests[0].event_indexes, vec![0, 2, 3]);
+        let statuses: Vec<Status> = out.events.iter().map(|e| e.status).collect();
+        assert_eq!(
+            statuses,
+            vec![
+                Status::Ready,
+                Status::Invalid,
+                Status::Ready,
+                Status::Ready,
+                Status::Skipped
+            ]
+        );
+        let wire = out.to_wire();
+        let lines: Vec<&str> = wire.split('\n').collect();
+        assert_eq!(lines.len(), 2);
+        assert!(
+            lines[0].starts_with(r#"{"status":"ready","requests":[{"pixelId":"1""#),
+            "{}",
+            lines[0]
+        );
+        assert_eq!(
+            parse(lines[1])
+                .ok()
+                .and_then(|b| b.get("data").and_then(Json::as_array).map(<[Json]>::len)),
+            Some(3)
+        );
+    }
+}
