@@ -49,7 +49,8 @@ async function attemptOnce(doFetch, req, timeoutMs) {
 async function sendWithRetries(wasm, tag, req, io) {
   for (let attempt = 1; ; attempt++) {
     const tried = await attemptOnce(io.fetch, req, tag.timeoutMs());
-    const d = JSON.parse(tag.decide(JSON.stringify(tried), attempt, Date.now(), random32(), req.pixelId, io.traceId));
+    const events = req.eventIndexes ? req.eventIndexes.length : 1;
+    const d = JSON.parse(tag.decide(JSON.stringify(tried), attempt, Date.now(), random32(), req.pixelId, io.traceId, events));
     io.emit(d.logs);
     if (d.final) {
       const result = { pixelId: req.pixelId, status: d.final, attempts: attempt, outcome: d.outcome };
@@ -67,6 +68,10 @@ function makeTag(wasm, config) {
   const tag = new wasm.WasmTag(json.error ? "" : json.text);
   return {
     configReport: JSON.parse(tag.configReport()),
+    /** Counters of this tag instance (see the README's "Counters" section). */
+    metrics: () => JSON.parse(tag.metrics()),
+    /** The same counters in Prometheus text format. */
+    metricsText: () => tag.metricsPrometheus(),
     build(eventData, request = {}, options = {}) {
       const event = toJson(eventData);
       const req = toJson(request);

@@ -242,3 +242,26 @@ export interface Tag {
   /** Many events of one incoming request, batched up to 1,000 per Meta request and sent. Never throws. */
   runBatch(events: Array<Record<string, unknown>>, request?: RequestContext, options?: RunOptions): Promise<BatchResult>;
 }
+
+/** Counters of one tag instance (in memory; never reset by reading). */
+export interface TagMetrics {
+  eventsBuilt: number;
+  eventsInvalid: number;
+  eventsSkipped: number;
+  eventsAccepted: number;
+  eventsRejected: number;
+  eventsFailed: number;
+  requests: number;
+  tries: number;
+  retries: number;
+  /** Failed tries by Meta `code/subcode` (e.g. "100/2804003") or transport reason ("timeout"). */
+  errorsByCode: Record<string, number>;
+  /** Cumulative histogram of dispatch time per run. */
+  dispatchLatencyMs: { buckets: Array<{ le: number | "+Inf"; count: number }>; sumMs: number; count: number };
+}
+
+export interface Tag {
+  metrics(): TagMetrics;
+  /** The counters in Prometheus text format (serve it at /metrics). */
+  metricsText(): string;
+}

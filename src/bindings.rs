@@ -3,11 +3,14 @@
 //! a batch crosses the boundary once.
 use wasm_bindgen::prelude::*;
 
+use std::cell::RefCell;
+
 use crate::batch;
 use crate::dispatch::{decide, overall_status, redact_request_body, Attempt};
 use crate::json::{self, Json};
 use crate::jsonl;
 use crate::logging::resolve_trace_id;
+use crate::metrics::Metrics;
 use crate::normalize::{normalize_and_hash, Context, Field};
 use crate::observe;
 use crate::payload::Clock;
@@ -161,6 +164,17 @@ pub fn normalize_lines(text: &str, first_line: u32, current_year: i32) -> LinesR
 #[wasm_bindgen]
 pub struct WasmTag {
     inner: Tag,
+    /// Counters of this instance (see `metrics`); updated as the tag decides.
+    metrics: RefCell<Metrics>,
+}
+
+impl WasmTag {
+    /// Update the counters (skipped, never a panic, if they are somehow in use).
+    fn count(&self, update: impl FnOnce(&mut Metrics)) {
+        if let Ok(mut m) = self.metrics.try_borrow_mut() {
+            update(&mut m);
+        }
+    }
 }
 
 #[wasm_bindgen]
@@ -170,6 +184,7 @@ impl WasmTag {
     pub fn new(config_json: &str) -> WasmTag {
         WasmTag {
             inner: Tag::from_text(config_json),
+            metrics: RefCell::new(Metrics::default()),
         }
     }
 
@@ -196,6 +211,7 @@ impl WasmTag {
             entropy: entropy16(entropy),
         };
         let out = self.inner.build_text(event_json, request_json, clock);
+        self.count(|m| m.on_build(out.status));
         // The trace id takes its own 16 bytes, so it never echoes the generated event_id.
         let trace_entropy = entropy16(entropy.get(16..).unwrap_or_default());
         let trace = resolve_trace_id(trace_id.as_deref(), &trace_entropy);
@@ -251,6 +267,7 @@ impl WasmTag {
         };
         let request = json::parse(request_json).unwrap_or(Json::Null);
         let out = batch::build_batch(&self.inner, &events, &request, clock);
+        self.count(|m| out.events.iter().for_each(|e| m.on_build(e.status)));
         observe::log_batch(&mut log, &out);
         let wire = out.to_wire();
         let (head, bodies) = wire
@@ -278,6 +295,7 @@ impl WasmTag {
         random: u32,
         pixel_id: &str,
         trace_id: &str,
+        events: u32,
     ) -> String {
         let attempt = Attempt::from_json(&json::parse(attempt_json).unwrap_or(Json::Null));
         let config = self.inner.config();
@@ -288,11 +306,30 @@ impl WasmTag {
             clamp_ms(now_ms),
             random,
         );
+        self.count(|m| m.on_decision(&d, u64::from(events)));
         let mut log = observe::logger(config, trace_id, clamp_ms(now_ms));
         observe::log_decision(&mut log, pixel_id, attempt_number, &d);
         let mut out = d.to_json();
         out.set("logs", log.into_json());
         out.to_json()
+    }
+
+    /// This instance's counters as JSON (events by outcome, requests, tries, retries, errors by
+    /// code, dispatch latency histogram).
+    pub fn metrics(&self) -> String {
+        self.metrics
+            .try_borrow()
+            .map(|m| m.to_json().to_json())
+            .unwrap_or_default()
+    }
+
+    /// The same counters in Prometheus text format.
+    #[wasm_bindgen(js_name = metricsPrometheus)]
+    pub fn metrics_prometheus(&self) -> String {
+        self.metrics
+            .try_borrow()
+            .map(|m| m.to_prometheus())
+            .unwrap_or_default()
     }
 
     /// INFO records of the run's timings (measured by the host) and its final status.
@@ -306,6 +343,7 @@ impl WasmTag {
         total_ms: f64,
         now_ms: f64,
     ) -> String {
+        self.count(|m| m.on_dispatch_ms(clamp_ms(dispatch_ms)));
         let mut log = observe::logger(self.inner.config(), trace_id, clamp_ms(now_ms));
         observe::log_timings(
             &mut log,

@@ -11,6 +11,7 @@ pub mod dispatch;
 pub mod event_data;
 pub mod ip;
 pub mod logging;
+pub mod metrics;
 pub mod number;
 pub mod observe;
 pub mod payload;

@@ -173,3 +173,23 @@ test("runBatch: 2,500 events -> 1,000-event requests, invalid ones reported and 
   assert.equal(new Set(received).size, 2499);
   assert.ok(!received.includes("batch-7"));
 });
+
+test("counters: events by outcome, tries, retries, errors by code, latency — as JSON and Prometheus text", async () => {
+  const tag = tagFor(quickRetries);
+  sandbox.injectFaults([{ times: 1, status: 503 }]);
+  await tag.run(event, request, { log: () => {} });
+  await tag.run({ event_name: "purchase" }, {}, { log: () => {} });
+  await tag.run({ ...event, consent_state: { ad_storage: "denied" } }, request, { log: () => {} });
+  await tag.runBatch([event, { ...event, event_id: "b2" }], request, { log: () => {} });
+  const m = tag.metrics();
+  assert.deepEqual(
+    [m.eventsBuilt, m.eventsInvalid, m.eventsSkipped, m.eventsAccepted, m.eventsRejected, m.eventsFailed, m.requests, m.tries, m.retries],
+    [3, 1, 1, 3, 0, 0, 2, 3, 1],
+  );
+  assert.deepEqual(m.errorsByCode, { 2: 1 }); // the sandbox answers a 503 with Meta code 2
+  assert.equal(m.dispatchLatencyMs.count, 4);
+  const text = tag.metricsText();
+  assert.match(text, /^omni_meta_capi_events_total\{outcome="accepted"\} 3$/m);
+  assert.match(text, /^omni_meta_capi_retries_total 1$/m);
+  assert.match(text, /^omni_meta_capi_dispatch_duration_ms_count 4$/m);
+});
