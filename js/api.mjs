@@ -62,10 +62,44 @@ async function sendWithRetries(wasm, tag, req, io) {
   }
 }
 
+/**
+ * Hands each log record to the host's logger and collects it; ERROR records also go to the
+ * config's error monitor, fire-and-forget (through `waitUntil` where the host has it). Neither a
+ * throwing logger nor a failing monitor ever breaks the event.
+ */
+function emitter(wasm, monitor, options) {
+  const log = options.log ?? ((record) => console.log(JSON.stringify(record)));
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const all = [];
+  const toMonitor = (record) => {
+    const headers = { "content-type": "application/json" };
+    if (monitor.token) headers.authorization = `Bearer ${monitor.token}`;
+    const body = wasm.errorMonitorBody(JSON.stringify(record));
+    const sent = Promise.resolve()
+      .then(() => doFetch(monitor.endpoint, { method: "POST", headers, body }))
+      .then((res) => res.body?.cancel?.())
+      .catch(() => {});
+    if (options.waitUntil) options.waitUntil(sent);
+  };
+  const emit = (records) => {
+    for (const r of records) {
+      all.push(r);
+      try {
+        log(r);
+      } catch {
+        // ignored: see above
+      }
+      if (monitor && r.level === "ERROR") toMonitor(r);
+    }
+  };
+  return { all, emit };
+}
+
 function makeTag(wasm, config) {
   const json = toJson(config);
   // Unserializable config: let Rust report it as unreadable JSON, like any other bad config.
   const tag = new wasm.WasmTag(json.error ? "" : json.text);
+  const monitor = JSON.parse(tag.errorMonitor());
   return {
     configReport: JSON.parse(tag.configReport()),
     /** Counters of this tag instance (see the README's "Counters" section). */
@@ -97,18 +131,7 @@ function makeTag(wasm, config) {
       const [head, ...bodies] = text.split("\n");
       const built = JSON.parse(head);
       built.requests.forEach((r, i) => (r.body = bodies[i]));
-      const log = options.log ?? ((record) => console.log(JSON.stringify(record)));
-      const all = [];
-      const emit = (records) => {
-        for (const r of records) {
-          all.push(r);
-          try {
-            log(r);
-          } catch {
-            // A failing host logger never breaks the batch.
-          }
-        }
-      };
+      const { all, emit } = emitter(wasm, monitor, options);
       emit(built.logs);
       const builtAt = Date.now();
       const io = {
@@ -133,18 +156,7 @@ function makeTag(wasm, config) {
       const started = Date.now();
       const built = this.build(eventData, request, options);
       const { requests, logs, ...rest } = built;
-      const log = options.log ?? ((record) => console.log(JSON.stringify(record)));
-      const all = [];
-      const emit = (records) => {
-        for (const r of records) {
-          all.push(r);
-          try {
-            log(r);
-          } catch {
-            // A failing host logger never breaks the event.
-          }
-        }
-      };
+      const { all, emit } = emitter(wasm, monitor, options);
       emit(logs);
       const builtAt = Date.now();
       const io = {

@@ -152,6 +152,9 @@ export interface TagConfig {
 
   /** Retries of transient failures only (never code 100 or 190); capped exponential backoff with jitter; Retry-After honoured. */
   retry?: RetryConfig | null;
+
+  /** ERROR log records are also POSTed here (fire-and-forget; a failing monitor never breaks the event). */
+  errorMonitor?: ErrorMonitorConfig | null;
 }
 
 /** `retry`: how often and how patiently a request to Meta is tried. */
@@ -162,4 +165,12 @@ export interface RetryConfig {
   baseDelayMs?: ConfigInteger | null;
   /** Longest single wait in ms, also the longest Retry-After honoured (0-60000). Default 5000. */
   maxDelayMs?: ConfigInteger | null;
+}
+
+/** `errorMonitor`: where ERROR records are POSTed. */
+export interface ErrorMonitorConfig {
+  /** The monitor's http(s) URL. */
+  endpoint: string;
+  /** Sent as `Authorization: Bearer <token>`, never in the URL. */
+  token?: string | null;
 }

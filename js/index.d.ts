@@ -91,7 +91,7 @@ export function normalizeLines(text: string, firstLine?: number): LinesResult;
 
 export type {
   TagConfig, PixelEntry, ProductSchemaConfig, LduConfig, ConsentConfig, ActionSource, LogLevel,
-  IpAnonymization,
+  IpAnonymization, RetryConfig, ErrorMonitorConfig,
 } from "./config.js";
 import type { TagConfig } from "./config.js";
 
@@ -205,6 +205,8 @@ export interface RunOptions extends BuildOptions {
   log?: (record: Record<string, unknown>) => void;
   /** The host's trace id for this run (default: a fresh one). */
   traceId?: string;
+  /** Workers' `ctx.waitUntil`: error-monitor POSTs are handed to it (fire-and-forget otherwise). */
+  waitUntil?: (promise: Promise<unknown>) => void;
   /** The host's fetch (default: globalThis.fetch). */
   fetch?: typeof fetch;
   /** How to wait between tries (default: setTimeout). */

@@ -9,7 +9,7 @@ use crate::batch;
 use crate::dispatch::{decide, overall_status, redact_request_body, Attempt};
 use crate::json::{self, Json};
 use crate::jsonl;
-use crate::logging::resolve_trace_id;
+use crate::logging::{error_monitor_body, resolve_trace_id};
 use crate::metrics::Metrics;
 use crate::normalize::{normalize_and_hash, Context, Field};
 use crate::observe;
@@ -314,6 +314,18 @@ impl WasmTag {
         out.to_json()
     }
 
+    /// `{endpoint, token}` of the config's error monitor, or `null`.
+    #[wasm_bindgen(js_name = errorMonitor)]
+    pub fn error_monitor(&self) -> String {
+        let monitor = self.inner.config().error_monitor.as_ref().map(|m| {
+            Json::object([
+                ("endpoint", Json::from(m.endpoint.as_str())),
+                ("token", Json::from(m.token.clone())),
+            ])
+        });
+        Json::from(monitor).to_json()
+    }
+
     /// This instance's counters as JSON (events by outcome, requests, tries, retries, errors by
     /// code, dispatch latency histogram).
     pub fn metrics(&self) -> String {
@@ -354,6 +366,12 @@ impl WasmTag {
         );
         log.into_json().to_json()
     }
+}
+
+/// The body POSTed to the error monitor for one ERROR record (scrubbed again).
+#[wasm_bindgen(js_name = errorMonitorBody)]
+pub fn error_monitor_body_json(record_json: &str) -> String {
+    error_monitor_body(&json::parse(record_json).unwrap_or(Json::Null))
 }
 
 /// The status of a run from the final state of each pixel's request (a JSON array of strings).

@@ -117,6 +117,15 @@ pub struct TagConfig {
     pub cookie_max_age_days: u32,
     /// Dispatch: per-try timeout and retries (`timeoutMs`, `retry`).
     pub retry: crate::dispatch::RetryPolicy,
+    /// Where ERROR log records are also POSTed (`errorMonitor: {endpoint, token}`).
+    pub error_monitor: Option<ErrorMonitor>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorMonitor {
+    pub endpoint: String,
+    /// Sent as `Authorization: Bearer <token>`, never in the URL.
+    pub token: Option<String>,
 }
 
 impl Default for TagConfig {
@@ -148,6 +157,7 @@ impl Default for TagConfig {
             cookie_domain: CookieDomain::Auto,
             cookie_max_age_days: 90,
             retry: crate::dispatch::RetryPolicy::default(),
+            error_monitor: None,
         }
     }
 }
@@ -181,6 +191,7 @@ const KNOWN_KEYS: &[&str] = &[
     "cookieMaxAgeDays",
     "timeoutMs",
     "retry",
+    "errorMonitor",
 ];
 
 /// Reads typed values out of one config object, recording type errors against their key path.
@@ -373,6 +384,14 @@ pub fn parse_config(input: &Json) -> (TagConfig, Report) {
         }
     }
     config.retry = crate::dispatch::retry_policy_from_config(obj, &mut report);
+    let mut r = Reader {
+        obj,
+        prefix: "",
+        report: &mut report,
+    };
+    if let Some(monitor) = r.object("errorMonitor") {
+        config.error_monitor = error_monitor(&monitor, r.report);
+    }
     (config, report)
 }
 
@@ -552,6 +571,35 @@ fn data_processing(r: &mut Reader) -> DataProcessing {
     dp.country = r.integer("dataProcessingOptionsCountry").or(dp.country);
     dp.state = r.integer("dataProcessingOptionsState").or(dp.state);
     dp
+}
+
+fn error_monitor(obj: &[(String, Json)], report: &mut Report) -> Option<ErrorMonitor> {
+    let mut r = Reader {
+        obj,
+        prefix: "errorMonitor.",
+        report,
+    };
+    r.unknown_keys(&["endpoint", "token"]);
+    let token = r.string("token");
+    let Some(endpoint) = r.string("endpoint") else {
+        r.report.error(
+            "config.missing",
+            "errorMonitor.endpoint",
+            "errorMonitor needs an endpoint URL",
+        );
+        return None;
+    };
+    let ok = (endpoint.starts_with("https://") || endpoint.starts_with("http://"))
+        && !endpoint.contains(char::is_whitespace);
+    if !ok {
+        r.report.error(
+            "config.invalid_value",
+            "errorMonitor.endpoint",
+            "errorMonitor.endpoint must be an http(s) URL",
+        );
+        return None;
+    }
+    Some(ErrorMonitor { endpoint, token })
 }
 
 fn consent_settings(obj: &[(String, Json)], report: &mut Report) -> Consent {

@@ -193,3 +193,33 @@ test("counters: events by outcome, tries, retries, errors by code, latency — a
   assert.match(text, /^omni_meta_capi_retries_total 1$/m);
   assert.match(text, /^omni_meta_capi_dispatch_duration_ms_count 4$/m);
 });
+
+test("error monitor: every ERROR record is POSTed (scrubbed, bearer token in a header); a dead monitor breaks nothing", async () => {
+  const { createServer } = await import("node:http");
+  const posts = [];
+  const monitor = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      posts.push({ auth: req.headers.authorization, url: req.url, record: JSON.parse(body) });
+      res.end("ok");
+    });
+  });
+  await new Promise((r) => monitor.listen(0, "127.0.0.1", r));
+  try {
+    const endpoint = `http://127.0.0.1:${monitor.address().port}/errors`;
+    const waits = [];
+    const tag = tagFor({ accessToken: "EAAB-bad-token-xyz", errorMonitor: { endpoint, token: "mon-token" } });
+    const out = await tag.run(event, request, { log: () => {}, waitUntil: (p) => waits.push(p) });
+    assert.equal(out.status, "rejected");
+    await Promise.all(waits);
+    assert.ok(posts.length >= 1 && waits.length === posts.length);
+    assert.ok(posts.every((p) => p.auth === "Bearer mon-token" && p.url === "/errors" && p.record.level === "ERROR"));
+    assert.ok(!JSON.stringify(posts).includes("EAAB-bad-token-xyz"));
+    const dead = tagFor({ errorMonitor: { endpoint: "http://127.0.0.1:9/unreachable" }, accessToken: "nope-1234" });
+    const stillFine = await dead.run(event, request, { log: () => {} });
+    assert.equal(stillFine.status, "rejected");
+  } finally {
+    monitor.close();
+  }
+});
