@@ -95,11 +95,44 @@ function emitter(wasm, monitor, options) {
   return { all, emit };
 }
 
+/** Milliseconds of the event clock from `options.now` (a number or a Date; default now). */
+function clock(options) {
+  return options.now instanceof Date ? options.now.getTime() : Number(options.now ?? Date.now());
+}
+
+/** A wasm result text: the result object on the first line, then one request body per line. */
+function withBodies(text) {
+  const [head, ...bodies] = text.split("\n");
+  const result = JSON.parse(head);
+  result.requests.forEach((r, i) => (r.body = bodies[i]));
+  return result;
+}
+
 function makeTag(wasm, config) {
   const json = toJson(config);
   // Unserializable config: let Rust report it as unreadable JSON, like any other bad config.
   const tag = new wasm.WasmTag(json.error ? "" : json.text);
   const monitor = JSON.parse(tag.errorMonitor());
+
+  /** Send every built request (in parallel, each retried as the wasm decides), then log timings. */
+  async function dispatch(built, started, options) {
+    const { all, emit } = emitter(wasm, monitor, options);
+    emit(built.logs);
+    const builtAt = Date.now();
+    const io = {
+      fetch: options.fetch ?? globalThis.fetch,
+      sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      traceId: built.traceId,
+      emit,
+    };
+    const send = async (r) => ({ ...(r.eventIndexes ? { eventIndexes: r.eventIndexes } : {}), ...(await sendWithRetries(wasm, tag, r, io)) });
+    const results = built.status === "ready" ? await Promise.all(built.requests.map(send)) : [];
+    const status = built.status === "ready" ? wasm.overallStatus(JSON.stringify(results.map((r) => r.status))) : built.status;
+    const timings = { buildMs: builtAt - started, dispatchMs: Date.now() - builtAt, totalMs: Date.now() - started };
+    emit(JSON.parse(tag.timingLogs(built.traceId, status, timings.buildMs, timings.dispatchMs, timings.totalMs, Date.now())));
+    return { status, results, timings, logs: all };
+  }
+
   return {
     configReport: JSON.parse(tag.configReport()),
     /** Counters of this tag instance (see the README's "Counters" section). */
@@ -109,13 +142,19 @@ function makeTag(wasm, config) {
     build(eventData, request = {}, options = {}) {
       const event = toJson(eventData);
       const req = toJson(request);
-      const now = options.now instanceof Date ? options.now.getTime() : Number(options.now ?? Date.now());
-      // First line: the result; then one line per request body (exact text to POST).
-      const text = tag.build(event.error ? "" : event.text, req.error ? "null" : req.text, now, entropy(), options.traceId ?? undefined);
-      const [head, ...bodies] = text.split("\n");
-      const result = JSON.parse(head);
-      result.requests.forEach((r, i) => (r.body = bodies[i]));
-      return result;
+      const text = tag.build(event.error ? "" : event.text, req.error ? "null" : req.text, clock(options), entropy(), options.traceId ?? undefined);
+      return withBodies(text);
+    },
+    /**
+     * Build and send: one request per pixel, in parallel, each retried as the wasm decides.
+     * Options: `fetch` (default: the host's), `sleep(ms)`, `now` (the event clock, as for
+     * build), `log`, `traceId`, `waitUntil`.
+     */
+    async run(eventData, request = {}, options = {}) {
+      const started = Date.now();
+      const built = this.build(eventData, request, options);
+      const { requests, logs, status, ...rest } = built;
+      return { ...rest, ...(await dispatch(built, started, options)) };
     },
     /**
      * Many events of one incoming request: at most 1,000 per Meta request, one request per pixel
@@ -126,50 +165,8 @@ function makeTag(wasm, config) {
       const started = Date.now();
       const evs = toJson(events);
       const req = toJson(request);
-      const now = options.now instanceof Date ? options.now.getTime() : Number(options.now ?? Date.now());
-      const text = tag.buildBatch(evs.error ? "" : evs.text, req.error ? "null" : req.text, now, entropy(), options.traceId ?? undefined);
-      const [head, ...bodies] = text.split("\n");
-      const built = JSON.parse(head);
-      built.requests.forEach((r, i) => (r.body = bodies[i]));
-      const { all, emit } = emitter(wasm, monitor, options);
-      emit(built.logs);
-      const builtAt = Date.now();
-      const io = {
-        fetch: options.fetch ?? globalThis.fetch,
-        sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-        traceId: built.traceId,
-        emit,
-      };
-      const results = await Promise.all(
-        built.requests.map(async (r) => ({ eventIndexes: r.eventIndexes, ...(await sendWithRetries(wasm, tag, r, io)) })),
-      );
-      const status = results.length ? wasm.overallStatus(JSON.stringify(results.map((r) => r.status))) : built.status;
-      const timings = { buildMs: builtAt - started, dispatchMs: Date.now() - builtAt, totalMs: Date.now() - started };
-      emit(JSON.parse(tag.timingLogs(built.traceId, status, timings.buildMs, timings.dispatchMs, timings.totalMs, Date.now())));
-      return { status, traceId: built.traceId, events: built.events, results, timings, logs: all };
-    },
-    /**
-     * Build and send: one request per pixel, in parallel, each retried as the wasm decides.
-     * Options: `fetch` (default: the host's), `sleep(ms)`, `now` (the event clock, as for build).
-     */
-    async run(eventData, request = {}, options = {}) {
-      const started = Date.now();
-      const built = this.build(eventData, request, options);
-      const { requests, logs, ...rest } = built;
-      const { all, emit } = emitter(wasm, monitor, options);
-      emit(logs);
-      const builtAt = Date.now();
-      const io = {
-        fetch: options.fetch ?? globalThis.fetch,
-        sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-        traceId: built.traceId,
-        emit,
-      };
-      const results = built.status === "ready" ? await Promise.all(requests.map((req) => sendWithRetries(wasm, tag, req, io))) : [];
-      const status = built.status === "ready" ? wasm.overallStatus(JSON.stringify(results.map((r) => r.status))) : built.status;
-      const timings = { buildMs: builtAt - started, dispatchMs: Date.now() - builtAt, totalMs: Date.now() - started };
-      emit(JSON.parse(tag.timingLogs(built.traceId, status, timings.buildMs, timings.dispatchMs, timings.totalMs, Date.now())));
-      return { ...rest, status, results, timings, logs: all };
+      const built = withBodies(tag.buildBatch(evs.error ? "" : evs.text, req.error ? "null" : req.text, clock(options), entropy(), options.traceId ?? undefined));
+      return { traceId: built.traceId, events: built.events, ...(await dispatch(built, started, options)) };
     },
   };
 }
