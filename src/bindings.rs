@@ -287,6 +287,8 @@ impl WasmTag {
     /// After try number `attempt_number` (1 = the first): `{"final": "accepted" | "rejected" |
     /// "failed" | null, "retryInMs": n | null, "outcome": {...}}`. `attempt_json` is what the
     /// fetch came to (see `dispatch::Attempt::from_json`); `random` feeds the backoff jitter.
+    // Scalars cross the wasm boundary cheaply; a JSON object for these would cost a parse per try.
+    #[allow(clippy::too_many_arguments)]
     pub fn decide(
         &self,
         attempt_json: &str,

@@ -1,6 +1,7 @@
 //! The tag config: a GTM-template-like object with camelCase keys, read into typed settings.
 //! Wrong types and bad values are errors naming the key; unknown keys are warnings (a typo must
 //! not pass silently, and a newer config must not break an older tag).
+use crate::dispatch::{RetryPolicy, MAX_ATTEMPTS, MAX_DELAY_CAP_MS, MAX_TIMEOUT_MS};
 use crate::json::Json;
 use crate::report::Report;
 
@@ -116,7 +117,7 @@ pub struct TagConfig {
     pub cookie_domain: CookieDomain,
     pub cookie_max_age_days: u32,
     /// Dispatch: per-try timeout and retries (`timeoutMs`, `retry`).
-    pub retry: crate::dispatch::RetryPolicy,
+    pub retry: RetryPolicy,
     /// Where ERROR log records are also POSTed (`errorMonitor: {endpoint, token}`).
     pub error_monitor: Option<ErrorMonitor>,
 }
@@ -156,7 +157,7 @@ impl Default for TagConfig {
             generate_fbp: true,
             cookie_domain: CookieDomain::Auto,
             cookie_max_age_days: 90,
-            retry: crate::dispatch::RetryPolicy::default(),
+            retry: RetryPolicy::default(),
             error_monitor: None,
         }
     }
@@ -271,6 +272,32 @@ impl Reader<'_> {
         parsed
     }
 
+    /// A whole number in `min..=max`: a JSON number or numeric text, exponent allowed ("6e4").
+    fn ranged(&mut self, key: &str, min: u64, max: u64) -> Option<u64> {
+        let v = self.raw(key)?.clone();
+        let text = match &v {
+            Json::String(s) if s.trim().is_empty() => return None,
+            Json::Number(t) | Json::String(t) => t.trim().to_string(),
+            other => {
+                self.wrong_type(key, "an integer", other);
+                return None;
+            }
+        };
+        let Some(w) = crate::number::whole(&text).filter(|w| !w.has_fraction) else {
+            let path = self.path(key);
+            let message = format!("{path} must be an integer (got \"{text}\")");
+            self.report.error("config.invalid_type", path, message);
+            return None;
+        };
+        if (w.negative && w.value != 0) || w.value < min || w.value > max {
+            let path = self.path(key);
+            let message = format!("{path} must be between {min} and {max} (got {text})");
+            self.report.error("config.invalid_value", path, message);
+            return None;
+        }
+        Some(w.value)
+    }
+
     fn object(&mut self, key: &str) -> Option<Vec<(String, Json)>> {
         match self.raw(key)? {
             Json::Object(pairs) => Some(pairs.clone()),
@@ -383,7 +410,7 @@ pub fn parse_config(input: &Json) -> (TagConfig, Report) {
             ),
         }
     }
-    config.retry = crate::dispatch::retry_policy_from_config(obj, &mut report);
+    config.retry = retry_policy_from_config(obj, &mut report);
     let mut r = Reader {
         obj,
         prefix: "",
@@ -600,6 +627,49 @@ fn error_monitor(obj: &[(String, Json)], report: &mut Report) -> Option<ErrorMon
         return None;
     }
     Some(ErrorMonitor { endpoint, token })
+}
+
+/// `timeoutMs` and `retry: {attempts, baseDelayMs, maxDelayMs}`. Ranges: `timeoutMs`
+/// 1..=60000, `retry.attempts` 1..=10, the delays 0..=60000 with `baseDelayMs <= maxDelayMs`.
+/// Unusable values keep their defaults.
+pub fn retry_policy_from_config(obj: &[(String, Json)], report: &mut Report) -> RetryPolicy {
+    let mut policy = RetryPolicy::default();
+    let mut r = Reader {
+        obj,
+        prefix: "",
+        report,
+    };
+    if let Some(ms) = r.ranged("timeoutMs", 1, MAX_TIMEOUT_MS) {
+        policy.timeout_ms = ms;
+    }
+    let Some(retry) = r.object("retry") else {
+        return policy;
+    };
+    let mut r = Reader {
+        obj: &retry,
+        prefix: "retry.",
+        report,
+    };
+    r.unknown_keys(&["attempts", "baseDelayMs", "maxDelayMs"]);
+    if let Some(n) = r.ranged("attempts", 1, u64::from(MAX_ATTEMPTS)) {
+        policy.attempts = u32::try_from(n).unwrap_or(MAX_ATTEMPTS);
+    }
+    let base = r
+        .ranged("baseDelayMs", 0, MAX_DELAY_CAP_MS)
+        .unwrap_or(policy.base_delay_ms);
+    let max = r
+        .ranged("maxDelayMs", 0, MAX_DELAY_CAP_MS)
+        .unwrap_or(policy.max_delay_ms);
+    if base <= max {
+        policy.base_delay_ms = base;
+        policy.max_delay_ms = max;
+    } else {
+        let message =
+            format!("retry.baseDelayMs ({base}) must not exceed retry.maxDelayMs ({max})");
+        r.report
+            .error("config.invalid_value", "retry.baseDelayMs", message);
+    }
+    policy
 }
 
 fn consent_settings(obj: &[(String, Json)], report: &mut Report) -> Consent {

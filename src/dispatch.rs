@@ -25,7 +25,6 @@
 //!    2xx that is not a success body (see `classify` for why that one is not retried).
 use crate::json::{self, decimal, Json};
 use crate::number::whole;
-use crate::report::Report;
 
 mod retry_after;
 #[cfg(test)]
@@ -480,108 +479,6 @@ pub fn next_delay_ms(
     let jittered = u128::from(backoff) * u128::from(random) / u128::from(u32::MAX);
     let jittered = u64::try_from(jittered).unwrap_or(backoff);
     Some(jittered.max(floor))
-}
-
-/// Read `timeoutMs` and `retry: {attempts, baseDelayMs, maxDelayMs}` from the top-level config
-/// object; wrong types are `config.invalid_type` and out-of-range values
-/// `config.invalid_value`, both naming the key (`retry.attempts`); unknown keys inside `retry`
-/// warn. Unusable values keep their defaults. `null` (and an empty string) counts as absent.
-///
-/// Ranges: `timeoutMs` 1..=60000, `retry.attempts` 1..=10, `retry.baseDelayMs` and
-/// `retry.maxDelayMs` 0..=60000 with `baseDelayMs <= maxDelayMs`.
-pub fn retry_policy_from_config(obj: &[(String, Json)], report: &mut Report) -> RetryPolicy {
-    let mut policy = RetryPolicy::default();
-    if let Some(ms) = config_integer(obj, "", "timeoutMs", 1, MAX_TIMEOUT_MS, report) {
-        policy.timeout_ms = ms;
-    }
-    let retry = match config_value(obj, "retry") {
-        None => return policy,
-        Some(Json::Object(pairs)) => pairs,
-        Some(other) => {
-            let message = format!("retry must be an object (got {})", type_name(other));
-            report.error("config.invalid_type", "retry", message);
-            return policy;
-        }
-    };
-    for (key, _) in retry {
-        if !["attempts", "baseDelayMs", "maxDelayMs"].contains(&key.as_str()) {
-            let path = format!("retry.{key}");
-            let message = format!("unknown config key \"{path}\" is ignored");
-            report.warn("config.unknown_key", path, message);
-        }
-    }
-    let max_attempts = u64::from(MAX_ATTEMPTS);
-    if let Some(n) = config_integer(retry, "retry.", "attempts", 1, max_attempts, report) {
-        policy.attempts = u32::try_from(n).unwrap_or(MAX_ATTEMPTS);
-    }
-    let base = config_integer(retry, "retry.", "baseDelayMs", 0, MAX_DELAY_CAP_MS, report);
-    let max = config_integer(retry, "retry.", "maxDelayMs", 0, MAX_DELAY_CAP_MS, report);
-    let (base, max) = (
-        base.unwrap_or(policy.base_delay_ms),
-        max.unwrap_or(policy.max_delay_ms),
-    );
-    if base <= max {
-        policy.base_delay_ms = base;
-        policy.max_delay_ms = max;
-    } else {
-        let message =
-            format!("retry.baseDelayMs ({base}) must not exceed retry.maxDelayMs ({max})");
-        report.error("config.invalid_value", "retry.baseDelayMs", message);
-    }
-    policy
-}
-
-/// The value of `key` (the last one, as `JSON.parse` keeps it); `null` counts as absent.
-fn config_value<'a>(obj: &'a [(String, Json)], key: &str) -> Option<&'a Json> {
-    obj.iter()
-        .rev()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v)
-        .filter(|v| !v.is_null())
-}
-
-fn type_name(v: &Json) -> &'static str {
-    match v {
-        Json::Null => "null",
-        Json::Bool(_) => "a boolean",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a string",
-        Json::Array(_) => "an array",
-        Json::Object(_) => "an object",
-    }
-}
-
-/// An integer in `min..=max` (a JSON number or a numeric string, as GTM variables give them).
-fn config_integer(
-    obj: &[(String, Json)],
-    prefix: &str,
-    key: &str,
-    min: u64,
-    max: u64,
-    report: &mut Report,
-) -> Option<u64> {
-    let value = config_value(obj, key)?;
-    let path = format!("{prefix}{key}");
-    let text = match value {
-        Json::String(s) if s.trim().is_empty() => return None,
-        Json::Number(t) | Json::String(t) => t.trim(),
-        other => {
-            let message = format!("{path} must be an integer (got {})", type_name(other));
-            report.error("config.invalid_type", path, message);
-            return None;
-        }
-    };
-    let Some(w) = whole(text).filter(|w| !w.has_fraction) else {
-        let message = format!("{path} must be an integer (got \"{text}\")");
-        report.error("config.invalid_type", path, message);
-        return None;
-    };
-    if (w.negative && w.value != 0) || w.value < min || w.value > max {
-        let message = format!("{path} must be between {min} and {max} (got {text})");
-        report.error("config.invalid_value", path, message);
-        return None;
-    }
-    Some(w.value)
 }
 
 /// The request body with every `access_token` and `appsecret_proof` value (at any depth, every

@@ -1,5 +1,7 @@
 use super::*;
+use crate::config::retry_policy_from_config;
 use crate::json::parse;
+use crate::report::Report;
 
 /// 2015-10-21T07:28:00Z.
 const OCT_21_2015_MS: u64 = 1_445_412_480_000;
