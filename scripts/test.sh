@@ -24,6 +24,9 @@ RUSTUP_TOOLCHAIN=${toolchain:-} CHROMEDRIVER_ARGS="--allowed-ips=127.0.0.1" \
 echo "== node --test tests/sandbox (the local Meta CAPI sandbox over real sockets)"
 node --test tests/sandbox/
 
+echo "== node --test tests/identity (the Omni-Identity-compatible service in workerd with D1)"
+node --test tests/identity/
+
 echo "== npm pack -> scratch project"
 rm -rf target/packaging && mkdir -p target/packaging
 tarball=$(npm pack --silent --pack-destination target)

@@ -1,0 +1,98 @@
+// Runs the identity service locally in real workerd (Miniflare) with a SQLite-backed D1,
+// listening on a host port so other processes can call it over a real socket.
+//
+//   import { startIdentityService } from "./identity/start-local.mjs";
+//   const svc = await startIdentityService({ token: "secret" });   // svc.url = http://127.0.0.1:PORT/api/v1
+//   ...; await svc.close();
+//
+// Or from a shell:  IDENTITY_TOKEN=secret PORT=8788 node identity/start-local.mjs [--persist DIR]
+import { build } from "esbuild";
+import { Miniflare } from "miniflare";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { applyMigrations } from "./migrate.mjs";
+
+const WORKER = fileURLToPath(new URL("./worker.mjs", import.meta.url));
+
+// Bundles the Worker the way wrangler does: esbuild, conditions workerd/worker/browser, the .wasm
+// kept as its own module (loaded as CompiledWasm by Miniflare).
+export async function bundleWorker(outdir) {
+  await build({
+    entryPoints: [WORKER],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    conditions: ["workerd", "worker", "browser"],
+    loader: { ".wasm": "copy" },
+    outdir,
+    logLevel: "error",
+  });
+  return join(outdir, "worker.js");
+}
+
+/**
+ * @param {{ token: string, port?: number, host?: string, persistDir?: string,
+ *           rateLimit?: number, rateLimitWindow?: number }} options
+ *   persistDir: keep the D1 SQLite files there (default: in memory, gone on close()).
+ * @returns {Promise<{ url: string, origin: string, mf: Miniflare, db: any, close(): Promise<void> }>}
+ */
+export async function startIdentityService({ token, port = 0, host = "127.0.0.1", persistDir, rateLimit, rateLimitWindow } = {}) {
+  if (typeof token !== "string" || token === "") throw new TypeError("startIdentityService: token is required");
+  const outdir = mkdtempSync(join(tmpdir(), "omni-identity-"));
+  let mf;
+  try {
+    const scriptPath = await bundleWorker(outdir);
+    const bindings = { IDENTITY_TOKEN: token };
+    if (rateLimit !== undefined) bindings.RATE_LIMIT = String(rateLimit);
+    if (rateLimitWindow !== undefined) bindings.RATE_LIMIT_WINDOW = String(rateLimitWindow);
+    mf = new Miniflare({
+      modules: true,
+      scriptPath,
+      modulesRoot: outdir,
+      modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }],
+      compatibilityDate: "2026-04-01",
+      bindings,
+      d1Databases: { DB: "omni-identity-local" },
+      d1Persist: persistDir ? resolve(persistDir) : false,
+      host,
+      port,
+    });
+    const ready = await mf.ready; // a URL on host:port
+    const db = await mf.getD1Database("DB");
+    await applyMigrations(db);
+    const origin = ready.origin;
+    return {
+      url: `${origin}/api/v1`,
+      origin,
+      mf,
+      db,
+      async close() {
+        await mf.dispose();
+        rmSync(outdir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    if (mf) await mf.dispose().catch(() => {});
+    rmSync(outdir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const token = process.env.IDENTITY_TOKEN;
+  if (!token) {
+    console.error("set IDENTITY_TOKEN");
+    process.exit(2);
+  }
+  const i = process.argv.indexOf("--persist");
+  const svc = await startIdentityService({ token, port: Number(process.env.PORT || 0), persistDir: i > 0 ? process.argv[i + 1] : undefined });
+  console.log(`omni identity service: ${svc.url}  (health: ${svc.origin}/healthz)`);
+  const stop = async () => {
+    await svc.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
