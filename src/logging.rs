@@ -68,13 +68,10 @@ pub fn level_name(level: LogLevel) -> &'static str {
 // ---------------------------------------------------------------------------------------------
 // Timestamps and trace ids
 
-/// `now_ms` (milliseconds since the Unix epoch) as ISO-8601 UTC with milliseconds, as JS's
-/// `Date.prototype.toISOString` writes it: `2024-02-29T23:59:59.999Z`; years after 9999 as
-/// `+YYYYYY` (e.g. `+275760-09-13T00:00:00.000Z`).
-pub fn iso_timestamp(now_ms: u64) -> String {
-    const MS_PER_DAY: u64 = 86_400_000;
-    // Civil-from-days (Howard Hinnant), as `payload::Clock::year`; `days` < 2^38 always fits.
-    let days = i64::try_from(now_ms / MS_PER_DAY).unwrap_or(0);
+/// The UTC calendar date (year, month 1-12, day 1-31) of a Unix millisecond timestamp, by
+/// Howard Hinnant's civil-from-days (no date library in the wasm). Valid for all u64 input.
+pub fn civil_date(ms: u64) -> (i64, i64, i64) {
+    let days = i64::try_from(ms / 86_400_000).unwrap_or(0);
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -83,7 +80,15 @@ pub fn iso_timestamp(now_ms: u64) -> String {
     let mp = (5 * doy + 2) / 153;
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// `now_ms` (milliseconds since the Unix epoch) as ISO-8601 UTC with milliseconds, as JS's
+/// `Date.prototype.toISOString` writes it: `2024-02-29T23:59:59.999Z`; years after 9999 as
+/// `+YYYYYY` (e.g. `+275760-09-13T00:00:00.000Z`).
+pub fn iso_timestamp(now_ms: u64) -> String {
+    const MS_PER_DAY: u64 = 86_400_000;
+    let (year, month, day) = civil_date(now_ms);
 
     let unsigned = |n: i64| u64::try_from(n).unwrap_or(0);
     let ms = now_ms % MS_PER_DAY;

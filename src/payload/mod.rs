@@ -31,16 +31,7 @@ impl Clock {
 
     /// The UTC calendar year (date-of-birth checks use it).
     pub fn year(&self) -> i32 {
-        // Civil-from-days (Howard Hinnant), valid for the whole u64 millisecond range we accept.
-        let days = i64::try_from(self.now_ms / 86_400_000).unwrap_or(0);
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = yoe + era * 400 + i64::from(month <= 2);
+        let (year, _, _) = crate::logging::civil_date(self.now_ms);
         i32::try_from(year).unwrap_or(i32::MAX)
     }
 
