@@ -206,15 +206,9 @@ impl WasmTag {
         entropy: &[u8],
         trace_id: Option<String>,
     ) -> String {
-        let clock = Clock {
-            now_ms: clamp_ms(now_ms),
-            entropy: entropy16(entropy),
-        };
+        let (clock, trace) = run_start(now_ms, entropy, trace_id);
         let out = self.inner.build_text(event_json, request_json, clock);
         self.count(|m| m.on_build(out.status));
-        // The trace id takes its own 16 bytes, so it never echoes the generated event_id.
-        let trace_entropy = entropy16(entropy.get(16..).unwrap_or_default());
-        let trace = resolve_trace_id(trace_id.as_deref(), &trace_entropy);
         let mut log = observe::logger(self.inner.config(), &trace, clock.now_ms);
         observe::log_build(&mut log, &out);
         out.to_wire_with(vec![
@@ -244,12 +238,7 @@ impl WasmTag {
         entropy: &[u8],
         trace_id: Option<String>,
     ) -> String {
-        let clock = Clock {
-            now_ms: clamp_ms(now_ms),
-            entropy: entropy16(entropy),
-        };
-        let trace_entropy = entropy16(entropy.get(16..).unwrap_or_default());
-        let trace = resolve_trace_id(trace_id.as_deref(), &trace_entropy);
+        let (clock, trace) = run_start(now_ms, entropy, trace_id);
         let mut log = observe::logger(self.inner.config(), &trace, clock.now_ms);
         let events = match json::parse(events_json) {
             Ok(Json::Array(events)) => events,
@@ -389,6 +378,17 @@ pub fn overall_status_json(finals_json: &str) -> String {
 #[wasm_bindgen(js_name = redactBody)]
 pub fn redact_body(body: &str) -> String {
     redact_request_body(body)
+}
+
+/// The clock of a run and its trace id (the host's, or one from the second 16 bytes of
+/// entropy, so it never echoes the generated event_id made from the first 16).
+fn run_start(now_ms: f64, entropy: &[u8], trace_id: Option<String>) -> (Clock, String) {
+    let clock = Clock {
+        now_ms: clamp_ms(now_ms),
+        entropy: entropy16(entropy),
+    };
+    let trace_entropy = entropy16(entropy.get(16..).unwrap_or_default());
+    (clock, resolve_trace_id(trace_id.as_deref(), &trace_entropy))
 }
 
 /// A JS millisecond timestamp as u64 (NaN and negatives become 0).
