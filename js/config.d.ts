@@ -155,6 +155,14 @@ export interface TagConfig {
 
   /** ERROR log records are also POSTed here (fire-and-forget; a failing monitor never breaks the event). */
   errorMonitor?: ErrorMonitorConfig | null;
+
+  /**
+   * Identity resolution through an Omni Identity API: a stable person id as an extra
+   * `external_id`, and (with `useJournal`) identifiers the event lacks filled from earlier
+   * events. The identity service receives email and phone in plaintext (the API normalizes and
+   * matches on them), over this token-authenticated endpoint. Default: disabled.
+   */
+  identity?: IdentityConfig | null;
 }
 
 /** `retry`: how often and how patiently a request to Meta is tried. */
@@ -173,4 +181,39 @@ export interface ErrorMonitorConfig {
   endpoint: string;
   /** Sent as `Authorization: Bearer <token>`, never in the URL. */
   token?: string | null;
+}
+
+/** An identifier the journal may fill when the event lacks it. */
+export type JournalFillField = "email" | "phone" | "fbclid";
+
+/**
+ * `identity`: the Omni Identity client (unknown keys warn as `identity.<key>`). The other keys
+ * are read only when `enabled` is true; then `endpoint` and `token` are required.
+ */
+export interface IdentityConfig {
+  /** Turn identity resolution on. Default: false. */
+  enabled?: ConfigBoolean | null;
+  /** Required when enabled. The API base URL, http(s), usually ending in `/api/v1`; calls go to `{endpoint}/identifier`. */
+  endpoint?: string | null;
+  /** Required when enabled. Sent as `Authorization: Bearer <token>`, never in a URL or a log. */
+  token?: ConfigText | null;
+  /** The body's `platform`. Default: "omni-meta-capi". */
+  platform?: ConfigText | null;
+  /**
+   * Where `anonymous_id` comes from: an event data key path, or `cookie:<name>` for a request
+   * cookie. No anonymous id and no email: no identity call. Default: "client_id".
+   */
+  anonymousIdSource?: ConfigText | null;
+  /** Deadline of each identity call in ms (1-10000). Default: 800. */
+  timeoutMs?: ConfigInteger | null;
+  /** Also retrieve the journal to fill identifiers the event lacks. Default: false. */
+  useJournal?: ConfigBoolean | null;
+  /**
+   * What the journal may fill (the event's own values always win): email ->
+   * `user_data.email_address`, phone -> `user_data.phone_number`, fbclid -> `fbclid`. A list or
+   * a comma-separated string, case-insensitive. Default: ["email", "phone", "fbclid"].
+   */
+  fillFromJournal?: CaseInsensitive<JournalFillField>[] | string | null;
+  /** Reuse an answer for the same anonymous id for this many ms (0-86400000); 0 = no cache. Default: 0. */
+  cacheTtlMs?: ConfigInteger | null;
 }

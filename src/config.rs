@@ -2,6 +2,10 @@
 //! Wrong types and bad values are errors naming the key; unknown keys are warnings (a typo must
 //! not pass silently, and a newer config must not break an older tag).
 use crate::dispatch::{RetryPolicy, MAX_ATTEMPTS, MAX_DELAY_CAP_MS, MAX_TIMEOUT_MS};
+use crate::identity::{
+    AnonymousIdSource, FillField, IdentityConfig, MAX_CACHE_TTL_MS,
+    MAX_TIMEOUT_MS as MAX_IDENTITY_TIMEOUT_MS,
+};
 use crate::json::Json;
 use crate::report::Report;
 
@@ -120,6 +124,9 @@ pub struct TagConfig {
     pub retry: RetryPolicy,
     /// Where ERROR log records are also POSTed (`errorMonitor: {endpoint, token}`).
     pub error_monitor: Option<ErrorMonitor>,
+    /// Identity resolution through an Omni Identity API (`identity: {enabled: true, ...}`);
+    /// `None` when absent or not enabled.
+    pub identity: Option<IdentityConfig>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -159,6 +166,7 @@ impl Default for TagConfig {
             cookie_max_age_days: 90,
             retry: RetryPolicy::default(),
             error_monitor: None,
+            identity: None,
         }
     }
 }
@@ -193,6 +201,20 @@ const KNOWN_KEYS: &[&str] = &[
     "timeoutMs",
     "retry",
     "errorMonitor",
+    "identity",
+];
+
+/// Keys of `identity`.
+pub(crate) const IDENTITY_KEYS: &[&str] = &[
+    "enabled",
+    "endpoint",
+    "token",
+    "platform",
+    "anonymousIdSource",
+    "timeoutMs",
+    "useJournal",
+    "fillFromJournal",
+    "cacheTtlMs",
 ];
 
 /// Reads typed values out of one config object, recording type errors against their key path.
@@ -327,6 +349,44 @@ impl Reader<'_> {
         found
     }
 
+    /// A list of `allowed` values (case-insensitive, duplicates dropped): a list of strings or
+    /// one comma-separated string; blank items are skipped. Anything else is an error.
+    fn choices(&mut self, key: &str, allowed: &[&'static str]) -> Option<Vec<&'static str>> {
+        let v = self.raw(key)?.clone();
+        let items: Vec<&str> = match &v {
+            Json::String(s) if s.trim().is_empty() => return None,
+            Json::String(s) => s.split(',').collect(),
+            Json::Array(items) if items.iter().all(|i| i.as_str().is_some()) => {
+                items.iter().filter_map(Json::as_str).collect()
+            }
+            other => {
+                self.wrong_type(key, "a list of strings or a comma-separated string", other);
+                return None;
+            }
+        };
+        let mut out = Vec::new();
+        for item in items.iter().map(|i| i.trim()).filter(|i| !i.is_empty()) {
+            match allowed
+                .iter()
+                .copied()
+                .find(|a| a.eq_ignore_ascii_case(item))
+            {
+                Some(a) if !out.contains(&a) => out.push(a),
+                Some(_) => {}
+                None => {
+                    let path = self.path(key);
+                    let message = format!(
+                        "{path} may only list {} (got \"{item}\")",
+                        allowed.join(", ")
+                    );
+                    self.report.error("config.invalid_value", path, message);
+                    return None;
+                }
+            }
+        }
+        Some(out)
+    }
+
     fn unknown_keys(&mut self, known: &[&str]) {
         for (k, _) in self.obj {
             if !known.contains(&k.as_str()) {
@@ -418,6 +478,9 @@ pub fn parse_config(input: &Json) -> (TagConfig, Report) {
     };
     if let Some(monitor) = r.object("errorMonitor") {
         config.error_monitor = error_monitor(&monitor, r.report);
+    }
+    if let Some(identity) = r.object("identity") {
+        config.identity = identity_settings(&identity, r.report);
     }
     (config, report)
 }
@@ -627,6 +690,105 @@ fn error_monitor(obj: &[(String, Json)], report: &mut Report) -> Option<ErrorMon
         return None;
     }
     Some(ErrorMonitor { endpoint, token })
+}
+
+/// `identity: {enabled, endpoint, token, platform, anonymousIdSource, timeoutMs, useJournal,
+/// fillFromJournal, cacheTtlMs}`. Unknown keys always warn; the rest is read only when enabled
+/// (as `ldu`), and then `endpoint` and `token` are required.
+fn identity_settings(obj: &[(String, Json)], report: &mut Report) -> Option<IdentityConfig> {
+    let mut r = Reader {
+        obj,
+        prefix: "identity.",
+        report,
+    };
+    r.unknown_keys(IDENTITY_KEYS);
+    if !r.boolean("enabled", false) {
+        return None;
+    }
+    let mut cfg = IdentityConfig::new("", "");
+    if let Some(platform) = r.string("platform") {
+        cfg.platform = platform;
+    }
+    if let Some(source) = r.string("anonymousIdSource") {
+        match AnonymousIdSource::parse(&source) {
+            Ok(source) => cfg.anonymous_id_source = source,
+            Err(why) => r.report.error(
+                "config.invalid_value",
+                "identity.anonymousIdSource",
+                format!(
+                    "identity.anonymousIdSource {why} (an event key path, or \"cookie:<name>\")"
+                ),
+            ),
+        }
+    }
+    if let Some(ms) = r.ranged("timeoutMs", 1, MAX_IDENTITY_TIMEOUT_MS) {
+        cfg.timeout_ms = ms;
+    }
+    cfg.use_journal = r.boolean("useJournal", false);
+    if let Some(names) = r.choices("fillFromJournal", &FillField::NAMES) {
+        cfg.fill_from_journal = names.into_iter().filter_map(FillField::from_name).collect();
+    }
+    if let Some(ms) = r.ranged("cacheTtlMs", 0, MAX_CACHE_TTL_MS) {
+        cfg.cache_ttl_ms = ms;
+    }
+    let endpoint = identity_endpoint(r.string("endpoint"), r.report);
+    let token = r.string("token");
+    match &token {
+        None => r.report.error(
+            "config.missing",
+            "identity.token",
+            "identity needs a token (sent as Authorization: Bearer <token>)",
+        ),
+        // Never echo the token.
+        Some(t) if !t.bytes().all(|b| b.is_ascii_graphic()) => r.report.error(
+            "config.invalid_value",
+            "identity.token",
+            "identity.token must be printable ASCII without spaces (it goes into a header)",
+        ),
+        Some(_) => {}
+    }
+    cfg.endpoint = endpoint?;
+    cfg.token = token.filter(|t| t.bytes().all(|b| b.is_ascii_graphic()))?;
+    Some(cfg)
+}
+
+/// An http(s) URL without query, fragment or whitespace; trailing slashes removed. A path not
+/// ending in `/api/v1` is only a warning (a proxy may mount the API elsewhere).
+fn identity_endpoint(url: Option<String>, report: &mut Report) -> Option<String> {
+    let Some(url) = url else {
+        report.error(
+            "config.missing",
+            "identity.endpoint",
+            "identity needs an endpoint (the API base URL, e.g. https://identity.example.com/api/v1)",
+        );
+        return None;
+    };
+    let trimmed = url.trim_end_matches('/');
+    let host = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"));
+    let ok = host.is_some_and(|h| {
+        !h.is_empty()
+            && !h.starts_with('/')
+            && !h.contains(['?', '#'])
+            && !h.contains(char::is_whitespace)
+    });
+    if !ok {
+        report.error(
+            "config.invalid_value",
+            "identity.endpoint",
+            "identity.endpoint must be an http(s) URL without query or fragment",
+        );
+        return None;
+    }
+    if !trimmed.ends_with("/api/v1") {
+        report.warn(
+            "config.identity_endpoint_path",
+            "identity.endpoint",
+            "identity.endpoint usually ends in /api/v1 (calls go to {endpoint}/identifier)",
+        );
+    }
+    Some(trimmed.to_string())
 }
 
 /// `timeoutMs` and `retry: {attempts, baseDelayMs, maxDelayMs}`. Ranges: `timeoutMs`

@@ -9,6 +9,7 @@ pub mod batch;
 pub mod config;
 pub mod dispatch;
 pub mod event_data;
+pub mod identity;
 pub mod ip;
 pub mod logging;
 pub mod metrics;
