@@ -860,14 +860,6 @@ mod tests {
         parse_config(&parse(text).expect("test JSON parses"))
     }
 
-    fn codes(r: &Report) -> Vec<(&str, &str)> {
-        r.errors
-            .iter()
-            .chain(&r.warnings)
-            .map(|i| (i.code, i.field.as_str()))
-            .collect()
-    }
-
     #[test]
     fn minimal_config_gets_defaults() {
         let (c, r) = read(r#"{"pixelId": "123", "accessToken": "tok"}"#);
@@ -918,23 +910,23 @@ mod tests {
     #[test]
     fn missing_pixel_and_token_are_errors() {
         let (_, r) = read("{}");
-        assert_eq!(codes(&r), vec![("config.missing", "pixelId")]);
+        assert_eq!(r.pairs(), vec![("config.missing", "pixelId")]);
         let (_, r) = read(r#"{"pixelId": "123"}"#);
-        assert_eq!(codes(&r), vec![("config.missing", "accessToken")]);
+        assert_eq!(r.pairs(), vec![("config.missing", "accessToken")]);
         let (_, r) = read(r#"{"pixelId": "abc", "accessToken": "t"}"#);
-        assert_eq!(codes(&r), vec![("config.invalid_value", "pixelId")]);
+        assert_eq!(r.pairs(), vec![("config.invalid_value", "pixelId")]);
         let (_, r) = read(r#"{"pixelId": 12.5}"#);
         assert_eq!(
-            codes(&r),
+            r.pairs(),
             vec![
                 ("config.invalid_value", "pixelId"),
                 ("config.missing", "accessToken")
             ]
         );
         let (_, r) = read(r#"{"pixelId": "abc", "accessToken": "t"}"#);
-        assert_eq!(codes(&r), vec![("config.invalid_value", "pixelId")]);
+        assert_eq!(r.pairs(), vec![("config.invalid_value", "pixelId")]);
         let (_, r) = read("[]");
-        assert_eq!(codes(&r), vec![("config.invalid_type", "config")]);
+        assert_eq!(r.pairs(), vec![("config.invalid_type", "config")]);
     }
 
     #[test]
@@ -945,7 +937,7 @@ mod tests {
         assert_eq!(c.pixels.len(), 2);
         assert_eq!(c.pixels[0].access_token, "shared");
         assert_eq!(c.pixels[1].access_token, "own");
-        assert_eq!(codes(&r), vec![("config.invalid_type", "pixelId[2]")]);
+        assert_eq!(r.pairs(), vec![("config.invalid_type", "pixelId[2]")]);
     }
 
     #[test]

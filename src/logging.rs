@@ -65,6 +65,13 @@ pub fn level_name(level: LogLevel) -> &'static str {
     }
 }
 
+/// Meta's hashed `user_data` keys (`em`, `ph`, ... `external_id`), in any case.
+fn is_hashed_key(name: &str) -> bool {
+    crate::normalize::Field::ALL
+        .iter()
+        .any(|f| name.eq_ignore_ascii_case(f.key()))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Timestamps and trace ids
 
@@ -199,22 +206,6 @@ pub const PLAINTEXT_KEYS: [&str; 10] = [
     "phone",
 ];
 
-/// Meta's hashed `user_data` keys: under a `user_data` (or `userData`) object, at any depth,
-/// their values are kept only when hash-shaped.
-pub const HASHED_KEYS: [&str; 11] = [
-    "em",
-    "ph",
-    "fn",
-    "ln",
-    "ge",
-    "db",
-    "ct",
-    "st",
-    "zp",
-    "country",
-    "external_id",
-];
-
 /// Lowercased substrings that make an unparseable `{...` string look like a body worth hiding.
 const SENSITIVE_WORDS: [&str; 14] = [
     "token",
@@ -263,8 +254,8 @@ fn key_kind(key: &str, in_user_data: bool) -> KeyKind {
     let hashed_suffix = key
         .get("x-fb-ud-".len()..)
         .filter(|_| prefixed("x-fb-ud-"))
-        .is_some_and(|rest| HASHED_KEYS.iter().any(|k| rest.eq_ignore_ascii_case(k)));
-    if prefixed("sha256_") || hashed_suffix || (in_user_data && HASHED_KEYS.iter().any(|k| is(k))) {
+        .is_some_and(is_hashed_key);
+    if prefixed("sha256_") || hashed_suffix || (in_user_data && is_hashed_key(key)) {
         return KeyKind::Hashed;
     }
     KeyKind::Other
@@ -296,7 +287,7 @@ pub fn is_hash_shaped(value: &str) -> bool {
 ///   becomes `"[redacted]"`;
 /// - raw PII keys (`PLAINTEXT_KEYS`, case-insensitive, at any depth): the value becomes
 ///   `"[plaintext removed]"` (`null` stays `null`);
-/// - Meta's hashed keys (`HASHED_KEYS`) anywhere under a `user_data` / `userData` object, and
+/// - Meta's hashed keys (`normalize::Field`) anywhere under a `user_data` / `userData` object, and
 ///   `sha256_*` and `x-fb-ud-<hashed key>` keys anywhere: strings that are not `is_hash_shaped`
 ///   (and numbers, booleans, objects) become `"[plaintext removed]"`, in lists too; hashes stay;
 /// - a string that starts with `{` or `[` and parses as JSON (a request or response body) is

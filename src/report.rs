@@ -53,6 +53,15 @@ impl Report {
         self.warnings.extend(other.warnings);
     }
 
+    /// `(code, field)` of every error, then every warning (for checks and tests).
+    pub fn pairs(&self) -> Vec<(&'static str, &str)> {
+        self.errors
+            .iter()
+            .chain(&self.warnings)
+            .map(|i| (i.code, i.field.as_str()))
+            .collect()
+    }
+
     pub fn has(&self, code: &str) -> bool {
         self.errors
             .iter()

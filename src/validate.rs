@@ -9,27 +9,19 @@ const DAY: i64 = 86_400;
 /// How far in the future an event_time may be (clock skew between hosts).
 pub const MAX_FUTURE_SKEW_SECONDS: i64 = 300;
 
-/// Customer-information keys (what Meta matches on).
-const MATCH_KEYS: [&str; 18] = [
-    "em",
-    "ph",
-    "fn",
-    "ln",
-    "ge",
-    "db",
-    "ct",
-    "st",
-    "zp",
-    "country",
-    "external_id",
-    "client_ip_address",
-    "client_user_agent",
-    "fbc",
-    "fbp",
-    "subscription_id",
-    "fb_login_id",
-    "lead_id",
-];
+/// Customer-information keys (what Meta matches on): the hashed keys, and these plain ones.
+fn is_match_key(key: &str) -> bool {
+    const PLAIN_MATCH_KEYS: [&str; 7] = [
+        "client_ip_address",
+        "client_user_agent",
+        "fbc",
+        "fbp",
+        "subscription_id",
+        "fb_login_id",
+        "lead_id",
+    ];
+    crate::normalize::Field::from_key(key).is_some() || PLAIN_MATCH_KEYS.contains(&key)
+}
 
 /// Meta (since Graph v13.0): an event whose customer information is only one of these sets, or
 /// a subset of one, is rejected.
@@ -165,7 +157,7 @@ fn matching_keys(user_data: Option<&Json>, report: &mut Report) {
         .unwrap_or_default()
         .iter()
         .map(|(k, _)| k.as_str())
-        .filter(|k| MATCH_KEYS.contains(k))
+        .filter(|k| is_match_key(k))
         .collect();
     let insufficient = INSUFFICIENT_SETS
         .iter()

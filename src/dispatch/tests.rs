@@ -505,14 +505,6 @@ fn read_policy(text: &str) -> (RetryPolicy, Report) {
     (policy, report)
 }
 
-fn issues(r: &Report) -> Vec<(&str, &str)> {
-    r.errors
-        .iter()
-        .chain(&r.warnings)
-        .map(|i| (i.code, i.field.as_str()))
-        .collect()
-}
-
 #[test]
 fn config_defaults() {
     let (p, r) = read_policy(r#"{"pixelId": "1", "accessToken": "t"}"#);
@@ -568,7 +560,7 @@ fn config_wrong_types_name_the_key() {
     );
     assert_eq!(p, RetryPolicy::default());
     assert_eq!(
-        issues(&r),
+        r.pairs(),
         vec![
             ("config.invalid_type", "timeoutMs"),
             ("config.invalid_type", "retry.attempts"),
@@ -588,7 +580,7 @@ fn config_wrong_types_name_the_key() {
     );
     let (p, r) = read_policy(r#"{"retry": 3}"#);
     assert_eq!(p, RetryPolicy::default());
-    assert_eq!(issues(&r), vec![("config.invalid_type", "retry")]);
+    assert_eq!(r.pairs(), vec![("config.invalid_type", "retry")]);
     assert_eq!(
         r.errors[0].message,
         "retry must be an object (got a number)"
@@ -614,7 +606,7 @@ fn config_out_of_range_values() {
         ),
     ] {
         let (p, r) = read_policy(text);
-        assert_eq!(issues(&r), vec![("config.invalid_value", field)], "{text}");
+        assert_eq!(r.pairs(), vec![("config.invalid_value", field)], "{text}");
         assert_eq!(p, RetryPolicy::default(), "{text}");
     }
     let (_, r) = read_policy(r#"{"retry": {"attempts": 11}}"#);
@@ -634,7 +626,7 @@ fn config_unknown_retry_keys_warn() {
     let (p, r) = read_policy(r#"{"retry": {"attempt": 5, "attempts": 2}}"#);
     assert!(r.is_valid());
     assert_eq!(p.attempts, 2);
-    assert_eq!(issues(&r), vec![("config.unknown_key", "retry.attempt")]);
+    assert_eq!(r.pairs(), vec![("config.unknown_key", "retry.attempt")]);
 }
 
 #[test]

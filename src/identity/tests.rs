@@ -19,14 +19,6 @@ fn read_identity(identity: &str) -> (Option<IdentityConfig>, Report) {
     (c.identity, r)
 }
 
-fn issues(r: &Report) -> Vec<(&str, &str)> {
-    r.errors
-        .iter()
-        .chain(&r.warnings)
-        .map(|i| (i.code, i.field.as_str()))
-        .collect()
-}
-
 const ON: &str =
     r#""enabled": true, "endpoint": "https://id.example.com/api/v1/", "token": "secret-token""#;
 
@@ -44,7 +36,7 @@ fn config_defaults() {
     ] {
         let (id, r) = read_identity(off);
         assert_eq!(id, None, "{off}");
-        assert_eq!(issues(&r), vec![], "{off}");
+        assert_eq!(r.pairs(), vec![], "{off}");
     }
     let (id, r) = read_identity(&format!("{{{ON}}}"));
     assert!(r.is_valid() && r.warnings.is_empty(), "{r:?}");
@@ -129,7 +121,7 @@ fn config_errors_name_the_key() {
     ];
     for (identity, want) in cases {
         let (_, r) = read_identity(identity);
-        assert_eq!(issues(&r), want.to_vec(), "{identity}");
+        assert_eq!(r.pairs(), want.to_vec(), "{identity}");
     }
     let value_cases: &[(&str, &str, &str)] = &[
         (
@@ -191,13 +183,13 @@ fn config_errors_name_the_key() {
     ];
     for (extra, field, code) in value_cases {
         let (id, r) = read_identity(&format!("{{{ON}, {extra}}}"));
-        assert_eq!(issues(&r), vec![(*code, *field)], "{extra}");
+        assert_eq!(r.pairs(), vec![(*code, *field)], "{extra}");
         // A bad optional value keeps its default; the config is still read.
         assert!(id.is_some(), "{extra}");
     }
     // Unknown keys warn even when disabled; the message never carries the token.
     let (_, r) = read_identity(r#"{"enabled": false, "tokn": "x"}"#);
-    assert_eq!(issues(&r), vec![("config.unknown_key", "identity.tokn")]);
+    assert_eq!(r.pairs(), vec![("config.unknown_key", "identity.tokn")]);
     let (_, r) = read_identity(
         r#"{"enabled": true, "endpoint": "https://x.com/api/v1", "token": "sec ret"}"#,
     );

@@ -15,6 +15,7 @@ import { readFileSync } from "node:fs";
 import { once } from "node:events";
 import { Worker } from "node:worker_threads";
 import { createTag } from "omni-meta-capi";
+import { rng } from "./corpus.mjs";
 
 const fixture = (name) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8"));
 const baseEvent = fixture("purchase-event.json");
@@ -86,17 +87,6 @@ after(async () => {
   await worker.terminate();
 });
 
-/** Deterministic PRNG (mulberry32) so the fault layout is the same on every run. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // `{delayMs: 0}` is a pass-through entry (a delay alone is served normally, and 0 means no wait):
 // it lets the queue leave unfaulted requests between the faults, so the faults are spread over
@@ -106,7 +96,7 @@ const isFaulted = (a) => a.faultApplied != null && !isPass(a.faultApplied);
 const isPermanent = (f) => f?.error?.code === 100;
 
 function faultPlan() {
-  const rand = prng(20260425);
+  const rand = rng(20260425);
   const between = (lo, hi) => lo + Math.floor(rand() * (hi - lo + 1));
   const transient = [
     (n) => ({ times: n, status: 500 }),
