@@ -2,26 +2,27 @@
 //! Decisions only, no I/O: what to ask the identity service, what its answers mean, and how they
 //! enrich the event data the tag then builds from. JS only fetches.
 //!
-//! Per event (the wiring into `tag` and `bindings` comes later):
+//! Per event (`Tag::identity_calls`, `Tag::build_with`):
 //! 1. `identity_calls` -> the resolve call (`count_prev_visits: true`) and, with `useJournal`,
 //!    the journal call (the same body without `count_prev_visits`); or the reason no call is
-//!    made (the API needs an anonymous_id or an email). Events the tag skips (consent) should
-//!    not get here;
+//!    made (the API needs an anonymous_id or an email). Events the tag skips (consent) never
+//!    get here, and a fresh cached answer (`Cache`) spares the calls;
 //! 2. JS POSTs every call in parallel with `IdentityConfig::timeout_ms` as its deadline and
 //!    hands each answer to `parse_answer(status, body)` (`status` 0: no answer at all);
-//! 3. `enrich(event, answers, &journal_fill(cfg, request))` -> the event data to build from:
-//!    the resolved uuid as an extra `external_id`, and identifiers missing from the event
-//!    filled from the newest journal entries that have them. Failed answers change nothing:
-//!    identity resolution never stops an event.
+//! 3. `resolve` -> a `Resolution`: the uuid, the journal, and why calls failed. What it adds to
+//!    the Meta event is `crate::enrichment`'s business. Failed answers add nothing: identity
+//!    resolution never stops an event.
 //!
 //! Privacy: the identity service receives the email and phone in plaintext, as the event
 //! carries them. That is the Omni Identity API's design (the service normalizes and matches on
 //! them itself; a hash could not be stitched across identifiers), and they go only to the
 //! configured endpoint, authenticated with the bearer token (use https). Hashed values
 //! (`user_data.sha256_*`) are not sent: the service cannot match them. Nothing here logs.
+use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::event_data::{EventData, RequestContext};
+use crate::hash::sha256_hex;
 use crate::json::{self, Json};
 use crate::number::whole;
 use crate::url;
@@ -48,35 +49,17 @@ pub const NO_IDENTIFIER: &str =
 const EMAIL_PATHS: &[&str] = &["user_data.email_address", "user_data.email", "email"];
 /// Where the phone is read from (plaintext only).
 const PHONE_PATHS: &[&str] = &["user_data.phone_number", "user_data.phone", "phone"];
-/// Everything the tag would send as `em`: when any has a value, the event carries an email.
-const EMAIL_CARRIED: &[&str] = &[
-    "user_data.sha256_email_address",
-    "user_data.email_address",
-    "user_data.email",
-    "email",
-    "x-fb-ud-em",
-];
-/// Everything the tag would send as `ph`.
-const PHONE_CARRIED: &[&str] = &[
-    "user_data.sha256_phone_number",
-    "user_data.phone_number",
-    "user_data.phone",
-    "phone",
-    "x-fb-ud-ph",
-];
-/// Event keys of a click the tag already has (`fbclid`, or a stored fbc it would keep).
-const CLICK_CARRIED: &[&str] = &["fbclid", "x-fb-ck-fbc", "_fbc", "fbc", "x-fb-ud-fbc"];
-/// Where the tag's user_data mapping reads `external_id` from.
-const EXTERNAL_ID_PATHS: &[&str] = &["user_id", "user_data.external_id", "external_id"];
+/// How many answers the cache keeps at most (per tag instance).
+pub const CACHE_MAX_ENTRIES: usize = 10_000;
 
-/// An identifier `enrich` may take from the journal when the event lacks it.
+/// An identifier enrichment may take from the journal when the event lacks it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FillField {
-    /// -> `user_data.email_address`
+    /// -> `em`
     Email,
-    /// -> `user_data.phone_number`
+    /// -> `ph`
     Phone,
-    /// -> top-level `fbclid` (the tag builds `fbc` from it)
+    /// -> `fbc` (built from the journal's fbclid)
     Fbclid,
 }
 
@@ -98,15 +81,6 @@ impl FillField {
         FillField::ALL
             .into_iter()
             .find(|f| f.name().eq_ignore_ascii_case(name.trim()))
-    }
-
-    /// The `Enrichment::filled` label.
-    fn label(self) -> &'static str {
-        match self {
-            FillField::Email => "email(journal)",
-            FillField::Phone => "phone(journal)",
-            FillField::Fbclid => "fbclid(journal)",
-        }
     }
 }
 
@@ -211,6 +185,63 @@ pub fn anonymous_id(cfg: &IdentityConfig, ev: &EventData, req: &RequestContext) 
     }
 }
 
+/// The identifiers of one event the identity API matches on, as the event carries them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Identifiers {
+    pub anonymous_id: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub fbclid: Option<String>,
+    pub gaclid: Option<String>,
+}
+
+impl Identifiers {
+    /// `Err` when neither an anonymous id nor an email is available (the API needs one).
+    pub fn of(
+        cfg: &IdentityConfig,
+        ev: &EventData,
+        req: &RequestContext,
+    ) -> Result<Identifiers, &'static str> {
+        let page = page_url(ev);
+        let ids = Identifiers {
+            anonymous_id: anonymous_id(cfg, ev, req),
+            email: first_value(ev, EMAIL_PATHS),
+            phone: first_value(ev, PHONE_PATHS),
+            fbclid: click_id(ev, req, page.as_deref(), "fbclid"),
+            gaclid: click_id(ev, req, page.as_deref(), "gclid"),
+        };
+        if ids.anonymous_id.is_none() && ids.email.is_none() {
+            return Err(NO_IDENTIFIER);
+        }
+        Ok(ids)
+    }
+
+    /// In the API's body order and names.
+    fn fields(&self) -> [(&'static str, Option<&str>); 5] {
+        [
+            ("anonymous_id", self.anonymous_id.as_deref()),
+            ("email", self.email.as_deref()),
+            ("phone", self.phone.as_deref()),
+            ("fbclid", self.fbclid.as_deref()),
+            ("gaclid", self.gaclid.as_deref()),
+        ]
+    }
+
+    /// The cache key: a digest of all the identifiers, so an event that brings a new one (the
+    /// sign-up's email) is asked about rather than answered from the cache, and no plaintext
+    /// email sits in the cache's keys.
+    pub fn cache_key(&self) -> String {
+        let mut text = String::new();
+        for (name, value) in self.fields() {
+            text.push_str(name);
+            text.push('=');
+            text.push_str(value.unwrap_or_default());
+            text.push('\u{1f}');
+        }
+        sha256_hex(text.as_bytes())
+    }
+}
+
 /// The calls for one event: the resolve call, then (with `useJournal`) the journal call. `Err`
 /// when neither an anonymous id nor an email is available. `meta_event_name` is the Meta event
 /// name the tag maps to, the `valuation_properties.action` (else the event's `event_name`).
@@ -220,28 +251,16 @@ pub fn identity_calls(
     req: &RequestContext,
     meta_event_name: Option<&str>,
 ) -> Result<Vec<IdentityCall>, &'static str> {
-    let anonymous_id = anonymous_id(cfg, ev, req);
-    let email = first_value(ev, EMAIL_PATHS);
-    if anonymous_id.is_none() && email.is_none() {
-        return Err(NO_IDENTIFIER);
-    }
-    let page = page_url(ev);
-    let fields = [
-        ("anonymous_id", anonymous_id),
-        ("email", email),
-        ("phone", first_value(ev, PHONE_PATHS)),
-        ("fbclid", click_id(ev, req, page.as_deref(), "fbclid")),
-        ("gaclid", click_id(ev, req, page.as_deref(), "gclid")),
-    ];
-    let vp = valuation_properties(ev, page, meta_event_name);
+    let ids = Identifiers::of(cfg, ev, req)?;
+    let vp = valuation_properties(ev, page_url(ev), meta_event_name);
     let body = |count_prev_visits: bool| {
         let mut pairs = vec![("platform".to_string(), Json::from(cfg.platform.as_str()))];
         if count_prev_visits {
             pairs.push(("count_prev_visits".into(), Json::Bool(true)));
         }
-        for (key, value) in &fields {
+        for (key, value) in ids.fields() {
             if let Some(value) = value {
-                pairs.push((key.to_string(), Json::from(value.as_str())));
+                pairs.push((key.to_string(), Json::from(value)));
             }
         }
         if let Some(vp) = &vp {
@@ -362,7 +381,7 @@ pub struct JournalEntry {
 }
 
 impl JournalEntry {
-    fn field(&self, f: FillField) -> Option<&str> {
+    pub fn field(&self, f: FillField) -> Option<&str> {
         match f {
             FillField::Email => self.email.as_deref(),
             FillField::Phone => self.phone.as_deref(),
@@ -502,157 +521,136 @@ fn error_reason(status: u16, root: &Json) -> String {
     reason
 }
 
-/// What `enrich` made of the answers.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Enrichment {
-    /// The sGTM event data to build from.
-    pub event: Json,
-    /// What was added, e.g. `external_id(uuid)`, `email(journal)`.
-    pub filled: Vec<&'static str>,
-    /// The resolved uuid (the first successful answer's).
+/// What identity resolution came to for one event.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Resolution {
+    /// How: `resolved` (answered now), `cached`, `failed` (every call failed), `no_identifier`,
+    /// `not_requested` (a plain build: nobody asked the service).
+    pub status: &'static str,
+    /// The resolved person id (the first successful answer's).
     pub uuid: Option<String>,
+    pub previous_visits: Option<u64>,
+    /// Every journal entry of the answers, newest first.
+    pub journal: Vec<JournalEntry>,
+    /// Why calls failed, one reason per failed call (for the ERROR log).
+    pub failures: Vec<String>,
 }
 
-/// The fill list for this request: the config's, without `fbclid` when the request already
-/// carries a click (an `_fbc` cookie, or `fbclid` in its URL or Referer): the tag would replace
-/// that fresher click with the journal's.
-pub fn journal_fill(cfg: &IdentityConfig, req: &RequestContext) -> Vec<FillField> {
-    let request_click = req.cookie("_fbc").is_some() || url_click_id(req, None, "fbclid").is_some();
-    cfg.fill_from_journal
-        .iter()
-        .copied()
-        .filter(|f| !(request_click && *f == FillField::Fbclid))
-        .collect()
-}
-
-/// The event with the uuid as an extra `external_id` and the `fill` identifiers it lacks taken
-/// from the newest journal entries that have them. What the event carries always wins; failed
-/// answers change nothing; an event that is not an object is returned as it is.
-pub fn enrich(event: &Json, answers: &[IdentityAnswer], fill: &[FillField]) -> Enrichment {
-    let results: Vec<&IdentityResult> = answers
-        .iter()
-        .filter_map(|a| match a {
-            IdentityAnswer::Ok(r) => Some(r),
-            IdentityAnswer::Failed { .. } => None,
-        })
-        .collect();
-    let uuid = results.first().map(|r| r.uuid.clone());
-    let mut out = Enrichment {
-        event: event.clone(),
-        filled: Vec::new(),
-        uuid,
-    };
-    if event.as_object().is_none() {
-        return out;
-    }
-    let ev = EventData::new(event);
-    if let Some(uuid) = &out.uuid {
-        if add_external_id(&mut out.event, &ev, uuid) {
-            out.filled.push("external_id(uuid)");
-        }
-    }
-    // Entries in answer order, each journal newest first.
-    let journal: Vec<&JournalEntry> = results
-        .iter()
-        .filter_map(|r| r.journal.as_ref())
-        .flatten()
-        .collect();
-    for field in FillField::ALL {
-        if !fill.contains(&field) || carries(&ev, field) {
-            continue;
-        }
-        let Some(value) = journal.iter().find_map(|e| e.field(field)) else {
-            continue;
+/// The answers the host fetched for `identity_calls` (call order), or `None` when it fetched
+/// none; then a fresh cached answer is used. Fully successful answers are cached.
+pub fn resolve(
+    cfg: &IdentityConfig,
+    ids: Result<&Identifiers, &'static str>,
+    answers: Option<&[IdentityAnswer]>,
+    cache: Option<&mut Cache>,
+    now_ms: u64,
+) -> Resolution {
+    let Ok(ids) = ids else {
+        return Resolution {
+            status: "no_identifier",
+            ..Resolution::default()
         };
-        let value = Json::from(value);
-        match field {
-            FillField::Email => set_user_data(&mut out.event, "email_address", value),
-            FillField::Phone => set_user_data(&mut out.event, "phone_number", value),
-            FillField::Fbclid => set_last(&mut out.event, "fbclid", value),
-        }
-        out.filled.push(field.label());
-    }
-    out
-}
-
-/// Whether the event has this identifier in any form the tag would send.
-fn carries(ev: &EventData, field: FillField) -> bool {
-    match field {
-        FillField::Email => first_value(ev, EMAIL_CARRIED).is_some(),
-        FillField::Phone => first_value(ev, PHONE_CARRIED).is_some(),
-        FillField::Fbclid => {
-            first_value(ev, CLICK_CARRIED).is_some()
-                || page_url(ev).is_some_and(|u| url::query_param(&u, "fbclid").is_some())
-        }
-    }
-}
-
-/// Top-level `external_id` gains the uuid (a list when it already has a value), unless the uuid
-/// is already among the tag's external id sources. Returns whether it was added.
-fn add_external_id(event: &mut Json, ev: &EventData, uuid: &str) -> bool {
-    let present = EXTERNAL_ID_PATHS.iter().any(|p| match ev.get(p) {
-        Some(Json::Array(items)) => items.iter().any(|i| same_id(i, uuid)),
-        Some(v) => same_id(v, uuid),
-        None => false,
-    });
-    if present {
-        return false;
-    }
-    let value = match ev.get("external_id") {
-        Some(Json::Array(items)) => {
-            let mut items = items.clone();
-            items.push(Json::from(uuid));
-            Json::Array(items)
-        }
-        Some(v) if text_of(v).is_some() => Json::Array(vec![v.clone(), Json::from(uuid)]),
-        _ => Json::from(uuid),
     };
-    set_last(event, "external_id", value);
-    true
-}
-
-fn same_id(v: &Json, uuid: &str) -> bool {
-    text_of(v).is_some_and(|t| t.eq_ignore_ascii_case(uuid))
-}
-
-/// Set `key` where `Json::get` and `EventData` read it: the last pair of that name, else a new one.
-fn set_last(event: &mut Json, key: &str, value: Json) {
-    if let Json::Object(pairs) = event {
-        match pairs.iter_mut().rev().find(|(k, _)| k == key) {
-            Some(slot) => slot.1 = value,
-            None => pairs.push((key.to_string(), value)),
-        }
-    }
-}
-
-/// Set `user_data.<key>` where the tag reads it: a flat `user_data.<key>` key when the event has
-/// one (it is read first), else inside the `user_data` object (created when absent or null),
-/// else (a `user_data` that is not an object) as a flat key.
-fn set_user_data(event: &mut Json, key: &str, value: Json) {
-    let flat = format!("user_data.{key}");
-    let Json::Object(pairs) = event else {
-        return;
+    let key = (cfg.cache_ttl_ms > 0).then(|| ids.cache_key());
+    let Some(answers) = answers else {
+        let cached = key
+            .zip(cache)
+            .and_then(|(k, c)| c.get(&k, now_ms).map(<[_]>::to_vec));
+        return match cached {
+            Some(results) => from_results("cached", &results, Vec::new()),
+            None => Resolution {
+                status: "not_requested",
+                ..Resolution::default()
+            },
+        };
     };
-    let has_flat = pairs.iter().any(|(k, _)| *k == flat);
-    let nested = pairs.iter_mut().rev().find(|(k, _)| k == "user_data");
-    match nested.map(|(_, v)| v) {
-        _ if has_flat => {}
-        Some(user_data @ Json::Object(_)) => return set_last(user_data, key, value),
-        Some(user_data @ Json::Null) => {
-            *user_data = Json::object([(key, value)]);
-            return;
+    let mut results = Vec::new();
+    let mut failures = Vec::new();
+    for answer in answers {
+        match answer {
+            IdentityAnswer::Ok(r) => results.push(r.clone()),
+            IdentityAnswer::Failed { reason } => failures.push(reason.clone()),
         }
-        Some(_) => {}
-        None => return pairs.push(("user_data".into(), Json::object([(key, value)]))),
     }
-    set_last(event, &flat, value);
+    if results.is_empty() {
+        return Resolution {
+            status: "failed",
+            failures,
+            ..Resolution::default()
+        };
+    }
+    if let (Some(key), Some(cache), true) = (key, cache, failures.is_empty()) {
+        cache.put(key, results.clone(), now_ms, cfg.cache_ttl_ms);
+    }
+    from_results("resolved", &results, failures)
 }
 
-/// The key under which an answer may be cached: the anonymous id. `None` when caching is off
-/// (`cacheTtlMs` 0) or the event has no anonymous id.
-pub fn cache_key(cfg: &IdentityConfig, ev: &EventData, req: &RequestContext) -> Option<String> {
-    if cfg.cache_ttl_ms == 0 {
-        return None;
+fn from_results(
+    status: &'static str,
+    results: &[IdentityResult],
+    failures: Vec<String>,
+) -> Resolution {
+    Resolution {
+        status,
+        uuid: results.first().map(|r| r.uuid.clone()),
+        previous_visits: results.iter().find_map(|r| r.count_prev_visits),
+        journal: results
+            .iter()
+            .filter_map(|r| r.journal.as_ref())
+            .flatten()
+            .cloned()
+            .collect(),
+        failures,
     }
-    anonymous_id(cfg, ev, req)
+}
+
+/// Answers kept per set of identifiers for `cacheTtlMs`, at most `CACHE_MAX_ENTRIES` of them.
+/// Only fully successful answers are kept; a cached answer spares the calls, so that event's
+/// visit is not counted or journaled by the service (the price of the saved round trip).
+#[derive(Clone, Debug, Default)]
+pub struct Cache {
+    /// Key -> (expires at, the answers' results in call order).
+    entries: BTreeMap<String, (u64, Vec<IdentityResult>)>,
+}
+
+impl Cache {
+    pub fn get(&self, key: &str, now_ms: u64) -> Option<&[IdentityResult]> {
+        self.entries
+            .get(key)
+            .filter(|(expires, _)| *expires > now_ms)
+            .map(|(_, results)| results.as_slice())
+    }
+
+    pub fn contains(&self, key: &str, now_ms: u64) -> bool {
+        self.get(key, now_ms).is_some()
+    }
+
+    pub fn put(&mut self, key: String, results: Vec<IdentityResult>, now_ms: u64, ttl_ms: u64) {
+        let full =
+            |c: &Cache| c.entries.len() >= CACHE_MAX_ENTRIES && !c.entries.contains_key(&key);
+        if full(self) {
+            self.entries.retain(|_, (expires, _)| *expires > now_ms);
+        }
+        if full(self) {
+            // Still full of live answers: the one closest to expiry makes room.
+            let soonest = self
+                .entries
+                .iter()
+                .min_by_key(|(_, (expires, _))| *expires)
+                .map(|(k, _)| k.clone());
+            if let Some(k) = soonest {
+                self.entries.remove(&k);
+            }
+        }
+        let expires = now_ms.saturating_add(ttl_ms);
+        self.entries.insert(key, (expires, results));
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
 }

@@ -1,13 +1,15 @@
 //! omni-meta-capi: a Meta Conversions API tag. The core is plain Rust (no wasm-bindgen types);
 //! `bindings` is the one module that speaks to JavaScript.
 //!
-//! The pipeline (`tag`): payload construction (`payload`, `user_data`, `normalize`) ->
-//! privacy (`privacy`) -> validation (`validate`) -> the HTTP request (`request`).
+//! The pipeline (`tag`): payload construction (`payload`, `user_data`, `normalize`, `privacy`)
+//! -> identity resolution (`identity`) -> validation (`validate`) -> enrichment (`enrichment`)
+//! -> dispatch (`request` builds the HTTP request; `dispatch` decides on each try's answer).
 pub use omni_meta_capi_pii::{hash, json, jsonl, normalize, user_data};
 
 pub mod batch;
 pub mod config;
 pub mod dispatch;
+pub mod enrichment;
 pub mod event_data;
 pub mod identity;
 pub mod ip;

@@ -90,6 +90,66 @@ pub fn civil_date(ms: u64) -> (i64, i64, i64) {
     (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
+/// Days since the Unix epoch of a proleptic Gregorian date (Hinnant's days-from-civil).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+}
+
+/// Milliseconds since the Unix epoch of a UTC timestamp as `toISOString` (or SQLite) writes
+/// it: `2024-02-29T23:59:59.999Z`, the fraction optional, `T` or a space, `Z`, `+00:00` or no
+/// zone. `None` for anything else or a time before 1970.
+pub fn parse_iso_ms(text: &str) -> Option<u64> {
+    let b = text.trim().as_bytes();
+    let number = |from: usize, to: usize| -> Option<i64> {
+        let digits = b.get(from..to)?;
+        digits.iter().try_fold(0i64, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))
+        })
+    };
+    let shape = b.len() >= 19
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && (b[10] == b'T' || b[10] == b' ')
+        && b[13] == b':'
+        && b[16] == b':';
+    if !shape {
+        return None;
+    }
+    let (year, month, day) = (number(0, 4)?, number(5, 7)?, number(8, 10)?);
+    let (hour, minute, second) = (number(11, 13)?, number(14, 16)?, number(17, 19)?);
+    let in_range = (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && hour < 24
+        && minute < 60
+        && second < 61;
+    if !in_range {
+        return None;
+    }
+    let mut rest = &b[19..];
+    let mut millis = 0;
+    if let Some(fraction) = rest.strip_prefix(b".") {
+        let digits = fraction.iter().take_while(|d| d.is_ascii_digit()).count();
+        if digits == 0 {
+            return None;
+        }
+        millis = fraction[..digits.min(3)]
+            .iter()
+            .chain(std::iter::repeat(&b'0'))
+            .take(3)
+            .fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
+        rest = &fraction[digits..];
+    }
+    if !matches!(rest, b"" | b"Z" | b"z" | b"+00:00") {
+        return None;
+    }
+    let seconds = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second;
+    u64::try_from(seconds * 1000 + millis).ok()
+}
+
 /// `now_ms` (milliseconds since the Unix epoch) as ISO-8601 UTC with milliseconds, as JS's
 /// `Date.prototype.toISOString` writes it: `2024-02-29T23:59:59.999Z`; years after 9999 as
 /// `+YYYYYY` (e.g. `+275760-09-13T00:00:00.000Z`).

@@ -1,9 +1,15 @@
-//! The tag: a parsed config, and `build` — the pipeline for one event. Layers in order:
-//! payload construction -> (identity resolution: later) -> privacy -> validation -> the request.
+//! The tag: a parsed config, and `build_with` — the pipeline for one event. Layers in order:
+//! payload construction (with the privacy rules) -> identity resolution -> validation ->
+//! enrichment -> the request, which dispatch (`crate::dispatch` and the JS shim) sends.
+//! Identity resolution's I/O happens between two calls: `identity_calls` says what the host
+//! must ask the identity service, and `build_with` takes the answers.
 use crate::config::{parse_config, TagConfig};
+use crate::enrichment::{self, Enrichment};
 use crate::event_data::{EventData, RequestContext};
+use crate::identity::{self, Cache, Identifiers, IdentityAnswer, IdentityCall, Resolution};
 use crate::json::{self, Json};
-use crate::payload::{build_event, Clock, SetCookie};
+use crate::normalize::Context;
+use crate::payload::{build_event, meta_event_name, Clock, SetCookie};
 use crate::privacy::{consent_block, strip_hashed_identifiers};
 use crate::report::{Issue, Report};
 use crate::request::{build_requests, HttpRequest};
@@ -32,6 +38,51 @@ pub struct BuildOutput {
     pub skipped: Option<Issue>,
     /// The Meta server event (hashed), when one was built.
     pub event: Option<Json>,
+    /// What identity resolution did, when the config enables it and the event got that far.
+    pub identity: Option<IdentityOutcome>,
+}
+
+/// The result's `identity`: how it went, and which `user_data` keys it filled.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IdentityOutcome {
+    pub resolution: Resolution,
+    pub filled: Vec<&'static str>,
+}
+
+impl IdentityOutcome {
+    /// `{status, filled, uuid?, previousVisits?, failures}` (no journal: it holds plaintext).
+    pub fn to_json(&self) -> Json {
+        let r = &self.resolution;
+        let mut out = Json::object([
+            ("status", Json::from(r.status)),
+            (
+                "filled",
+                Json::Array(self.filled.iter().map(|k| Json::from(*k)).collect()),
+            ),
+        ]);
+        if let Some(uuid) = &r.uuid {
+            out.set("uuid", Json::from(uuid.as_str()));
+        }
+        if let Some(n) = r.previous_visits {
+            out.set("previousVisits", Json::from(n));
+        }
+        let failures = r.failures.iter().map(|f| Json::from(f.as_str())).collect();
+        out.set("failures", Json::Array(failures));
+        out
+    }
+}
+
+/// What the host must do for identity resolution before `build_with`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IdentityPlan {
+    /// Identity is off, or the event never gets that far (consent, not an object): nothing.
+    Nothing,
+    /// Nothing to ask with (`identity::NO_IDENTIFIER`).
+    NoIdentifier,
+    /// A fresh cached answer will be used.
+    Cached,
+    /// POST these, in parallel, each with the identity timeout; hand the answers in call order.
+    Calls(Vec<IdentityCall>),
 }
 
 impl BuildOutput {
@@ -65,6 +116,7 @@ impl BuildOutput {
             cookies: Vec::new(),
             skipped: None,
             event: None,
+            identity: None,
         }
     }
 
@@ -98,6 +150,9 @@ impl BuildOutput {
                 ("message", Json::from(s.message.as_str())),
             ]);
             out.set("skipped", skipped);
+        }
+        if let Some(identity) = &self.identity {
+            out.set("identity", identity.to_json());
         }
         out
     }
@@ -149,8 +204,53 @@ impl Tag {
         &self.config_report
     }
 
-    /// Build the request(s) for one sGTM event. Never panics; every problem is in the report.
+    /// What to ask the identity service for this event (see `IdentityPlan`).
+    pub fn identity_calls(
+        &self,
+        event: &Json,
+        request: &Json,
+        cache: Option<&Cache>,
+        now_ms: u64,
+    ) -> IdentityPlan {
+        let Some(cfg) = &self.config.identity else {
+            return IdentityPlan::Nothing;
+        };
+        let ev = EventData::new(event);
+        if event.as_object().is_none() || consent_block(&self.config.consent, &ev).is_some() {
+            return IdentityPlan::Nothing;
+        }
+        let req = RequestContext::from_json(request);
+        let Ok(ids) = Identifiers::of(cfg, &ev, &req) else {
+            return IdentityPlan::NoIdentifier;
+        };
+        let cached =
+            cfg.cache_ttl_ms > 0 && cache.is_some_and(|c| c.contains(&ids.cache_key(), now_ms));
+        if cached {
+            return IdentityPlan::Cached;
+        }
+        let name = meta_event_name(&self.config, ev.text("event_name").as_deref());
+        match identity::identity_calls(cfg, &ev, &req, name.as_deref()) {
+            Ok(calls) => IdentityPlan::Calls(calls),
+            Err(_) => IdentityPlan::NoIdentifier,
+        }
+    }
+
+    /// `build_with` without identity answers or a cache.
     pub fn build(&self, event: &Json, request: &Json, clock: Clock) -> BuildOutput {
+        self.build_with(event, request, clock, None, None)
+    }
+
+    /// Build the request(s) for one sGTM event. `answers`: what the identity service answered to
+    /// `identity_calls`, in call order (`None` when nothing was fetched: then `cache` may have
+    /// an answer). Never panics; every problem is in the report.
+    pub fn build_with(
+        &self,
+        event: &Json,
+        request: &Json,
+        clock: Clock,
+        answers: Option<&[IdentityAnswer]>,
+        cache: Option<&mut Cache>,
+    ) -> BuildOutput {
         let mut report = self.config_report.clone();
         let mut out = BuildOutput::invalid(Report::default());
         if event.as_object().is_none() {
@@ -163,7 +263,8 @@ impl Tag {
             return out;
         }
         let ev = EventData::new(event);
-        // Consent first: with consent denied nothing is built, not even cookies.
+        // Consent first: with consent denied nothing is built, not even cookies, and nobody
+        // is asked about the visitor.
         if let Some(block) = consent_block(&self.config.consent, &ev) {
             out.status = Status::Skipped;
             out.skipped = Some(block);
@@ -171,6 +272,8 @@ impl Tag {
             return out;
         }
         let req = RequestContext::from_json(request);
+
+        // 1. Payload construction, with the privacy rules.
         let built = build_event(&self.config, &ev, &req, clock, &mut report);
         let mut meta_event = built.event;
         if !self.config.send_pii {
@@ -180,8 +283,42 @@ impl Tag {
                 }
             }
         }
-        validate_event(&meta_event, clock.now_s(), &mut report);
+
+        // 2. Identity resolution: the answers, and what they would add.
+        let resolution = self.config.identity.as_ref().map(|cfg| {
+            let ids = Identifiers::of(cfg, &ev, &req);
+            identity::resolve(
+                cfg,
+                ids.as_ref().map_err(|e| *e),
+                answers,
+                cache,
+                clock.now_ms,
+            )
+        });
+        let enrichment = match (&self.config.identity, &resolution) {
+            (Some(cfg), Some(resolution)) => {
+                let settings = enrichment::Settings {
+                    fill: &cfg.fill_from_journal,
+                    send_pii: self.config.send_pii,
+                    ctx: Context {
+                        current_year: clock.year(),
+                    },
+                    now_ms: clock.now_ms,
+                };
+                Enrichment::plan(resolution, &meta_event, &settings)
+            }
+            _ => Enrichment::default(),
+        };
+
+        // 3. Validation of what will be sent (the matching keys enrichment adds count).
+        validate_event(&meta_event, &enrichment.keys(), clock.now_s(), &mut report);
         validate_event_count(1, &mut report);
+
+        // 4. Enrichment.
+        let filled = enrichment.apply(&mut meta_event);
+        out.identity = resolution.map(|resolution| IdentityOutcome { resolution, filled });
+
+        // 5. The request(s), for dispatch.
         out.cookies = built.cookies;
         if report.is_valid() {
             let test_code = ev

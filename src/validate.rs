@@ -44,7 +44,9 @@ fn integer(v: Option<&Json>) -> Option<i64> {
     }
 }
 
-pub fn validate_event(event: &Json, now_s: i64, report: &mut Report) {
+/// Check `event` as it will be sent: `added_keys` are the `user_data` keys enrichment will add
+/// (they count as matching keys).
+pub fn validate_event(event: &Json, added_keys: &[&str], now_s: i64, report: &mut Report) {
     let text = |k: &str| {
         event
             .get(k)
@@ -93,7 +95,7 @@ pub fn validate_event(event: &Json, now_s: i64, report: &mut Report) {
             );
         }
     }
-    matching_keys(user_data, report);
+    matching_keys(user_data, added_keys, report);
     let custom = event.get("custom_data");
     if text("event_name") == Some("Purchase") {
         if custom.and_then(|c| c.get("value")).is_none() {
@@ -151,12 +153,13 @@ fn event_time(event: &Json, action_source: &str, now_s: i64, report: &mut Report
     }
 }
 
-fn matching_keys(user_data: Option<&Json>, report: &mut Report) {
+fn matching_keys(user_data: Option<&Json>, added_keys: &[&str], report: &mut Report) {
     let present: Vec<&str> = user_data
         .and_then(Json::as_object)
         .unwrap_or_default()
         .iter()
         .map(|(k, _)| k.as_str())
+        .chain(added_keys.iter().copied())
         .filter(|k| is_match_key(k))
         .collect();
     let insufficient = INSUFFICIENT_SETS
@@ -250,11 +253,27 @@ mod tests {
 
     fn codes(event: &str) -> Vec<&'static str> {
         let mut r = Report::default();
-        validate_event(&parse(event).expect("event"), NOW, &mut r);
+        validate_event(&parse(event).expect("event"), &[], NOW, &mut r);
         r.errors.iter().chain(&r.warnings).map(|i| i.code).collect()
     }
 
     const UD: &str = r#""user_data": {"em": ["h"], "client_user_agent": "UA"}"#;
+
+    #[test]
+    fn keys_enrichment_adds_count_as_matching_keys() {
+        let e = parse(&format!(
+            r#"{{"event_name": "Lead", "event_time": {NOW}, "action_source": "system_generated"}}"#
+        ))
+        .expect("event");
+        let run = |added: &[&str]| {
+            let mut r = Report::default();
+            validate_event(&e, added, NOW, &mut r);
+            r.has("user_data.insufficient_matching_keys")
+        };
+        assert!(run(&[]));
+        assert!(!run(&["external_id"]));
+        assert!(run(&["ge"]), "an added key is judged like any other");
+    }
 
     #[test]
     fn a_good_website_event_passes() {

@@ -381,11 +381,38 @@ fn cookie_source_and_request_click_ids() {
         Err(NO_IDENTIFIER),
         "no cookie, no email"
     );
-    // cache_key: the anonymous id, only when a cache is configured.
-    assert_eq!(cache_key(&c, &ev, &req), None);
-    c.cache_ttl_ms = 1000;
-    assert_eq!(cache_key(&c, &ev, &req).as_deref(), Some("GA1.1.5.6"));
-    assert_eq!(cache_key(&c, &ev, &RequestContext::default()), None);
+}
+
+#[test]
+fn cache_keys_change_with_any_identifier() {
+    let c = cfg();
+    let key = |event: &str| {
+        let v = j(event);
+        Identifiers::of(&c, &EventData::new(&v), &RequestContext::default()).map(|i| i.cache_key())
+    };
+    let anonymous = key(r#"{"client_id": "c", "page_location": "https://s.com/a"}"#);
+    assert_eq!(
+        anonymous,
+        key(r#"{"client_id": "c", "page_location": "https://s.com/b", "value": 3}"#),
+        "pages and values are not identifiers"
+    );
+    let others = [
+        key(r#"{"client_id": "c", "email": "a@b.co"}"#),
+        key(r#"{"client_id": "c", "phone": "1"}"#),
+        key(r#"{"client_id": "c", "fbclid": "F"}"#),
+        key(r#"{"client_id": "c", "gclid": "G"}"#),
+        key(r#"{"client_id": "d"}"#),
+        key(r#"{"email": "c"}"#),
+    ];
+    for (i, other) in others.iter().enumerate() {
+        assert_ne!(&anonymous, other, "#{i}");
+    }
+    let digest = anonymous.expect("key");
+    assert!(
+        digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit()),
+        "a digest, not the id"
+    );
+    assert_eq!(key("{}"), Err(NO_IDENTIFIER));
 }
 
 // ---- answers ----
@@ -507,186 +534,122 @@ fn parse_answer_success_both_modes() {
     );
 }
 
-// ---- enrich ----
-
-/// (name, event, answers, fill, the enriched event, `filled`)
-type EnrichCase<'a> = (
-    &'a str,
-    &'a str,
-    Vec<IdentityAnswer>,
-    &'a [FillField],
-    &'a str,
-    Vec<&'a str>,
-);
+// ---- resolution and cache ----
 
 fn ok(uuid: &str, journal: Option<Vec<JournalEntry>>) -> IdentityAnswer {
     IdentityAnswer::Ok(IdentityResult {
         uuid: uuid.into(),
         email: None,
-        count_prev_visits: Some(1),
+        count_prev_visits: Some(4),
         journal,
     })
 }
 
-fn entry(email: Option<&str>, phone: Option<&str>, fbclid: Option<&str>) -> JournalEntry {
+fn failed(reason: &str) -> IdentityAnswer {
+    IdentityAnswer::Failed {
+        reason: reason.into(),
+    }
+}
+
+fn entry(email: &str) -> JournalEntry {
     JournalEntry {
-        email: email.map(Into::into),
-        phone: phone.map(Into::into),
-        fbclid: fbclid.map(Into::into),
+        email: Some(email.into()),
         ..JournalEntry::default()
     }
 }
 
-/// Newest first: the newest has only a phone, the next an email and a click, the oldest all.
-fn journal() -> Vec<JournalEntry> {
-    vec![
-        entry(None, Some("+1 650 555 1212"), None),
-        entry(Some("new@x.co"), None, Some("FBNEW")),
-        entry(Some("old@x.co"), Some("+1 000"), Some("FBOLD")),
-    ]
-}
-
 #[test]
-fn enrich_table() {
-    let all = FillField::ALL;
-    let answers = vec![ok("U", None), ok("U", Some(journal()))];
-    let failed = IdentityAnswer::Failed {
-        reason: "HTTP 500".into(),
+fn resolve_statuses() {
+    let c = cfg();
+    let ids = Identifiers {
+        anonymous_id: Some("a".into()),
+        ..Identifiers::default()
     };
-    let cases: Vec<EnrichCase> = vec![
-        (
-            "uuid appended to an existing external_id; newest values filled",
-            r#"{"external_id": "site-7"}"#,
-            answers.clone(),
-            &all,
-            r#"{"external_id":["site-7","U"],"user_data":{"email_address":"new@x.co","phone_number":"+1 650 555 1212"},"fbclid":"FBNEW"}"#,
-            vec![
-                "external_id(uuid)",
-                "email(journal)",
-                "phone(journal)",
-                "fbclid(journal)",
-            ],
-        ),
-        (
-            "list external_id extended; the event's own email and click win",
-            r#"{"external_id": ["a", "b"], "user_data": {"email_address": "mine@x.co"},
-                "page_location": "https://s.com/?fbclid=MINE"}"#,
-            answers.clone(),
-            &all,
-            r#"{"external_id":["a","b","U"],"user_data":{"email_address":"mine@x.co","phone_number":"+1 650 555 1212"},"page_location":"https://s.com/?fbclid=MINE"}"#,
-            vec!["external_id(uuid)", "phone(journal)"],
-        ),
-        (
-            "hashed email, x-fb-ud-ph and a stored fbc count as present",
-            r#"{"user_data": {"sha256_email_address": "h"}, "x-fb-ud-ph": "1", "x-fb-ck-fbc": "fb.1.2.X"}"#,
-            answers.clone(),
-            &all,
-            r#"{"user_data":{"sha256_email_address":"h"},"x-fb-ud-ph":"1","x-fb-ck-fbc":"fb.1.2.X","external_id":"U"}"#,
-            vec!["external_id(uuid)"],
-        ),
-        (
-            "fill list respected",
-            r#"{}"#,
-            answers.clone(),
-            &[FillField::Email],
-            r#"{"external_id":"U","user_data":{"email_address":"new@x.co"}}"#,
-            vec!["external_id(uuid)", "email(journal)"],
-        ),
-        (
-            "no duplicate uuid (already the user_id, case aside)",
-            r#"{"user_id": "u", "external_id": "x"}"#,
-            answers.clone(),
-            &[],
-            r#"{"user_id":"u","external_id":"x"}"#,
-            vec![],
-        ),
-        (
-            "no duplicate uuid (already in external_id)",
-            r#"{"external_id": ["x", "U"]}"#,
-            answers.clone(),
-            &[],
-            r#"{"external_id":["x","U"]}"#,
-            vec![],
-        ),
-        (
-            "failed answers change nothing",
-            r#"{"client_id": "c"}"#,
-            vec![failed.clone(), failed.clone()],
-            &all,
-            r#"{"client_id":"c"}"#,
-            vec![],
-        ),
-        (
-            "a failed journal call still leaves the uuid",
-            r#"{"user_data": null, "external_id": ""}"#,
-            vec![ok("U", None), failed],
-            &all,
-            r#"{"user_data":null,"external_id":"U"}"#,
-            vec!["external_id(uuid)"],
-        ),
-        (
-            "flat user_data keys are set where the tag reads them",
-            r#"{"user_data.email_address": "", "user_data": "junk"}"#,
-            vec![ok("U", Some(journal()))],
-            &[FillField::Email, FillField::Phone],
-            r#"{"user_data.email_address":"new@x.co","user_data":"junk","external_id":"U","user_data.phone_number":"+1 650 555 1212"}"#,
-            vec!["external_id(uuid)", "email(journal)", "phone(journal)"],
-        ),
+    let run = |answers: Option<&[IdentityAnswer]>| resolve(&c, Ok(&ids), answers, None, 0);
+
+    let both = [
+        ok("U", None),
+        ok("U", Some(vec![entry("new@x.co"), entry("old@x.co")])),
     ];
-    for (name, event, answers, fill, want, filled) in cases {
-        let out = enrich(&j(event), &answers, fill);
-        assert_eq!(out.event.to_json(), want, "{name}");
-        assert_eq!(out.filled, filled, "{name}");
-        let ok = answers.iter().any(|a| matches!(a, IdentityAnswer::Ok(_)));
-        assert_eq!(out.uuid.as_deref(), ok.then_some("U"), "{name}");
-    }
-    // Not an object: unchanged.
-    let out = enrich(&Json::Null, &[ok("U", Some(journal()))], &FillField::ALL);
-    assert_eq!((out.event, out.filled), (Json::Null, vec![]));
-}
-
-#[test]
-fn enriched_event_feeds_the_tag() {
-    let event = j(
-        r#"{"event_name": "page_view", "user_id": "site-7", "client_id": "c",
-        "page_location": "https://shop.com/", "user_agent": "UA"}"#,
-    );
-    let out = enrich(&event, &[ok("U", Some(journal()))], &FillField::ALL);
-    let tag = crate::tag::Tag::new(&j(r#"{"pixelId": "1", "accessToken": "t"}"#));
-    let clock = crate::payload::Clock {
-        now_ms: 1_700_000_000_000,
-        entropy: [7; 16],
-    };
-    let built = tag.build(&out.event, &Json::Null, clock);
-    assert!(built.report.is_valid(), "{:?}", built.report);
-    let ud = built
-        .event
-        .as_ref()
-        .and_then(|e| e.get("user_data"))
-        .expect("user_data");
-    let count = |k: &str| ud.get(k).and_then(Json::as_array).map_or(0, <[Json]>::len);
-    assert_eq!((count("em"), count("ph"), count("external_id")), (1, 1, 2));
+    let r = run(Some(&both));
     assert_eq!(
-        ud.get("fbc").and_then(Json::as_str),
-        Some("fb.1.1700000000000.FBNEW")
+        (r.status, r.uuid.as_deref(), r.previous_visits),
+        ("resolved", Some("U"), Some(4))
+    );
+    assert_eq!(r.journal.len(), 2);
+    assert_eq!(
+        r.journal[0].email.as_deref(),
+        Some("new@x.co"),
+        "newest first"
+    );
+    assert!(r.failures.is_empty());
+
+    let r = run(Some(&[ok("U", None), failed("HTTP 503")]));
+    assert_eq!(
+        (r.status, r.failures.clone()),
+        ("resolved", vec!["HTTP 503".to_string()])
+    );
+
+    let r = run(Some(&[
+        failed("HTTP 401 UNAUTHORIZED"),
+        failed("no answer"),
+    ]));
+    assert_eq!((r.status, r.uuid), ("failed", None));
+    assert_eq!(r.failures.len(), 2);
+
+    assert_eq!(run(None).status, "not_requested");
+    assert_eq!(
+        resolve(&c, Err(NO_IDENTIFIER), Some(&both), None, 0).status,
+        "no_identifier"
     );
 }
 
 #[test]
-fn journal_fill_drops_fbclid_when_the_request_has_a_click() {
+fn cache_reuses_full_successes_until_they_expire() {
     let mut c = cfg();
-    c.use_journal = true;
-    let none = RequestContext::default();
-    assert_eq!(journal_fill(&c, &none), FillField::ALL.to_vec());
-    for req in [
-        r#"{"cookies": {"_fbc": "fb.1.2.X"}}"#,
-        r#"{"url": "https://s.com/?fbclid=R"}"#,
-        r#"{"headers": {"referer": "https://s.com/?fbclid=R"}}"#,
-    ] {
-        let req = RequestContext::from_json(&j(req));
-        assert_eq!(
-            journal_fill(&c, &req),
-            vec![FillField::Email, FillField::Phone]
-        );
+    c.cache_ttl_ms = 1_000;
+    let ids = Identifiers {
+        anonymous_id: Some("a".into()),
+        ..Identifiers::default()
+    };
+    let mut cache = Cache::default();
+    let partial = [ok("U", None), failed("HTTP 500")];
+    resolve(&c, Ok(&ids), Some(&partial), Some(&mut cache), 0);
+    assert!(cache.is_empty(), "a partial answer is not cached");
+    resolve(&c, Ok(&ids), Some(&[ok("U", None)]), Some(&mut cache), 0);
+    assert_eq!(cache.len(), 1);
+    let r = resolve(&c, Ok(&ids), None, Some(&mut cache), 999);
+    assert_eq!((r.status, r.uuid.as_deref()), ("cached", Some("U")));
+    let r = resolve(&c, Ok(&ids), None, Some(&mut cache), 1_000);
+    assert_eq!(r.status, "not_requested", "expired");
+    // A TTL of 0 means no cache at all.
+    c.cache_ttl_ms = 0;
+    let mut empty = Cache::default();
+    resolve(&c, Ok(&ids), Some(&[ok("U", None)]), Some(&mut empty), 0);
+    assert!(empty.is_empty());
+}
+
+#[test]
+fn cache_is_bounded() {
+    let mut cache = Cache::default();
+    let results = vec![IdentityResult {
+        uuid: "U".into(),
+        email: None,
+        count_prev_visits: None,
+        journal: None,
+    }];
+    for i in 0..CACHE_MAX_ENTRIES {
+        cache.put(format!("k{i}"), results.clone(), 0, 100 + i as u64);
     }
+    assert_eq!(cache.len(), CACHE_MAX_ENTRIES);
+    // Full of live answers: the one closest to expiry (k0) makes room.
+    cache.put("new".into(), results.clone(), 0, 50_000);
+    assert_eq!(cache.len(), CACHE_MAX_ENTRIES);
+    assert!(!cache.contains("k0", 0) && cache.contains("k1", 0) && cache.contains("new", 0));
+    // Expired answers go first, all of them.
+    cache.put("later".into(), results.clone(), 20_000, 1_000);
+    assert_eq!(cache.len(), 2);
+    // Replacing a key never evicts another.
+    cache.put("later".into(), results, 20_000, 5_000);
+    assert_eq!(cache.len(), 2);
 }

@@ -87,6 +87,34 @@ fn timestamps() {
 }
 
 #[test]
+fn iso_timestamps_parse_back() {
+    for ms in [
+        0,
+        951_782_400_000,
+        1_709_251_199_999,
+        1_764_331_200_123,
+        253_402_300_799_999,
+    ] {
+        assert_eq!(parse_iso_ms(&iso_timestamp(ms)), Some(ms), "{ms}");
+    }
+    let cases = [
+        ("2026-11-28 14:22:40", Some(1_795_875_760_000)),
+        ("2026-11-28T14:22:40.5+00:00", Some(1_795_875_760_500)),
+        (" 2026-11-28T14:22:40.123456z ", Some(1_795_875_760_123)),
+        ("2026-11-28T14:22:40+01:00", None),
+        ("2026-13-01T00:00:00Z", None),
+        ("2026-11-28T14:22:40.Z", None),
+        ("1969-12-31T23:59:59Z", None),
+        ("2026-11-28", None),
+        ("２026-11-28T14:22:40Z", None),
+        ("", None),
+    ];
+    for (text, want) in cases {
+        assert_eq!(parse_iso_ms(text), want, "{text}");
+    }
+}
+
+#[test]
 fn trace_ids() {
     assert_eq!(new_trace_id(&[0; 16]), "0".repeat(32));
     let entropy = [

@@ -104,7 +104,7 @@ pub fn resolve(config: &TagConfig, inp: &Inputs, report: &mut Report) -> ClickId
         Some(id) if existing_fbc.as_deref().and_then(|c| c.split('.').nth(3)) == Some(id) => {
             existing_fbc
         }
-        Some(id) => Some(format!("fb.{index}.{}.{id}", inp.now_ms)),
+        Some(id) => fbc_from_click(inp.page_url, id, inp.now_ms),
         None => existing_fbc,
     };
     let fbp = existing_fbp.or_else(|| {
@@ -168,6 +168,18 @@ fn existing(
     }
 }
 
+/// A click id an fbc can carry: not too long, no '.', nothing a cookie cannot hold.
+fn usable_fbclid(id: &str) -> bool {
+    id.len() <= MAX_FBCLID_LEN && !id.contains('.') && id.bytes().all(is_cookie_octet)
+}
+
+/// `fb.<subdomain index of the page>.<click time>.<fbclid>`, verbatim; `None` for a click id
+/// that cannot be one.
+pub fn fbc_from_click(page_url: Option<&str>, fbclid: &str, click_ms: u64) -> Option<String> {
+    let index = url::subdomain_index(page_url.and_then(url::host).as_deref());
+    usable_fbclid(fbclid).then(|| format!("fb.{index}.{click_ms}.{fbclid}"))
+}
+
 /// `fbclid` from the page URL, the request URL, the Referer, then the event; verbatim.
 fn fbclid<'a>(inp: &'a Inputs, report: &mut Report) -> Option<&'a str> {
     let from_urls = [
@@ -179,7 +191,7 @@ fn fbclid<'a>(inp: &'a Inputs, report: &mut Report) -> Option<&'a str> {
     .flatten()
     .find_map(|u| url::query_param(u, "fbclid"));
     let id = from_urls.or_else(|| inp.event.get("fbclid").and_then(Json::as_str))?;
-    let usable = id.len() <= MAX_FBCLID_LEN && !id.contains('.') && id.bytes().all(is_cookie_octet);
+    let usable = usable_fbclid(id);
     if !usable {
         report.warn(
             "user_data.fbclid_unusable",

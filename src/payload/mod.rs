@@ -6,8 +6,8 @@ mod custom_data;
 mod event_name;
 mod user_fields;
 
-pub use click_ids::{is_valid as is_valid_click_id, SetCookie};
-pub use event_name::STANDARD_EVENTS;
+pub use click_ids::{fbc_from_click, is_valid as is_valid_click_id, SetCookie};
+pub use event_name::{meta_event_name, STANDARD_EVENTS};
 
 use crate::config::TagConfig;
 use crate::event_data::{EventData, RequestContext};

@@ -291,3 +291,151 @@ fn x_fb_sed_fields_pass_through_and_nonstandard_event_names_warn() {
     );
     assert!(out.report.has("config.event_name_not_standard"));
 }
+
+// ---- identity resolution and enrichment in the pipeline ----
+
+const IDENTITY_CONFIG: &str = r#"{"pixelId": "1", "accessToken": "t", "consent": {"requireAdStorage": true, "whenMissing": "send"},
+    "identity": {"enabled": true,
+    "endpoint": "https://id.example.com/api/v1", "token": "id-token", "useJournal": true, "cacheTtlMs": 60000}}"#;
+
+const ANONYMOUS_VIEW: &str = r#"{"event_name": "page_view", "client_id": "c-1",
+    "page_location": "https://shop.com/p", "user_agent": "UA", "ip_override": "203.0.113.9"}"#;
+
+fn answers() -> Vec<crate::identity::IdentityAnswer> {
+    let resolve = r#"{"success": true, "data": {"uuid": "P-1", "email": "jane@x.co", "count_prev_visits": 2}}"#;
+    let journal = r#"{"success": true, "data": {"uuid": "P-1", "journal": [
+        {"anonymous_id": "c-1", "email": "jane@x.co", "created_at": "2025-11-28T10:00:00.000Z"}]}}"#;
+    vec![
+        crate::identity::parse_answer(200, resolve),
+        crate::identity::parse_answer(200, journal),
+    ]
+}
+
+fn user_data_keys(out: &BuildOutput) -> Vec<String> {
+    let ud = out.event.as_ref().and_then(|e| e.get("user_data"));
+    let pairs = ud.and_then(Json::as_object).unwrap_or_default();
+    pairs.iter().map(|(k, _)| k.clone()).collect()
+}
+
+#[test]
+fn identity_calls_then_the_answers_enrich_the_event() {
+    let t = tag(IDENTITY_CONFIG);
+    let event = parse(ANONYMOUS_VIEW).expect("event");
+    let IdentityPlan::Calls(calls) = t.identity_calls(&event, &Json::Null, None, NOW_MS) else {
+        panic!("calls expected");
+    };
+    assert_eq!(calls.len(), 2, "resolve + journal");
+    assert!(
+        calls[0].body.contains(r#""action":"PageView""#),
+        "{}",
+        calls[0].body
+    );
+
+    let mut cache = Cache::default();
+    let out = t.build_with(
+        &event,
+        &Json::Null,
+        CLOCK,
+        Some(&answers()),
+        Some(&mut cache),
+    );
+    assert_eq!(out.status, Status::Ready, "{:?}", out.report);
+    let identity = out.identity.as_ref().expect("identity outcome");
+    assert_eq!(
+        identity.to_json().to_json(),
+        r#"{"status":"resolved","filled":["external_id","em"],"uuid":"P-1","previousVisits":2,"failures":[]}"#
+    );
+    let body = &out.requests[0].body;
+    let hash = crate::hash::sha256_hex;
+    assert!(
+        body.contains(&hash(b"p-1")) && body.contains(&hash(b"jane@x.co")),
+        "{body}"
+    );
+    assert!(
+        !body.contains("jane@x.co") && !body.contains("P-1"),
+        "no plaintext: {body}"
+    );
+
+    // The same visitor again: the cache answers, no call is made.
+    assert_eq!(
+        t.identity_calls(&event, &Json::Null, Some(&cache), NOW_MS + 1),
+        IdentityPlan::Cached
+    );
+    let again = t.build_with(&event, &Json::Null, CLOCK, None, Some(&mut cache));
+    let identity = again.identity.expect("identity outcome");
+    assert_eq!(
+        (identity.resolution.status, identity.filled),
+        ("cached", vec!["external_id", "em"])
+    );
+}
+
+#[test]
+fn identity_failures_never_stop_the_event() {
+    let t = tag(IDENTITY_CONFIG);
+    let event = parse(ANONYMOUS_VIEW).expect("event");
+    let down = [
+        crate::identity::parse_answer(0, ""),
+        crate::identity::parse_answer(
+            401,
+            r#"{"success": false, "error": {"code": "UNAUTHORIZED", "message": "bad token"}}"#,
+        ),
+    ];
+    let out = t.build_with(&event, &Json::Null, CLOCK, Some(&down), None);
+    assert_eq!(out.status, Status::Ready);
+    let identity = out.identity.as_ref().expect("identity outcome");
+    assert_eq!(
+        (identity.resolution.status, identity.filled.len()),
+        ("failed", 0)
+    );
+    assert_eq!(
+        identity.resolution.failures[1],
+        "HTTP 401 UNAUTHORIZED: bad token"
+    );
+    let without = build(&tag(CONFIG), ANONYMOUS_VIEW, "null");
+    assert_eq!(
+        user_data_keys(&out),
+        user_data_keys(&without),
+        "sent as without identity"
+    );
+}
+
+#[test]
+fn identity_is_not_asked_for_skipped_or_broken_events_and_can_rescue_thin_ones() {
+    let t = tag(IDENTITY_CONFIG);
+    let denied =
+        parse(r#"{"client_id": "c", "consent_state": {"ad_storage": false}}"#).expect("event");
+    assert_eq!(
+        t.identity_calls(&denied, &Json::Null, None, NOW_MS),
+        IdentityPlan::Nothing
+    );
+    assert_eq!(
+        t.identity_calls(&Json::Null, &Json::Null, None, NOW_MS),
+        IdentityPlan::Nothing
+    );
+    let nobody = parse(r#"{"event_name": "page_view"}"#).expect("event");
+    assert_eq!(
+        t.identity_calls(&nobody, &Json::Null, None, NOW_MS),
+        IdentityPlan::NoIdentifier
+    );
+    assert_eq!(
+        tag(CONFIG).identity_calls(&nobody, &Json::Null, None, NOW_MS),
+        IdentityPlan::Nothing
+    );
+    let out = t.build_with(&denied, &Json::Null, CLOCK, Some(&answers()), None);
+    assert_eq!(
+        (out.status, out.identity.is_none()),
+        (Status::Skipped, true)
+    );
+
+    // A server-side lead with nothing to match on is invalid alone, valid with its uuid.
+    let t = tag(&IDENTITY_CONFIG.replace(
+        r#""accessToken": "t","#,
+        r#""accessToken": "t", "generateFbp": false,"#,
+    ));
+    let thin = parse(r#"{"event_name": "generate_lead", "client_id": "c-1", "x-fb-sed-action_source": "system_generated"}"#).expect("event");
+    let alone = t.build_with(&thin, &Json::Null, CLOCK, None, None);
+    assert!(alone.report.has("user_data.insufficient_matching_keys"));
+    let enriched = t.build_with(&thin, &Json::Null, CLOCK, Some(&answers()), None);
+    assert_eq!(enriched.status, Status::Ready, "{:?}", enriched.report);
+    assert_eq!(user_data_keys(&enriched), vec!["external_id", "em"]);
+}
