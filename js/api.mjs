@@ -62,6 +62,11 @@ async function sendWithRetries(wasm, tag, req, io) {
   }
 }
 
+/** Every identity call of one event at once, each within the identity timeout: what each came to. */
+function fetchIdentity(doFetch, calls, timeoutMs) {
+  return Promise.all(calls.map((c) => attemptOnce(doFetch, c, timeoutMs)));
+}
+
 /**
  * Hands each log record to the host's logger and collects it; ERROR records also go to the
  * config's error monitor, fire-and-forget (through `waitUntil` where the host has it). Neither a
@@ -108,14 +113,32 @@ function withBodies(text) {
   return result;
 }
 
+/** Event and request context as JSON text for the wasm (unserializable ones become unreadable). */
+function inputs(eventData, request) {
+  const event = toJson(eventData);
+  const req = toJson(request);
+  return { event: event.error ? "" : event.text, req: req.error ? "null" : req.text };
+}
+
 function makeTag(wasm, config) {
   const json = toJson(config);
   // Unserializable config: let Rust report it as unreadable JSON, like any other bad config.
   const tag = new wasm.WasmTag(json.error ? "" : json.text);
   const monitor = JSON.parse(tag.errorMonitor());
 
+  /**
+   * Identity resolution's I/O: ask what the wasm says to ask (`identityCalls`), fetch it all in
+   * parallel, and return the answers for `build` (undefined when nothing was fetched).
+   */
+  async function resolveIdentity(plan, options) {
+    if (!plan.calls.length) return { answers: undefined, identityMs: -1 };
+    const t0 = Date.now();
+    const answers = await fetchIdentity(options.fetch ?? globalThis.fetch, plan.calls, plan.timeoutMs);
+    return { answers: JSON.stringify(answers), identityMs: Date.now() - t0 };
+  }
+
   /** Send every built request (in parallel, each retried as the wasm decides), then log timings. */
-  async function dispatch(built, started, options) {
+  async function dispatch(built, started, identityMs, options) {
     const { all, emit } = emitter(wasm, monitor, options);
     emit(built.logs);
     const builtAt = Date.now();
@@ -128,8 +151,9 @@ function makeTag(wasm, config) {
     const send = async (r) => ({ ...(r.eventIndexes ? { eventIndexes: r.eventIndexes } : {}), ...(await sendWithRetries(wasm, tag, r, io)) });
     const results = built.status === "ready" ? await Promise.all(built.requests.map(send)) : [];
     const status = built.status === "ready" ? wasm.overallStatus(JSON.stringify(results.map((r) => r.status))) : built.status;
-    const timings = { buildMs: builtAt - started, dispatchMs: Date.now() - builtAt, totalMs: Date.now() - started };
-    emit(JSON.parse(tag.timingLogs(built.traceId, status, timings.buildMs, timings.dispatchMs, timings.totalMs, Date.now())));
+    const timings = { buildMs: builtAt - started - Math.max(identityMs, 0), dispatchMs: Date.now() - builtAt, totalMs: Date.now() - started };
+    if (identityMs >= 0) timings.identityMs = identityMs;
+    emit(JSON.parse(tag.timingLogs(built.traceId, status, timings.buildMs, identityMs, timings.dispatchMs, timings.totalMs, Date.now())));
     return { status, results, timings, logs: all };
   }
 
@@ -139,22 +163,24 @@ function makeTag(wasm, config) {
     metrics: () => JSON.parse(tag.metrics()),
     /** The same counters in Prometheus text format. */
     metricsText: () => tag.metricsPrometheus(),
+    /** Build without calling anyone (identity answers only from the cache). */
     build(eventData, request = {}, options = {}) {
-      const event = toJson(eventData);
-      const req = toJson(request);
-      const text = tag.build(event.error ? "" : event.text, req.error ? "null" : req.text, clock(options), entropy(), options.traceId ?? undefined);
-      return withBodies(text);
+      const { event, req } = inputs(eventData, request);
+      return withBodies(tag.build(event, req, clock(options), entropy(), options.traceId ?? undefined, undefined));
     },
     /**
-     * Build and send: one request per pixel, in parallel, each retried as the wasm decides.
-     * Options: `fetch` (default: the host's), `sleep(ms)`, `now` (the event clock, as for
-     * build), `log`, `traceId`, `waitUntil`.
+     * Resolve identity (when configured), build and send: one request per pixel, in parallel,
+     * each retried as the wasm decides. Options: `fetch` (default: the host's), `sleep(ms)`,
+     * `now` (the event clock, as for build), `log`, `traceId`, `waitUntil`.
      */
     async run(eventData, request = {}, options = {}) {
       const started = Date.now();
-      const built = this.build(eventData, request, options);
+      const now = clock(options);
+      const { event, req } = inputs(eventData, request);
+      const { answers, identityMs } = await resolveIdentity(JSON.parse(tag.identityCalls(event, req, now)), options);
+      const built = withBodies(tag.build(event, req, now, entropy(), options.traceId ?? undefined, answers));
       const { requests, logs, status, ...rest } = built;
-      return { ...rest, ...(await dispatch(built, started, options)) };
+      return { ...rest, ...(await dispatch(built, started, identityMs, options)) };
     },
     /**
      * Many events of one incoming request: at most 1,000 per Meta request, one request per pixel
@@ -163,10 +189,17 @@ function makeTag(wasm, config) {
      */
     async runBatch(events, request = {}, options = {}) {
       const started = Date.now();
+      const now = clock(options);
       const evs = toJson(events);
-      const req = toJson(request);
-      const built = withBodies(tag.buildBatch(evs.error ? "" : evs.text, req.error ? "null" : req.text, clock(options), entropy(), options.traceId ?? undefined));
-      return { traceId: built.traceId, events: built.events, ...(await dispatch(built, started, options)) };
+      const evsText = evs.error ? "" : evs.text;
+      const { req } = inputs(null, request);
+      const plans = JSON.parse(tag.identityCallsBatch(evsText, req, now));
+      const resolved = await Promise.all(plans.events.map((plan) => resolveIdentity({ ...plan, timeoutMs: plans.timeoutMs }, options)));
+      const fetched = resolved.some((r) => r.answers !== undefined);
+      const answers = fetched ? `[${resolved.map((r) => r.answers ?? "null").join(",")}]` : undefined;
+      const identityMs = fetched ? Math.max(...resolved.map((r) => r.identityMs)) : -1;
+      const built = withBodies(tag.buildBatch(evsText, req, now, entropy(), options.traceId ?? undefined, answers));
+      return { traceId: built.traceId, events: built.events, ...(await dispatch(built, started, identityMs, options)) };
     },
   };
 }

@@ -153,6 +153,22 @@ export interface BuildResult {
   cookies: CookieToSet[];
   /** Why the event was skipped (e.g. `consent.denied`). */
   skipped?: ReportIssue;
+  /** What identity resolution did (when the config enables it and the event got that far). */
+  identity?: IdentityOutcome;
+}
+
+/** Identity resolution for one event. */
+export interface IdentityOutcome {
+  /** `resolved` (asked now), `cached`, `failed` (every call failed: sent without it), `no_identifier`
+   * (no anonymous id or email to ask with), `not_requested` (a plain `build`, nothing cached). */
+  status: "resolved" | "cached" | "failed" | "no_identifier" | "not_requested";
+  /** The `user_data` keys identity added: `external_id` (the uuid), `em`, `ph`, `fbc` (from the journal). */
+  filled: Array<"external_id" | "em" | "ph" | "fbc">;
+  /** The person id the identity service resolved. */
+  uuid?: string;
+  previousVisits?: number;
+  /** Why calls failed (HTTP status and the API's error code; never the token). */
+  failures: string[];
 }
 
 export interface BuildOptions {
@@ -194,10 +210,17 @@ export interface RunResult extends Omit<BuildResult, "status" | "requests"> {
   status: "accepted" | "rejected" | "failed" | "invalid" | "skipped";
   results: PixelResult[];
   traceId: string;
-  /** Measured by the host: build, dispatch (all tries and waits) and the whole run. */
-  timings: { buildMs: number; dispatchMs: number; totalMs: number };
+  /** Measured by the host: build, identity calls (when made), dispatch (all tries and waits) and the whole run. */
+  timings: RunTimings;
   /** Every log record of the run (also passed to `options.log` one by one). */
   logs: Record<string, unknown>[];
+}
+
+export interface RunTimings {
+  buildMs: number;
+  identityMs?: number;
+  dispatchMs: number;
+  totalMs: number;
 }
 
 export interface RunOptions extends BuildOptions {
@@ -207,7 +230,7 @@ export interface RunOptions extends BuildOptions {
   traceId?: string;
   /** Workers' `ctx.waitUntil`: error-monitor POSTs are handed to it (fire-and-forget otherwise). */
   waitUntil?: (promise: Promise<unknown>) => void;
-  /** The host's fetch (default: globalThis.fetch). */
+  /** The host's fetch, for Meta and the identity service (default: globalThis.fetch). */
   fetch?: typeof fetch;
   /** How to wait between tries (default: setTimeout). */
   sleep?: (ms: number) => Promise<void>;
@@ -215,8 +238,10 @@ export interface RunOptions extends BuildOptions {
 
 export interface Tag {
   /**
-   * Build and send: one request per pixel in parallel, each with the config's `timeoutMs` per
-   * try and retried (transient failures only) as the wasm decides. Never throws.
+   * Resolve identity (with `identity` configured: its calls in parallel, each within
+   * `identity.timeoutMs`; a failure only leaves the event unenriched), then build and send: one
+   * request per pixel in parallel, each with the config's `timeoutMs` per try and retried
+   * (transient failures only) as the wasm decides. Never throws.
    */
   run(eventData: Record<string, unknown>, request?: RequestContext, options?: RunOptions): Promise<RunResult>;
 }
@@ -227,6 +252,7 @@ export interface BatchEventResult {
   status: "ready" | "invalid" | "skipped";
   report: Report;
   skipped?: ReportIssue;
+  identity?: IdentityOutcome;
 }
 
 export interface BatchResult {
@@ -236,7 +262,8 @@ export interface BatchResult {
   events: BatchEventResult[];
   /** Per Meta request (at most 1,000 events, one per pixel and chunk). */
   results: Array<PixelResult & { eventIndexes: number[] }>;
-  timings: { buildMs: number; dispatchMs: number; totalMs: number };
+  /** `identityMs`: the slowest event's identity calls (all run in parallel). */
+  timings: RunTimings;
   logs: Record<string, unknown>[];
 }
 
@@ -256,6 +283,12 @@ export interface TagMetrics {
   requests: number;
   tries: number;
   retries: number;
+  /** Identity calls that failed (down, slow, refused, malformed). */
+  identityCallFailures: number;
+  /** Events identity added at least one `user_data` key to. */
+  identityEnriched: number;
+  /** Events by identity status (see `IdentityOutcome.status`). */
+  identityByStatus: Record<string, number>;
   /** Failed tries by Meta `code/subcode` (e.g. "100/2804003") or transport reason ("timeout"). */
   errorsByCode: Record<string, number>;
   /** Cumulative histogram of dispatch time per run. */

@@ -4,6 +4,7 @@
 //! takes the valid ones down with it (Meta rejects a whole request if one event is invalid).
 use crate::event_data::RequestContext;
 use crate::hash::sha256;
+use crate::identity::{Cache, IdentityAnswer};
 use crate::json::{decimal, Json};
 use crate::payload::Clock;
 use crate::request::{build_requests, HttpRequest};
@@ -62,13 +63,28 @@ fn with_fbp(request: &Json, fbp: &str) -> Json {
     ctx
 }
 
-pub fn build_batch(tag: &Tag, events: &[Json], request: &Json, clock: Clock) -> BatchOutput {
+/// `answers[i]`: the identity answers of event `i` (see `Tag::build_with`), when fetched.
+pub fn build_batch(
+    tag: &Tag,
+    events: &[Json],
+    request: &Json,
+    clock: Clock,
+    answers: &[Option<Vec<IdentityAnswer>>],
+    mut cache: Option<&mut Cache>,
+) -> BatchOutput {
     let has_fbp = RequestContext::from_json(request).cookie("_fbp").is_some();
     let mut shared_request: Option<Json> = None;
     let mut built = Vec::with_capacity(events.len());
     for (i, event) in events.iter().enumerate() {
         let ctx = shared_request.as_ref().unwrap_or(request);
-        let out = tag.build(event, ctx, event_clock(clock, i));
+        let fetched = answers.get(i).and_then(Option::as_deref);
+        let out = tag.build_with(
+            event,
+            ctx,
+            event_clock(clock, i),
+            fetched,
+            cache.as_deref_mut(),
+        );
         if shared_request.is_none() && !has_fbp {
             if let Some(c) = out.cookies.iter().find(|c| c.name == "_fbp") {
                 shared_request = Some(with_fbp(request, &c.value));
@@ -182,7 +198,7 @@ mod tests {
             r#"{"pixelId": [{"pixelId": "1", "accessToken": "a"}, {"pixelId": "2", "accessToken": "b"}]}"#,
         );
         let events: Vec<Json> = (0..2500).map(event).collect();
-        let out = build_batch(&t, &events, &Json::Null, CLOCK);
+        let out = build_batch(&t, &events, &Json::Null, CLOCK, &[], None);
         let sizes: Vec<(String, usize)> = out
             .requests
             .iter()
@@ -239,7 +255,7 @@ mod tests {
             parse(r#"{"event_name": "page_view", "consent_state": {"ad_storage": "denied"}}"#)
                 .expect("event"),
         );
-        let out = build_batch(&t, &events, &Json::Null, CLOCK);
+        let out = build_batch(&t, &events, &Json::Null, CLOCK, &[], None);
         assert_eq!(out.requests.len(), 1);
         assert_eq!(out.requests[0].event_indexes, vec![0, 2, 3]);
         let statuses: Vec<Status> = out.events.iter().map(|e| e.status).collect();

@@ -7,14 +7,15 @@ use std::cell::RefCell;
 
 use crate::batch;
 use crate::dispatch::{decide, overall_status, redact_request_body, Attempt};
+use crate::identity::{answer_from_json, Cache, IdentityAnswer};
 use crate::json::{self, Json};
 use crate::jsonl;
 use crate::logging::{error_monitor_body, resolve_trace_id};
 use crate::metrics::Metrics;
 use crate::normalize::{normalize_and_hash, Context, Field};
-use crate::observe;
+use crate::observe::{self, Timings};
 use crate::payload::Clock;
-use crate::tag::Tag;
+use crate::tag::{IdentityPlan, Tag};
 use crate::user_data::{hash_user_data, scalar_text, HashedUserData};
 
 // Allocation-heavy JSON work runs faster on talc than on Rust's default dlmalloc (measured: see
@@ -166,6 +167,8 @@ pub struct WasmTag {
     inner: Tag,
     /// Counters of this instance (see `metrics`); updated as the tag decides.
     metrics: RefCell<Metrics>,
+    /// Identity answers kept for `identity.cacheTtlMs` (empty when that is 0).
+    identity_cache: RefCell<Cache>,
 }
 
 impl WasmTag {
@@ -174,6 +177,30 @@ impl WasmTag {
         if let Ok(mut m) = self.metrics.try_borrow_mut() {
             update(&mut m);
         }
+    }
+
+    fn plan(&self, event: &Json, request: &Json, now_ms: f64) -> IdentityPlan {
+        let cache = self.identity_cache.try_borrow().ok();
+        self.inner
+            .identity_calls(event, request, cache.as_deref(), clamp_ms(now_ms))
+    }
+}
+
+fn plan_json(plan: &IdentityPlan) -> Json {
+    let (name, calls) = match plan {
+        IdentityPlan::Nothing => ("none", Vec::new()),
+        IdentityPlan::NoIdentifier => ("no_identifier", Vec::new()),
+        IdentityPlan::Cached => ("cached", Vec::new()),
+        IdentityPlan::Calls(calls) => ("calls", calls.iter().map(|c| c.to_json()).collect()),
+    };
+    Json::object([("plan", Json::from(name)), ("calls", Json::Array(calls))])
+}
+
+/// A JSON array of fetch results (see `identity::answer_from_json`); anything else is none.
+fn answers_from_json(text: &str) -> Vec<IdentityAnswer> {
+    match json::parse(text) {
+        Ok(Json::Array(items)) => items.iter().map(answer_from_json).collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -185,6 +212,7 @@ impl WasmTag {
         WasmTag {
             inner: Tag::from_text(config_json),
             metrics: RefCell::new(Metrics::default()),
+            identity_cache: RefCell::new(Cache::default()),
         }
     }
 
@@ -194,10 +222,61 @@ impl WasmTag {
         self.inner.config_report().to_json().to_json()
     }
 
-    /// One event: `{status, requests, report, cookies, skipped?, traceId, logs}` as JSON text
-    /// on the first line (requests without `body`), then each request's body on its own line.
-    /// `now_ms` is the host's clock; `entropy` 32 random bytes (event ids and generated fbp, then
-    /// the trace id); `trace_id` the host's own trace id, if it has one.
+    /// What to ask the identity service before `build`: `{"plan": "calls" | "cached" |
+    /// "no_identifier" | "none", "calls": [{url, method, headers, body}], "timeoutMs": n}`. The
+    /// host POSTs the calls in parallel, each with that deadline, and hands `build` what each
+    /// came to (`answersJson`), in call order.
+    #[wasm_bindgen(js_name = identityCalls)]
+    pub fn identity_calls(&self, event_json: &str, request_json: &str, now_ms: f64) -> String {
+        let event = json::parse(event_json).unwrap_or(Json::Null);
+        let request = json::parse(request_json).unwrap_or(Json::Null);
+        let plan = self.plan(&event, &request, now_ms);
+        let timeout = self
+            .inner
+            .config()
+            .identity
+            .as_ref()
+            .map_or(0, |c| c.timeout_ms);
+        let mut out = plan_json(&plan);
+        out.set("timeoutMs", Json::from(timeout));
+        out.to_json()
+    }
+
+    /// `identityCalls` for each event of a batch: `{"events": [{plan, calls}], "timeoutMs": n}`.
+    #[wasm_bindgen(js_name = identityCallsBatch)]
+    pub fn identity_calls_batch(
+        &self,
+        events_json: &str,
+        request_json: &str,
+        now_ms: f64,
+    ) -> String {
+        let events = match json::parse(events_json) {
+            Ok(Json::Array(events)) => events,
+            _ => Vec::new(),
+        };
+        let request = json::parse(request_json).unwrap_or(Json::Null);
+        let plans = events
+            .iter()
+            .map(|e| plan_json(&self.plan(e, &request, now_ms)))
+            .collect();
+        let timeout = self
+            .inner
+            .config()
+            .identity
+            .as_ref()
+            .map_or(0, |c| c.timeout_ms);
+        Json::object([
+            ("events", Json::Array(plans)),
+            ("timeoutMs", Json::from(timeout)),
+        ])
+        .to_json()
+    }
+
+    /// One event: `{status, requests, report, cookies, skipped?, identity?, traceId, logs}` as
+    /// JSON text on the first line (requests without `body`), then each request's body on its own
+    /// line. `now_ms` is the host's clock; `entropy` 32 random bytes (event ids and generated
+    /// fbp, then the trace id); `trace_id` the host's own trace id, if it has one;
+    /// `answers_json` what the `identityCalls` fetches came to (a JSON array in call order).
     pub fn build(
         &self,
         event_json: &str,
@@ -205,10 +284,26 @@ impl WasmTag {
         now_ms: f64,
         entropy: &[u8],
         trace_id: Option<String>,
+        answers_json: Option<String>,
     ) -> String {
         let (clock, trace) = run_start(now_ms, entropy, trace_id);
-        let out = self.inner.build_text(event_json, request_json, clock);
-        self.count(|m| m.on_build(out.status));
+        let answers = answers_json.as_deref().map(answers_from_json);
+        let out = match json::parse(event_json) {
+            Ok(event) => {
+                let request = json::parse(request_json).unwrap_or(Json::Null);
+                let mut cache = self.identity_cache.try_borrow_mut().ok();
+                let cache = cache.as_deref_mut();
+                self.inner
+                    .build_with(&event, &request, clock, answers.as_deref(), cache)
+            }
+            Err(_) => self.inner.build_text(event_json, request_json, clock),
+        };
+        self.count(|m| {
+            m.on_build(out.status);
+            if let Some(identity) = &out.identity {
+                m.on_identity(identity);
+            }
+        });
         let mut log = observe::logger(self.inner.config(), &trace, clock.now_ms);
         observe::log_build(&mut log, &out);
         out.to_wire_with(vec![
@@ -237,6 +332,7 @@ impl WasmTag {
         now_ms: f64,
         entropy: &[u8],
         trace_id: Option<String>,
+        answers_json: Option<String>,
     ) -> String {
         let (clock, trace) = run_start(now_ms, entropy, trace_id);
         let mut log = observe::logger(self.inner.config(), &trace, clock.now_ms);
@@ -255,8 +351,35 @@ impl WasmTag {
             }
         };
         let request = json::parse(request_json).unwrap_or(Json::Null);
-        let out = batch::build_batch(&self.inner, &events, &request, clock);
-        self.count(|m| out.events.iter().for_each(|e| m.on_build(e.status)));
+        // Per event: null (nothing fetched) or its answers.
+        let answers: Vec<Option<Vec<IdentityAnswer>>> = match answers_json.map(|a| json::parse(&a))
+        {
+            Some(Ok(Json::Array(per_event))) => per_event
+                .iter()
+                .map(|a| {
+                    a.as_array()
+                        .map(|items| items.iter().map(answer_from_json).collect())
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let mut cache = self.identity_cache.try_borrow_mut().ok();
+        let out = batch::build_batch(
+            &self.inner,
+            &events,
+            &request,
+            clock,
+            &answers,
+            cache.as_deref_mut(),
+        );
+        self.count(|m| {
+            for e in &out.events {
+                m.on_build(e.status);
+                if let Some(identity) = &e.identity {
+                    m.on_identity(identity);
+                }
+            }
+        });
         observe::log_batch(&mut log, &out);
         let wire = out.to_wire();
         let (head, bodies) = wire
@@ -335,26 +458,29 @@ impl WasmTag {
             .unwrap_or_default()
     }
 
-    /// INFO records of the run's timings (measured by the host) and its final status.
+    /// INFO records of the run's timings (measured by the host) and its final status;
+    /// `identity_ms` negative when no identity call was made.
+    #[allow(clippy::too_many_arguments)]
     #[wasm_bindgen(js_name = timingLogs)]
     pub fn timing_logs(
         &self,
         trace_id: &str,
         status: &str,
         build_ms: f64,
+        identity_ms: f64,
         dispatch_ms: f64,
         total_ms: f64,
         now_ms: f64,
     ) -> String {
         self.count(|m| m.on_dispatch_ms(clamp_ms(dispatch_ms)));
         let mut log = observe::logger(self.inner.config(), trace_id, clamp_ms(now_ms));
-        observe::log_timings(
-            &mut log,
-            status,
-            clamp_ms(build_ms),
-            clamp_ms(dispatch_ms),
-            clamp_ms(total_ms),
-        );
+        let timings = Timings {
+            build_ms: clamp_ms(build_ms),
+            identity_ms: (identity_ms >= 0.0).then(|| clamp_ms(identity_ms)),
+            dispatch_ms: clamp_ms(dispatch_ms),
+            total_ms: clamp_ms(total_ms),
+        };
+        observe::log_timings(&mut log, status, timings);
         log.into_json().to_json()
     }
 }

@@ -174,6 +174,40 @@ pub struct IdentityCall {
     pub body: String,
 }
 
+impl IdentityCall {
+    /// `{url, method, headers, body}` for the host's `fetch`.
+    pub fn to_json(&self) -> Json {
+        let headers = self
+            .headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), Json::from(v.as_str())))
+            .collect();
+        Json::object([
+            ("url", Json::from(self.url.as_str())),
+            ("method", Json::from("POST")),
+            ("headers", Json::Object(headers)),
+            ("body", Json::from(self.body.as_str())),
+        ])
+    }
+}
+
+/// What the host's fetch of one call came to, as JSON: `{"kind": "response", "status": n,
+/// "body": text}`, or `{"kind": "timeout" | "network"}` (no answer).
+pub fn answer_from_json(v: &Json) -> IdentityAnswer {
+    let status = v
+        .get("status")
+        .and_then(|s| match s {
+            Json::Number(n) => whole(n).filter(|w| !w.negative && !w.has_fraction),
+            _ => None,
+        })
+        .and_then(|w| u16::try_from(w.value).ok());
+    let is_response = v.get("kind").and_then(Json::as_str) == Some("response");
+    match status.filter(|s| is_response && *s > 0) {
+        Some(status) => parse_answer(status, v.get("body").and_then(Json::as_str).unwrap_or("")),
+        None => parse_answer(0, ""),
+    }
+}
+
 /// The anonymous id of this event, from the configured source.
 pub fn anonymous_id(cfg: &IdentityConfig, ev: &EventData, req: &RequestContext) -> Option<String> {
     match &cfg.anonymous_id_source {

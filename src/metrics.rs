@@ -4,7 +4,7 @@
 //! decides; reading them never resets them.
 use crate::dispatch::{Decision, MetaError, Outcome};
 use crate::json::{decimal, Json};
-use crate::tag::Status;
+use crate::tag::{IdentityOutcome, Status};
 
 /// Upper bounds (ms) of the latency histogram buckets; the last bucket is +Inf.
 const LATENCY_BUCKETS_MS: [u64; 8] = [50, 100, 250, 500, 1000, 2500, 5000, 10_000];
@@ -20,6 +20,12 @@ pub struct Metrics {
     pub requests: u64,
     pub tries: u64,
     pub retries: u64,
+    /// Identity resolution by status (`resolved`, `cached`, `failed`, ...), first seen first.
+    pub identity_by_status: Vec<(String, u64)>,
+    /// Identity calls that failed (down, slow, refused, malformed).
+    pub identity_call_failures: u64,
+    /// Events identity added at least one `user_data` key to.
+    pub identity_enriched: u64,
     /// `"100/2804003"`, `"190"`, `"timeout"`, `"HTTP 503"`, ... with their counts, first seen first.
     pub errors_by_code: Vec<(String, u64)>,
     latency_buckets: [u64; LATENCY_BUCKETS_MS.len() + 1],
@@ -42,12 +48,34 @@ fn error_key(error: &MetaError) -> Option<String> {
     })
 }
 
+/// A Prometheus label value, escaped.
+fn label(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// Count one more of `key`.
+fn bump(counts: &mut Vec<(String, u64)>, key: &str) {
+    match counts.iter_mut().find(|(k, _)| k == key) {
+        Some((_, n)) => *n += 1,
+        None => counts.push((key.to_string(), 1)),
+    }
+}
+
 impl Metrics {
     pub fn on_build(&mut self, status: Status) {
         match status {
             Status::Ready => self.events_built += 1,
             Status::Invalid => self.events_invalid += 1,
             Status::Skipped => self.events_skipped += 1,
+        }
+    }
+
+    /// What identity did for one event.
+    pub fn on_identity(&mut self, identity: &IdentityOutcome) {
+        bump(&mut self.identity_by_status, identity.resolution.status);
+        self.identity_call_failures += identity.resolution.failures.len() as u64;
+        if !identity.filled.is_empty() {
+            self.identity_enriched += 1;
         }
     }
 
@@ -67,10 +95,7 @@ impl Metrics {
             ),
         };
         if let Some(key) = key {
-            match self.errors_by_code.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, n)) => *n += 1,
-                None => self.errors_by_code.push((key, 1)),
-            }
+            bump(&mut self.errors_by_code, &key);
         }
         match d.final_state() {
             None => self.retries += 1,
@@ -99,7 +124,7 @@ impl Metrics {
         self.latency_count += 1;
     }
 
-    fn counters(&self) -> [(&'static str, u64); 9] {
+    fn counters(&self) -> [(&'static str, u64); 11] {
         [
             ("eventsBuilt", self.events_built),
             ("eventsInvalid", self.events_invalid),
@@ -110,6 +135,8 @@ impl Metrics {
             ("requests", self.requests),
             ("tries", self.tries),
             ("retries", self.retries),
+            ("identityCallFailures", self.identity_call_failures),
+            ("identityEnriched", self.identity_enriched),
         ]
     }
 
@@ -126,6 +153,12 @@ impl Metrics {
             .map(|(k, v)| (k.clone(), Json::from(*v)))
             .collect();
         out.set("errorsByCode", Json::Object(errors));
+        let identity = self
+            .identity_by_status
+            .iter()
+            .map(|(k, v)| (k.clone(), Json::from(*v)))
+            .collect();
+        out.set("identityByStatus", Json::Object(identity));
         let mut cumulative = 0;
         let buckets: Vec<Json> = self
             .latency_buckets
@@ -179,6 +212,16 @@ impl Metrics {
             ),
             ("tries", "Tries (fetches) of requests to Meta.", self.tries),
             ("retries", "Retries after transient failures.", self.retries),
+            (
+                "identity_call_failures",
+                "Identity calls that failed (down, slow, refused, malformed).",
+                self.identity_call_failures,
+            ),
+            (
+                "identity_enriched_events",
+                "Events identity added at least one user_data key to.",
+                self.identity_enriched,
+            ),
         ] {
             line(&format!("# HELP omni_meta_capi_{name}_total {help}"));
             line(&format!("# TYPE omni_meta_capi_{name}_total counter"));
@@ -187,9 +230,18 @@ impl Metrics {
         line("# HELP omni_meta_capi_errors_total Failed tries by Meta error code/subcode or transport reason.");
         line("# TYPE omni_meta_capi_errors_total counter");
         for (code, n) in &self.errors_by_code {
-            let label = code.replace('\\', "\\\\").replace('"', "\\\"");
             line(&format!(
-                "omni_meta_capi_errors_total{{code=\"{label}\"}} {}",
+                "omni_meta_capi_errors_total{{code=\"{}\"}} {}",
+                label(code),
+                decimal(*n)
+            ));
+        }
+        line("# HELP omni_meta_capi_identity_events_total Events by how identity resolution went (resolved, cached, failed, no_identifier, not_requested).");
+        line("# TYPE omni_meta_capi_identity_events_total counter");
+        for (status, n) in &self.identity_by_status {
+            line(&format!(
+                "omni_meta_capi_identity_events_total{{status=\"{}\"}} {}",
+                label(status),
                 decimal(*n)
             ));
         }
@@ -285,11 +337,41 @@ mod tests {
         assert!(text.contains("omni_meta_capi_dispatch_duration_ms_bucket{le=\"+Inf\"} 3\n"));
         assert!(text.contains("omni_meta_capi_dispatch_duration_ms_sum 100741\n"));
         let json = m.to_json().to_json();
+        assert!(json.contains(r#""identityByStatus":{}"#), "{json}");
         assert!(
             json.starts_with(
                 r#"{"eventsBuilt":1,"eventsInvalid":1,"eventsSkipped":1,"eventsAccepted":5"#
             ),
             "{json}"
         );
+    }
+
+    #[test]
+    fn counts_identity_outcomes() {
+        use crate::identity::Resolution;
+        let outcome = |status, failures: usize, filled: Vec<&'static str>| IdentityOutcome {
+            resolution: Resolution {
+                status,
+                failures: vec!["HTTP 500".to_string(); failures],
+                ..Resolution::default()
+            },
+            filled,
+        };
+        let mut m = Metrics::default();
+        m.on_identity(&outcome("resolved", 0, vec!["external_id", "em"]));
+        m.on_identity(&outcome("resolved", 1, vec!["external_id"]));
+        m.on_identity(&outcome("failed", 2, vec![]));
+        m.on_identity(&outcome("cached", 0, vec!["external_id"]));
+        assert_eq!((m.identity_call_failures, m.identity_enriched), (3, 3));
+        let json = m.to_json().to_json();
+        assert!(
+            json.contains(r#""identityCallFailures":3,"identityEnriched":3,"#)
+                && json.contains(r#""identityByStatus":{"resolved":2,"failed":1,"cached":1}"#),
+            "{json}"
+        );
+        let text = m.to_prometheus();
+        assert!(text.contains("omni_meta_capi_identity_events_total{status=\"resolved\"} 2\n"));
+        assert!(text.contains("omni_meta_capi_identity_call_failures_total 3\n"));
+        assert!(text.contains("omni_meta_capi_identity_enriched_events_total 3\n"));
     }
 }

@@ -5,9 +5,10 @@ use crate::config::TagConfig;
 use crate::dispatch::Decision;
 use crate::json::{decimal, Json};
 use crate::logging::{
-    Logger, PROCESS_BUILD, PROCESS_DISPATCH, TYPE_ERROR, TYPE_MESSAGE, TYPE_REQUEST, TYPE_RESPONSE,
+    Logger, PROCESS_BUILD, PROCESS_DISPATCH, PROCESS_IDENTITY, TYPE_ERROR, TYPE_MESSAGE,
+    TYPE_REQUEST, TYPE_RESPONSE,
 };
-use crate::tag::{BuildOutput, Status};
+use crate::tag::{BuildOutput, IdentityOutcome, Status};
 
 /// A logger at the config's level that also knows the config's secrets (last line of defence).
 pub fn logger(config: &TagConfig, trace_id: &str, now_ms: u64) -> Logger {
@@ -17,6 +18,8 @@ pub fn logger(config: &TagConfig, trace_id: &str, now_ms: u64) -> Logger {
         .map(|p| p.access_token.clone())
         .collect();
     secrets.extend(config.app_secret.clone());
+    secrets.extend(config.identity.as_ref().map(|i| i.token.clone()));
+    secrets.extend(config.error_monitor.as_ref().and_then(|m| m.token.clone()));
     Logger::new(config.log_level, trace_id)
         .with_secrets(secrets)
         .with_now(now_ms)
@@ -25,6 +28,9 @@ pub fn logger(config: &TagConfig, trace_id: &str, now_ms: u64) -> Logger {
 /// Build stage: DEBUG the report and the final (hashed) payload; INFO what was built, ERROR
 /// when the input was invalid.
 pub fn log_build(log: &mut Logger, out: &BuildOutput) {
+    if let Some(identity) = &out.identity {
+        log_identity(log, identity, None);
+    }
     log.debug(
         PROCESS_BUILD,
         TYPE_MESSAGE,
@@ -69,8 +75,42 @@ pub fn log_build(log: &mut Logger, out: &BuildOutput) {
     }
 }
 
+/// Identity stage: ERROR for each failed call (the event goes on without enrichment); DEBUG how
+/// it went and which `user_data` keys identity filled (never the uuid or the journal).
+pub fn log_identity(log: &mut Logger, identity: &IdentityOutcome, event_index: Option<usize>) {
+    let r = &identity.resolution;
+    let which = event_index.map_or(String::new(), |i| format!("event #{}: ", decimal(i as u64)));
+    for reason in &r.failures {
+        let message =
+            format!("{which}identity resolution failed ({reason}): the event is sent without it");
+        log.error(PROCESS_IDENTITY, TYPE_ERROR, &message, None);
+    }
+    let filled = if identity.filled.is_empty() {
+        "nothing".to_string()
+    } else {
+        identity.filled.join(", ")
+    };
+    let mut data = Json::object([
+        ("status", Json::from(r.status)),
+        (
+            "filled",
+            Json::Array(identity.filled.iter().map(|k| Json::from(*k)).collect()),
+        ),
+    ]);
+    if let Some(n) = r.previous_visits {
+        data.set("previousVisits", Json::from(n));
+    }
+    let message = format!("{which}identity {}: filled {filled}", r.status);
+    log.debug(PROCESS_IDENTITY, TYPE_MESSAGE, &message, Some(data));
+}
+
 /// Batch build: INFO how many events became how many requests; ERROR for the events left out.
 pub fn log_batch(log: &mut Logger, out: &crate::batch::BatchOutput) {
+    for (i, e) in out.events.iter().enumerate() {
+        if let Some(identity) = &e.identity {
+            log_identity(log, identity, Some(i));
+        }
+    }
     let invalid: Vec<String> = out
         .events
         .iter()
@@ -132,16 +172,33 @@ pub fn log_decision(log: &mut Logger, pixel_id: &str, attempt: u32, d: &Decision
     }
 }
 
-/// The run's execution time and each stage's (measured by the host, which has the clock).
-pub fn log_timings(log: &mut Logger, status: &str, build_ms: u64, dispatch_ms: u64, total_ms: u64) {
-    log.timing(PROCESS_BUILD, build_ms);
-    log.timing(PROCESS_DISPATCH, dispatch_ms);
-    let data = Json::object([
+/// How long each stage of a run took (measured by the host, which has the clock).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Timings {
+    pub build_ms: u64,
+    /// The identity calls; `None` when none were made.
+    pub identity_ms: Option<u64>,
+    pub dispatch_ms: u64,
+    pub total_ms: u64,
+}
+
+/// The run's execution time and each stage's.
+pub fn log_timings(log: &mut Logger, status: &str, t: Timings) {
+    log.timing(PROCESS_BUILD, t.build_ms);
+    if let Some(ms) = t.identity_ms {
+        log.timing(PROCESS_IDENTITY, ms);
+    }
+    log.timing(PROCESS_DISPATCH, t.dispatch_ms);
+    let mut data = Json::object([
         ("status", Json::from(status)),
-        ("buildMs", Json::from(build_ms)),
-        ("dispatchMs", Json::from(dispatch_ms)),
-        ("totalMs", Json::from(total_ms)),
+        ("buildMs", Json::from(t.build_ms)),
+        ("dispatchMs", Json::from(t.dispatch_ms)),
+        ("totalMs", Json::from(t.total_ms)),
     ]);
+    if let Some(ms) = t.identity_ms {
+        data.set("identityMs", Json::from(ms));
+    }
+    let total_ms = t.total_ms;
     log.info(
         PROCESS_DISPATCH,
         TYPE_MESSAGE,
@@ -183,7 +240,13 @@ mod tests {
             };
             let d = decide(&RetryPolicy::default(), &rejected, 1, clock.now_ms, 0);
             log_decision(&mut log, "1", 1, &d);
-            log_timings(&mut log, "rejected", 1, 2, 3);
+            let timings = Timings {
+                build_ms: 1,
+                identity_ms: Some(2),
+                dispatch_ms: 3,
+                total_ms: 6,
+            };
+            log_timings(&mut log, "rejected", timings);
             let text = log.into_json().to_json();
             for secret in [
                 "EAAB-very-secret",

@@ -1,0 +1,203 @@
+// tag.run with identity resolution, over real sockets: the installed package -> the identity
+// service (the Worker + D1 in real workerd via Miniflare) -> the local Meta CAPI sandbox. The uuid
+// becomes an external_id, an email learned at sign-up reaches later anonymous events, and an
+// identity service that is down, slow, refusing or broken never stops an event.
+import { test, before, after, beforeEach } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { createServer } from "node:http";
+import { readFileSync } from "node:fs";
+import { createTag } from "omni-meta-capi";
+import { startMetaSandbox } from "../../sandbox/meta-sandbox.mjs";
+import { startIdentityService } from "../../identity/start-local.mjs";
+
+const fixture = (name) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8"));
+const sha256 = (text) => createHash("sha256").update(text).digest("hex");
+const ID_TOKEN = "id-secret-token-42";
+let sandbox;
+let identity;
+
+before(async () => {
+  [sandbox, identity] = await Promise.all([
+    startMetaSandbox({ tokens: { "1234567890": "EAAB-example-token" } }),
+    startIdentityService({ token: ID_TOKEN }),
+  ]);
+});
+after(async () => {
+  sandbox?.close();
+  await identity?.close();
+});
+beforeEach(() => sandbox.reset());
+
+const identityConfig = (extra = {}) => ({ enabled: true, endpoint: identity.url, token: ID_TOKEN, useJournal: true, ...extra });
+const tagWith = (identityExtra = {}, extra = {}) =>
+  createTag({ ...fixture("tag.json"), graphBaseUrl: sandbox.url, identity: identityConfig(identityExtra), ...extra });
+
+let visitor = 0;
+/** A page view of a fresh anonymous visitor (its own GA client id). */
+function pageView(clientId, extra = {}) {
+  return {
+    event_name: "page_view",
+    client_id: clientId,
+    page_location: "https://shop.example.com/p/1",
+    user_agent: "Mozilla/5.0 Test",
+    ip_override: "203.0.113.9",
+    ...extra,
+  };
+}
+const newVisitor = () => `${++visitor}.${Date.now()}`;
+const sentUserData = () => sandbox.received.at(-1).events[0].user_data;
+const silent = { log: () => {} };
+
+test("the uuid becomes an external_id; an email from sign-up reaches a later anonymous event", async () => {
+  const tag = tagWith();
+  const cid = newVisitor();
+  const first = await tag.run(pageView(cid), {}, silent);
+  assert.equal(first.status, "accepted");
+  assert.equal(first.identity.status, "resolved");
+  assert.deepEqual(first.identity.filled, ["external_id"]);
+  const uuid = first.identity.uuid;
+  assert.match(uuid, /^[0-9a-f-]{36}$/);
+  assert.deepEqual(sentUserData().external_id, [sha256(uuid.toLowerCase())]);
+  assert.equal(sentUserData().em, undefined);
+
+  const signUp = await tag.run(
+    pageView(cid, { event_name: "sign_up", user_id: "site-7", user_data: { email_address: " Jane.Doe@Example.com " } }),
+    {},
+    silent,
+  );
+  assert.equal(signUp.identity.uuid, uuid, "the same person");
+  assert.deepEqual(signUp.identity.filled, ["external_id"], "the event's own email wins");
+  assert.deepEqual(sentUserData().external_id, [sha256("site-7"), sha256(uuid.toLowerCase())], "beside the user_id");
+
+  const later = await tag.run(pageView(cid, { page_location: "https://shop.example.com/p/2" }), {}, silent);
+  assert.equal(later.status, "accepted");
+  assert.deepEqual(later.identity.filled, ["external_id", "em"]);
+  assert.ok(later.identity.previousVisits >= 2, JSON.stringify(later.identity));
+  assert.deepEqual(sentUserData().em, [sha256("jane.doe@example.com")]);
+  const sent = JSON.stringify(sandbox.received);
+  assert.ok(!sent.includes("Jane.Doe") && !sent.includes("jane.doe@"), "no plaintext to Meta");
+});
+
+test("a journaled click becomes the fbc of a later event without one, with the click's time", async () => {
+  const tag = tagWith();
+  const cid = newVisitor();
+  const clicked = await tag.run(pageView(cid, { page_location: "https://shop.example.com/?fbclid=IwAR-journaled" }), {}, silent);
+  assert.match(sentUserData().fbc, /^fb\.1\.\d+\.IwAR-journaled$/);
+  const clickTime = Number(sentUserData().fbc.split(".")[2]);
+  assert.equal(clicked.identity.filled.includes("fbc"), false, "the event's own click");
+  const later = await tag.run(pageView(cid), {}, silent);
+  assert.ok(later.identity.filled.includes("fbc"), JSON.stringify(later.identity));
+  const [, , time, id] = sentUserData().fbc.split(".");
+  assert.equal(id, "IwAR-journaled");
+  assert.ok(Math.abs(Number(time) - clickTime) < 2000, "the journal's created_at, not now");
+});
+
+test("identity down, refusing or broken: the event is still sent, an ERROR says why, nothing leaks", async () => {
+  const broken = createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { "content-type": "application/json" }).end('{"success": true, "data": {}}');
+  });
+  await new Promise((r) => broken.listen(0, "127.0.0.1", r));
+  const closed = createServer();
+  await new Promise((r) => closed.listen(0, "127.0.0.1", r));
+  const closedUrl = `http://127.0.0.1:${closed.address().port}/api/v1`;
+  await new Promise((r) => closed.close(r));
+  const cases = [
+    ["down", { endpoint: closedUrl }, /no answer/],
+    ["401", { token: "wrong-token" }, /HTTP 401 UNAUTHORIZED/],
+    ["malformed", { endpoint: `http://127.0.0.1:${broken.address().port}/api/v1` }, /success without data\.uuid/],
+  ];
+  try {
+    for (const [name, extra, reason] of cases) {
+      const records = [];
+      const out = await tagWith(extra).run(pageView(newVisitor(), { user_data: { email_address: "kim@example.com" } }), {}, { log: (r) => records.push(r) });
+      assert.equal(out.status, "accepted", name);
+      assert.equal(out.identity.status, "failed", name);
+      assert.match(out.identity.failures[0], reason, name);
+      const errors = records.filter((r) => r.level === "ERROR" && r.process === "Identity");
+      assert.equal(errors.length, 2, `${name}: one per call (resolve + journal)`);
+      assert.match(errors[0].message, reason);
+      assert.match(errors[0].message, /sent without it/);
+      const text = JSON.stringify(records) + JSON.stringify(out);
+      for (const secret of ["wrong-token", ID_TOKEN, "kim@example.com"]) assert.ok(!text.includes(secret), `${name}: ${secret} leaked`);
+      assert.deepEqual(sentUserData().em, [sha256("kim@example.com")], `${name}: sent as without identity`);
+    }
+  } finally {
+    broken.close();
+  }
+});
+
+test("a slow identity service is cut off at its timeout: the run does not wait for it", async () => {
+  let answered = false;
+  const slow = createServer((req, res) => {
+    req.resume();
+    setTimeout(() => {
+      answered = true;
+      res.writeHead(200, { "content-type": "application/json" }).end('{"success": true, "data": {"uuid": "late"}}');
+    }, 3000).unref();
+  });
+  await new Promise((r) => slow.listen(0, "127.0.0.1", r));
+  try {
+    const tag = tagWith({ endpoint: `http://127.0.0.1:${slow.address().port}/api/v1`, timeoutMs: 150 });
+    const out = await tag.run(pageView(newVisitor()), {}, silent);
+    assert.equal(out.status, "accepted");
+    assert.equal(out.identity.status, "failed");
+    assert.match(out.identity.failures[0], /no answer \(timeout/);
+    assert.equal(answered, false, "the event went out before the slow answer came");
+    assert.equal(typeof out.timings.identityMs, "number");
+  } finally {
+    slow.closeAllConnections();
+    slow.close();
+  }
+});
+
+test("the cache answers a returning visitor with the same identifiers; a new identifier asks again", async () => {
+  const tag = tagWith({ cacheTtlMs: 60000 });
+  const calls = [];
+  const countingFetch = (url, init) => {
+    if (String(url).startsWith(identity.url)) calls.push(url);
+    return fetch(url, init);
+  };
+  const cid = newVisitor();
+  const options = { ...silent, fetch: countingFetch };
+  const first = await tag.run(pageView(cid), {}, options);
+  assert.deepEqual([first.identity.status, calls.length], ["resolved", 2]);
+  const second = await tag.run(pageView(cid, { page_location: "https://shop.example.com/p/9" }), {}, options);
+  assert.deepEqual([second.identity.status, second.identity.uuid, calls.length], ["cached", first.identity.uuid, 2]);
+  assert.equal(second.timings.identityMs, undefined, "no call made");
+  const withEmail = await tag.run(pageView(cid, { user_data: { email_address: "new@example.com" } }), {}, options);
+  assert.deepEqual([withEmail.identity.status, calls.length], ["resolved", 4]);
+  const m = tag.metrics();
+  assert.deepEqual(m.identityByStatus, { resolved: 2, cached: 1 });
+  assert.equal(m.identityEnriched, 3);
+  assert.match(tag.metricsText(), /omni_meta_capi_identity_events_total\{status="cached"\} 1/);
+});
+
+test("runBatch resolves each event and logs the identity stage", async () => {
+  const tag = tagWith({}, { logLevel: "DEBUG" });
+  const a = newVisitor();
+  const b = newVisitor();
+  await tag.run(pageView(a, { user_data: { email_address: "ann@example.com" } }), {}, silent);
+  const records = [];
+  const out = await tag.runBatch([pageView(a), pageView(b), { event_name: "page_view" }], {}, { log: (r) => records.push(r) });
+  assert.equal(out.status, "accepted");
+  assert.deepEqual(
+    out.events.map((e) => [e.identity?.status, e.identity?.filled]),
+    [["resolved", ["external_id", "em"]], ["resolved", ["external_id"]], ["no_identifier", []]],
+  );
+  assert.deepEqual(sandbox.received.at(-1).events[0].user_data.em, [sha256("ann@example.com")]);
+  const debug = records.filter((r) => r.process === "Identity" && r.level === "DEBUG").map((r) => r.message);
+  assert.deepEqual(debug, ["event #0: identity resolved: filled external_id, em", "event #1: identity resolved: filled external_id", "event #2: identity no_identifier: filled nothing"]);
+  assert.ok(records.some((r) => r.type === "Timing" && r.process === "Identity"));
+  assert.ok(!JSON.stringify(records).includes("ann@example.com"));
+});
+
+test("consent-skipped events never reach the identity service", async () => {
+  const tag = tagWith();
+  const calls = [];
+  const out = await tag.run(pageView(newVisitor(), { "x-ga-gcs": "G100" }), {}, { ...silent, fetch: (u, i) => (calls.push(u), fetch(u, i)) });
+  assert.equal(out.status, "skipped");
+  assert.equal(out.identity, undefined);
+  assert.equal(calls.length, 0);
+});
