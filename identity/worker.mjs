@@ -236,10 +236,15 @@ async function identify(db, body) {
         `(SELECT value FROM identifiers WHERE person_uuid = w.winner AND kind = 'email' ORDER BY created_at DESC, rowid DESC LIMIT 1) AS email ` +
         `FROM request_winner w WHERE w.req_id = ?1`,
     ).bind(req),
-    db.prepare(`INSERT INTO journal (person_uuid, payload, created_at) SELECT winner, ?2, ?3 FROM request_winner WHERE req_id = ?1`).bind(req, JSON.stringify(payload), now),
   );
   const journalIndex = statements.length;
-  if (!countMode) {
+  if (countMode) {
+    // Only the visit (count mode) is journaled: a tag that also retrieves the journal for the
+    // same event must not count two visits.
+    statements.push(
+      db.prepare(`INSERT INTO journal (person_uuid, payload, created_at) SELECT winner, ?2, ?3 FROM request_winner WHERE req_id = ?1`).bind(req, JSON.stringify(payload), now),
+    );
+  } else {
     statements.push(db.prepare(`SELECT payload, created_at FROM journal WHERE person_uuid = ${W} ORDER BY created_at DESC, id DESC LIMIT 1000`).bind(req));
   }
   statements.push(

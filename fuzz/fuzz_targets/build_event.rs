@@ -1,9 +1,11 @@
 //! Fuzz the whole tag pipeline over arbitrary JSON: the input is used as the event, as the
 //! request context and as the config, and every output must serialize to JSON that re-parses and
-//! never carry the access token in a URL. The raw text also goes through every normalizer.
+//! never carry the access token in a URL. The raw text also goes through every normalizer, and is
+//! the identity service's answer to a tag with identity on (answer parsing and enrichment).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use omni_meta_capi::identity::{parse_answer, Cache};
 use omni_meta_capi::json::{self, Json};
 use omni_meta_capi::normalize::{normalize_and_hash, Context, Field};
 use omni_meta_capi::payload::Clock;
@@ -14,6 +16,10 @@ const CLOCK: Clock = Clock {
     entropy: [7; 16],
 };
 const CONFIG: &str = r#"{"pixelId":"123","accessToken":"tok"}"#;
+const IDENTITY_CONFIG: &str = r#"{"pixelId":"123","accessToken":"tok","identity":{"enabled":true,
+    "endpoint":"https://id.example.com/api/v1","token":"id","useJournal":true,"cacheTtlMs":1000}}"#;
+const EVENT: &str = r#"{"event_name":"page_view","client_id":"c","page_location":"https://s.com/",
+    "user_agent":"UA"}"#;
 
 fn is_lower_hex(s: &str, len: usize) -> bool {
     s.len() == len && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
@@ -62,6 +68,15 @@ fuzz_target!(|data: &[u8]| {
             );
         }
     }
+
+    // The raw text as both identity answers: whatever the service says, the event still builds.
+    let identity = Tag::new(&json::parse(IDENTITY_CONFIG).expect("identity config parses"));
+    let event = json::parse(EVENT).expect("event parses");
+    let answers = [parse_answer(200, &text), parse_answer(200, &text)];
+    let mut cache = Cache::default();
+    let out = identity.build_with(&event, &Json::Null, CLOCK, Some(&answers), Some(&mut cache));
+    assert!(out.report.is_valid(), "identity answer broke the event: {:?}", out.report);
+    assert!(json::parse(&out.to_json().to_json()).is_ok());
 
     let Ok(fuzzed) = json::parse(&text) else {
         return;

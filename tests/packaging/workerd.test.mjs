@@ -99,3 +99,37 @@ test("tag.run in workerd sends through the Worker's fetch to the sandbox, retryi
     await sandbox.close();
   }
 });
+
+test("tag.run in workerd resolves identity through the Worker's fetch, then sends the enriched event", async () => {
+  const { startIdentityService } = await import("../../identity/start-local.mjs");
+  const [sandbox, identity] = await Promise.all([
+    startMetaSandbox({ tokens: { "1234567890": "EAAB-example-token" } }),
+    startIdentityService({ token: "workerd-id-token" }),
+  ]);
+  const mf = await startWorker();
+  try {
+    const fixture = (name) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8"));
+    const config = {
+      ...fixture("tag.json"),
+      graphBaseUrl: sandbox.url,
+      identity: { enabled: true, endpoint: identity.url, token: "workerd-id-token", useJournal: true },
+    };
+    const run = async (event) => {
+      const res = await mf.dispatchFetch("http://localhost/run", { method: "POST", body: JSON.stringify({ config, event, context: {} }) });
+      return res.json();
+    };
+    const base = { event_name: "page_view", client_id: "wd.1", page_location: "https://shop.example.com/", user_agent: "UA", ip_override: "203.0.113.9" };
+    const signUp = await run({ ...base, event_name: "sign_up", user_data: { email_address: "wd@example.com" } });
+    assert.equal(signUp.identity.status, "resolved", JSON.stringify(signUp.identity));
+    const later = await run(base);
+    assert.equal(later.status, "accepted");
+    assert.deepEqual(later.identity.filled, ["external_id", "em"]);
+    assert.equal(later.identity.uuid, signUp.identity.uuid);
+    const ud = sandbox.received.at(-1).events[0].user_data;
+    assert.equal(ud.em.length, 1);
+    assert.equal(ud.external_id.length, 1);
+  } finally {
+    await mf.dispose();
+    await Promise.all([sandbox.close(), identity.close()]);
+  }
+});
