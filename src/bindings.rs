@@ -179,6 +179,12 @@ impl WasmTag {
         }
     }
 
+    /// The deadline JS gives each identity call (0 when identity is off).
+    fn identity_timeout_ms(&self) -> u64 {
+        let identity = self.inner.config().identity.as_ref();
+        identity.map_or(0, |c| c.timeout_ms)
+    }
+
     fn plan(&self, event: &Json, request: &Json, now_ms: f64) -> IdentityPlan {
         let cache = self.identity_cache.try_borrow().ok();
         self.inner
@@ -230,15 +236,8 @@ impl WasmTag {
     pub fn identity_calls(&self, event_json: &str, request_json: &str, now_ms: f64) -> String {
         let event = json::parse(event_json).unwrap_or(Json::Null);
         let request = json::parse(request_json).unwrap_or(Json::Null);
-        let plan = self.plan(&event, &request, now_ms);
-        let timeout = self
-            .inner
-            .config()
-            .identity
-            .as_ref()
-            .map_or(0, |c| c.timeout_ms);
-        let mut out = plan_json(&plan);
-        out.set("timeoutMs", Json::from(timeout));
+        let mut out = plan_json(&self.plan(&event, &request, now_ms));
+        out.set("timeoutMs", Json::from(self.identity_timeout_ms()));
         out.to_json()
     }
 
@@ -259,15 +258,9 @@ impl WasmTag {
             .iter()
             .map(|e| plan_json(&self.plan(e, &request, now_ms)))
             .collect();
-        let timeout = self
-            .inner
-            .config()
-            .identity
-            .as_ref()
-            .map_or(0, |c| c.timeout_ms);
         Json::object([
             ("events", Json::Array(plans)),
-            ("timeoutMs", Json::from(timeout)),
+            ("timeoutMs", Json::from(self.identity_timeout_ms())),
         ])
         .to_json()
     }

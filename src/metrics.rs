@@ -53,6 +53,16 @@ fn label(value: &str) -> String {
     value.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
+/// `{key: count}` in first-seen order.
+fn counts_json(counts: &[(String, u64)]) -> Json {
+    Json::Object(
+        counts
+            .iter()
+            .map(|(k, v)| (k.clone(), Json::from(*v)))
+            .collect(),
+    )
+}
+
 /// Count one more of `key`.
 fn bump(counts: &mut Vec<(String, u64)>, key: &str) {
     match counts.iter_mut().find(|(k, _)| k == key) {
@@ -147,18 +157,8 @@ impl Metrics {
                 .map(|(k, v)| (k.to_string(), Json::from(*v)))
                 .collect(),
         );
-        let errors = self
-            .errors_by_code
-            .iter()
-            .map(|(k, v)| (k.clone(), Json::from(*v)))
-            .collect();
-        out.set("errorsByCode", Json::Object(errors));
-        let identity = self
-            .identity_by_status
-            .iter()
-            .map(|(k, v)| (k.clone(), Json::from(*v)))
-            .collect();
-        out.set("identityByStatus", Json::Object(identity));
+        out.set("errorsByCode", counts_json(&self.errors_by_code));
+        out.set("identityByStatus", counts_json(&self.identity_by_status));
         let mut cumulative = 0;
         let buckets: Vec<Json> = self
             .latency_buckets
