@@ -16,11 +16,11 @@ import { applyMigrations } from "./migrate.mjs";
 
 const WORKER = fileURLToPath(new URL("./worker.mjs", import.meta.url));
 
-// Bundles the Worker the way wrangler does: esbuild, conditions workerd/worker/browser, the .wasm
-// kept as its own module (loaded as CompiledWasm by Miniflare).
-export async function bundleWorker(outdir) {
+// Bundles a Worker the way wrangler does: esbuild, conditions workerd/worker/browser, the .wasm
+// kept as its own module (loaded as CompiledWasm by Miniflare). Also used for the container.
+export async function bundleWorker(outdir, entry = WORKER) {
   await build({
-    entryPoints: [WORKER],
+    entryPoints: [entry],
     bundle: true,
     format: "esm",
     platform: "neutral",

@@ -1,3 +1,5 @@
+import { makeContainer } from "./container.mjs";
+
 // The public API over the wasm exports. Deliberately thin: values cross as JSON text and every
 // decision (normalization, hashing, validation, error reports) is made in Rust.
 
@@ -205,8 +207,10 @@ function makeTag(wasm, config) {
 }
 
 export function makeApi(wasm) {
+  const createTag = (config) => makeTag(wasm, config);
   return {
-    createTag: (config) => makeTag(wasm, config),
+    createTag,
+    createContainer: makeContainer(wasm, createTag),
     normalize: (field, value) => call(wasm.normalizeJson, { field, value }),
     hashUserData: (record) => {
       const out = call(wasm.hashUserDataJson, [record]);

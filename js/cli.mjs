@@ -25,6 +25,15 @@ commands:
                      retrying transient failures; print the outcome as JSON; log records go to
                      stderr as JSON lines. Exit status: 0 accepted by Meta, 2 invalid, 3 skipped,
                      4 rejected, 5 failed after retries, 1 usage or file errors.
+
+  serve --config FILE [--port 8080] [--host 127.0.0.1]
+                     run the server container: /g/collect (GA4 hits from gtag.js), /event
+                     (JSON), /healthz, /metrics. FILE is the container config ({"tags": [...],
+                     "allowedOrigins": [...]}) or one tag config; secrets may come from the
+                     environment (META_ACCESS_TOKEN, IDENTITY_TOKEN, ALLOWED_ORIGINS,
+                     METRICS_TOKEN). Log records go to stdout as JSON lines. Runs until SIGINT or
+                     SIGTERM, then drains the events already accepted. Exit status 1 when the
+                     config has errors.
 `;
 
 /** --name value pairs. */
@@ -103,10 +112,35 @@ async function sendCommand(args) {
   return { accepted: 0, invalid: 2, skipped: 3, rejected: 4, failed: 5 }[outcome.status] ?? 5;
 }
 
+async function serveCommand(args) {
+  const opts = options(args);
+  if (!opts.config) throw new UsageError("serve needs --config FILE");
+  const config = readJson(opts.config, "config");
+  const port = opts.port === undefined ? 8080 : Number(opts.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`bad --port ${opts.port}`);
+  const { serve } = await import("./serve.mjs");
+  const server = await serve({ config, port, host: opts.host ?? "127.0.0.1" });
+  const { report } = server.container;
+  for (const issue of [...report.errors, ...report.warnings]) {
+    process.stderr.write(`omni-meta-capi serve: ${report.errors.includes(issue) ? "error" : "warning"} ${issue.field}: ${issue.message}\n`);
+  }
+  if (!report.valid) {
+    await server.close();
+    return 1;
+  }
+  process.stderr.write(`omni-meta-capi serve: listening on ${server.url} (${server.container.tags.map((t) => t.name).join(", ")})\n`);
+  await new Promise((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  await server.close();
+  return 0;
+}
+
 async function main(argv) {
   const [command, ...rest] = argv;
   if (command === "normalize") return normalizeCommand(rest);
-  const commands = { build: buildCommand, send: sendCommand };
+  const commands = { build: buildCommand, send: sendCommand, serve: serveCommand };
   if (commands[command]) {
     try {
       return await commands[command](rest);

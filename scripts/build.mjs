@@ -55,7 +55,8 @@ if (profile.optimize?.enabled) {
 const esbuild = join(root, "node_modules/.bin/esbuild");
 run(esbuild, [join(outDir, `${outName}.js`), "--format=cjs", "--log-level=error",
   `--outfile=${join(outDir, `${outName}.cjs`)}`]);
-run(esbuild, ["js/api.mjs", "--format=cjs", "--log-level=error", `--outfile=${join(outDir, "api.cjs")}`]);
+// The API shim and the modules it imports (the container's host side), as one CJS file.
+run(esbuild, ["js/api.mjs", "--bundle", "--platform=neutral", "--format=cjs", "--log-level=error", `--outfile=${join(outDir, "api.cjs")}`]);
 
 // wasm-pack's .gitignore ("*") would make `npm pack` leave pkg/ out of the tarball.
 rmSync(join(pkg, ".gitignore"), { force: true });

@@ -6,12 +6,13 @@ use wasm_bindgen::prelude::*;
 use std::cell::RefCell;
 
 use crate::batch;
+use crate::container::{Container, Incoming};
 use crate::dispatch::{decide, overall_status, redact_request_body, Attempt};
 use crate::identity::{answer_from_json, Cache, IdentityAnswer};
 use crate::json::{self, Json};
 use crate::jsonl;
 use crate::logging::{error_monitor_body, resolve_trace_id};
-use crate::metrics::Metrics;
+use crate::metrics::{exposition, Metrics};
 use crate::normalize::{normalize_and_hash, Context, Field};
 use crate::observe::{self, Timings};
 use crate::payload::Clock;
@@ -476,6 +477,106 @@ impl WasmTag {
         observe::log_timings(&mut log, status, timings);
         log.into_json().to_json()
     }
+}
+
+/// A server container (see `crate::container`): routes, GA4 hits, CORS and cookies decided here;
+/// the host reads bodies, answers and runs the tags.
+#[wasm_bindgen]
+pub struct WasmContainer {
+    inner: Container,
+}
+
+#[wasm_bindgen]
+impl WasmContainer {
+    /// From the container config JSON and the environment (an object of strings: secrets).
+    #[wasm_bindgen(constructor)]
+    pub fn new(config_json: &str, env_json: &str) -> WasmContainer {
+        let config = json::parse(config_json).unwrap_or(Json::Null);
+        let env = json::parse(env_json).unwrap_or(Json::Null);
+        WasmContainer {
+            inner: Container::new(&config, &env),
+        }
+    }
+
+    /// `{valid, errors, warnings}` of the container config (its tags' included).
+    pub fn report(&self) -> String {
+        self.inner.report().to_json().to_json()
+    }
+
+    /// `[{name, config}]`: the tags to create (secrets from the environment filled in).
+    pub fn tags(&self) -> String {
+        let tags = self.inner.tags.iter().map(|t| {
+            Json::object([
+                ("name", Json::from(t.name.as_str())),
+                ("config", t.config.clone()),
+            ])
+        });
+        Json::Array(tags.collect()).to_json()
+    }
+
+    /// How many body bytes the host reads at most (more: `bodyTooLarge`).
+    #[wasm_bindgen(js_name = maxBodyBytes)]
+    pub fn max_body_bytes(&self) -> f64 {
+        self.inner.max_body_bytes as f64
+    }
+
+    /// One incoming request: `{response: {status, headers: [[name, value]], body}, work: "none" |
+    /// "run" | "metrics" | "metrics-json", events, request, problems}`. `headers_json`: a JSON
+    /// array of `[name, value]`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn handle(
+        &self,
+        method: &str,
+        url: &str,
+        headers_json: &str,
+        body: &str,
+        body_too_large: bool,
+        remote_address: Option<String>,
+        now_ms: f64,
+        entropy: &[u8],
+    ) -> String {
+        let headers = match json::parse(headers_json) {
+            Ok(Json::Array(items)) => items
+                .iter()
+                .filter_map(|pair| {
+                    let pair = pair.as_array()?;
+                    let name = pair.first()?.as_str()?.to_ascii_lowercase();
+                    Some((name, pair.get(1)?.as_str()?.to_string()))
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let incoming = Incoming {
+            method: method.to_string(),
+            url: url.to_string(),
+            headers,
+            body: body.to_string(),
+            body_too_large,
+            remote_address,
+        };
+        let (clock, _) = run_start(now_ms, entropy, None);
+        self.inner.handle(&incoming, clock).to_json().to_json()
+    }
+}
+
+/// The counters of several tags (`[{name, metrics}]`, each `metrics` as `WasmTag::metrics`
+/// returns it) in one Prometheus text exposition, labelled `tag="<name>"`.
+#[wasm_bindgen(js_name = metricsExposition)]
+pub fn metrics_exposition(tags_json: &str) -> String {
+    let tags: Vec<(String, Metrics)> = match json::parse(tags_json) {
+        Ok(Json::Array(items)) => items
+            .iter()
+            .map(|t| {
+                let name = t.get("name").and_then(Json::as_str).unwrap_or_default();
+                let metrics = Metrics::from_json(t.get("metrics").unwrap_or(&Json::Null));
+                (name.to_string(), metrics)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let refs: Vec<(Option<&str>, &Metrics)> =
+        tags.iter().map(|(n, m)| (Some(n.as_str()), m)).collect();
+    exposition(&refs)
 }
 
 /// The body POSTed to the error monitor for one ERROR record (scrubbed again).

@@ -218,10 +218,10 @@ pub(crate) const IDENTITY_KEYS: &[&str] = &[
 ];
 
 /// Reads typed values out of one config object, recording type errors against their key path.
-struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     obj: &'a [(String, Json)],
     prefix: &'a str,
-    report: &'a mut Report,
+    pub(crate) report: &'a mut Report,
 }
 
 fn type_name(v: &Json) -> &'static str {
@@ -235,13 +235,26 @@ fn type_name(v: &Json) -> &'static str {
     }
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    /// Keys of `obj` are reported as `<prefix><key>` (e.g. prefix `identity.`).
+    pub(crate) fn new(
+        obj: &'a [(String, Json)],
+        prefix: &'a str,
+        report: &'a mut Report,
+    ) -> Reader<'a> {
+        Reader {
+            obj,
+            prefix,
+            report,
+        }
+    }
+
     fn path(&self, key: &str) -> String {
         format!("{}{key}", self.prefix)
     }
 
     /// The value of `key`; `null` counts as absent (GTM variables that resolve to nothing).
-    fn raw(&self, key: &str) -> Option<&Json> {
+    pub(crate) fn raw(&self, key: &str) -> Option<&Json> {
         self.obj
             .iter()
             .rev()
@@ -256,7 +269,7 @@ impl Reader<'_> {
         self.report.error("config.invalid_type", path, message);
     }
 
-    fn string(&mut self, key: &str) -> Option<String> {
+    pub(crate) fn string(&mut self, key: &str) -> Option<String> {
         match self.raw(key)? {
             Json::String(s) if s.trim().is_empty() => None,
             Json::String(s) => Some(s.trim().to_string()),
@@ -269,7 +282,7 @@ impl Reader<'_> {
         }
     }
 
-    fn boolean(&mut self, key: &str, default: bool) -> bool {
+    pub(crate) fn boolean(&mut self, key: &str, default: bool) -> bool {
         match self.raw(key) {
             None => default,
             Some(Json::Bool(b)) => *b,
@@ -295,7 +308,7 @@ impl Reader<'_> {
     }
 
     /// A whole number in `min..=max`: a JSON number or numeric text, exponent allowed ("6e4").
-    fn ranged(&mut self, key: &str, min: u64, max: u64) -> Option<u64> {
+    pub(crate) fn ranged(&mut self, key: &str, min: u64, max: u64) -> Option<u64> {
         let v = self.raw(key)?.clone();
         let text = match &v {
             Json::String(s) if s.trim().is_empty() => return None,
@@ -320,7 +333,7 @@ impl Reader<'_> {
         Some(w.value)
     }
 
-    fn object(&mut self, key: &str) -> Option<Vec<(String, Json)>> {
+    pub(crate) fn object(&mut self, key: &str) -> Option<Vec<(String, Json)>> {
         match self.raw(key)? {
             Json::Object(pairs) => Some(pairs.clone()),
             other => {
@@ -332,7 +345,7 @@ impl Reader<'_> {
     }
 
     /// One of `allowed` (compared case-insensitively), else an error listing them.
-    fn choice(&mut self, key: &str, allowed: &[&'static str]) -> Option<&'static str> {
+    pub(crate) fn choice(&mut self, key: &str, allowed: &[&'static str]) -> Option<&'static str> {
         let value = self.string(key)?;
         let found = allowed
             .iter()
@@ -387,7 +400,7 @@ impl Reader<'_> {
         Some(out)
     }
 
-    fn unknown_keys(&mut self, known: &[&str]) {
+    pub(crate) fn unknown_keys(&mut self, known: &[&str]) {
         for (k, _) in self.obj {
             if !known.contains(&k.as_str()) {
                 let path = self.path(k);

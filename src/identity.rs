@@ -18,7 +18,6 @@
 //! them itself; a hash could not be stitched across identifiers), and they go only to the
 //! configured endpoint, authenticated with the bearer token (use https). Hashed values
 //! (`user_data.sha256_*`) are not sent: the service cannot match them. Nothing here logs.
-use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::event_data::{EventData, RequestContext};
@@ -643,16 +642,20 @@ fn from_results(
 /// visit is not counted or journaled by the service (the price of the saved round trip).
 #[derive(Clone, Debug, Default)]
 pub struct Cache {
-    /// Key -> (expires at, the answers' results in call order).
-    entries: BTreeMap<String, (u64, Vec<IdentityResult>)>,
+    /// (key, expires at, the answers' results in call order), sorted by key: a sorted Vec
+    /// costs a fraction of a BTreeMap's code in the wasm, and lookups stay logarithmic.
+    entries: Vec<(String, u64, Vec<IdentityResult>)>,
 }
 
 impl Cache {
-    pub fn get(&self, key: &str, now_ms: u64) -> Option<&[IdentityResult]> {
+    fn find(&self, key: &str) -> Result<usize, usize> {
         self.entries
-            .get(key)
-            .filter(|(expires, _)| *expires > now_ms)
-            .map(|(_, results)| results.as_slice())
+            .binary_search_by(|(k, _, _)| k.as_str().cmp(key))
+    }
+
+    pub fn get(&self, key: &str, now_ms: u64) -> Option<&[IdentityResult]> {
+        let (_, expires, results) = self.entries.get(self.find(key).ok()?)?;
+        (*expires > now_ms).then_some(results.as_slice())
     }
 
     pub fn contains(&self, key: &str, now_ms: u64) -> bool {
@@ -660,24 +663,23 @@ impl Cache {
     }
 
     pub fn put(&mut self, key: String, results: Vec<IdentityResult>, now_ms: u64, ttl_ms: u64) {
-        let full =
-            |c: &Cache| c.entries.len() >= CACHE_MAX_ENTRIES && !c.entries.contains_key(&key);
-        if full(self) {
-            self.entries.retain(|_, (expires, _)| *expires > now_ms);
+        let expires = now_ms.saturating_add(ttl_ms);
+        if let Ok(i) = self.find(&key) {
+            self.entries[i] = (key, expires, results);
+            return;
         }
-        if full(self) {
+        if self.entries.len() >= CACHE_MAX_ENTRIES {
+            self.entries.retain(|(_, expires, _)| *expires > now_ms);
+        }
+        if self.entries.len() >= CACHE_MAX_ENTRIES {
             // Still full of live answers: the one closest to expiry makes room.
-            let soonest = self
-                .entries
-                .iter()
-                .min_by_key(|(_, (expires, _))| *expires)
-                .map(|(k, _)| k.clone());
-            if let Some(k) = soonest {
-                self.entries.remove(&k);
+            let soonest = (0..self.entries.len()).min_by_key(|i| self.entries[*i].1);
+            if let Some(i) = soonest {
+                self.entries.remove(i);
             }
         }
-        let expires = now_ms.saturating_add(ttl_ms);
-        self.entries.insert(key, (expires, results));
+        let at = self.find(&key).unwrap_or_else(|i| i);
+        self.entries.insert(at, (key, expires, results));
     }
 
     pub fn len(&self) -> usize {

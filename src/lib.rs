@@ -7,7 +7,9 @@
 pub use omni_meta_capi_pii::{hash, json, jsonl, normalize, user_data};
 
 pub mod batch;
+pub mod collect;
 pub mod config;
+pub mod container;
 pub mod dispatch;
 pub mod enrichment;
 pub mod event_data;

@@ -183,13 +183,31 @@ impl Metrics {
 
     /// Prometheus text exposition format (version 0.0.4).
     pub fn to_prometheus(&self) -> String {
-        let mut t = String::new();
-        let mut line = |s: &str| {
-            t.push_str(s);
-            t.push('\n');
+        exposition(&[(None, self)])
+    }
+
+    /// Every metric family with this instance's samples (`tag` labels them, when given).
+    fn families(&self, tag: Option<&str>) -> Vec<Family> {
+        let labels = |extra: &[(&str, &str)]| labels(tag, extra);
+        let sample = |name: &str, extra: &[(&str, &str)], n: u64| {
+            format!("{name}{} {}", labels(extra), decimal(n))
         };
-        line("# HELP omni_meta_capi_events_total Events by outcome of building (built, invalid, skipped) and of sending (accepted, rejected, failed).");
-        line("# TYPE omni_meta_capi_events_total counter");
+        let counter = |name: &'static str, help: &'static str, n: u64| Family {
+            name,
+            help,
+            kind: "counter",
+            samples: vec![sample(name, &[], n)],
+        };
+        let by =
+            |name: &'static str, help: &'static str, key: &str, counts: &[(String, u64)]| Family {
+                name,
+                help,
+                kind: "counter",
+                samples: counts
+                    .iter()
+                    .map(|(k, n)| sample(name, &[(key, k)], *n))
+                    .collect(),
+            };
         let events = [
             ("built", self.events_built),
             ("invalid", self.events_invalid),
@@ -198,76 +216,175 @@ impl Metrics {
             ("rejected", self.events_rejected),
             ("failed", self.events_failed),
         ];
-        for (outcome, n) in events {
-            line(&format!(
-                "omni_meta_capi_events_total{{outcome=\"{outcome}\"}} {}",
-                decimal(n)
-            ));
-        }
-        for (name, help, n) in [
-            (
-                "requests",
-                "Requests to Meta that reached a final state.",
-                self.requests,
-            ),
-            ("tries", "Tries (fetches) of requests to Meta.", self.tries),
-            ("retries", "Retries after transient failures.", self.retries),
-            (
-                "identity_call_failures",
-                "Identity calls that failed (down, slow, refused, malformed).",
-                self.identity_call_failures,
-            ),
-            (
-                "identity_enriched_events",
-                "Events identity added at least one user_data key to.",
-                self.identity_enriched,
-            ),
-        ] {
-            line(&format!("# HELP omni_meta_capi_{name}_total {help}"));
-            line(&format!("# TYPE omni_meta_capi_{name}_total counter"));
-            line(&format!("omni_meta_capi_{name}_total {}", decimal(n)));
-        }
-        line("# HELP omni_meta_capi_errors_total Failed tries by Meta error code/subcode or transport reason.");
-        line("# TYPE omni_meta_capi_errors_total counter");
-        for (code, n) in &self.errors_by_code {
-            line(&format!(
-                "omni_meta_capi_errors_total{{code=\"{}\"}} {}",
-                label(code),
-                decimal(*n)
-            ));
-        }
-        line("# HELP omni_meta_capi_identity_events_total Events by how identity resolution went (resolved, cached, failed, no_identifier, not_requested).");
-        line("# TYPE omni_meta_capi_identity_events_total counter");
-        for (status, n) in &self.identity_by_status {
-            line(&format!(
-                "omni_meta_capi_identity_events_total{{status=\"{}\"}} {}",
-                label(status),
-                decimal(*n)
-            ));
-        }
-        line("# HELP omni_meta_capi_dispatch_duration_ms Time to send one event run, all tries and waits included.");
-        line("# TYPE omni_meta_capi_dispatch_duration_ms histogram");
+        let mut latency = Vec::new();
         let mut cumulative = 0;
         for (i, n) in self.latency_buckets.iter().enumerate() {
             cumulative += n;
             let le = LATENCY_BUCKETS_MS
                 .get(i)
                 .map_or_else(|| "+Inf".to_string(), |b| decimal(*b));
-            line(&format!(
-                "omni_meta_capi_dispatch_duration_ms_bucket{{le=\"{le}\"}} {}",
-                decimal(cumulative)
+            latency.push(sample(
+                "omni_meta_capi_dispatch_duration_ms_bucket",
+                &[("le", &le)],
+                cumulative,
             ));
         }
-        line(&format!(
-            "omni_meta_capi_dispatch_duration_ms_sum {}",
-            decimal(self.latency_sum_ms)
+        latency.push(sample(
+            "omni_meta_capi_dispatch_duration_ms_sum",
+            &[],
+            self.latency_sum_ms,
         ));
-        line(&format!(
-            "omni_meta_capi_dispatch_duration_ms_count {}",
-            decimal(self.latency_count)
+        latency.push(sample(
+            "omni_meta_capi_dispatch_duration_ms_count",
+            &[],
+            self.latency_count,
         ));
-        t
+        vec![
+            Family {
+                name: "omni_meta_capi_events_total",
+                help: "Events by outcome of building (built, invalid, skipped) and of sending (accepted, rejected, failed).",
+                kind: "counter",
+                samples: events
+                    .iter()
+                    .map(|(o, n)| sample("omni_meta_capi_events_total", &[("outcome", o)], *n))
+                    .collect(),
+            },
+            counter("omni_meta_capi_requests_total", "Requests to Meta that reached a final state.", self.requests),
+            counter("omni_meta_capi_tries_total", "Tries (fetches) of requests to Meta.", self.tries),
+            counter("omni_meta_capi_retries_total", "Retries after transient failures.", self.retries),
+            counter(
+                "omni_meta_capi_identity_call_failures_total",
+                "Identity calls that failed (down, slow, refused, malformed).",
+                self.identity_call_failures,
+            ),
+            counter(
+                "omni_meta_capi_identity_enriched_events_total",
+                "Events identity added at least one user_data key to.",
+                self.identity_enriched,
+            ),
+            by(
+                "omni_meta_capi_errors_total",
+                "Failed tries by Meta error code/subcode or transport reason.",
+                "code",
+                &self.errors_by_code,
+            ),
+            by(
+                "omni_meta_capi_identity_events_total",
+                "Events by how identity resolution went (resolved, cached, failed, no_identifier, not_requested).",
+                "status",
+                &self.identity_by_status,
+            ),
+            Family {
+                name: "omni_meta_capi_dispatch_duration_ms",
+                help: "Time to send one event run, all tries and waits included.",
+                kind: "histogram",
+                samples: latency,
+            },
+        ]
     }
+
+    /// Read back `to_json`'s output (a host hands the counters of several tags over as JSON).
+    pub fn from_json(v: &Json) -> Metrics {
+        let n = |key: &str| count(v.get(key));
+        let counts = |key: &str| -> Vec<(String, u64)> {
+            let pairs = v.get(key).and_then(Json::as_object).unwrap_or_default();
+            pairs
+                .iter()
+                .map(|(k, x)| (k.clone(), count(Some(x))))
+                .collect()
+        };
+        let mut m = Metrics {
+            events_built: n("eventsBuilt"),
+            events_invalid: n("eventsInvalid"),
+            events_skipped: n("eventsSkipped"),
+            events_accepted: n("eventsAccepted"),
+            events_rejected: n("eventsRejected"),
+            events_failed: n("eventsFailed"),
+            requests: n("requests"),
+            tries: n("tries"),
+            retries: n("retries"),
+            identity_call_failures: n("identityCallFailures"),
+            identity_enriched: n("identityEnriched"),
+            errors_by_code: counts("errorsByCode"),
+            identity_by_status: counts("identityByStatus"),
+            ..Metrics::default()
+        };
+        if let Some(latency) = v.get("dispatchLatencyMs") {
+            m.latency_sum_ms = count(latency.get("sumMs"));
+            m.latency_count = count(latency.get("count"));
+            let buckets = latency
+                .get("buckets")
+                .and_then(Json::as_array)
+                .unwrap_or_default();
+            let mut previous = 0;
+            for (slot, bucket) in m.latency_buckets.iter_mut().zip(buckets) {
+                let cumulative = count(bucket.get("count"));
+                *slot = cumulative.saturating_sub(previous);
+                previous = cumulative;
+            }
+        }
+        m
+    }
+}
+
+/// A non-negative whole JSON number, else 0.
+fn count(v: Option<&Json>) -> u64 {
+    match v {
+        Some(Json::Number(t)) => crate::number::whole(t)
+            .filter(|w| !w.negative && !w.has_fraction)
+            .map_or(0, |w| w.value),
+        _ => 0,
+    }
+}
+
+/// One Prometheus metric family: its HELP, TYPE and sample lines.
+struct Family {
+    name: &'static str,
+    help: &'static str,
+    kind: &'static str,
+    samples: Vec<String>,
+}
+
+/// `{tag="...",k="v"}`, or nothing without labels.
+fn labels(tag: Option<&str>, extra: &[(&str, &str)]) -> String {
+    let all: Vec<String> = tag
+        .map(|t| ("tag", t))
+        .into_iter()
+        .chain(extra.iter().copied())
+        .map(|(k, v)| format!("{k}=\"{}\"", label(v)))
+        .collect();
+    if all.is_empty() {
+        String::new()
+    } else {
+        format!("{{{}}}", all.join(","))
+    }
+}
+
+/// The counters of several tags in one Prometheus text exposition: each family once, with a
+/// sample per tag (labelled `tag="<name>"` when a name is given).
+pub fn exposition(tags: &[(Option<&str>, &Metrics)]) -> String {
+    let per_tag: Vec<Vec<Family>> = tags.iter().map(|(name, m)| m.families(*name)).collect();
+    let mut out = String::new();
+    let Some(first) = per_tag.first() else {
+        return out;
+    };
+    for (i, family) in first.iter().enumerate() {
+        out.push_str(&format!(
+            "# HELP {} {}\n# TYPE {} {}\n",
+            family.name, family.help, family.name, family.kind
+        ));
+        for families in &per_tag {
+            for sample in families
+                .get(i)
+                .map(|f| f.samples.as_slice())
+                .unwrap_or_default()
+            {
+                out.push_str(sample);
+                out.push('\n');
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -373,5 +490,46 @@ mod tests {
         assert!(text.contains("omni_meta_capi_identity_events_total{status=\"resolved\"} 2\n"));
         assert!(text.contains("omni_meta_capi_identity_call_failures_total 3\n"));
         assert!(text.contains("omni_meta_capi_identity_enriched_events_total 3\n"));
+    }
+
+    #[test]
+    fn several_tags_in_one_exposition_and_json_round_trip() {
+        let p = RetryPolicy::default();
+        let mut a = Metrics::default();
+        a.on_build(Status::Ready);
+        a.on_decision(&decide(&p, &response(503, "down"), 1, 0, 0), 1);
+        a.on_dispatch_ms(120);
+        let mut b = Metrics::default();
+        b.on_build(Status::Skipped);
+        b.on_dispatch_ms(7);
+        let back = Metrics::from_json(&a.to_json());
+        assert_eq!(back, a, "to_json -> from_json keeps everything");
+        assert_eq!(Metrics::from_json(&Json::Null), Metrics::default());
+
+        let text = exposition(&[(Some("main"), &a), (Some("ads \"2\""), &b)]);
+        assert_eq!(
+            text.matches("# TYPE omni_meta_capi_events_total counter")
+                .count(),
+            1
+        );
+        assert!(text.contains("omni_meta_capi_events_total{tag=\"main\",outcome=\"built\"} 1\n"));
+        assert!(text.contains(
+            "omni_meta_capi_events_total{tag=\"ads \\\"2\\\"\",outcome=\"skipped\"} 1\n"
+        ));
+        assert!(text.contains("omni_meta_capi_errors_total{tag=\"main\",code=\"HTTP 503\"} 1\n"));
+        assert!(text
+            .contains("omni_meta_capi_dispatch_duration_ms_bucket{tag=\"main\",le=\"250\"} 1\n"));
+        assert!(
+            text.contains("omni_meta_capi_dispatch_duration_ms_count{tag=\"ads \\\"2\\\"\"} 1\n")
+        );
+        // Each family's samples stay together: no HELP line between a family's tags.
+        let events: Vec<usize> = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.starts_with("omni_meta_capi_events_total"))
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(events.len(), 12);
+        assert_eq!(events[11] - events[0], 11, "contiguous");
     }
 }

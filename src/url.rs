@@ -25,6 +25,46 @@ pub fn query_param<'a>(url: &'a str, name: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
+/// Percent-decode one `application/x-www-form-urlencoded` component (a query parameter's name
+/// or value): `+` is a space, `%XX` is the byte `XX`. `None` when a `%` is not followed by two
+/// hex digits or when the bytes are not UTF-8.
+pub fn decode_component(raw: &str) -> Option<String> {
+    if !raw.bytes().any(|b| b == b'%' || b == b'+') {
+        return Some(raw.to_string());
+    }
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b'%' => {
+                let hi = bytes.get(i + 1).and_then(|&h| hex_digit(h))?;
+                let lo = bytes.get(i + 2).and_then(|&l| hex_digit(l))?;
+                out.push(hi << 4 | lo);
+                i += 3;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn hex_digit(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
 /// Common two-label public suffixes. Without a full public-suffix list, these are the ones a
 /// "drop the first label" guess would get wrong most often (a cookie set on `co.uk` is refused
 /// by browsers, and the subdomain index would be off by one).
@@ -91,6 +131,33 @@ mod tests {
         assert_eq!(query_param(url, "fbclid"), Some("IwAR2F4-dbP0l7Mn1%3D"));
         assert_eq!(query_param(url, "b"), None);
         assert_eq!(query_param("https://x.com/", "fbclid"), None);
+    }
+
+    #[test]
+    fn components_percent_decode() {
+        assert_eq!(decode_component("plain").as_deref(), Some("plain"));
+        assert_eq!(decode_component("").as_deref(), Some(""));
+        assert_eq!(decode_component("a+b%20c").as_deref(), Some("a b c"));
+        assert_eq!(
+            decode_component("https%3A%2F%2Fx.com%2F%3Fa%3D1").as_deref(),
+            Some("https://x.com/?a=1")
+        );
+        assert_eq!(decode_component("%C3%A9%c3%a9").as_deref(), Some("éé"));
+        assert_eq!(decode_component("%2B").as_deref(), Some("+"));
+        assert_eq!(decode_component("é").as_deref(), Some("é"));
+        // Broken escapes and bytes that are not UTF-8.
+        for bad in [
+            "%",
+            "%2",
+            "a%ZZ",
+            "%G0",
+            "%FF",
+            "%C3",
+            "%C3%28",
+            "%ED%A0%80",
+        ] {
+            assert_eq!(decode_component(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

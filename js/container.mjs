@@ -1,0 +1,112 @@
+// The server container's host side, the same for Workers and Node: read the body (bounded),
+// hand the request to the wasm (which routes, parses GA4 hits, checks CORS and decides the
+// cookies), answer at once, and run every tag over the events in the background. No event
+// logic here: see src/container.rs.
+
+/** Only the string values of an environment (Worker env also holds bindings objects). */
+function stringEnv(env) {
+  const out = {};
+  for (const [k, v] of Object.entries(env ?? {})) if (typeof v === "string") out[k] = v;
+  return out;
+}
+
+/** The body as text, reading at most `max` bytes (then `tooLarge`, the rest left unread). */
+async function readBody(request, max) {
+  const declared = Number(request.headers.get("content-length"));
+  if (declared > max) return { body: "", tooLarge: true };
+  if (!request.body) return { body: "", tooLarge: false };
+  const reader = request.body.getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => {});
+      return { body: "", tooLarge: true };
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.byteLength;
+  }
+  return { body: new TextDecoder().decode(bytes), tooLarge: false };
+}
+
+function entropy() {
+  return globalThis.crypto.getRandomValues(new Uint8Array(32));
+}
+
+/**
+ * @param wasm the wasm-bindgen module; @param createTag the package's createTag.
+ * @returns createContainer(config, env, options): { fetch(request, ctx), report, tags, idle() }
+ */
+export function makeContainer(wasm, createTag) {
+  return function createContainer(config, env = {}, options = {}) {
+    let configText;
+    try {
+      configText = typeof config === "string" ? config : JSON.stringify(config ?? null);
+    } catch {
+      configText = "";
+    }
+    const container = new wasm.WasmContainer(configText, JSON.stringify(stringEnv(env)));
+    const report = JSON.parse(container.report());
+    const tags = JSON.parse(container.tags()).map(({ name, config: tagConfig }) => ({ name, tag: createTag(tagConfig) }));
+    const maxBody = container.maxBodyBytes();
+    const pending = new Set();
+
+    /** Every tag over the events, after the response; results go to `options.onResult`. */
+    function runTags(events, request, ctx) {
+      const runOptions = { log: options.log, fetch: options.fetch, waitUntil: ctx.waitUntil };
+      for (const { name, tag } of tags) {
+        const run = events.length === 1 ? tag.run(events[0], request, runOptions) : tag.runBatch(events, request, runOptions);
+        const done = run
+          .then((result) => options.onResult?.(result, { tag: name, events }))
+          .catch(() => {}) // run never throws; a throwing onResult must not become unhandled
+          .finally(() => pending.delete(done));
+        pending.add(done);
+        ctx.waitUntil?.(done);
+      }
+    }
+
+    function metricsBody(asJson) {
+      const all = tags.map(({ name, tag }) => ({ name, metrics: tag.metrics() }));
+      return asJson ? JSON.stringify({ tags: all }) : wasm.metricsExposition(JSON.stringify(all));
+    }
+
+    /**
+     * Answer one request. `ctx`: `{ waitUntil?, remoteAddress? }` (Workers' ctx.waitUntil; the
+     * socket's address on Node). Never throws.
+     */
+    async function handle(request, ctx = {}) {
+      try {
+        const { body, tooLarge } = await readBody(request, maxBody);
+        const headers = JSON.stringify([...request.headers]);
+        const out = JSON.parse(container.handle(request.method, request.url, headers, body, tooLarge, ctx.remoteAddress ?? undefined, Date.now(), entropy()));
+        if (out.work === "metrics" || out.work === "metrics-json") out.response.body = metricsBody(out.work === "metrics-json");
+        if (out.work === "run") runTags(out.events, out.request, ctx);
+        const { status, headers: responseHeaders, body: responseBody } = out.response;
+        return new Response(status === 204 ? null : responseBody, { status, headers: new Headers(responseHeaders) });
+      } catch (e) {
+        const message = String((e && e.message) || e);
+        return Response.json({ error: { code: "internal", message } }, { status: 500 });
+      }
+    }
+
+    return {
+      fetch: handle,
+      /** The container config's problems: `{valid, errors, warnings}`. */
+      report,
+      /** The tags, by name (their counters: `tags[i].tag.metrics()`). */
+      tags,
+      /** Resolves when every background run started so far has finished. */
+      async idle() {
+        while (pending.size) await Promise.all([...pending]);
+      },
+    };
+  };
+}

@@ -1,0 +1,716 @@
+//! The server container: what a host (a Cloudflare Worker, or `omni-meta-capi serve` on Node)
+//! does with an incoming HTTP request, decided here. The host reads the body (within
+//! `max_body_bytes`), answers with `Handled::response` at once, and then runs every tag over
+//! `Handled::events` in the background (`waitUntil` on Workers).
+//!
+//! | route | methods | what |
+//! |---|---|---|
+//! | `[/<prefix>]/g/collect` | GET, POST | GA4 hits as gtag.js sends them (`crate::collect`) -> 204 |
+//! | `/event` | POST | JSON event data: an object, an array, or `{"events": [...]}` -> 202 |
+//! | `/healthz` | GET | `ok` |
+//! | `/metrics` | GET | the tags' counters, Prometheus text (`?format=json`: JSON); the host renders them |
+//! | any of the above | OPTIONS | CORS preflight -> 204 |
+//!
+//! Anything else is 404, a wrong method 405 (with `Allow`), a body over the limit 413, a hit
+//! without a single usable event 400, and a browser request from an origin not in
+//! `allowedOrigins` 403; errors are `{"error": {"code", "message"}}`. A bad event in a batch is
+//! reported (`problems`) and the good ones go on.
+//!
+//! First-party cookies: the first tag decides `_fbp`/`_fbc` for the first event right here (a
+//! build without identity or dispatch), so the response carries `Set-Cookie`; the values are
+//! put into the request context the background runs get, so Meta receives the very same ones.
+use crate::collect;
+use crate::config::Reader;
+use crate::event_data::RequestContext;
+use crate::json::{self, Json};
+use crate::payload::Clock;
+use crate::report::Report;
+use crate::tag::Tag;
+use crate::url;
+
+#[cfg(test)]
+mod tests;
+
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 256 * 1024;
+pub const MAX_BODY_BYTES_LIMIT: u64 = 4 * 1024 * 1024;
+/// `/event` takes at most this many events per request (Meta's per-request limit).
+pub const MAX_EVENTS_PER_POST: usize = 1000;
+const KNOWN_KEYS: &[&str] = &["tags", "allowedOrigins", "maxBodyBytes", "metricsToken"];
+
+/// Environment / Worker bindings the container reads (secrets stay out of the config file).
+const ENV_ACCESS_TOKEN: &str = "META_ACCESS_TOKEN";
+const ENV_IDENTITY_TOKEN: &str = "IDENTITY_TOKEN";
+const ENV_ALLOWED_ORIGINS: &str = "ALLOWED_ORIGINS";
+const ENV_METRICS_TOKEN: &str = "METRICS_TOKEN";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origins {
+    Any,
+    /// Lowercase `scheme://host[:port]`.
+    List(Vec<String>),
+}
+
+/// One tag of the container: a name for its counters, and its config (secrets filled in).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContainerTag {
+    pub name: String,
+    pub config: Json,
+}
+
+pub struct Container {
+    pub tags: Vec<ContainerTag>,
+    pub allowed_origins: Origins,
+    pub max_body_bytes: u64,
+    metrics_token: Option<String>,
+    /// The first tag, parsed: it decides the cookies of the response.
+    cookie_tag: Option<Tag>,
+    report: Report,
+}
+
+/// An incoming HTTP request as the host read it.
+#[derive(Clone, Debug, Default)]
+pub struct Incoming {
+    pub method: String,
+    /// The full URL (`https://host/path?query`).
+    pub url: String,
+    /// Header names lowercased.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    /// The body was longer than `max_body_bytes` (the host stopped reading).
+    pub body_too_large: bool,
+    /// The socket's peer address.
+    pub remote_address: Option<String>,
+}
+
+impl Incoming {
+    fn header(&self, name: &str) -> Option<&str> {
+        let found = self.headers.iter().find(|(n, _)| n == name);
+        found.map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+/// What the host must do besides answering.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Work {
+    None,
+    /// Run every tag over the events (one `run`, or `runBatch` for several) with this context.
+    Run,
+    /// Fill the response body with the tags' counters (`json`: as JSON, else Prometheus text).
+    Metrics {
+        json: bool,
+    },
+}
+
+pub struct Handled {
+    pub response: Response,
+    pub work: Work,
+    pub events: Vec<Json>,
+    /// The request context for the tags (cookies decided here included).
+    pub request: Json,
+    /// Events or lines left out, and why.
+    pub problems: Vec<String>,
+}
+
+impl Container {
+    /// From the container config and the environment (an object of string values). Never fails:
+    /// problems are in `report()`, and a container with errors answers 503 to events.
+    pub fn new(config: &Json, env: &Json) -> Container {
+        let mut report = Report::default();
+        let mut container = Container {
+            tags: Vec::new(),
+            allowed_origins: Origins::List(Vec::new()),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            metrics_token: env_text(env, ENV_METRICS_TOKEN),
+            cookie_tag: None,
+            report: Report::default(),
+        };
+        let Some(obj) = config.as_object() else {
+            let message = "the container config must be an object";
+            report.error("config.invalid_type", "config", message);
+            container.report = report;
+            return container;
+        };
+        // A plain tag config (it has a pixel) is a container of that one tag.
+        let single = obj.iter().any(|(k, _)| k == "pixelId");
+        if single {
+            container.tags = vec![ContainerTag {
+                name: String::new(),
+                config: config.clone(),
+            }];
+        } else {
+            let mut r = Reader::new(obj, "", &mut report);
+            r.unknown_keys(KNOWN_KEYS);
+            container.max_body_bytes = r
+                .ranged("maxBodyBytes", 1024, MAX_BODY_BYTES_LIMIT)
+                .unwrap_or(DEFAULT_MAX_BODY_BYTES);
+            if let Some(token) = r.string("metricsToken") {
+                container.metrics_token.get_or_insert(token);
+            }
+            container.tags = tag_list(config.get("tags"), &mut report);
+            container.allowed_origins = origins(config.get("allowedOrigins"), &mut report);
+        }
+        if let Some(list) = env_text(env, ENV_ALLOWED_ORIGINS) {
+            container.allowed_origins = origins(Some(&Json::from(list)), &mut report);
+        }
+        for (i, tag) in container.tags.iter_mut().enumerate() {
+            fill_secrets(&mut tag.config, env);
+            let parsed = Tag::new(&tag.config);
+            if tag.name.is_empty() {
+                tag.name = default_name(&tag.config, i);
+            }
+            prefix_issues(&mut report, parsed.config_report(), i, single);
+            if i == 0 {
+                container.cookie_tag = Some(parsed);
+            }
+        }
+        container.report = report;
+        container
+    }
+
+    /// What was wrong with the config (every tag's problems, named `tags[i].<key>`).
+    pub fn report(&self) -> &Report {
+        &self.report
+    }
+
+    pub fn handle(&self, incoming: &Incoming, clock: Clock) -> Handled {
+        let (path, query) = path_and_query(&incoming.url);
+        let Some(route) = Route::of(path) else {
+            return Handled::answer(error(404, "not_found", format!("no route for {path}")));
+        };
+        let cors = match self.cors(incoming) {
+            Ok(headers) => headers,
+            Err(origin) => {
+                let message = format!("origin {origin} is not in allowedOrigins");
+                return Handled::answer(error(403, "origin_not_allowed", message));
+            }
+        };
+        let mut handled = self.route(route, incoming, query, clock);
+        handled.response.headers.extend(cors);
+        handled
+    }
+
+    fn route(&self, route: Route, incoming: &Incoming, query: &str, clock: Clock) -> Handled {
+        let method = incoming.method.to_ascii_uppercase();
+        if method == "OPTIONS" {
+            return Handled::answer(preflight(route));
+        }
+        if !route.methods().contains(&method.as_str()) {
+            let mut response = error(
+                405,
+                "method_not_allowed",
+                format!("{method} is not allowed here"),
+            );
+            let allow = route.methods().join(", ");
+            response
+                .headers
+                .push(("allow".into(), format!("{allow}, OPTIONS")));
+            return Handled::answer(response);
+        }
+        match route {
+            Route::Healthz => Handled::answer(text(200, "ok")),
+            Route::Metrics => self.metrics(incoming, query),
+            Route::Collect | Route::Event if incoming.body_too_large => {
+                let message = format!("the body is over {} bytes", self.max_body_bytes);
+                Handled::answer(error(413, "body_too_large", message))
+            }
+            Route::Collect | Route::Event if !self.report.is_valid() => Handled::answer(error(
+                503,
+                "config_invalid",
+                "the container config has errors (see the startup log): no event is accepted"
+                    .into(),
+            )),
+            Route::Collect => {
+                let parsed = collect::parse_hit(query, &incoming.body);
+                // Each message names its line already ("line 2: no event name (en)").
+                let problems = parsed.problems.into_iter().map(|p| p.message).collect();
+                self.accept(incoming, parsed.events, problems, clock, Route::Collect)
+            }
+            Route::Event => match event_list(&incoming.body) {
+                Ok((events, problems)) => {
+                    self.accept(incoming, events, problems, clock, Route::Event)
+                }
+                Err(message) => Handled::answer(error(400, "invalid_body", message)),
+            },
+        }
+    }
+
+    fn metrics(&self, incoming: &Incoming, query: &str) -> Handled {
+        if let Some(token) = &self.metrics_token {
+            let given = incoming
+                .header("authorization")
+                .and_then(|a| a.strip_prefix("Bearer "));
+            if given.map(str::trim) != Some(token.as_str()) {
+                return Handled::answer(error(
+                    401,
+                    "unauthorized",
+                    "a bearer token is required".into(),
+                ));
+            }
+        }
+        let json = url::query_param(&format!("?{query}"), "format") == Some("json");
+        let content_type = if json {
+            "application/json"
+        } else {
+            "text/plain; version=0.0.4; charset=utf-8"
+        };
+        Handled {
+            response: Response {
+                status: 200,
+                headers: vec![("content-type".into(), content_type.into())],
+                body: String::new(),
+            },
+            work: Work::Metrics { json },
+            events: Vec::new(),
+            request: Json::Null,
+            problems: Vec::new(),
+        }
+    }
+
+    /// Events in: decide the cookies, answer, and hand the events to the tags.
+    fn accept(
+        &self,
+        incoming: &Incoming,
+        events: Vec<Json>,
+        problems: Vec<String>,
+        clock: Clock,
+        route: Route,
+    ) -> Handled {
+        if events.is_empty() {
+            let message = match problems.first() {
+                Some(p) => format!("no usable event: {p}"),
+                None => "no event in the request".to_string(),
+            };
+            let mut response = error(400, "no_event", message);
+            if let Some(body) = problems_body(&response.body, &problems) {
+                response.body = body;
+            }
+            return Handled::answer(response);
+        }
+        let mut request = request_context(incoming);
+        let mut response = match route {
+            Route::Collect => Response {
+                status: 204,
+                headers: Vec::new(),
+                body: String::new(),
+            },
+            _ => {
+                let body = Json::object([
+                    ("received", Json::from(events.len())),
+                    ("problems", Json::from(problems.clone())),
+                ]);
+                json_response(202, body.to_json())
+            }
+        };
+        response
+            .headers
+            .push(("cache-control".into(), "no-store".into()));
+        if let (Some(tag), Some(first)) = (&self.cookie_tag, events.first()) {
+            let cookies = tag.build(first, &request, clock).cookies;
+            for cookie in &cookies {
+                response
+                    .headers
+                    .push(("set-cookie".into(), cookie.header()));
+                set_cookie(&mut request, cookie.name, &cookie.value);
+            }
+        }
+        Handled {
+            response,
+            work: Work::Run,
+            events,
+            request,
+            problems,
+        }
+    }
+
+    /// CORS headers for the request's `Origin` (none without one); `Err(origin)` when it is not
+    /// allowed. Server-to-server calls carry no Origin and are not subject to CORS.
+    fn cors(&self, incoming: &Incoming) -> Result<Vec<(String, String)>, String> {
+        let Some(origin) = incoming.header("origin").map(str::trim) else {
+            return Ok(Vec::new());
+        };
+        let allowed = match &self.allowed_origins {
+            Origins::Any => true,
+            Origins::List(list) => list.iter().any(|o| o.eq_ignore_ascii_case(origin)),
+        };
+        if !allowed {
+            return Err(origin.to_string());
+        }
+        Ok(vec![
+            ("access-control-allow-origin".into(), origin.to_string()),
+            ("access-control-allow-credentials".into(), "true".into()),
+            ("vary".into(), "Origin".into()),
+        ])
+    }
+}
+
+impl Handled {
+    fn answer(response: Response) -> Handled {
+        Handled {
+            response,
+            work: Work::None,
+            events: Vec::new(),
+            request: Json::Null,
+            problems: Vec::new(),
+        }
+    }
+
+    /// `{response: {status, headers: [[name, value]], body}, work, events, request, problems}`.
+    pub fn to_json(&self) -> Json {
+        let headers = self
+            .response
+            .headers
+            .iter()
+            .map(|(k, v)| Json::Array(vec![Json::from(k.as_str()), Json::from(v.as_str())]))
+            .collect();
+        let response = Json::object([
+            ("status", Json::from(u64::from(self.response.status))),
+            ("headers", Json::Array(headers)),
+            ("body", Json::from(self.response.body.as_str())),
+        ]);
+        let work = match self.work {
+            Work::None => "none",
+            Work::Run => "run",
+            Work::Metrics { json: true } => "metrics-json",
+            Work::Metrics { json: false } => "metrics",
+        };
+        Json::object([
+            ("response", response),
+            ("work", Json::from(work)),
+            ("events", Json::Array(self.events.clone())),
+            ("request", self.request.clone()),
+            ("problems", Json::from(self.problems.clone())),
+        ])
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Route {
+    Collect,
+    Event,
+    Healthz,
+    Metrics,
+}
+
+impl Route {
+    fn of(path: &str) -> Option<Route> {
+        match path.trim_end_matches('/') {
+            p if p == "/g/collect" || p.ends_with("/g/collect") => Some(Route::Collect),
+            "/event" => Some(Route::Event),
+            "/healthz" => Some(Route::Healthz),
+            "/metrics" => Some(Route::Metrics),
+            _ => None,
+        }
+    }
+
+    fn methods(self) -> &'static [&'static str] {
+        match self {
+            Route::Collect => &["GET", "POST"],
+            Route::Event => &["POST"],
+            Route::Healthz | Route::Metrics => &["GET"],
+        }
+    }
+}
+
+fn preflight(route: Route) -> Response {
+    let methods = format!("{}, OPTIONS", route.methods().join(", "));
+    Response {
+        status: 204,
+        headers: vec![
+            ("access-control-allow-methods".into(), methods),
+            ("access-control-allow-headers".into(), "content-type".into()),
+            ("access-control-max-age".into(), "86400".into()),
+        ],
+        body: String::new(),
+    }
+}
+
+fn path_and_query(full: &str) -> (&str, &str) {
+    let after_scheme = full.split_once("://").map_or(full, |(_, rest)| rest);
+    let path_start = after_scheme.find('/').unwrap_or(after_scheme.len());
+    let path_and_query = after_scheme.get(path_start..).unwrap_or_default();
+    let without_fragment = path_and_query.split('#').next().unwrap_or_default();
+    let (path, query) = without_fragment
+        .split_once('?')
+        .unwrap_or((without_fragment, ""));
+    (if path.is_empty() { "/" } else { path }, query)
+}
+
+fn text(status: u16, body: &str) -> Response {
+    Response {
+        status,
+        headers: vec![("content-type".into(), "text/plain; charset=utf-8".into())],
+        body: body.into(),
+    }
+}
+
+fn json_response(status: u16, body: String) -> Response {
+    Response {
+        status,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body,
+    }
+}
+
+fn error(status: u16, code: &str, message: String) -> Response {
+    let detail = Json::object([("code", Json::from(code)), ("message", Json::from(message))]);
+    json_response(status, Json::object([("error", detail)]).to_json())
+}
+
+/// The error body with the full problem list added.
+fn problems_body(body: &str, problems: &[String]) -> Option<String> {
+    let mut v = json::parse(body).ok()?;
+    v.set("problems", Json::from(problems.to_vec()));
+    Some(v.to_json())
+}
+
+/// `/event` bodies: an object (one event), an array of them, or `{"events": [...]}`.
+fn event_list(body: &str) -> Result<(Vec<Json>, Vec<String>), String> {
+    let v = json::parse(body).map_err(|e| format!("the body is not JSON: {}", e.describe()))?;
+    let items = match v {
+        Json::Array(items) => items,
+        Json::Object(ref pairs) if pairs.len() == 1 && pairs[0].0 == "events" => {
+            match &pairs[0].1 {
+                Json::Array(items) => items.clone(),
+                _ => return Err("\"events\" must be an array of event objects".into()),
+            }
+        }
+        Json::Object(_) => vec![v],
+        _ => {
+            return Err(
+                "the body must be an event object, an array of them, or {\"events\": [...]}".into(),
+            )
+        }
+    };
+    let mut events = Vec::new();
+    let mut problems = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        if events.len() == MAX_EVENTS_PER_POST {
+            problems.push(format!(
+                "events after the first {MAX_EVENTS_PER_POST} are refused"
+            ));
+            break;
+        }
+        match item {
+            Json::Object(_) => events.push(item),
+            _ => problems.push(format!("event #{i} is not an object")),
+        }
+    }
+    Ok((events, problems))
+}
+
+/// The request context the tags get: URL, headers, cookies (parsed out of the Cookie header),
+/// and the client's address. On Cloudflare `CF-Connecting-IP` is the client (it replaces a
+/// client-sent X-Forwarded-For).
+fn request_context(incoming: &Incoming) -> Json {
+    let cf_ip = incoming.header("cf-connecting-ip");
+    let mut headers: Vec<(String, Json)> = Vec::new();
+    for (name, value) in &incoming.headers {
+        if name == "cookie" || (name == "x-forwarded-for" && cf_ip.is_some()) {
+            continue;
+        }
+        headers.push((name.clone(), Json::from(value.as_str())));
+    }
+    if let Some(ip) = cf_ip {
+        headers.push(("x-forwarded-for".into(), Json::from(ip)));
+    }
+    let cookie_header: Vec<(String, Json)> = incoming
+        .headers
+        .iter()
+        .filter(|(n, _)| n == "cookie")
+        .map(|(n, v)| (n.clone(), Json::from(v.as_str())))
+        .collect();
+    let cookies: Vec<(String, Json)> =
+        RequestContext::from_json(&Json::object([("headers", Json::Object(cookie_header))]))
+            .cookies
+            .into_iter()
+            .map(|(k, v)| (k, Json::from(v)))
+            .collect();
+    let mut ctx = Json::object([
+        ("url", Json::from(incoming.url.as_str())),
+        ("headers", Json::Object(headers)),
+        ("cookies", Json::Object(cookies)),
+    ]);
+    if let Some(addr) = &incoming.remote_address {
+        ctx.set("remoteAddress", Json::from(addr.as_str()));
+    }
+    ctx
+}
+
+/// Record a cookie the response sets, so the tags' builds see it as the visitor's.
+fn set_cookie(request: &mut Json, name: &str, value: &str) {
+    let mut cookies = match request.get("cookies") {
+        Some(c @ Json::Object(_)) => c.clone(),
+        _ => Json::Object(Vec::new()),
+    };
+    if let Json::Object(pairs) = &mut cookies {
+        pairs.retain(|(k, _)| k != name);
+        pairs.push((name.to_string(), Json::from(value)));
+    }
+    request.set("cookies", cookies);
+}
+
+fn env_text(env: &Json, key: &str) -> Option<String> {
+    let value = env.get(key)?.as_str()?.trim();
+    (!value.is_empty()).then(|| value.to_string())
+}
+
+/// `tags`: a non-empty list of tag configs, each with an optional `name`.
+fn tag_list(tags: Option<&Json>, report: &mut Report) -> Vec<ContainerTag> {
+    let items = match tags {
+        Some(Json::Array(items)) if !items.is_empty() => items,
+        Some(Json::Array(_)) | None => {
+            report.error(
+                "config.missing",
+                "tags",
+                "the container needs at least one tag in \"tags\"",
+            );
+            return Vec::new();
+        }
+        Some(_) => {
+            report.error(
+                "config.invalid_type",
+                "tags",
+                "tags must be a list of tag configs",
+            );
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let Json::Object(pairs) = item else {
+            let message = format!("tags[{i}] must be a tag config object");
+            report.error("config.invalid_type", format!("tags[{i}]"), message);
+            continue;
+        };
+        let name = pairs
+            .iter()
+            .find(|(k, _)| k == "name")
+            .and_then(|(_, v)| v.as_str())
+            .map(|n| n.trim().to_string())
+            .unwrap_or_default();
+        let config = Json::Object(pairs.iter().filter(|(k, _)| k != "name").cloned().collect());
+        if !name.is_empty() && out.iter().any(|t: &ContainerTag| t.name == name) {
+            let message =
+                format!("tags[{i}].name \"{name}\" is used twice (counters are kept per name)");
+            report.error("config.invalid_value", format!("tags[{i}].name"), message);
+        }
+        out.push(ContainerTag { name, config });
+    }
+    out
+}
+
+/// A tag's default name: its pixel id(s).
+fn default_name(config: &Json, index: usize) -> String {
+    let ids: Vec<String> = match config.get("pixelId") {
+        Some(Json::Array(items)) => items
+            .iter()
+            .filter_map(|p| p.get("pixelId").or(Some(p)))
+            .filter_map(|p| crate::user_data::scalar_text(p).map(str::to_string))
+            .collect(),
+        Some(v) => crate::user_data::scalar_text(v)
+            .map(str::to_string)
+            .into_iter()
+            .collect(),
+        None => Vec::new(),
+    };
+    if ids.is_empty() {
+        format!("tag{index}")
+    } else {
+        ids.join("+")
+    }
+}
+
+/// Secrets from the environment fill what the config leaves out.
+fn fill_secrets(config: &mut Json, env: &Json) {
+    let missing = |v: Option<&Json>| v.is_none_or(|v| v.is_null() || v.as_str() == Some(""));
+    if let Some(token) = env_text(env, ENV_ACCESS_TOKEN) {
+        if missing(config.get("accessToken"))
+            && !matches!(config.get("pixelId"), Some(Json::Array(_)))
+        {
+            config.set("accessToken", Json::from(token));
+        }
+    }
+    if let Some(token) = env_text(env, ENV_IDENTITY_TOKEN) {
+        if let Some(mut identity) = config
+            .get("identity")
+            .cloned()
+            .filter(|i| i.as_object().is_some())
+        {
+            if missing(identity.get("token")) {
+                identity.set("token", Json::from(token));
+                config.set("identity", identity);
+            }
+        }
+    }
+}
+
+/// `allowedOrigins`: `"*"`, a list of origins, or one comma-separated string.
+fn origins(value: Option<&Json>, report: &mut Report) -> Origins {
+    let items: Vec<String> = match value {
+        None | Some(Json::Null) => return Origins::List(Vec::new()),
+        Some(Json::String(s)) => s.split(',').map(str::to_string).collect(),
+        Some(Json::Array(items)) if items.iter().all(|i| i.as_str().is_some()) => items
+            .iter()
+            .filter_map(Json::as_str)
+            .map(str::to_string)
+            .collect(),
+        Some(_) => {
+            let message =
+                "allowedOrigins must be \"*\" or a list of origins (https://www.example.com)";
+            report.error("config.invalid_type", "allowedOrigins", message);
+            return Origins::List(Vec::new());
+        }
+    };
+    let mut list = Vec::new();
+    for item in items.iter().map(|i| i.trim()).filter(|i| !i.is_empty()) {
+        if item == "*" {
+            return Origins::Any;
+        }
+        let origin = item.trim_end_matches('/').to_ascii_lowercase();
+        let well_formed = (origin.starts_with("https://") || origin.starts_with("http://"))
+            && url::host(&origin).is_some()
+            && !origin
+                .split_once("://")
+                .is_some_and(|(_, rest)| rest.contains('/'));
+        if well_formed {
+            list.push(origin);
+        } else {
+            let message = format!(
+                "allowedOrigins entry \"{item}\" is not an origin like https://www.example.com"
+            );
+            report.error("config.invalid_value", "allowedOrigins", message);
+        }
+    }
+    Origins::List(list)
+}
+
+/// A tag's config issues under `tags[i].` (unprefixed for a single-tag container).
+fn prefix_issues(report: &mut Report, tag_report: &Report, index: usize, single: bool) {
+    let prefix = if single {
+        String::new()
+    } else {
+        format!("tags[{index}].")
+    };
+    let mut add = |issue: &crate::report::Issue, error: bool| {
+        let field = format!("{prefix}{}", issue.field);
+        let message = if single {
+            issue.message.clone()
+        } else {
+            format!("tags[{index}]: {}", issue.message)
+        };
+        if error {
+            report.error(issue.code, field, message);
+        } else {
+            report.warn(issue.code, field, message);
+        }
+    };
+    tag_report.errors.iter().for_each(|i| add(i, true));
+    tag_report.warnings.iter().for_each(|i| add(i, false));
+}

@@ -1,0 +1,430 @@
+use super::*;
+
+const CLOCK: Clock = Clock {
+    now_ms: 1_795_875_760_000,
+    entropy: [3; 16],
+};
+
+fn j(text: &str) -> Json {
+    json::parse(text).expect("test JSON parses")
+}
+
+const CONFIG: &str = r#"{"tags": [{"name": "main", "pixelId": "111", "accessToken": "tok"},
+    {"pixelId": "222", "accessToken": "tok2"}], "allowedOrigins": ["https://www.shop.com"]}"#;
+
+fn container(config: &str) -> Container {
+    Container::new(&j(config), &Json::Null)
+}
+
+fn request(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> Incoming {
+    Incoming {
+        method: method.into(),
+        url: url.into(),
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        body: body.into(),
+        body_too_large: false,
+        remote_address: Some("198.51.100.7".into()),
+    }
+}
+
+fn header<'a>(r: &'a Response, name: &str) -> Vec<&'a str> {
+    r.headers
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+fn code(r: &Response) -> String {
+    j(&r.body)
+        .get("error")
+        .and_then(|e| e.get("code"))
+        .and_then(Json::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+const HIT: &str = "https://sgtm.shop.com/g/collect?v=2&tid=G-1&cid=555.111&en=page_view&dl=https%3A%2F%2Fwww.shop.com%2F%3Ffbclid%3DCLICK1";
+
+#[test]
+fn routes_methods_and_answers() {
+    let c = container(CONFIG);
+    let cases: &[(&str, &str, u16, &str)] = &[
+        ("GET", "https://x.com/healthz", 200, ""),
+        ("POST", "https://x.com/healthz", 405, "method_not_allowed"),
+        ("GET", "https://x.com/nope", 404, "not_found"),
+        ("GET", "https://x.com/event", 405, "method_not_allowed"),
+        ("PUT", HIT, 405, "method_not_allowed"),
+        ("GET", "https://x.com/metrics", 200, ""),
+        ("OPTIONS", "https://x.com/event", 204, ""),
+        ("GET", "https://x.com/g/collect?v=2&cid=1", 400, "no_event"),
+    ];
+    for (method, url, status, error_code) in cases {
+        let out = c.handle(&request(method, url, &[], ""), CLOCK);
+        assert_eq!(out.response.status, *status, "{method} {url}");
+        if !error_code.is_empty() {
+            assert_eq!(code(&out.response), *error_code, "{method} {url}");
+        }
+        assert_ne!(out.work, Work::Run, "{method} {url}");
+    }
+    let healthz = c.handle(&request("GET", "https://x.com/healthz", &[], ""), CLOCK);
+    assert_eq!(healthz.response.body, "ok");
+    let wrong = c.handle(&request("DELETE", "https://x.com/event", &[], ""), CLOCK);
+    assert_eq!(header(&wrong.response, "allow"), vec!["POST, OPTIONS"]);
+    let prefixed = c.handle(
+        &request("GET", &HIT.replace("/g/", "/data/g/"), &[], ""),
+        CLOCK,
+    );
+    assert_eq!(
+        prefixed.response.status, 204,
+        "any prefix before /g/collect"
+    );
+}
+
+#[test]
+fn a_hit_is_answered_with_cookies_and_handed_to_the_tags() {
+    let c = container(CONFIG);
+    let headers = [
+        ("user-agent", "Mozilla/5.0 Test"),
+        ("cookie", "_ga=GA1.1.5; _fbp=fb.1.1.999"),
+        ("cf-connecting-ip", "203.0.113.9"),
+        ("x-forwarded-for", "10.9.9.9"),
+        ("origin", "https://www.shop.com"),
+    ];
+    let out = c.handle(&request("POST", HIT, &headers, ""), CLOCK);
+    assert_eq!(out.response.status, 204);
+    assert_eq!(out.work, Work::Run);
+    assert_eq!(out.events.len(), 1);
+    assert_eq!(
+        out.events[0].get("event_name").and_then(Json::as_str),
+        Some("page_view")
+    );
+    let cookies = header(&out.response, "set-cookie");
+    assert_eq!(cookies.len(), 2, "{cookies:?}");
+    assert!(
+        cookies[0].starts_with("_fbc=fb.1.1795875760000.CLICK1;"),
+        "{cookies:?}"
+    );
+    assert!(
+        cookies[1].starts_with("_fbp=fb.1.1.999;"),
+        "the visitor's fbp is kept"
+    );
+    assert_eq!(
+        header(&out.response, "access-control-allow-origin"),
+        vec!["https://www.shop.com"]
+    );
+    assert_eq!(
+        header(&out.response, "access-control-allow-credentials"),
+        vec!["true"]
+    );
+    // The tags get the same cookies, the client IP from CF-Connecting-IP, and the UA.
+    let ctx = RequestContext::from_json(&out.request);
+    assert_eq!(ctx.cookie("_fbc"), Some("fb.1.1795875760000.CLICK1"));
+    assert_eq!(ctx.cookie("_fbp"), Some("fb.1.1.999"));
+    assert_eq!(ctx.cookie("_ga"), Some("GA1.1.5"));
+    assert_eq!(ctx.header("x-forwarded-for"), Some("203.0.113.9"));
+    assert_eq!(ctx.header("user-agent"), Some("Mozilla/5.0 Test"));
+    assert_eq!(ctx.remote_address.as_deref(), Some("198.51.100.7"));
+    // Built again by a tag from that context, the fbp and fbc are the same.
+    let tag = Tag::new(&j(r#"{"pixelId": "1", "accessToken": "t"}"#));
+    let later = Clock {
+        now_ms: CLOCK.now_ms + 5_000,
+        entropy: [9; 16],
+    };
+    let rebuilt = tag.build(&out.events[0], &out.request, later);
+    let ud = rebuilt
+        .event
+        .as_ref()
+        .and_then(|e| e.get("user_data"))
+        .cloned()
+        .unwrap_or(Json::Null);
+    assert_eq!(
+        ud.get("fbc").and_then(Json::as_str),
+        Some("fb.1.1795875760000.CLICK1")
+    );
+    assert_eq!(ud.get("fbp").and_then(Json::as_str), Some("fb.1.1.999"));
+}
+
+#[test]
+fn a_new_visitor_gets_a_generated_fbp_that_the_tags_reuse() {
+    let c = container(CONFIG);
+    let out = c.handle(&request("GET", HIT, &[], ""), CLOCK);
+    let ctx = RequestContext::from_json(&out.request);
+    let fbp = ctx.cookie("_fbp").expect("generated fbp in the context");
+    assert!(header(&out.response, "set-cookie")
+        .iter()
+        .any(|c| c.starts_with(&format!("_fbp={fbp};"))));
+}
+
+#[test]
+fn cors_origins() {
+    let c = container(CONFIG);
+    let foreign = c.handle(
+        &request("POST", HIT, &[("origin", "https://evil.example")], ""),
+        CLOCK,
+    );
+    assert_eq!(
+        (foreign.response.status, code(&foreign.response).as_str()),
+        (403, "origin_not_allowed")
+    );
+    assert!(foreign.events.is_empty());
+    let preflight = c.handle(
+        &request("OPTIONS", HIT, &[("origin", "https://WWW.shop.com")], ""),
+        CLOCK,
+    );
+    assert_eq!(preflight.response.status, 204);
+    assert_eq!(
+        header(&preflight.response, "access-control-allow-methods"),
+        vec!["GET, POST, OPTIONS"]
+    );
+    let none = c.handle(&request("GET", HIT, &[], ""), CLOCK);
+    assert!(header(&none.response, "access-control-allow-origin").is_empty());
+    let any =
+        container(r#"{"tags": [{"pixelId": "1", "accessToken": "t"}], "allowedOrigins": "*"}"#);
+    let out = any.handle(
+        &request("GET", HIT, &[("origin", "https://a.b")], ""),
+        CLOCK,
+    );
+    assert_eq!(
+        header(&out.response, "access-control-allow-origin"),
+        vec!["https://a.b"]
+    );
+}
+
+#[test]
+fn batches_keep_the_good_events() {
+    let c = container(CONFIG);
+    let body = "en=page_view\nep.x=1\nen=scroll&epn.percent=90";
+    let out = c.handle(
+        &request("POST", "https://x.com/g/collect?v=2&cid=1", &[], body),
+        CLOCK,
+    );
+    assert_eq!(out.response.status, 204);
+    assert_eq!(out.events.len(), 2);
+    assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
+    assert_eq!(out.problems, vec!["line 2: no event name (en)".to_string()]);
+
+    let events = r#"[{"event_name": "purchase"}, 7, {"event_name": "lead"}]"#;
+    let out = c.handle(&request("POST", "https://x.com/event", &[], events), CLOCK);
+    assert_eq!(out.response.status, 202);
+    assert_eq!(
+        out.response.body,
+        r#"{"received":2,"problems":["event #1 is not an object"]}"#
+    );
+    let wrapped = c.handle(
+        &request(
+            "POST",
+            "https://x.com/event",
+            &[],
+            r#"{"events": [{"event_name": "a"}]}"#,
+        ),
+        CLOCK,
+    );
+    assert_eq!(wrapped.events.len(), 1);
+    let one = c.handle(
+        &request(
+            "POST",
+            "https://x.com/event",
+            &[],
+            r#"{"event_name": "a", "events": 1}"#,
+        ),
+        CLOCK,
+    );
+    assert_eq!(
+        one.events.len(),
+        1,
+        "an event that happens to have an events key"
+    );
+}
+
+#[test]
+fn bad_requests_are_4xx_with_a_message() {
+    let c = container(CONFIG);
+    let cases: &[(&str, &str, &str, u16, &str)] = &[
+        (
+            "POST",
+            "https://x.com/event",
+            "{not json",
+            400,
+            "invalid_body",
+        ),
+        ("POST", "https://x.com/event", "42", 400, "invalid_body"),
+        ("POST", "https://x.com/event", "[]", 400, "no_event"),
+        (
+            "POST",
+            "https://x.com/event",
+            r#"{"events": "x"}"#,
+            400,
+            "invalid_body",
+        ),
+        (
+            "POST",
+            "https://x.com/g/collect?v=2",
+            "\n\n",
+            400,
+            "no_event",
+        ),
+        (
+            "POST",
+            "https://x.com/g/collect?en=%FF",
+            "",
+            400,
+            "no_event",
+        ),
+    ];
+    for (method, url, body, status, error_code) in cases {
+        let out = c.handle(&request(method, url, &[], body), CLOCK);
+        assert_eq!(
+            (out.response.status, code(&out.response)),
+            (*status, error_code.to_string()),
+            "{url} {body}"
+        );
+        assert!(out.events.is_empty());
+    }
+    let mut big = request("POST", HIT, &[], "");
+    big.body_too_large = true;
+    let out = c.handle(&big, CLOCK);
+    assert_eq!(
+        (out.response.status, code(&out.response).as_str()),
+        (413, "body_too_large")
+    );
+    let broken = container(r#"{"tags": [{"pixelId": "1"}]}"#);
+    let out = broken.handle(&request("GET", HIT, &[], ""), CLOCK);
+    assert_eq!(
+        (out.response.status, code(&out.response).as_str()),
+        (503, "config_invalid")
+    );
+    assert_eq!(
+        broken
+            .handle(&request("GET", "https://x.com/healthz", &[], ""), CLOCK)
+            .response
+            .status,
+        200
+    );
+}
+
+#[test]
+fn metrics_route_and_its_token() {
+    let c = Container::new(&j(CONFIG), &j(r#"{"METRICS_TOKEN": "m-secret"}"#));
+    let denied = c.handle(&request("GET", "https://x.com/metrics", &[], ""), CLOCK);
+    assert_eq!(denied.response.status, 401);
+    let auth = [("authorization", "Bearer m-secret")];
+    let text = c.handle(&request("GET", "https://x.com/metrics", &auth, ""), CLOCK);
+    assert_eq!(text.work, Work::Metrics { json: false });
+    let json = c.handle(
+        &request("GET", "https://x.com/metrics?format=json", &auth, ""),
+        CLOCK,
+    );
+    assert_eq!(json.work, Work::Metrics { json: true });
+}
+
+#[test]
+fn config_tags_secrets_and_errors() {
+    let c = Container::new(
+        &j(
+            r#"{"tags": [{"name": "a", "pixelId": "1", "identity": {"enabled": true, "endpoint": "https://id.x.com/api/v1"}},
+                        {"pixelId": [{"pixelId": "7", "accessToken": "x"}, {"pixelId": "8", "accessToken": "y"}]}],
+              "maxBodyBytes": 2048}"#,
+        ),
+        &j(
+            r#"{"META_ACCESS_TOKEN": "env-token", "IDENTITY_TOKEN": "env-id", "ALLOWED_ORIGINS": "https://a.com, https://b.com/"}"#,
+        ),
+    );
+    assert!(c.report().is_valid(), "{:?}", c.report());
+    let names: Vec<&str> = c.tags.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, vec!["a", "7+8"]);
+    assert_eq!(
+        c.tags[0].config.get("accessToken").and_then(Json::as_str),
+        Some("env-token")
+    );
+    assert_eq!(
+        c.tags[0]
+            .config
+            .get("identity")
+            .and_then(|i| i.get("token"))
+            .and_then(Json::as_str),
+        Some("env-id")
+    );
+    assert_eq!(
+        c.tags[0].config.get("name"),
+        None,
+        "name is the container's, not the tag's"
+    );
+    assert_eq!(c.max_body_bytes, 2048);
+    assert_eq!(
+        c.allowed_origins,
+        Origins::List(vec!["https://a.com".into(), "https://b.com".into()])
+    );
+
+    let single = container(r#"{"pixelId": "5", "accessToken": "t", "allowedOrigins": "x"}"#);
+    assert_eq!(single.tags.len(), 1);
+    assert_eq!(single.tags[0].name, "5");
+    assert_eq!(
+        single.report().pairs(),
+        vec![("config.unknown_key", "allowedOrigins")],
+        "a tag config is read as one"
+    );
+
+    let cases: &[(&str, &[(&str, &str)])] = &[
+        ("{}", &[("config.missing", "tags")]),
+        ("[]", &[("config.invalid_type", "config")]),
+        (r#"{"tags": {}}"#, &[("config.invalid_type", "tags")]),
+        (r#"{"tags": [1]}"#, &[("config.invalid_type", "tags[0]")]),
+        (
+            r#"{"tags": [{"name": "x", "pixelId": "1", "accessToken": "t"}, {"name": "x", "pixelId": "2", "accessToken": "t"}]}"#,
+            &[("config.invalid_value", "tags[1].name")],
+        ),
+        (
+            r#"{"tags": [{"pixelId": "1", "accessToken": "t"}], "allowedOrigins": ["https://ok.com", "ftp://x", "https://a.com/path"]}"#,
+            &[
+                ("config.invalid_value", "allowedOrigins"),
+                ("config.invalid_value", "allowedOrigins"),
+            ],
+        ),
+        (
+            r#"{"tags": [{"pixelId": "1"}]}"#,
+            &[("config.missing", "tags[0].accessToken")],
+        ),
+        (
+            r#"{"tags": [{"pixelId": "1", "accessToken": "t"}], "maxBodyBytes": 1, "colour": 1}"#,
+            &[
+                ("config.invalid_value", "maxBodyBytes"),
+                ("config.unknown_key", "colour"),
+            ],
+        ),
+    ];
+    for (config, want) in cases {
+        assert_eq!(
+            container(config).report().pairs(),
+            want.to_vec(),
+            "{config}"
+        );
+    }
+}
+
+#[test]
+fn handled_to_json_shape() {
+    let c = container(CONFIG);
+    let out = c.handle(
+        &request("POST", "https://x.com/event", &[], r#"{"event_name": "a"}"#),
+        CLOCK,
+    );
+    let v = out.to_json();
+    assert_eq!(v.get("work").and_then(Json::as_str), Some("run"));
+    let status = v
+        .get("response")
+        .and_then(|r| r.get("status"))
+        .map(Json::to_json);
+    assert_eq!(status.as_deref(), Some("202"));
+    let headers = v
+        .get("response")
+        .and_then(|r| r.get("headers"))
+        .and_then(Json::as_array)
+        .unwrap_or_default();
+    assert!(headers
+        .iter()
+        .all(|h| h.as_array().is_some_and(|p| p.len() == 2)));
+}
