@@ -14,14 +14,16 @@ import { bundleWorker } from "../identity/start-local.mjs";
 const WORKER = fileURLToPath(new URL("./worker.mjs", import.meta.url));
 
 /**
- * @param {{ config: object | string, env?: Record<string, string>, port?: number, host?: string }} options
+ * @param {{ config: object | string, env?: Record<string, string>, port?: number, host?: string,
+ *           entry?: string }} options  entry: the Worker module (default container/worker.mjs; the
+ *           package tests pass a copy next to the installed package, so that one is bundled)
  * @returns {Promise<{ url: string, mf: Miniflare, close(): Promise<void> }>}
  */
-export async function startContainerWorker({ config, env = {}, port = 0, host = "127.0.0.1" }) {
+export async function startContainerWorker({ config, env = {}, port = 0, host = "127.0.0.1", entry = WORKER }) {
   const outdir = mkdtempSync(join(tmpdir(), "omni-container-"));
   let mf;
   try {
-    const scriptPath = await bundleWorker(outdir, WORKER);
+    const scriptPath = await bundleWorker(outdir, entry);
     mf = new Miniflare({
       modules: true,
       scriptPath,

@@ -21,6 +21,7 @@ const WORKER = fileURLToPath(new URL("./worker.mjs", import.meta.url));
 export async function bundleWorker(outdir, entry = WORKER) {
   await build({
     entryPoints: [entry],
+    entryNames: "worker", // whatever the entry's file name: worker.js
     bundle: true,
     format: "esm",
     platform: "neutral",

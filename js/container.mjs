@@ -59,13 +59,14 @@ export function makeContainer(wasm, createTag) {
     const maxBody = container.maxBodyBytes();
     const pending = new Set();
 
-    /** Every tag over the events, after the response; results go to `options.onResult`. */
+    /** Every tag over the events, after the response; results go to `options.onResult(result,
+     * {tag, events, request})`. */
     function runTags(events, request, ctx) {
       const runOptions = { log: options.log, fetch: options.fetch, waitUntil: ctx.waitUntil };
       for (const { name, tag } of tags) {
         const run = events.length === 1 ? tag.run(events[0], request, runOptions) : tag.runBatch(events, request, runOptions);
         const done = run
-          .then((result) => options.onResult?.(result, { tag: name, events }))
+          .then((result) => options.onResult?.(result, { tag: name, events, request }))
           .catch(() => {}) // run never throws; a throwing onResult must not become unhandled
           .finally(() => pending.delete(done));
         pending.add(done);

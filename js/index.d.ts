@@ -300,3 +300,44 @@ export interface Tag {
   /** The counters in Prometheus text format (serve it at /metrics). */
   metricsText(): string;
 }
+
+/** A tag of the server container: a name (its counters' `tag` label) and its config. */
+export interface ContainerTagConfig extends TagConfig {
+  name?: string;
+}
+
+/** The server container's config (or a single TagConfig, for a container of that one tag). */
+export interface ContainerConfig {
+  tags: ContainerTagConfig[];
+  /** Origins allowed to send hits from browsers (CORS, credentials included), or "*". */
+  allowedOrigins?: string[] | string;
+  /** Bodies over this many bytes are refused with 413 (default 262144, at most 4194304). */
+  maxBodyBytes?: number;
+  /** A bearer token /metrics requires (or the METRICS_TOKEN environment variable). */
+  metricsToken?: string;
+}
+
+export interface ContainerOptions {
+  /** Receives every log record of the tags' runs (default: console.log of its JSON). */
+  log?: (record: Record<string, unknown>) => void;
+  /** Called after each tag's background run. */
+  onResult?: (result: RunResult | BatchResult, meta: { tag: string; events: Array<Record<string, unknown>>; request: RequestContext }) => void;
+  /** The fetch the tags use (default: globalThis.fetch). */
+  fetch?: typeof fetch;
+}
+
+/** The server container: GA4 hits (`/g/collect`) and JSON (`/event`) in, the tags run after the answer. */
+export interface Container {
+  /** Answer one request (a web Request); never throws. `ctx.waitUntil`: Workers' ctx.waitUntil. */
+  fetch(request: Request, ctx?: { waitUntil?: (promise: Promise<unknown>) => void; remoteAddress?: string }): Promise<Response>;
+  readonly report: Report;
+  readonly tags: Array<{ name: string; tag: Tag }>;
+  /** Resolves when every background run started so far has finished. */
+  idle(): Promise<void>;
+}
+
+/**
+ * A server container (see the README's "Server container"). `env`: secrets and overrides,
+ * `META_ACCESS_TOKEN`, `IDENTITY_TOKEN`, `ALLOWED_ORIGINS`, `METRICS_TOKEN` (other values ignored).
+ */
+export function createContainer(config: ContainerConfig | TagConfig | string, env?: Record<string, unknown>, options?: ContainerOptions): Container;

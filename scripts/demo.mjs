@@ -1,79 +1,146 @@
 #!/usr/bin/env node
-// The main job on the embedded default, end to end and all local: start the Meta CAPI sandbox and
-// the identity service (the Worker + D1 in workerd) on loopback, run realistic sGTM events through
-// the tag (identity -> build -> send with retries), and print what was sent, what was hashed,
-// what identity added, what "Meta" answered, and how long it took.
+// The main job on the embedded default, end to end and all local: start the Meta CAPI sandbox,
+// the identity service (the Worker + D1 in workerd) and the server container (`serve`, Node) on
+// loopback; two scripted browsers send gtag.js-style hits to /g/collect (keeping the cookies the
+// container sets, as a browser does) and a site backend posts JSON to /event; print what each
+// answer was, what reached "Meta", what was hashed, what identity added, and how long it took.
 import { readFileSync } from "node:fs";
 import { createTag } from "../js/node.mjs";
+import { serve } from "../js/serve.mjs";
 import { startMetaSandbox } from "../sandbox/meta-sandbox.mjs";
 import { startIdentityService } from "../identity/start-local.mjs";
 
 const examples = new URL("../examples/", import.meta.url);
-const demoEvents = JSON.parse(readFileSync(new URL("demo-events.json", examples), "utf8"));
-const config = JSON.parse(readFileSync(new URL("tag.json", examples), "utf8"));
-
+const visits = JSON.parse(readFileSync(new URL("demo-visits.json", examples), "utf8"));
+const tagConfig = JSON.parse(readFileSync(new URL("tag.json", examples), "utf8"));
+const { accessToken, ...tagWithoutToken } = tagConfig;
+const SITE = "https://www.shop.example.com";
 const IDENTITY_TOKEN = "demo-identity-token";
+
 const [sandbox, identity] = await Promise.all([
-  startMetaSandbox({ tokens: { [config.pixelId]: config.accessToken } }),
+  startMetaSandbox({ tokens: { [tagConfig.pixelId]: accessToken } }),
   startIdentityService({ token: IDENTITY_TOKEN }),
 ]);
-const base = { ...config, graphBaseUrl: sandbox.url, logLevel: "ERROR", retry: { attempts: 3, baseDelayMs: 50 } };
-const tag = createTag({ ...base, identity: { enabled: true, endpoint: identity.url, token: IDENTITY_TOKEN, useJournal: true } });
-// The same config without identity, only built (never sent): the matching keys it would have had.
-const plain = createTag(base);
-console.log(`Meta CAPI sandbox on ${sandbox.url}, identity service on ${identity.url} (loopback only)`);
-console.log(`pixel ${config.pixelId}, test code ${config.testEventCode}\n`);
+const tag = { ...tagWithoutToken, graphBaseUrl: sandbox.url, logLevel: "ERROR", retry: { attempts: 3, baseDelayMs: 50 } };
+const outcomes = [];
+const container = await serve({
+  config: {
+    tags: [{ name: "shop", ...tag, identity: { enabled: true, endpoint: identity.url, useJournal: true } }],
+    allowedOrigins: [SITE],
+  },
+  // Secrets come from the environment, as in production.
+  env: { META_ACCESS_TOKEN: accessToken, IDENTITY_TOKEN },
+  port: 0,
+  options: {
+    log: (r) => console.log(`   log ${r.level} ${r.process}: ${r.message}`),
+    onResult: (result, meta) => outcomes.push({ result, ...meta }),
+  },
+});
+// The same tag without identity, only built (never sent): the matching keys it would have had.
+const plain = createTag({ ...tag, accessToken });
+console.log(`Meta CAPI sandbox ${sandbox.url}, identity service ${identity.url}, container ${container.url} (loopback only)`);
+console.log(`pixel ${tagConfig.pixelId}, test code ${tagConfig.testEventCode}\n`);
 
 const HASHED = ["em", "ph", "fn", "ln", "ge", "db", "ct", "st", "zp", "country", "external_id"];
 const MATCH_KEYS = [...HASHED, "client_ip_address", "client_user_agent", "fbc", "fbp"];
 const matchKeys = (ud) => MATCH_KEYS.filter((k) => ud?.[k] !== undefined);
-const totals = { accepted: 0, rejected: 0, failed: 0, invalid: 0, skipped: 0 };
+const jars = Object.fromEntries(Object.keys(visits.browsers).map((b) => [b, new Map()]));
+const totals = { answered: 0, accepted: 0, rejected: 0, failed: 0, skipped: 0, refused: 0 };
 const keyCounts = { plain: 0, identity: 0, events: 0 };
-const identityMs = [];
-for (const { label, event, request = {}, fault } of demoEvents) {
-  if (fault) sandbox.injectFaults(fault);
-  const before = sandbox.received.length;
-  const baseline = plain.build(event, request);
-  const out = await tag.run(event, request, { log: (r) => console.log(`   log ${r.level} ${r.process}: ${r.message}`) });
-  totals[out.status] = (totals[out.status] ?? 0) + 1;
-  console.log(`${out.status.toUpperCase().padEnd(8)} ${event.event_name} — ${label}`);
-  const sent = sandbox.received.slice(before).at(-1)?.events[0];
-  if (sent) {
-    const ud = sent.user_data;
-    const hashed = HASHED.filter((k) => ud[k]).map((k) => `${k}=${String(ud[k][0]).slice(0, 8)}…`);
-    console.log(`         -> ${sent.event_name}, event_id ${sent.event_id}, action_source ${sent.action_source}`);
-    console.log(`         hashed: ${hashed.join(" ") || "(none)"}`);
-    console.log(`         plain: ip ${ud.client_ip_address ?? "-"}, fbp ${ud.fbp ?? "-"}, fbc ${ud.fbc ? ud.fbc.slice(0, 32) + "…" : "-"}`);
-    if (sent.custom_data) console.log(`         custom_data: ${JSON.stringify(sent.custom_data).slice(0, 140)}`);
-    const without = matchKeys(baseline.requests[0] && JSON.parse(baseline.requests[0].body).data[0].user_data);
-    const withIdentity = matchKeys(ud);
-    keyCounts.plain += without.length;
-    keyCounts.identity += withIdentity.length;
-    keyCounts.events += 1;
-    const gained = withIdentity.filter((k) => !without.includes(k));
-    console.log(`         matching keys: ${without.length} without identity -> ${withIdentity.length} with${gained.length ? ` (+${gained.join(", +")})` : ""}`);
+const timings = { response: [], identity: [] };
+
+/** One step: a gtag hit from a browser, or a backend POST to /event. */
+async function send(step) {
+  const b = visits.browsers[step.browser];
+  const jar = jars[step.browser];
+  if (step.clearCookies) jar.clear();
+  const headers = { "user-agent": b.userAgent, "x-forwarded-for": b.ip };
+  // The browser's cookies: sent by the browser with its hits, forwarded by the backend with its events.
+  if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
+  if (step.event) {
+    return fetch(`${container.url}/event`, { method: "POST", headers, body: JSON.stringify(step.event) });
   }
-  if (out.identity) {
-    const id = out.identity;
-    const who = id.uuid ? `person ${id.uuid.slice(0, 8)}…, ${id.previousVisits ?? 0} earlier visit(s)` : id.failures.join("; ");
-    console.log(`         identity: ${id.status} (${who}); filled ${id.filled.join(", ") || "nothing"}`);
+  const shared = `v=2&tid=G-DEMO123&cid=${b.cid}&ul=en-us&sr=390x844&sid=1795870000&sct=2&gcs=${step.consent ?? "G111"}`;
+  headers.origin = SITE;
+  const res = await fetch(`${container.url}/g/collect?${shared}&${step.hit}`, { method: "POST", headers, body: (step.body ?? []).join("\n") });
+  for (const c of res.headers.getSetCookie()) {
+    const [pair] = c.split(";");
+    const at = pair.indexOf("=");
+    jar.set(pair.slice(0, at), pair.slice(at + 1));
   }
-  if (out.timings.identityMs !== undefined) identityMs.push(out.timings.identityMs);
-  for (const r of out.results) {
-    const o = r.outcome;
-    const answer = o.status === "accepted" ? `events_received ${o.events_received}, fbtrace_id ${o.fbtrace_id}` : JSON.stringify(o.error ?? o.reason);
-    console.log(`         Meta answered (${r.attempts} try/tries): ${answer}`);
-  }
-  if (out.skipped) console.log(`         not sent: ${out.skipped.message}`);
-  if (out.cookies.length) console.log(`         Set-Cookie: ${out.cookies.map((c) => c.name).join(", ")} (${out.cookies[0].maxAge / 86400} days, domain ${out.cookies[0].domain})`);
-  const idTime = out.timings.identityMs !== undefined ? `identity ${out.timings.identityMs} ms, ` : "";
-  console.log(`         timings: ${idTime}build ${out.timings.buildMs} ms, dispatch ${out.timings.dispatchMs} ms, total ${out.timings.totalMs} ms; trace ${out.traceId}\n`);
+  return res;
 }
-const avg = (n, d) => (d ? (n / d).toFixed(1) : "0");
-const median = [...identityMs].sort((a, b) => a - b)[Math.floor(identityMs.length / 2)] ?? 0;
-console.log(`Summary: ${Object.entries(totals).map(([k, v]) => `${v} ${k}`).join(", ")}; the sandbox accepted ${sandbox.received.length} request(s), saw ${sandbox.attempts.length} attempt(s).`);
-console.log(`Matching keys per sent event: ${avg(keyCounts.plain, keyCounts.events)} without identity, ${avg(keyCounts.identity, keyCounts.events)} with (${keyCounts.events} events).`);
-console.log(`Identity added ${avg(identityMs.reduce((a, b) => a + b, 0), identityMs.length)} ms per event on average (median ${median} ms; local workerd, resolve + journal in parallel).`);
-console.log(`Counters: ${JSON.stringify(tag.metrics().identityByStatus)} by identity status, ${tag.metrics().identityEnriched} event(s) enriched.`);
+
+for (const step of visits.steps) {
+  if (step.fault) sandbox.injectFaults(step.fault);
+  const before = sandbox.received.length;
+  outcomes.length = 0;
+  const t0 = performance.now();
+  const res = await send(step);
+  timings.response.push(performance.now() - t0);
+  const answer = res.status >= 400 ? (await res.json()).error.message : res.status === 202 ? JSON.stringify(await res.json()) : "";
+  const cookies = res.headers.getSetCookie().map((c) => c.split("=")[0]);
+  console.log(`${step.event ? "POST /event" : "POST /g/collect"} -> ${res.status} ${answer} — ${step.label}`);
+  if (cookies.length) console.log(`         Set-Cookie: ${cookies.join(", ")}`);
+  if (res.status >= 400) {
+    totals.refused += 1;
+    console.log("");
+    continue;
+  }
+  totals.answered += 1;
+  await container.container.idle();
+  const sentEvents = sandbox.received.slice(before).flatMap((r) => r.events);
+  let sentIndex = 0;
+  for (const { result, events, request } of outcomes) {
+    const perEvent = result.events ?? [{ index: 0, status: result.status === "skipped" ? "skipped" : "ready", identity: result.identity }];
+    perEvent.forEach((e, i) => {
+      const event = events[e.index ?? i];
+      if (e.status === "skipped" || result.status === "skipped") {
+        totals.skipped += 1;
+        console.log(`   SKIPPED ${event.event_name}: ${(result.skipped ?? e.skipped)?.message ?? "consent"}`);
+        return;
+      }
+      const sent = sentEvents[sentIndex++];
+      if (!sent) return;
+      const ud = sent.user_data;
+      const baseline = plain.build(event, request);
+      const without = matchKeys(baseline.requests[0] && JSON.parse(baseline.requests[0].body).data[0].user_data);
+      const withIdentity = matchKeys(ud);
+      keyCounts.plain += without.length;
+      keyCounts.identity += withIdentity.length;
+      keyCounts.events += 1;
+      const gained = withIdentity.filter((k) => !without.includes(k));
+      const hashed = HASHED.filter((k) => ud[k]).map((k) => `${k}=${String(ud[k][0]).slice(0, 8)}…`);
+      console.log(`   -> ${sent.event_name}, event_id ${sent.event_id}, action_source ${sent.action_source}`);
+      console.log(`      hashed: ${hashed.join(" ") || "(none)"}`);
+      console.log(`      plain: ip ${ud.client_ip_address ?? "-"}, fbp ${ud.fbp ?? "-"}, fbc ${ud.fbc ? ud.fbc.slice(0, 32) + "…" : "-"}`);
+      if (sent.custom_data) console.log(`      custom_data: ${JSON.stringify(sent.custom_data).slice(0, 130)}`);
+      console.log(`      matching keys: ${without.length} without identity -> ${withIdentity.length} with${gained.length ? ` (+${gained.join(", +")})` : ""}`);
+      const id = e.identity;
+      if (id) {
+        const who = id.uuid ? `person ${id.uuid.slice(0, 8)}…, ${id.previousVisits ?? 0} earlier visit(s)` : id.failures.join("; ");
+        console.log(`      identity: ${id.status} (${who}); filled ${id.filled.join(", ") || "nothing"}`);
+      }
+    });
+    for (const r of result.results) {
+      totals[r.status] = (totals[r.status] ?? 0) + (r.eventIndexes?.length ?? 1);
+      const o = r.outcome;
+      const said = o.status === "accepted" ? `events_received ${o.events_received}, fbtrace_id ${o.fbtrace_id}` : JSON.stringify(o.error ?? o.reason);
+      console.log(`      Meta answered (${r.attempts} try/tries): ${said}`);
+    }
+    const t = result.timings;
+    if (t.identityMs !== undefined) timings.identity.push(t.identityMs);
+    console.log(`      background run: ${t.identityMs !== undefined ? `identity ${t.identityMs} ms, ` : ""}build ${t.buildMs} ms, dispatch ${t.dispatchMs} ms, total ${t.totalMs} ms; trace ${result.traceId}`);
+  }
+  console.log("");
+}
+
+const avg = (xs) => (xs.length ? (xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(1) : "0");
+console.log(`Summary: ${visits.steps.length} requests (${totals.answered} answered, ${totals.refused} refused); events ${totals.accepted} accepted, ${totals.rejected} rejected, ${totals.failed} failed, ${totals.skipped} skipped; the sandbox accepted ${sandbox.received.length} request(s) in ${sandbox.attempts.length} attempt(s).`);
+console.log(`Container answered in ${avg(timings.response)} ms on average (the Meta call runs after the answer).`);
+console.log(`Matching keys per sent event: ${(keyCounts.plain / keyCounts.events).toFixed(1)} without identity, ${(keyCounts.identity / keyCounts.events).toFixed(1)} with (${keyCounts.events} events); identity added ${avg(timings.identity)} ms per run.`);
+const metrics = await (await fetch(`${container.url}/metrics`)).text();
+console.log(`/metrics: ${metrics.split("\n").filter((l) => l.startsWith("omni_meta_capi_events_total")).map((l) => l.replace(/^omni_meta_capi_events_total\{tag="shop",outcome="(\w+)"\} /, "$1=")).join(" ")}`);
+await container.close();
 await Promise.all([sandbox.close(), identity.close()]);
-process.exitCode = totals.rejected + totals.failed + totals.invalid > 0 ? 1 : 0;
+process.exitCode = totals.rejected + totals.failed > 0 || totals.refused !== 1 ? 1 : 0;

@@ -1,6 +1,7 @@
 // Compiled (not run) by types.test.mjs with tsc --strict: the published declarations must type
 // real usage, and reject obvious misuse.
-import { createTag, normalize, hashUserDataBatch, type TagConfig, type BuildResult } from "omni-meta-capi";
+import { createTag, createContainer, normalize, hashUserDataBatch, type TagConfig, type BuildResult } from "omni-meta-capi";
+import { serve } from "omni-meta-capi/serve";
 
 const config: TagConfig = {
   pixelId: "1234567890",
@@ -22,4 +23,11 @@ const batch = hashUserDataBatch([{ em: "a@b.co", ph: 6505551212 }]);
 // @ts-expect-error: actionSource must be one of Meta's values
 createTag({ pixelId: "1", actionSource: "web" });
 
-export { ok, body, status, header, hash, batch };
+const container = createContainer({ tags: [{ name: "main", ...config }], allowedOrigins: ["https://www.example.com"] }, { META_ACCESS_TOKEN: "t" });
+const answer: Promise<Response> = container.fetch(new Request("https://x.com/healthz"));
+const started = serve({ config: { tags: [config] }, port: 0 }).then((s) => s.close());
+
+// @ts-expect-error: tags must be a list
+createContainer({ tags: config });
+
+export { ok, body, status, header, hash, batch, answer, started };
