@@ -95,7 +95,6 @@
 //!   the raw `x-ga-gcs` / `x-ga-gcd` are kept either way.
 use crate::json::Json;
 use crate::url::decode_component;
-use std::collections::BTreeMap;
 
 #[cfg(test)]
 mod tests;
@@ -108,6 +107,9 @@ const MAX_ITEMS: u32 = 200;
 
 /// Parameter names quoted in problems are cut to this many characters.
 const MAX_NAME_IN_MESSAGE: usize = 64;
+/// Parameters read per source (the query string, or one body line); gtag sends far fewer, and
+/// the cap bounds the work a crafted hit can cause.
+pub const MAX_PARAMS_PER_SOURCE: usize = 1000;
 
 /// Something wrong in a hit. Messages name parameters, never their values (values may be PII).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -268,29 +270,45 @@ fn quoted(name: &str) -> String {
 #[derive(Clone, Debug)]
 struct Ordered<V> {
     entries: Vec<(String, V)>,
-    index: BTreeMap<String, usize>,
+    /// (key, position in `entries`) sorted by key: binary search without a BTreeMap, whose code
+    /// costs ~13 KB of wasm.
+    index: Vec<(String, usize)>,
 }
 
 impl<V> Ordered<V> {
     fn new() -> Self {
         Ordered {
             entries: Vec::new(),
-            index: BTreeMap::new(),
+            index: Vec::new(),
         }
     }
 
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        self.index.binary_search_by(|(k, _)| k.as_str().cmp(key))
+    }
+
     fn get_mut(&mut self, key: &str) -> Option<&mut V> {
-        let i = *self.index.get(key)?;
+        let at = self.find(key).ok()?;
+        let i = self.index.get(at)?.1;
         self.entries.get_mut(i).map(|(_, v)| v)
     }
 
     fn insert(&mut self, key: String, value: V) {
-        if let Some(slot) = self.get_mut(&key) {
-            *slot = value;
-            return;
+        match self.find(&key) {
+            Ok(at) => {
+                if let Some(slot) = self
+                    .index
+                    .get(at)
+                    .and_then(|(_, i)| self.entries.get_mut(*i))
+                {
+                    slot.1 = value;
+                }
+            }
+            Err(at) => {
+                self.index.insert(at, (key.clone(), self.entries.len()));
+                self.entries.push((key, value));
+            }
         }
-        self.index.insert(key.clone(), self.entries.len());
-        self.entries.push((key, value));
     }
 
     fn is_empty(&self) -> bool {
@@ -319,7 +337,13 @@ impl Fields {
 /// The decoded parameters of one source (the query string or one body line).
 fn parse_params(source: &str, line: usize, problems: &mut Vec<Problem>) -> Ordered<String> {
     let mut params = Ordered::new();
-    for pair in source.split('&').filter(|p| !p.is_empty()) {
+    for (n, pair) in source.split('&').filter(|p| !p.is_empty()).enumerate() {
+        if n == MAX_PARAMS_PER_SOURCE {
+            let what =
+                format!("more than {MAX_PARAMS_PER_SOURCE} parameters; the rest are ignored");
+            problem(problems, line, &what);
+            break;
+        }
         let (raw_name, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
         let Some(name) = decode_component(raw_name) else {
             let what = format!(
@@ -578,12 +602,20 @@ fn read_item(
     }
 }
 
+/// Set the pending text of custom-parameter digit `d` (the later one wins).
+fn set_digit<'a>(pending: &mut Vec<(char, &'a str)>, d: char, text: &'a str) {
+    match pending.iter_mut().find(|(n, _)| *n == d) {
+        Some(slot) => slot.1 = text,
+        None => pending.push((d, text)),
+    }
+}
+
 /// One item's fields from its `~`-separated value.
 fn parse_item(value: &str) -> Fields {
     let mut item = Fields::new();
     // Custom parameters waiting for their partner, by digit: k<d> names and v<d> values.
-    let mut names: BTreeMap<char, &str> = BTreeMap::new();
-    let mut values: BTreeMap<char, &str> = BTreeMap::new();
+    let mut names: Vec<(char, &str)> = Vec::new();
+    let mut values: Vec<(char, &str)> = Vec::new();
     for field in value.split('~') {
         let split = match field.char_indices().nth(2) {
             Some((i, _)) => i,
@@ -605,29 +637,25 @@ fn parse_item(value: &str) -> Fields {
             (Some(kind @ ('k' | 'v')), Some(d)) if d.is_ascii_digit() => Some((kind, d)),
             _ => None,
         };
-        match custom {
-            Some(('k', d)) => {
-                names.insert(d, text);
-            }
-            Some((_, d)) => {
-                values.insert(d, text);
-            }
-            None => {
-                item.put(key, Json::from(text), RANK_CUSTOM);
-                continue;
-            }
-        }
-        if let Some((_, d)) = custom {
-            if let (Some(&k), Some(&v)) = (names.get(&d), values.get(&d)) {
-                names.remove(&d);
-                values.remove(&d);
-                if !k.is_empty() {
-                    item.put(k, Json::from(v), RANK_CUSTOM);
-                }
+        let Some((kind, d)) = custom else {
+            item.put(key, Json::from(text), RANK_CUSTOM);
+            continue;
+        };
+        let pending = if kind == 'k' { &mut names } else { &mut values };
+        set_digit(pending, d, text);
+        let name = names.iter().position(|(n, _)| *n == d);
+        let value = values.iter().position(|(n, _)| *n == d);
+        if let (Some(n), Some(v)) = (name, value) {
+            let (_, k) = names.remove(n);
+            let (_, v) = values.remove(v);
+            if !k.is_empty() {
+                item.put(k, Json::from(v), RANK_CUSTOM);
             }
         }
     }
-    // Custom names or values without their partner: kept under their raw key.
+    // Custom names or values without their partner, in digit order: kept under their raw key.
+    names.sort_by_key(|(d, _)| *d);
+    values.sort_by_key(|(d, _)| *d);
     for (d, text) in names {
         item.put(&format!("k{d}"), Json::from(text), RANK_CUSTOM);
     }

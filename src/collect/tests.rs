@@ -411,6 +411,29 @@ fn more_than_the_maximum_lines_are_refused_with_one_problem() {
     assert_eq!(parsed.problems, vec![]);
 }
 
+#[test]
+fn parameters_beyond_the_cap_are_ignored_with_one_problem() {
+    let many: String = (0..MAX_PARAMS_PER_SOURCE + 10)
+        .map(|i| format!("ep.p{i}=x&"))
+        .collect();
+    let parsed = parse_hit(&format!("en=first&{many}"), "");
+    assert_eq!(parsed.events.len(), 1);
+    let keys = parsed.events[0].as_object().map_or(0, <[_]>::len);
+    assert_eq!(
+        keys, MAX_PARAMS_PER_SOURCE,
+        "event_name + the first 999 parameters"
+    );
+    assert_eq!(
+        messages(&parsed),
+        vec![(
+            0,
+            format!(
+                "query string: more than {MAX_PARAMS_PER_SOURCE} parameters; the rest are ignored"
+            )
+        )]
+    );
+}
+
 /// The `consent_state` of `en=e&<params>` as JSON text, or None when there is none; the raw
 /// `x-ga-gcs` / `x-ga-gcd` are always kept.
 fn consent(params: &str) -> Option<String> {
