@@ -162,7 +162,7 @@ function makeTag(wasm, config) {
   return {
     configReport: JSON.parse(tag.configReport()),
     /** Counters of this tag instance (see the README's "Counters" section). */
-    metrics: () => JSON.parse(tag.metrics()),
+    metrics: () => JSON.parse(tag.metrics(Date.now())),
     /** The same counters in Prometheus text format. */
     metricsText: () => tag.metricsPrometheus(),
     /** Build without calling anyone (identity answers only from the cache). */

@@ -274,6 +274,7 @@ export interface Tag {
 
 /** Counters of one tag instance (in memory; never reset by reading). */
 export interface TagMetrics {
+  eventsReceived: number;
   eventsBuilt: number;
   eventsInvalid: number;
   eventsSkipped: number;
@@ -283,16 +284,29 @@ export interface TagMetrics {
   requests: number;
   tries: number;
   retries: number;
+  identityCalls: number;
   /** Identity calls that failed (down, slow, refused, malformed). */
   identityCallFailures: number;
   /** Events identity added at least one `user_data` key to. */
   identityEnriched: number;
+  /** Built events (the denominator of `matchKeys`). */
+  matchEvents: number;
   /** Events by identity status (see `IdentityOutcome.status`). */
   identityByStatus: Record<string, number>;
+  /** Skipped or invalid events by the reason's code (`consent.denied`, `event.event_name_missing`). */
+  skippedByReason: Record<string, number>;
   /** Failed tries by Meta `code/subcode` (e.g. "100/2804003") or transport reason ("timeout"). */
   errorsByCode: Record<string, number>;
-  /** Cumulative histogram of dispatch time per run. */
-  dispatchLatencyMs: { buckets: Array<{ le: number | "+Inf"; count: number }>; sumMs: number; count: number };
+  /** Meta's last message per error code (secrets redacted). */
+  errorMessages: Record<string, string>;
+  /** `events`: built events; per key: how many of them carried it. */
+  matchKeys: Record<"events" | "em" | "ph" | "fn" | "ln" | "external_id" | "fbc" | "fbp" | "client_ip_address" | "client_user_agent", number>;
+  /** Percentiles (upper bounds of histogram buckets; null before the first run). */
+  latencyMs: Record<"build" | "identity" | "dispatch", { count: number; p50: number | null; p90: number | null; p99: number | null }>;
+  /** The cumulative histograms behind `latencyMs`. */
+  histogramsMs: Record<"build" | "identity" | "dispatch", { buckets: Array<{ le: number | "+Inf"; count: number }>; sumMs: number; count: number }>;
+  /** The last 30 minutes, oldest first. */
+  perMinute: Array<{ minute: string; received: number; accepted: number; rejected: number; failed: number }>;
 }
 
 export interface Tag {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// A local stand-in for Meta's Conversions API endpoint `POST /{version}/{pixelId}/events`, for
-// tests and demos. Node 20 built-ins only; binds loopback addresses only.
+// A local stand-in for Meta's Conversions API endpoint `POST /{version}/{pixelId}/events` (and
+// the Graph read `GET /{version}/{pixelId}` of the pixel, for health checks), for tests and
+// demos. Node 20 built-ins only; binds loopback addresses only.
 //
 //   import { startMetaSandbox } from "./sandbox/meta-sandbox.mjs";
 //   const sb = await startMetaSandbox({ tokens: { "1234567890": "TOKEN" } });
@@ -8,7 +9,7 @@
 //   await sb.close();
 //
 // CLI: node sandbox/meta-sandbox.mjs [--port N] [--host 127.0.0.1] [--token PIXEL=TOKEN ...]
-//                                    [--app-secret S] [--no-matching-rule]
+//                                    [--app-secret S] [--no-matching-rule] [--clock-skew-ms N]
 // Prints the URL as the first line of stdout, then one line per request (never the token).
 //
 // Shapes follow ../shared/research/capi.md §1-3 and §7; see sandbox/README.md for the rules,
@@ -187,12 +188,74 @@ function oauthError(code, subcode, nowMs, message) {
   };
 }
 
-function unsupportedPost(objectId, method = "post") {
+/** Graph's answer for a missing object or an unsupported method on it (100/33). */
+function unsupportedRequest(objectId, method = "post") {
   return graphError({
     message: `Unsupported ${method} request. Object with ID '${objectId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api`,
     type: "GraphMethodException",
     code: 100,
     subcode: 33,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading a pixel: GET /{version}/{pixelId}
+
+/**
+ * The fields of Graph's AdsPixel node the read route knows (as the Business SDKs list them).
+ * Any other requested field answers Graph's "(#100) Tried accessing nonexisting field" error.
+ * `creator`, `owner_ad_account` and `owner_business` are known but never answered: Graph leaves
+ * out fields that have no value, and so does the sandbox (also `last_fired_time` before the
+ * first accepted event).
+ */
+export const PIXEL_FIELDS = Object.freeze([
+  "automatic_matching_fields", "can_proxy", "code", "creation_time", "creator", "data_use_setting",
+  "enable_automatic_matching", "first_party_cookie_status", "id", "is_created_by_business",
+  "is_unavailable", "last_fired_time", "name", "owner_ad_account", "owner_business",
+]);
+/** Every sandbox pixel was "created" at this time. */
+const PIXEL_CREATION_MS = Date.UTC(2024, 0, 1, 0, 0, 0);
+
+/** Graph's datetime format: "2024-01-02T08:00:00+0000". */
+function graphTime(ms) {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "+0000");
+}
+
+/**
+ * The `fields` query parameter -> the requested field names, in order, without duplicates.
+ * Commas inside {...} or (...) (nested fields, modifiers) do not split; a field's name is its
+ * leading identifier (`name.as(x)` -> `name`).
+ */
+function parseFieldList(raw) {
+  if (raw == null) return [];
+  const items = [];
+  let depth = 0;
+  let cur = "";
+  for (const ch of raw) {
+    if (ch === "{" || ch === "(") depth += 1;
+    else if ((ch === "}" || ch === ")") && depth > 0) depth -= 1;
+    if (ch === "," && depth === 0) {
+      items.push(cur);
+      cur = "";
+    } else {
+      cur += ch;
+    }
+  }
+  items.push(cur);
+  const names = [];
+  for (const item of items) {
+    const trimmed = item.trim();
+    if (trimmed === "") continue;
+    const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(trimmed)?.[0] ?? trimmed;
+    if (!names.includes(name)) names.push(name);
+  }
+  return names;
+}
+
+function nonexistingField(field) {
+  return graphError({
+    message: `(#100) Tried accessing nonexisting field (${field}) on node type (AdsPixel)`,
+    code: 100,
   });
 }
 
@@ -584,6 +647,7 @@ function redactRecord(r) {
 }
 
 const EVENTS_ROUTE = /^\/(v(\d+)\.(\d+))\/([^/]+)\/events\/?$/;
+const PIXEL_ROUTE = /^\/(v(\d+)\.(\d+))\/([^/]+)\/?$/;
 
 /**
  * Starts the sandbox.
@@ -594,6 +658,7 @@ const EVENTS_ROUTE = /^\/(v(\d+)\.(\d+))\/([^/]+)\/events\/?$/;
  * @param {() => number} [options.now=Date.now] clock (ms) for event_time checks and `at`
  * @param {string|null} [options.appSecret=null] when set, appsecret_proof must be HMAC-SHA256(appSecret, token)
  * @param {boolean} [options.matchingRule=true] enforce Meta's baseline customer-information rule (2804050)
+ * @param {number} [options.clockSkewMs=0]     shifts the Date header of every response by this many ms
  * @param {(line: string) => void} [options.log]  one line per request (never the token)
  */
 export async function startMetaSandbox({
@@ -603,10 +668,14 @@ export async function startMetaSandbox({
   now = () => Date.now(),
   appSecret = null,
   matchingRule = true,
+  clockSkewMs = 0,
   log = null,
 } = {}) {
   if (!isLoopback(host)) throw new Error(`meta-sandbox binds loopback addresses only, not ${host}`);
   if (tokens !== null && !isObject(tokens)) throw new TypeError("tokens must be an object {pixelId: token} or null");
+  if (typeof clockSkewMs !== "number" || !Number.isFinite(clockSkewMs)) {
+    throw new TypeError("clockSkewMs must be a finite number of milliseconds");
+  }
 
   const received = [];
   const attempts = [];
@@ -634,6 +703,7 @@ export async function startMetaSandbox({
     const parts = [new Date().toISOString(), method, pathname, "->", attempt.status === null ? "dropped" : String(attempt.status)];
     if (attempt.pixelId) parts.push(`pixel=${attempt.pixelId}`);
     if (attempt.eventIds.length) parts.push(`events=${attempt.eventIds.length}`);
+    if (attempt.tokenInUrl) parts.push("token-in-url");
     if (attempt.errorCode != null) parts.push(`error=${attempt.errorCode}${attempt.errorSubcode != null ? "/" + attempt.errorSubcode : ""}`);
     if (attempt.faultApplied) parts.push(`fault=${JSON.stringify(attempt.faultApplied)}`);
     try {
@@ -643,8 +713,8 @@ export async function startMetaSandbox({
     }
   }
 
-  async function handleEvents(req, res, url, match) {
-    const [, version, , , pixelId] = match;
+  /** Records a request on the events or pixel route; `finish` answers it and completes the record. */
+  function track(req, res, url, pixelId, extra = {}) {
     const attempt = {
       pixelId,
       status: undefined,
@@ -655,6 +725,8 @@ export async function startMetaSandbox({
       method: req.method,
       path: url.pathname,
       at: now(),
+      tokenInUrl: url.searchParams.has("access_token"),
+      ...extra,
     };
     attempts.push(attempt);
     const finish = (status, body, headers) => {
@@ -666,10 +738,77 @@ export async function startMetaSandbox({
       send(res, status, body, headers);
       logLine(attempt, req.method, url.pathname);
     };
+    return { attempt, finish };
+  }
+
+  /**
+   * Takes the next queued fault (shared by the events and the pixel route) and applies it.
+   * Returns true when the fault answered or dropped the request (or the sandbox closed during
+   * its delay); false when there was none, or only a delay, and the request goes on normally.
+   */
+  async function applyNextFault(req, url, attempt, finish) {
+    const fault = nextFault();
+    if (!fault) return false;
+    attempt.faultApplied = { ...fault };
+    if (fault.delayMs) {
+      await sleep(fault.delayMs);
+      if (closed) return true;
+    }
+    if (fault.drop) {
+      attempt.status = null;
+      logLine(attempt, req.method, url.pathname);
+      req.socket.destroy();
+      return true;
+    }
+    if (fault.status != null || fault.error || fault.body !== undefined) {
+      const r = faultResponse(fault, now());
+      finish(r.status, r.body, r.headers);
+      return true;
+    }
+    return false; // a delay alone: carry on normally
+  }
+
+  /**
+   * The token and pixel checks both routes share, in this order: missing token (104), EXPIRED
+   * (190/463), PASSWORD_CHANGED (190/460), unknown or non-numeric pixel (100/33 "Unsupported
+   * <method> request"), wrong token (190). Returns null, or the error response {status, body, headers}.
+   */
+  function checkToken(token, pixelId, method, nowMs) {
+    if (typeof token !== "string" || token === "") return oauthError(104, undefined, nowMs);
+    if (token === "EXPIRED") return oauthError(190, 463, nowMs);
+    if (token === "PASSWORD_CHANGED") return oauthError(190, 460, nowMs);
+    if (!/^\d{1,20}$/.test(pixelId)) return { status: 400, body: unsupportedRequest(pixelId, method) };
+    if (tokens !== null) {
+      if (!Object.hasOwn(tokens, pixelId)) return { status: 400, body: unsupportedRequest(pixelId, method) };
+      if (!sameSecret(tokens[pixelId], token)) return oauthError(190, undefined, nowMs);
+    }
+    return null;
+  }
+
+  /** `appsecret_proof`, when sent: 64 hex characters, and HMAC-SHA256(appSecret, token) when `appSecret` is set. */
+  function checkAppsecretProof(proof, token) {
+    if (proof === undefined) return null;
+    const wellFormed = typeof proof === "string" && /^[0-9a-f]{64}$/i.test(proof);
+    const matches = wellFormed && (appSecret === null ||
+      sameSecret(proof.toLowerCase(), crypto.createHmac("sha256", appSecret).update(token).digest("hex")));
+    if (matches) return null;
+    return {
+      status: 400,
+      body: graphError({
+        message: "Invalid appsecret_proof provided in the API argument",
+        type: "GraphMethodException",
+        code: 100,
+      }),
+    };
+  }
+
+  async function handleEvents(req, res, url, match) {
+    const [, version, , , pixelId] = match;
+    const { attempt, finish } = track(req, res, url, pixelId);
 
     if (req.method !== "POST") {
       req.resume();
-      return finish(405, unsupportedPost(pixelId, req.method.toLowerCase()), { allow: "POST" });
+      return finish(405, unsupportedRequest(pixelId, req.method.toLowerCase()), { allow: "POST" });
     }
     const { tooLarge, buf } = await readBody(req, MAX_BODY_BYTES);
     if (tooLarge) {
@@ -686,29 +825,11 @@ export async function startMetaSandbox({
     }
 
     // Faults apply first: they stand for Meta's side failing, whatever the payload.
-    const fault = nextFault();
-    if (fault) {
-      attempt.faultApplied = { ...fault };
-      if (fault.delayMs) {
-        await sleep(fault.delayMs);
-        if (closed) return;
-      }
-      if (fault.drop) {
-        attempt.status = null;
-        logLine(attempt, req.method, url.pathname);
-        req.socket.destroy();
-        return;
-      }
-      if (fault.status != null || fault.error || fault.body !== undefined) {
-        const r = faultResponse(fault, now());
-        return finish(r.status, r.body, r.headers);
-      }
-      // a delay alone: carry on normally
-    }
+    if (await applyNextFault(req, url, attempt, finish)) return;
 
     const nowMs = now();
     // Authentication: the token belongs in the body, never in the URL.
-    if (url.searchParams.has("access_token")) {
+    if (attempt.tokenInUrl) {
       const r = oauthError(190, undefined, nowMs,
         "Invalid OAuth access token - the access_token was sent in the URL query string; the sandbox only accepts it in the POST body");
       return finish(r.status, r.body, r.headers);
@@ -718,39 +839,8 @@ export async function startMetaSandbox({
     }
     const params = parsed.params;
     const token = params.access_token;
-    if (typeof token !== "string" || token === "") {
-      const r = oauthError(104, undefined, nowMs);
-      return finish(r.status, r.body, r.headers);
-    }
-    if (token === "EXPIRED") {
-      const r = oauthError(190, 463, nowMs);
-      return finish(r.status, r.body, r.headers);
-    }
-    if (token === "PASSWORD_CHANGED") {
-      const r = oauthError(190, 460, nowMs);
-      return finish(r.status, r.body, r.headers);
-    }
-    if (!/^\d{1,20}$/.test(pixelId)) return finish(400, unsupportedPost(pixelId));
-    if (tokens !== null) {
-      if (!Object.hasOwn(tokens, pixelId)) return finish(400, unsupportedPost(pixelId));
-      if (!sameSecret(tokens[pixelId], token)) {
-        const r = oauthError(190, undefined, nowMs);
-        return finish(r.status, r.body, r.headers);
-      }
-    }
-    if (params.appsecret_proof !== undefined) {
-      const proof = params.appsecret_proof;
-      const wellFormed = typeof proof === "string" && /^[0-9a-f]{64}$/i.test(proof);
-      const matches = wellFormed && (appSecret === null ||
-        sameSecret(proof.toLowerCase(), crypto.createHmac("sha256", appSecret).update(token).digest("hex")));
-      if (!matches) {
-        return finish(400, graphError({
-          message: "Invalid appsecret_proof provided in the API argument",
-          type: "GraphMethodException",
-          code: 100,
-        }));
-      }
-    }
+    const authError = checkToken(token, pixelId, "post", nowMs) ?? checkAppsecretProof(params.appsecret_proof, token);
+    if (authError) return finish(authError.status, authError.body, authError.headers);
     // Payload
     if (params.data === undefined || params.data === null || params.data === "") {
       return finish(400, graphError({ message: "(#100) The parameter data is required", code: 100 }));
@@ -775,6 +865,60 @@ export async function startMetaSandbox({
     return finish(200, { events_received: events.length, messages: [], fbtrace_id: fbtraceId() }, {
       "facebook-api-version": version,
     });
+  }
+
+  /** A field's value for the read route; undefined = left out of the answer. */
+  function pixelFieldValue(field, pixelId) {
+    switch (field) {
+      case "id": return pixelId;
+      case "name": return `Sandbox pixel ${pixelId}`;
+      case "automatic_matching_fields": return [];
+      case "can_proxy": return false;
+      case "code": return `<!-- Meta Pixel Code (sandbox) --><script>fbq('init', '${pixelId}');fbq('track', 'PageView');</script>`;
+      case "creation_time": return graphTime(PIXEL_CREATION_MS);
+      case "data_use_setting": return "ADVERTISING_AND_ANALYTICS";
+      case "enable_automatic_matching": return false;
+      case "first_party_cookie_status": return "FIRST_PARTY_COOKIE_ENABLED";
+      case "is_created_by_business": return true;
+      case "is_unavailable": return false;
+      case "last_fired_time": {
+        let last = null;
+        for (const r of received) if (r.pixelId === pixelId && (last === null || r.at > last)) last = r.at;
+        return last === null ? undefined : graphTime(last);
+      }
+      default: return undefined; // creator, owner_ad_account, owner_business
+    }
+  }
+
+  /** `GET /{version}/{pixelId}`: Graph's read of an AdsPixel node (a token/pixel health check). */
+  async function handlePixelRead(req, res, url, match) {
+    const [, version, , , pixelId] = match;
+    const fields = parseFieldList(url.searchParams.get("fields"));
+    const { attempt, finish } = track(req, res, url, pixelId, { fields });
+    req.resume();
+    if (req.method !== "GET") {
+      return finish(405, unsupportedRequest(pixelId, req.method.toLowerCase()), { allow: "GET" });
+    }
+    if (await applyNextFault(req, url, attempt, finish)) return;
+
+    const nowMs = now();
+    // The header is preferred; a token in the query is accepted (Graph does) but recorded.
+    const bearer = /^(?:Bearer|OAuth)\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "");
+    const token = bearer ? bearer[1] : url.searchParams.get("access_token");
+    const authError = checkToken(token, pixelId, "get", nowMs) ??
+      checkAppsecretProof(url.searchParams.get("appsecret_proof") ?? undefined, token);
+    if (authError) return finish(authError.status, authError.body, authError.headers);
+
+    const unknown = fields.find((f) => !PIXEL_FIELDS.includes(f));
+    if (unknown !== undefined) return finish(400, nonexistingField(unknown));
+
+    const body = {};
+    for (const f of ["id", "name", ...fields]) {
+      if (f in body) continue;
+      const v = pixelFieldValue(f, pixelId);
+      if (v !== undefined) body[f] = v;
+    }
+    return finish(200, body, { "facebook-api-version": version, "x-fb-trace-id": fbtraceId() });
   }
 
   async function handleControl(req, res, url) {
@@ -826,15 +970,26 @@ export async function startMetaSandbox({
     if (url.pathname.startsWith("/__sandbox/")) return handleControl(req, res, url);
     const match = EVENTS_ROUTE.exec(url.pathname);
     if (match) return handleEvents(req, res, url, match);
+    const pixelMatch = PIXEL_ROUTE.exec(url.pathname);
+    if (pixelMatch) return handlePixelRead(req, res, url, pixelMatch);
     req.resume();
     const attempt = { pixelId: null, status: 404, faultApplied: null, eventIds: [], errorCode: 2500,
-      errorSubcode: null, method: req.method, path: url.pathname, at: now() };
+      errorSubcode: null, method: req.method, path: url.pathname, at: now(),
+      tokenInUrl: url.searchParams.has("access_token") };
     attempts.push(attempt);
     send(res, 404, graphError({ message: `Unknown path components: ${url.pathname}`, code: 2500 }));
     logLine(attempt, req.method, url.pathname);
   }
 
   const server = http.createServer((req, res) => {
+    if (clockSkewMs !== 0) {
+      // Stamp the Date header when the head is written (after any fault delay), shifted.
+      const writeHead = res.writeHead;
+      res.writeHead = function (...args) {
+        res.setHeader("date", new Date(Date.now() + clockSkewMs).toUTCString());
+        return writeHead.apply(this, args);
+      };
+    }
     handle(req, res).catch((e) => {
       if (!res.headersSent && !res.destroyed) {
         send(res, 500, graphError({ message: `sandbox internal error: ${e.message}`, code: 1, isTransient: true }));
@@ -865,7 +1020,7 @@ export async function startMetaSandbox({
     port: address.port,
     received,
     attempts,
-    /** Appends faults to the queue; each applies to the next `times` event requests, in order. */
+    /** Appends faults to the queue; each applies to the next `times` requests on the events or pixel route, in order. */
     injectFaults(list) {
       faults.push(...normalizeFaults(list));
     },
@@ -904,7 +1059,7 @@ export async function startMetaSandbox({
 // CLI
 
 function parseArgs(argv) {
-  const opts = { port: 0, host: "127.0.0.1", tokens: null, appSecret: null, matchingRule: true };
+  const opts = { port: 0, host: "127.0.0.1", tokens: null, appSecret: null, matchingRule: true, clockSkewMs: 0 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -922,10 +1077,12 @@ function parseArgs(argv) {
       (opts.tokens ??= {})[v.slice(0, eq)] = v.slice(eq + 1);
     } else if (a === "--app-secret") opts.appSecret = value();
     else if (a === "--no-matching-rule") opts.matchingRule = false;
+    else if (a === "--clock-skew-ms") opts.clockSkewMs = Number(value());
     else if (a === "--help" || a === "-h") opts.help = true;
     else throw new Error(`unknown argument ${a}`);
   }
   if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new Error("--port must be 0..65535");
+  if (!Number.isFinite(opts.clockSkewMs)) throw new Error("--clock-skew-ms must be a number of milliseconds");
   return opts;
 }
 
@@ -938,7 +1095,7 @@ async function main() {
     process.exit(2);
   }
   if (opts.help) {
-    console.log("usage: node sandbox/meta-sandbox.mjs [--port N] [--host 127.0.0.1] [--token PIXEL=TOKEN ...] [--app-secret S] [--no-matching-rule]");
+    console.log("usage: node sandbox/meta-sandbox.mjs [--port N] [--host 127.0.0.1] [--token PIXEL=TOKEN ...] [--app-secret S] [--no-matching-rule] [--clock-skew-ms N]");
     return;
   }
   const { help, ...options } = opts;

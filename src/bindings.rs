@@ -292,12 +292,7 @@ impl WasmTag {
             }
             Err(_) => self.inner.build_text(event_json, request_json, clock),
         };
-        self.count(|m| {
-            m.on_build(out.status);
-            if let Some(identity) = &out.identity {
-                m.on_identity(identity);
-            }
-        });
+        self.count(|m| m.on_build(&out, clock.now_ms));
         let mut log = observe::logger(self.inner.config(), &trace, clock.now_ms);
         observe::log_build(&mut log, &out);
         out.to_wire_with(vec![
@@ -366,14 +361,7 @@ impl WasmTag {
             &answers,
             cache.as_deref_mut(),
         );
-        self.count(|m| {
-            for e in &out.events {
-                m.on_build(e.status);
-                if let Some(identity) = &e.identity {
-                    m.on_identity(identity);
-                }
-            }
-        });
+        self.count(|m| out.events.iter().for_each(|e| m.on_build(e, clock.now_ms)));
         observe::log_batch(&mut log, &out);
         let wire = out.to_wire();
         let (head, bodies) = wire
@@ -414,7 +402,8 @@ impl WasmTag {
             clamp_ms(now_ms),
             random,
         );
-        self.count(|m| m.on_decision(&d, u64::from(events)));
+        let secrets = observe::secrets(config);
+        self.count(|m| m.on_decision(&d, u64::from(events), clamp_ms(now_ms), &secrets));
         let mut log = observe::logger(config, trace_id, clamp_ms(now_ms));
         observe::log_decision(&mut log, pixel_id, attempt_number, &d);
         let mut out = d.to_json();
@@ -434,12 +423,11 @@ impl WasmTag {
         Json::from(monitor).to_json()
     }
 
-    /// This instance's counters as JSON (events by outcome, requests, tries, retries, errors by
-    /// code, dispatch latency histogram).
-    pub fn metrics(&self) -> String {
+    /// This instance's counters as JSON (see `crate::metrics`); `perMinute` ends at `now_ms`.
+    pub fn metrics(&self, now_ms: f64) -> String {
         self.metrics
             .try_borrow()
-            .map(|m| m.to_json().to_json())
+            .map(|m| m.to_json(clamp_ms(now_ms)).to_json())
             .unwrap_or_default()
     }
 
@@ -466,7 +454,6 @@ impl WasmTag {
         total_ms: f64,
         now_ms: f64,
     ) -> String {
-        self.count(|m| m.on_dispatch_ms(clamp_ms(dispatch_ms)));
         let mut log = observe::logger(self.inner.config(), trace_id, clamp_ms(now_ms));
         let timings = Timings {
             build_ms: clamp_ms(build_ms),
@@ -474,6 +461,7 @@ impl WasmTag {
             dispatch_ms: clamp_ms(dispatch_ms),
             total_ms: clamp_ms(total_ms),
         };
+        self.count(|m| m.on_timings(&timings));
         observe::log_timings(&mut log, status, timings);
         log.into_json().to_json()
     }

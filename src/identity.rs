@@ -567,6 +567,8 @@ pub struct Resolution {
     pub journal: Vec<JournalEntry>,
     /// Why calls failed, one reason per failed call (for the ERROR log).
     pub failures: Vec<String>,
+    /// Calls made for this event (0 when cached or not asked).
+    pub calls: usize,
 }
 
 /// The answers the host fetched for `identity_calls` (call order), or `None` when it fetched
@@ -609,13 +611,17 @@ pub fn resolve(
         return Resolution {
             status: "failed",
             failures,
+            calls: answers.len(),
             ..Resolution::default()
         };
     }
     if let (Some(key), Some(cache), true) = (key, cache, failures.is_empty()) {
         cache.put(key, results.clone(), now_ms, cfg.cache_ttl_ms);
     }
-    from_results("resolved", &results, failures)
+    Resolution {
+        calls: answers.len(),
+        ..from_results("resolved", &results, failures)
+    }
 }
 
 fn from_results(
@@ -634,6 +640,7 @@ fn from_results(
             .cloned()
             .collect(),
         failures,
+        calls: 0,
     }
 }
 

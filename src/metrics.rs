@@ -1,15 +1,161 @@
 //! Counters a host can read or export (JSON, or Prometheus text), kept per tag instance in
-//! memory: events built / invalid / skipped, events accepted / rejected / failed, requests, tries
-//! and retries, errors by code, and a latency histogram of dispatch. Updated by the wasm as it
-//! decides; reading them never resets them.
+//! memory and updated by the wasm as it decides; reading them never resets them:
+//! - events received and how they ended: built, invalid, skipped (by reason), accepted,
+//!   rejected (by Meta error code, with Meta's last message), failed; requests, tries, retries;
+//! - identity: calls, call failures, events by identity status, events enriched;
+//! - matching keys: how many built events carried each of em, ph, fn, ln, external_id, fbc,
+//!   fbp, client_ip_address, client_user_agent (the average is a proxy for Event Match Quality);
+//! - latency histograms of build, identity and dispatch, with p50/p90/p99 read from them;
+//! - per-minute volume (received, accepted, rejected, failed) of the last 30 minutes.
 use crate::dispatch::{Decision, MetaError, Outcome};
 use crate::json::{decimal, Json};
-use crate::tag::{IdentityOutcome, Status};
+use crate::logging::iso_timestamp;
+use crate::observe::Timings;
+use crate::tag::{BuildOutput, IdentityOutcome, Status};
 
-/// Upper bounds (ms) of the latency histogram buckets; the last bucket is +Inf.
-const LATENCY_BUCKETS_MS: [u64; 8] = [50, 100, 250, 500, 1000, 2500, 5000, 10_000];
+/// The matching keys counted per built event.
+pub const MATCH_KEYS: [&str; 9] = [
+    "em",
+    "ph",
+    "fn",
+    "ln",
+    "external_id",
+    "fbc",
+    "fbp",
+    "client_ip_address",
+    "client_user_agent",
+];
+/// Histogram bucket upper bounds (ms); each histogram also has a +Inf bucket.
+const BUILD_BUCKETS_MS: &[u64] = &[1, 2, 5, 10, 25, 50, 100, 250, 1000];
+const CALL_BUCKETS_MS: &[u64] = &[5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000];
+/// Minutes of per-minute volume kept (the dashboard's window).
+pub const MINUTES_KEPT: u64 = 30;
+/// Meta's messages are kept this short (a dashboard line, not a log).
+const MAX_MESSAGE_CHARS: usize = 200;
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// A latency histogram (Prometheus style: cumulative when exported).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Histogram {
+    bounds: &'static [u64],
+    /// One count per bound, then the +Inf bucket.
+    counts: Vec<u64>,
+    sum_ms: u64,
+    count: u64,
+}
+
+impl Histogram {
+    fn new(bounds: &'static [u64]) -> Histogram {
+        Histogram {
+            bounds,
+            counts: vec![0; bounds.len() + 1],
+            sum_ms: 0,
+            count: 0,
+        }
+    }
+
+    pub fn observe(&mut self, ms: u64) {
+        let bucket = self
+            .bounds
+            .iter()
+            .position(|b| ms <= *b)
+            .unwrap_or(self.bounds.len());
+        if let Some(n) = self.counts.get_mut(bucket) {
+            *n += 1;
+        }
+        self.sum_ms = self.sum_ms.saturating_add(ms);
+        self.count += 1;
+    }
+
+    /// The `permille`th quantile as the upper bound of its bucket (an upper estimate, as
+    /// Prometheus' histogram_quantile would bound it); the +Inf bucket reports the largest
+    /// bound. `None` when nothing was observed.
+    pub fn quantile(&self, permille: u64) -> Option<u64> {
+        if self.count == 0 {
+            return None;
+        }
+        let rank = (self.count * permille).div_ceil(1000).max(1);
+        let mut seen = 0;
+        for (i, n) in self.counts.iter().enumerate() {
+            seen += n;
+            if seen >= rank {
+                let last = self.bounds.last().copied().unwrap_or(0);
+                return Some(self.bounds.get(i).copied().unwrap_or(last));
+            }
+        }
+        None
+    }
+
+    /// Cumulative buckets, as exported.
+    fn cumulative(&self) -> impl Iterator<Item = (String, u64)> + '_ {
+        let mut total = 0;
+        self.counts.iter().enumerate().map(move |(i, n)| {
+            total += n;
+            let le = self
+                .bounds
+                .get(i)
+                .map_or_else(|| "+Inf".to_string(), |b| decimal(*b));
+            (le, total)
+        })
+    }
+
+    fn to_json(&self) -> Json {
+        let buckets = self
+            .cumulative()
+            .map(|(le, count)| {
+                let le = if le == "+Inf" {
+                    Json::from(le)
+                } else {
+                    Json::Number(le)
+                };
+                Json::object([("le", le), ("count", Json::from(count))])
+            })
+            .collect();
+        Json::object([
+            ("buckets", Json::Array(buckets)),
+            ("sumMs", Json::from(self.sum_ms)),
+            ("count", Json::from(self.count)),
+        ])
+    }
+
+    fn from_json(bounds: &'static [u64], v: Option<&Json>) -> Histogram {
+        let mut h = Histogram::new(bounds);
+        let Some(v) = v else {
+            return h;
+        };
+        h.sum_ms = count(v.get("sumMs"));
+        h.count = count(v.get("count"));
+        let buckets = v.get("buckets").and_then(Json::as_array).unwrap_or_default();
+        let mut previous = 0;
+        for (slot, bucket) in h.counts.iter_mut().zip(buckets) {
+            let cumulative = count(bucket.get("count"));
+            *slot = cumulative.saturating_sub(previous);
+            previous = cumulative;
+        }
+        h
+    }
+
+    fn percentiles_json(&self) -> Json {
+        let q = |permille| Json::from(self.quantile(permille));
+        Json::object([
+            ("count", Json::from(self.count)),
+            ("p50", q(500)),
+            ("p90", q(900)),
+            ("p99", q(990)),
+        ])
+    }
+}
+
+/// Volume of one minute (`minute` = Unix ms / 60,000).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Minute {
+    pub minute: u64,
+    pub received: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    pub failed: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Metrics {
     pub events_built: u64,
     pub events_invalid: u64,
@@ -20,17 +166,57 @@ pub struct Metrics {
     pub requests: u64,
     pub tries: u64,
     pub retries: u64,
-    /// Identity resolution by status (`resolved`, `cached`, `failed`, ...), first seen first.
-    pub identity_by_status: Vec<(String, u64)>,
+    /// Calls made to the identity service.
+    pub identity_calls: u64,
     /// Identity calls that failed (down, slow, refused, malformed).
     pub identity_call_failures: u64,
     /// Events identity added at least one `user_data` key to.
     pub identity_enriched: u64,
+    /// Identity resolution by status (`resolved`, `cached`, `failed`, ...), first seen first.
+    pub identity_by_status: Vec<(String, u64)>,
+    /// Events not built, by the reason's code (`consent.denied`, `event.event_name_missing`).
+    pub skipped_by_reason: Vec<(String, u64)>,
     /// `"100/2804003"`, `"190"`, `"timeout"`, `"HTTP 503"`, ... with their counts, first seen first.
     pub errors_by_code: Vec<(String, u64)>,
-    latency_buckets: [u64; LATENCY_BUCKETS_MS.len() + 1],
-    latency_sum_ms: u64,
-    latency_count: u64,
+    /// Meta's last message per error code (secrets redacted, cut short).
+    pub error_messages: Vec<(String, String)>,
+    /// Built events, and how many of them carried each of `MATCH_KEYS`.
+    pub match_events: u64,
+    pub match_keys: [u64; MATCH_KEYS.len()],
+    pub build_ms: Histogram,
+    pub identity_ms: Histogram,
+    pub dispatch_ms: Histogram,
+    /// The last `MINUTES_KEPT` minutes with traffic, oldest first.
+    pub minutes: Vec<Minute>,
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        Metrics {
+            events_built: 0,
+            events_invalid: 0,
+            events_skipped: 0,
+            events_accepted: 0,
+            events_rejected: 0,
+            events_failed: 0,
+            requests: 0,
+            tries: 0,
+            retries: 0,
+            identity_calls: 0,
+            identity_call_failures: 0,
+            identity_enriched: 0,
+            identity_by_status: Vec::new(),
+            skipped_by_reason: Vec::new(),
+            errors_by_code: Vec::new(),
+            error_messages: Vec::new(),
+            match_events: 0,
+            match_keys: [0; MATCH_KEYS.len()],
+            build_ms: Histogram::new(BUILD_BUCKETS_MS),
+            identity_ms: Histogram::new(CALL_BUCKETS_MS),
+            dispatch_ms: Histogram::new(CALL_BUCKETS_MS),
+            minutes: Vec::new(),
+        }
+    }
 }
 
 fn error_key(error: &MetaError) -> Option<String> {
@@ -71,71 +257,156 @@ fn bump(counts: &mut Vec<(String, u64)>, key: &str) {
     }
 }
 
+/// A non-negative whole JSON number, else 0.
+fn count(v: Option<&Json>) -> u64 {
+    match v {
+        Some(Json::Number(t)) => crate::number::whole(t)
+            .filter(|w| !w.negative && !w.has_fraction)
+            .map_or(0, |w| w.value),
+        _ => 0,
+    }
+}
+
+/// Meta's message for the dashboard: secrets replaced, one short line.
+fn message_line(message: &str, secrets: &[String]) -> String {
+    let mut text = message.to_string();
+    for secret in secrets.iter().filter(|s| s.len() >= 4) {
+        text = text.replace(secret.as_str(), "[redacted]");
+    }
+    let line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(MAX_MESSAGE_CHARS)
+        .collect();
+    line.trim().to_string()
+}
+
 impl Metrics {
-    pub fn on_build(&mut self, status: Status) {
-        match status {
+    /// One event through the build: its outcome, why it was not built, its matching keys and
+    /// what identity did.
+    pub fn on_build(&mut self, out: &BuildOutput, now_ms: u64) {
+        match out.status {
             Status::Ready => self.events_built += 1,
             Status::Invalid => self.events_invalid += 1,
             Status::Skipped => self.events_skipped += 1,
         }
+        let reason = match out.status {
+            Status::Ready => None,
+            Status::Skipped => out.skipped.as_ref().map(|s| s.code),
+            Status::Invalid => out.report.errors.first().map(|e| e.code),
+        };
+        if let Some(reason) = reason {
+            bump(&mut self.skipped_by_reason, reason);
+        }
+        if out.status == Status::Ready {
+            let user_data = out.event.as_ref().and_then(|e| e.get("user_data"));
+            self.match_events += 1;
+            for (n, key) in self.match_keys.iter_mut().zip(MATCH_KEYS) {
+                if user_data.and_then(|u| u.get(key)).is_some() {
+                    *n += 1;
+                }
+            }
+        }
+        if let Some(identity) = &out.identity {
+            self.on_identity(identity);
+        }
+        self.minute(now_ms).received += 1;
     }
 
-    /// What identity did for one event.
-    pub fn on_identity(&mut self, identity: &IdentityOutcome) {
-        bump(&mut self.identity_by_status, identity.resolution.status);
-        self.identity_call_failures += identity.resolution.failures.len() as u64;
+    fn on_identity(&mut self, identity: &IdentityOutcome) {
+        let r = &identity.resolution;
+        bump(&mut self.identity_by_status, r.status);
+        self.identity_calls += r.calls as u64;
+        self.identity_call_failures += r.failures.len() as u64;
         if !identity.filled.is_empty() {
             self.identity_enriched += 1;
         }
     }
 
-    /// One try's decision for a request carrying `events` events.
-    pub fn on_decision(&mut self, d: &Decision, events: u64) {
+    /// One try's decision for a request carrying `events` events. `secrets` are redacted from
+    /// the Meta message kept for the dashboard.
+    pub fn on_decision(&mut self, d: &Decision, events: u64, now_ms: u64, secrets: &[String]) {
         self.tries += 1;
-        let key = match &d.outcome {
-            Outcome::Accepted { .. } => None,
-            Outcome::Rejected { error, .. } => {
-                Some(error_key(error).unwrap_or_else(|| "rejected".into()))
-            }
-            Outcome::Transient { reason, error, .. } => Some(
-                error
-                    .as_ref()
-                    .and_then(error_key)
-                    .unwrap_or_else(|| reason.clone()),
+        let (key, message) = match &d.outcome {
+            Outcome::Accepted { .. } => (None, None),
+            Outcome::Rejected { error, .. } => (
+                Some(error_key(error).unwrap_or_else(|| "rejected".into())),
+                error.message.as_deref(),
+            ),
+            Outcome::Transient { reason, error, .. } => (
+                Some(
+                    error
+                        .as_ref()
+                        .and_then(error_key)
+                        .unwrap_or_else(|| reason.clone()),
+                ),
+                error.as_ref().and_then(|e| e.message.as_deref()),
             ),
         };
         if let Some(key) = key {
             bump(&mut self.errors_by_code, &key);
-        }
-        match d.final_state() {
-            None => self.retries += 1,
-            Some(state) => {
-                self.requests += 1;
-                let counter = match state {
-                    "accepted" => &mut self.events_accepted,
-                    "rejected" => &mut self.events_rejected,
-                    _ => &mut self.events_failed,
-                };
-                *counter += events;
+            if let Some(message) = message {
+                let line = message_line(message, secrets);
+                match self.error_messages.iter_mut().find(|(k, _)| *k == key) {
+                    Some(slot) => slot.1 = line,
+                    None => self.error_messages.push((key, line)),
+                }
             }
         }
+        let Some(state) = d.final_state() else {
+            self.retries += 1;
+            return;
+        };
+        self.requests += 1;
+        let total = match state {
+            "accepted" => &mut self.events_accepted,
+            "rejected" => &mut self.events_rejected,
+            _ => &mut self.events_failed,
+        };
+        *total += events;
+        let minute = self.minute(now_ms);
+        let per_minute = match state {
+            "accepted" => &mut minute.accepted,
+            "rejected" => &mut minute.rejected,
+            _ => &mut minute.failed,
+        };
+        *per_minute += events;
     }
 
-    /// The dispatch time of one run (all tries and waits), measured by the host.
-    pub fn on_dispatch_ms(&mut self, ms: u64) {
-        let bucket = LATENCY_BUCKETS_MS
-            .iter()
-            .position(|b| ms <= *b)
-            .unwrap_or(LATENCY_BUCKETS_MS.len());
-        if let Some(b) = self.latency_buckets.get_mut(bucket) {
-            *b += 1;
+    /// One run's stage times, measured by the host.
+    pub fn on_timings(&mut self, t: &Timings) {
+        self.build_ms.observe(t.build_ms);
+        if let Some(ms) = t.identity_ms {
+            self.identity_ms.observe(ms);
         }
-        self.latency_sum_ms = self.latency_sum_ms.saturating_add(ms);
-        self.latency_count += 1;
+        self.dispatch_ms.observe(t.dispatch_ms);
     }
 
-    fn counters(&self) -> [(&'static str, u64); 11] {
+    /// The counts of the minute of `now_ms`; minutes older than the window are dropped.
+    fn minute(&mut self, now_ms: u64) -> &mut Minute {
+        let minute = now_ms / 60_000;
+        self.minutes
+            .retain(|m| m.minute + MINUTES_KEPT > minute && m.minute <= minute);
+        let at = match self.minutes.iter().position(|m| m.minute >= minute) {
+            Some(i) if self.minutes[i].minute == minute => i,
+            Some(i) => {
+                self.minutes.insert(i, Minute { minute, ..Minute::default() });
+                i
+            }
+            None => {
+                self.minutes.push(Minute { minute, ..Minute::default() });
+                self.minutes.len() - 1
+            }
+        };
+        &mut self.minutes[at]
+    }
+
+    fn counters(&self) -> [(&'static str, u64); 14] {
         [
+            (
+                "eventsReceived",
+                self.events_built + self.events_invalid + self.events_skipped,
+            ),
             ("eventsBuilt", self.events_built),
             ("eventsInvalid", self.events_invalid),
             ("eventsSkipped", self.events_skipped),
@@ -145,40 +416,114 @@ impl Metrics {
             ("requests", self.requests),
             ("tries", self.tries),
             ("retries", self.retries),
+            ("identityCalls", self.identity_calls),
             ("identityCallFailures", self.identity_call_failures),
             ("identityEnriched", self.identity_enriched),
+            ("matchEvents", self.match_events),
         ]
     }
 
-    pub fn to_json(&self) -> Json {
+    /// The counters as JSON; `perMinute` covers the `MINUTES_KEPT` minutes up to `now_ms`,
+    /// oldest first, quiet minutes with zeros.
+    pub fn to_json(&self, now_ms: u64) -> Json {
         let mut out = Json::Object(
             self.counters()
                 .iter()
                 .map(|(k, v)| (k.to_string(), Json::from(*v)))
                 .collect(),
         );
-        out.set("errorsByCode", counts_json(&self.errors_by_code));
         out.set("identityByStatus", counts_json(&self.identity_by_status));
-        let mut cumulative = 0;
-        let buckets: Vec<Json> = self
-            .latency_buckets
+        out.set("skippedByReason", counts_json(&self.skipped_by_reason));
+        out.set("errorsByCode", counts_json(&self.errors_by_code));
+        let messages = self
+            .error_messages
             .iter()
-            .enumerate()
-            .map(|(i, n)| {
-                cumulative += n;
-                let le = LATENCY_BUCKETS_MS
-                    .get(i)
-                    .map_or(Json::from("+Inf"), |b| Json::from(*b));
-                Json::object([("le", le), ("count", Json::from(cumulative))])
-            })
+            .map(|(k, m)| (k.clone(), Json::from(m.as_str())))
             .collect();
-        let latency = Json::object([
-            ("buckets", Json::Array(buckets)),
-            ("sumMs", Json::from(self.latency_sum_ms)),
-            ("count", Json::from(self.latency_count)),
-        ]);
-        out.set("dispatchLatencyMs", latency);
+        out.set("errorMessages", Json::Object(messages));
+        let mut keys = vec![("events".to_string(), Json::from(self.match_events))];
+        for (key, n) in MATCH_KEYS.iter().zip(self.match_keys) {
+            keys.push((key.to_string(), Json::from(n)));
+        }
+        out.set("matchKeys", Json::Object(keys));
+        let stages = [
+            ("build", &self.build_ms),
+            ("identity", &self.identity_ms),
+            ("dispatch", &self.dispatch_ms),
+        ];
+        let percentiles = stages.iter().map(|(k, h)| (k.to_string(), h.percentiles_json()));
+        out.set("latencyMs", Json::Object(percentiles.collect()));
+        let histograms = stages.iter().map(|(k, h)| (k.to_string(), h.to_json()));
+        out.set("histogramsMs", Json::Object(histograms.collect()));
+        out.set("perMinute", self.per_minute_json(now_ms));
         out
+    }
+
+    fn per_minute_json(&self, now_ms: u64) -> Json {
+        let last = now_ms / 60_000;
+        let first = last.saturating_sub(MINUTES_KEPT - 1);
+        let minutes = (first..=last).map(|minute| {
+            let m = self
+                .minutes
+                .iter()
+                .find(|m| m.minute == minute)
+                .copied()
+                .unwrap_or_default();
+            Json::object([
+                ("minute", Json::from(iso_timestamp(minute * 60_000))),
+                ("received", Json::from(m.received)),
+                ("accepted", Json::from(m.accepted)),
+                ("rejected", Json::from(m.rejected)),
+                ("failed", Json::from(m.failed)),
+            ])
+        });
+        Json::Array(minutes.collect())
+    }
+
+    /// Read back `to_json`'s output (a host hands the counters of several tags over as JSON).
+    /// `perMinute` is not read back: Prometheus computes rates from the totals.
+    pub fn from_json(v: &Json) -> Metrics {
+        let n = |key: &str| count(v.get(key));
+        let counts = |key: &str| -> Vec<(String, u64)> {
+            let pairs = v.get(key).and_then(Json::as_object).unwrap_or_default();
+            pairs.iter().map(|(k, x)| (k.clone(), count(Some(x)))).collect()
+        };
+        let histogram = |stage: &str, bounds| {
+            Histogram::from_json(bounds, v.get("histogramsMs").and_then(|h| h.get(stage)))
+        };
+        let keys = v.get("matchKeys");
+        let mut match_keys = [0; MATCH_KEYS.len()];
+        for (slot, key) in match_keys.iter_mut().zip(MATCH_KEYS) {
+            *slot = count(keys.and_then(|k| k.get(key)));
+        }
+        let messages = v.get("errorMessages").and_then(Json::as_object).unwrap_or_default();
+        Metrics {
+            events_built: n("eventsBuilt"),
+            events_invalid: n("eventsInvalid"),
+            events_skipped: n("eventsSkipped"),
+            events_accepted: n("eventsAccepted"),
+            events_rejected: n("eventsRejected"),
+            events_failed: n("eventsFailed"),
+            requests: n("requests"),
+            tries: n("tries"),
+            retries: n("retries"),
+            identity_calls: n("identityCalls"),
+            identity_call_failures: n("identityCallFailures"),
+            identity_enriched: n("identityEnriched"),
+            identity_by_status: counts("identityByStatus"),
+            skipped_by_reason: counts("skippedByReason"),
+            errors_by_code: counts("errorsByCode"),
+            error_messages: messages
+                .iter()
+                .filter_map(|(k, m)| Some((k.clone(), m.as_str()?.to_string())))
+                .collect(),
+            match_events: count(keys.and_then(|k| k.get("events"))),
+            match_keys,
+            build_ms: histogram("build", BUILD_BUCKETS_MS),
+            identity_ms: histogram("identity", CALL_BUCKETS_MS),
+            dispatch_ms: histogram("dispatch", CALL_BUCKETS_MS),
+            minutes: Vec::new(),
+        }
     }
 
     /// Prometheus text exposition format (version 0.0.4).
@@ -188,9 +533,8 @@ impl Metrics {
 
     /// Every metric family with this instance's samples (`tag` labels them, when given).
     fn families(&self, tag: Option<&str>) -> Vec<Family> {
-        let labels = |extra: &[(&str, &str)]| labels(tag, extra);
         let sample = |name: &str, extra: &[(&str, &str)], n: u64| {
-            format!("{name}{} {}", labels(extra), decimal(n))
+            format!("{name}{} {}", labels(tag, extra), decimal(n))
         };
         let counter = |name: &'static str, help: &'static str, n: u64| Family {
             name,
@@ -198,8 +542,8 @@ impl Metrics {
             kind: "counter",
             samples: vec![sample(name, &[], n)],
         };
-        let by =
-            |name: &'static str, help: &'static str, key: &str, counts: &[(String, u64)]| Family {
+        let by = |name: &'static str, help: &'static str, key: &str, counts: &[(String, u64)]| {
+            Family {
                 name,
                 help,
                 kind: "counter",
@@ -207,7 +551,22 @@ impl Metrics {
                     .iter()
                     .map(|(k, n)| sample(name, &[(key, k)], *n))
                     .collect(),
-            };
+            }
+        };
+        let histogram = |name: &'static str, help: &'static str, h: &Histogram| {
+            let mut samples: Vec<String> = h
+                .cumulative()
+                .map(|(le, n)| sample(&format!("{name}_bucket"), &[("le", &le)], n))
+                .collect();
+            samples.push(sample(&format!("{name}_sum"), &[], h.sum_ms));
+            samples.push(sample(&format!("{name}_count"), &[], h.count));
+            Family {
+                name,
+                help,
+                kind: "histogram",
+                samples,
+            }
+        };
         let events = [
             ("built", self.events_built),
             ("invalid", self.events_invalid),
@@ -216,29 +575,11 @@ impl Metrics {
             ("rejected", self.events_rejected),
             ("failed", self.events_failed),
         ];
-        let mut latency = Vec::new();
-        let mut cumulative = 0;
-        for (i, n) in self.latency_buckets.iter().enumerate() {
-            cumulative += n;
-            let le = LATENCY_BUCKETS_MS
-                .get(i)
-                .map_or_else(|| "+Inf".to_string(), |b| decimal(*b));
-            latency.push(sample(
-                "omni_meta_capi_dispatch_duration_ms_bucket",
-                &[("le", &le)],
-                cumulative,
-            ));
-        }
-        latency.push(sample(
-            "omni_meta_capi_dispatch_duration_ms_sum",
-            &[],
-            self.latency_sum_ms,
-        ));
-        latency.push(sample(
-            "omni_meta_capi_dispatch_duration_ms_count",
-            &[],
-            self.latency_count,
-        ));
+        let keys: Vec<(String, u64)> = MATCH_KEYS
+            .iter()
+            .zip(self.match_keys)
+            .map(|(k, n)| (k.to_string(), n))
+            .collect();
         vec![
             Family {
                 name: "omni_meta_capi_events_total",
@@ -249,9 +590,22 @@ impl Metrics {
                     .map(|(o, n)| sample("omni_meta_capi_events_total", &[("outcome", o)], *n))
                     .collect(),
             },
+            by(
+                "omni_meta_capi_events_not_built_total",
+                "Events skipped or invalid, by the reason's code.",
+                "reason",
+                &self.skipped_by_reason,
+            ),
             counter("omni_meta_capi_requests_total", "Requests to Meta that reached a final state.", self.requests),
             counter("omni_meta_capi_tries_total", "Tries (fetches) of requests to Meta.", self.tries),
             counter("omni_meta_capi_retries_total", "Retries after transient failures.", self.retries),
+            by(
+                "omni_meta_capi_errors_total",
+                "Failed tries by Meta error code/subcode or transport reason.",
+                "code",
+                &self.errors_by_code,
+            ),
+            counter("omni_meta_capi_identity_calls_total", "Calls made to the identity service.", self.identity_calls),
             counter(
                 "omni_meta_capi_identity_call_failures_total",
                 "Identity calls that failed (down, slow, refused, malformed).",
@@ -263,77 +617,26 @@ impl Metrics {
                 self.identity_enriched,
             ),
             by(
-                "omni_meta_capi_errors_total",
-                "Failed tries by Meta error code/subcode or transport reason.",
-                "code",
-                &self.errors_by_code,
-            ),
-            by(
                 "omni_meta_capi_identity_events_total",
                 "Events by how identity resolution went (resolved, cached, failed, no_identifier, not_requested).",
                 "status",
                 &self.identity_by_status,
             ),
-            Family {
-                name: "omni_meta_capi_dispatch_duration_ms",
-                help: "Time to send one event run, all tries and waits included.",
-                kind: "histogram",
-                samples: latency,
-            },
+            counter("omni_meta_capi_match_events_total", "Built events (the denominator of the matching-key counts).", self.match_events),
+            by(
+                "omni_meta_capi_match_keys_total",
+                "Built events that carried this matching key.",
+                "key",
+                &keys,
+            ),
+            histogram("omni_meta_capi_build_duration_ms", "Time to build one run's request(s).", &self.build_ms),
+            histogram("omni_meta_capi_identity_duration_ms", "Time of one run's identity calls (in parallel).", &self.identity_ms),
+            histogram(
+                "omni_meta_capi_dispatch_duration_ms",
+                "Time to send one event run, all tries and waits included.",
+                &self.dispatch_ms,
+            ),
         ]
-    }
-
-    /// Read back `to_json`'s output (a host hands the counters of several tags over as JSON).
-    pub fn from_json(v: &Json) -> Metrics {
-        let n = |key: &str| count(v.get(key));
-        let counts = |key: &str| -> Vec<(String, u64)> {
-            let pairs = v.get(key).and_then(Json::as_object).unwrap_or_default();
-            pairs
-                .iter()
-                .map(|(k, x)| (k.clone(), count(Some(x))))
-                .collect()
-        };
-        let mut m = Metrics {
-            events_built: n("eventsBuilt"),
-            events_invalid: n("eventsInvalid"),
-            events_skipped: n("eventsSkipped"),
-            events_accepted: n("eventsAccepted"),
-            events_rejected: n("eventsRejected"),
-            events_failed: n("eventsFailed"),
-            requests: n("requests"),
-            tries: n("tries"),
-            retries: n("retries"),
-            identity_call_failures: n("identityCallFailures"),
-            identity_enriched: n("identityEnriched"),
-            errors_by_code: counts("errorsByCode"),
-            identity_by_status: counts("identityByStatus"),
-            ..Metrics::default()
-        };
-        if let Some(latency) = v.get("dispatchLatencyMs") {
-            m.latency_sum_ms = count(latency.get("sumMs"));
-            m.latency_count = count(latency.get("count"));
-            let buckets = latency
-                .get("buckets")
-                .and_then(Json::as_array)
-                .unwrap_or_default();
-            let mut previous = 0;
-            for (slot, bucket) in m.latency_buckets.iter_mut().zip(buckets) {
-                let cumulative = count(bucket.get("count"));
-                *slot = cumulative.saturating_sub(previous);
-                previous = cumulative;
-            }
-        }
-        m
-    }
-}
-
-/// A non-negative whole JSON number, else 0.
-fn count(v: Option<&Json>) -> u64 {
-    match v {
-        Some(Json::Number(t)) => crate::number::whole(t)
-            .filter(|w| !w.negative && !w.has_fraction)
-            .map_or(0, |w| w.value),
-        _ => 0,
     }
 }
 
@@ -374,11 +677,8 @@ pub fn exposition(tags: &[(Option<&str>, &Metrics)]) -> String {
             family.name, family.help, family.name, family.kind
         ));
         for families in &per_tag {
-            for sample in families
-                .get(i)
-                .map(|f| f.samples.as_slice())
-                .unwrap_or_default()
-            {
+            let samples = families.get(i).map(|f| f.samples.as_slice());
+            for sample in samples.unwrap_or_default() {
                 out.push_str(sample);
                 out.push('\n');
             }
@@ -388,148 +688,4 @@ pub fn exposition(tags: &[(Option<&str>, &Metrics)]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::dispatch::{decide, Attempt, RetryPolicy};
-
-    fn response(status: u16, body: &str) -> Attempt {
-        Attempt::Response {
-            status,
-            body: body.into(),
-            retry_after: None,
-        }
-    }
-
-    #[test]
-    fn counts_outcomes_retries_errors_and_latency() {
-        let mut m = Metrics::default();
-        let p = RetryPolicy::default();
-        m.on_build(Status::Ready);
-        m.on_build(Status::Invalid);
-        m.on_build(Status::Skipped);
-        m.on_decision(&decide(&p, &response(503, "down"), 1, 0, 0), 5);
-        m.on_decision(
-            &decide(&p, &response(200, r#"{"events_received":5}"#), 2, 0, 0),
-            5,
-        );
-        m.on_decision(
-            &decide(
-                &p,
-                &response(400, r#"{"error":{"code":100,"error_subcode":2804003}}"#),
-                1,
-                0,
-                0,
-            ),
-            2,
-        );
-        m.on_decision(&decide(&p, &Attempt::Timeout, 3, 0, 0), 1);
-        m.on_dispatch_ms(42);
-        m.on_dispatch_ms(700);
-        m.on_dispatch_ms(99_999);
-        assert_eq!(
-            (
-                m.events_accepted,
-                m.events_rejected,
-                m.events_failed,
-                m.requests,
-                m.tries,
-                m.retries
-            ),
-            (5, 2, 1, 3, 4, 1)
-        );
-        let errors: Vec<(&str, u64)> = m
-            .errors_by_code
-            .iter()
-            .map(|(k, v)| (k.as_str(), *v))
-            .collect();
-        assert_eq!(
-            errors,
-            vec![("HTTP 503", 1), ("100/2804003", 1), ("timeout", 1)]
-        );
-        let text = m.to_prometheus();
-        assert!(text.contains("omni_meta_capi_events_total{outcome=\"accepted\"} 5\n"));
-        assert!(text.contains("omni_meta_capi_errors_total{code=\"100/2804003\"} 1\n"));
-        assert!(text.contains("omni_meta_capi_dispatch_duration_ms_bucket{le=\"50\"} 1\n"));
-        assert!(text.contains("omni_meta_capi_dispatch_duration_ms_bucket{le=\"1000\"} 2\n"));
-        assert!(text.contains("omni_meta_capi_dispatch_duration_ms_bucket{le=\"+Inf\"} 3\n"));
-        assert!(text.contains("omni_meta_capi_dispatch_duration_ms_sum 100741\n"));
-        let json = m.to_json().to_json();
-        assert!(json.contains(r#""identityByStatus":{}"#), "{json}");
-        assert!(
-            json.starts_with(
-                r#"{"eventsBuilt":1,"eventsInvalid":1,"eventsSkipped":1,"eventsAccepted":5"#
-            ),
-            "{json}"
-        );
-    }
-
-    #[test]
-    fn counts_identity_outcomes() {
-        use crate::identity::Resolution;
-        let outcome = |status, failures: usize, filled: Vec<&'static str>| IdentityOutcome {
-            resolution: Resolution {
-                status,
-                failures: vec!["HTTP 500".to_string(); failures],
-                ..Resolution::default()
-            },
-            filled,
-        };
-        let mut m = Metrics::default();
-        m.on_identity(&outcome("resolved", 0, vec!["external_id", "em"]));
-        m.on_identity(&outcome("resolved", 1, vec!["external_id"]));
-        m.on_identity(&outcome("failed", 2, vec![]));
-        m.on_identity(&outcome("cached", 0, vec!["external_id"]));
-        assert_eq!((m.identity_call_failures, m.identity_enriched), (3, 3));
-        let json = m.to_json().to_json();
-        assert!(
-            json.contains(r#""identityCallFailures":3,"identityEnriched":3,"#)
-                && json.contains(r#""identityByStatus":{"resolved":2,"failed":1,"cached":1}"#),
-            "{json}"
-        );
-        let text = m.to_prometheus();
-        assert!(text.contains("omni_meta_capi_identity_events_total{status=\"resolved\"} 2\n"));
-        assert!(text.contains("omni_meta_capi_identity_call_failures_total 3\n"));
-        assert!(text.contains("omni_meta_capi_identity_enriched_events_total 3\n"));
-    }
-
-    #[test]
-    fn several_tags_in_one_exposition_and_json_round_trip() {
-        let p = RetryPolicy::default();
-        let mut a = Metrics::default();
-        a.on_build(Status::Ready);
-        a.on_decision(&decide(&p, &response(503, "down"), 1, 0, 0), 1);
-        a.on_dispatch_ms(120);
-        let mut b = Metrics::default();
-        b.on_build(Status::Skipped);
-        b.on_dispatch_ms(7);
-        let back = Metrics::from_json(&a.to_json());
-        assert_eq!(back, a, "to_json -> from_json keeps everything");
-        assert_eq!(Metrics::from_json(&Json::Null), Metrics::default());
-
-        let text = exposition(&[(Some("main"), &a), (Some("ads \"2\""), &b)]);
-        assert_eq!(
-            text.matches("# TYPE omni_meta_capi_events_total counter")
-                .count(),
-            1
-        );
-        assert!(text.contains("omni_meta_capi_events_total{tag=\"main\",outcome=\"built\"} 1\n"));
-        assert!(text.contains(
-            "omni_meta_capi_events_total{tag=\"ads \\\"2\\\"\",outcome=\"skipped\"} 1\n"
-        ));
-        assert!(text.contains("omni_meta_capi_errors_total{tag=\"main\",code=\"HTTP 503\"} 1\n"));
-        assert!(text
-            .contains("omni_meta_capi_dispatch_duration_ms_bucket{tag=\"main\",le=\"250\"} 1\n"));
-        assert!(
-            text.contains("omni_meta_capi_dispatch_duration_ms_count{tag=\"ads \\\"2\\\"\"} 1\n")
-        );
-        // Each family's samples stay together: no HELP line between a family's tags.
-        let events: Vec<usize> = text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| l.starts_with("omni_meta_capi_events_total"))
-            .map(|(i, _)| i)
-            .collect();
-        assert_eq!(events.len(), 12);
-        assert_eq!(events[11] - events[0], 11, "contiguous");
-    }
-}
+mod tests;

@@ -10,8 +10,8 @@ use crate::logging::{
 };
 use crate::tag::{BuildOutput, IdentityOutcome, Status};
 
-/// A logger at the config's level that also knows the config's secrets (last line of defence).
-pub fn logger(config: &TagConfig, trace_id: &str, now_ms: u64) -> Logger {
+/// Every secret of the config: access tokens, the app secret, the identity and monitor tokens.
+pub fn secrets(config: &TagConfig) -> Vec<String> {
     let mut secrets: Vec<String> = config
         .pixels
         .iter()
@@ -20,8 +20,13 @@ pub fn logger(config: &TagConfig, trace_id: &str, now_ms: u64) -> Logger {
     secrets.extend(config.app_secret.clone());
     secrets.extend(config.identity.as_ref().map(|i| i.token.clone()));
     secrets.extend(config.error_monitor.as_ref().and_then(|m| m.token.clone()));
+    secrets
+}
+
+/// A logger at the config's level that also knows the config's secrets (last line of defence).
+pub fn logger(config: &TagConfig, trace_id: &str, now_ms: u64) -> Logger {
     Logger::new(config.log_level, trace_id)
-        .with_secrets(secrets)
+        .with_secrets(secrets(config))
         .with_now(now_ms)
 }
 

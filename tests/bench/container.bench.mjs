@@ -42,7 +42,7 @@
 // BENCH_MEMORY_REQUESTS (100000), BENCH_MEMORY_WARMUP (5000), BENCH_LOG_LEVEL (ERROR),
 // BENCH_CLIENT (undici | http), BENCH_SKIP (comma list of floor,node,workerd,memory).
 import { fork, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -137,6 +137,7 @@ async function runLoad({ origin, concurrency, durationMs, count, seq0 = 0 }) {
   const t0 = performance.now();
   const deadline = durationMs ? t0 + durationMs : Infinity;
   let tLast = t0;
+  const cpu0 = process.cpuUsage();
   async function lane() {
     for (;;) {
       if (count != null ? next >= count : performance.now() >= deadline) return;
@@ -161,6 +162,7 @@ async function runLoad({ origin, concurrency, durationMs, count, seq0 = 0 }) {
   } finally {
     await client.close().catch(() => {});
   }
+  const cpu = process.cpuUsage(cpu0);
   const seconds = (tLast - t0) / 1000;
   const sorted = Float64Array.from(latencies).sort();
   const mean = latencies.reduce((a, b) => a + b, 0) / (latencies.length || 1);
@@ -178,6 +180,7 @@ async function runLoad({ origin, concurrency, durationMs, count, seq0 = 0 }) {
     p99: percentile(sorted, 0.99),
     max: sorted[sorted.length - 1] ?? NaN,
     mean,
+    loadgenCpuMs: (cpu.user + cpu.system) / 1000,
   };
 }
 
@@ -232,6 +235,7 @@ async function sandboxRole() {
     reset: () => (fold(), zero(), true),
     close: () => sb.close().then(() => true),
     memory: () => process.memoryUsage(),
+    cpu: () => process.cpuUsage(),
   };
   process.on("disconnect", () => sb.close().finally(() => process.exit(0)));
   process.on("message", async ({ id, op, args = [] }) => {
@@ -348,6 +352,63 @@ async function waitForSandbox(sandbox, target, { stallMs = 15_000, maxMs = 90_00
   }
 }
 
+/** CPU time (ms) of the workerd processes Miniflare spawned (children of this process; Linux /proc). */
+function workerdCpuMs() {
+  try {
+    let ticks = 0;
+    let found = false;
+    for (const pid of readdirSync("/proc")) {
+      if (!/^\d+$/.test(pid)) continue;
+      let stat;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      } catch {
+        continue;
+      }
+      const close = stat.lastIndexOf(")");
+      const comm = stat.slice(stat.indexOf("(") + 1, close);
+      const fields = stat.slice(close + 2).split(" "); // fields[0] = state (field 3)
+      if (Number(fields[1]) !== process.pid || !comm.includes("workerd")) continue;
+      found = true;
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
+    }
+    return found ? ticks * 10 : null; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+/** CPU of every process of the system under test, to diff around a phase. */
+async function cpuSnapshot(sandbox, withWorkerd = false) {
+  const main = process.cpuUsage();
+  const sb = await sandbox.call("cpu");
+  return { at: performance.now(), main: (main.user + main.system) / 1000, sandbox: (sb.user + sb.system) / 1000, workerd: withWorkerd ? workerdCpuMs() : null };
+}
+/** Per-process CPU over a span, in cores (CPU ms / wall ms); loadgen's comes from its own stats. */
+function cpuShare(a, b, loadgenCpuMs) {
+  const wall = b.at - a.at;
+  const cores = (ms) => (ms == null ? null : Number((ms / wall).toFixed(2)));
+  return {
+    wallMs: Math.round(wall),
+    server: cores(b.main - a.main),
+    workerd: a.workerd == null || b.workerd == null ? null : cores(b.workerd - a.workerd),
+    sandbox: cores(b.sandbox - a.sandbox),
+    loadgen: cores(loadgenCpuMs),
+  };
+}
+
+/** The tag counters once no run is finishing any more (two equal reads 250 ms apart). */
+async function settledMetrics(origin, maxMs = 10_000) {
+  const t0 = performance.now();
+  let prev = await tagMetrics(origin);
+  for (;;) {
+    await sleep(250);
+    const cur = await tagMetrics(origin);
+    if (cur.error || JSON.stringify(cur) === JSON.stringify(prev) || performance.now() - t0 > maxMs) return cur;
+    prev = cur;
+  }
+}
+
 const mb = (bytes) => bytes / (1024 * 1024);
 const fmt = (x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : "n/a");
 const int = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : "n/a");
@@ -398,10 +459,10 @@ async function main() {
       const floor = await startFloor();
       try {
         await warmup(floor.url);
-        const cpu0 = process.cpuUsage();
+        const c0 = await cpuSnapshot(sandbox);
         const stats = await timed(floor.url);
-        const cpu = process.cpuUsage(cpu0);
-        results.floor = { ...stats, serverCpuUsPerHit: (cpu.user + cpu.system) / stats.requests };
+        const c1 = await cpuSnapshot(sandbox);
+        results.floor = { ...stats, serverCpuUsPerHit: (1000 * (c1.main - c0.main)) / stats.requests, cpu: cpuShare(c0, c1, stats.loadgenCpuMs) };
       } finally {
         await floor.close();
       }
@@ -432,18 +493,19 @@ async function main() {
         await sandbox.call("reset");
         tally.results = {};
         const m0 = await tagMetrics(server.url);
-        const cpu0 = process.cpuUsage();
+        const c0 = await cpuSnapshot(sandbox);
         const stats = await timed(server.url);
         const t0 = performance.now();
         await withTimeout(server.container.idle(), 120_000, "node container idle");
         const idleMs = performance.now() - t0;
-        const cpu = process.cpuUsage(cpu0);
+        const c1 = await cpuSnapshot(sandbox);
         const got = await sandbox.call("count");
         const m1 = await tagMetrics(server.url);
         results.node = {
           ...stats,
           drainMs: idleMs,
-          serverCpuUsPerHit: (cpu.user + cpu.system) / stats.requests,
+          serverCpuUsPerHit: (1000 * (c1.main - c0.main)) / stats.requests,
+          cpu: cpuShare(c0, c1, stats.loadgenCpuMs),
           sandbox: got,
           onResult: tally.results,
           tagMetrics: metricsDiff(m0, m1),
@@ -478,14 +540,18 @@ async function main() {
         const origin = worker.url.replace(/\/$/, "");
         const warm = await warmup(origin);
         const warmDrain = await waitForSandbox(sandbox, warm.ok, { stallMs: 10_000, maxMs: 60_000 });
+        const m0 = await settledMetrics(origin); // the sandbox counts an event before the tag counts its answer
         await sandbox.call("reset");
-        const m0 = await tagMetrics(origin);
+        const c0 = await cpuSnapshot(sandbox, true);
         const stats = await timed(origin);
         const got = await waitForSandbox(sandbox, stats.ok);
-        const m1 = await tagMetrics(origin);
+        const c1 = await cpuSnapshot(sandbox, true);
+        const m1 = await settledMetrics(origin);
         results.workerd = {
           ...stats,
           startMs,
+          serverCpuUsPerHit: c0.workerd == null || c1.workerd == null ? null : (1000 * (c1.workerd - c0.workerd)) / stats.requests,
+          cpu: cpuShare(c0, c1, stats.loadgenCpuMs),
           drainMs: got.drainMs,
           drainComplete: got.complete,
           warmupDrainComplete: warmDrain.complete,
@@ -525,12 +591,14 @@ async function main() {
           peakRss = Math.max(peakRss, m.rss);
           peakHeap = Math.max(peakHeap, m.heapUsed);
         }, 250);
-        let stats, idleMs;
+        let stats, idleMs, cpu;
         try {
+          const c0 = await cpuSnapshot(sandbox);
           stats = await load(server.url, { count: MEMORY_REQUESTS });
           const t0 = performance.now();
           await withTimeout(server.container.idle(), 180_000, "memory run idle");
           idleMs = performance.now() - t0;
+          cpu = cpuShare(c0, await cpuSnapshot(sandbox), stats.loadgenCpuMs);
         } finally {
           clearInterval(sampler);
         }
@@ -551,6 +619,8 @@ async function main() {
           p50: stats.p50,
           p99: stats.p99,
           drainMs: idleMs,
+          serverCpuUsPerHit: (cpu.server * cpu.wallMs * 1000) / stats.requests,
+          cpu,
           sandbox: got,
           onResult: tally.results,
           before: { rss: before.rss, heapUsed: before.heapUsed, external: before.external, arrayBuffers: before.arrayBuffers },
@@ -617,7 +687,8 @@ function report(results, wallSeconds, failed) {
     if (!r) continue;
     const notes = [];
     if (r.errors) notes.push(`errors ${r.errors}: statuses ${JSON.stringify(r.statuses)} network ${JSON.stringify(r.network)}`);
-    if (r.serverCpuUsPerHit != null) notes.push(`server-process CPU ${fmt(r.serverCpuUsPerHit, 0)} us/hit${name === "node" ? " (incl. background sends)" : ""}`);
+    if (r.serverCpuUsPerHit != null) notes.push(`${name === "workerd" ? "workerd-process" : "server-process"} CPU ${fmt(r.serverCpuUsPerHit, 0)} us/hit${name === "floor" ? "" : " (incl. background sends)"}`);
+    if (r.cpu) notes.push(`cores used over ${int(r.cpu.wallMs)} ms: ${Object.entries(r.cpu).filter(([k, v]) => k !== "wallMs" && v != null).map(([k, v]) => `${k === "server" && name === "workerd" ? "this process (Miniflare host)" : k} ${v}`).join(", ")}`);
     if (r.onResult) notes.push(`onResult ${JSON.stringify(r.onResult)}`);
     if (r.tagMetrics) notes.push(`tag counters ${JSON.stringify(r.tagMetrics)}`);
     if (r.sandbox && name !== "floor") notes.push(`sandbox ${JSON.stringify({ requests: r.sandbox.requests, attempts: r.sandbox.attempts, byStatus: r.sandbox.byStatus, ...(r.sandbox.firstError ? { firstError: r.sandbox.firstError } : {}) })}`);
@@ -644,7 +715,7 @@ function report(results, wallSeconds, failed) {
   if (failed) say(`FAILED: ${failed?.stack ?? failed}`);
 
   const round = (x, d = 2) => (Number.isFinite(x) ? Number(x.toFixed(d)) : null);
-  const summary = { concurrency: CONCURRENCY, seconds: SECONDS, node: process.version, wallSeconds: round(wallSeconds, 1), ok: !failed };
+  const summary = { concurrency: CONCURRENCY, seconds: SECONDS, nodeVersion: process.version, wallSeconds: round(wallSeconds, 1), ok: !failed };
   for (const [name, r] of Object.entries(results)) {
     if (!r) continue;
     summary[name] = {
@@ -657,6 +728,8 @@ function report(results, wallSeconds, failed) {
         ? { rpsRatio: round(r.rps / floor.rps, 3), p50Ratio: round(r.p50 / floor.p50, 3), p99Ratio: round(r.p99 / floor.p99, 3) }
         : {}),
       ...(r.sandbox ? { hits: r.ok, metaEvents: r.sandbox.events, drainMs: round(r.drainMs, 0) } : {}),
+      ...(r.serverCpuUsPerHit != null ? { serverCpuUsPerHit: round(r.serverCpuUsPerHit, 0) } : {}),
+      ...(r.cpu ? { cores: r.cpu } : {}),
     };
   }
   if (m) {

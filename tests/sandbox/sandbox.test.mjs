@@ -107,6 +107,7 @@ describe("meta sandbox", () => {
       {
         pixelId: PIXEL, status: 200, faultApplied: null, eventIds: ["evt-1", "evt-2"],
         errorCode: null, errorSubcode: null, method: "POST", path: `/v25.0/${PIXEL}/events`, at: NOW_MS,
+        tokenInUrl: false,
       },
     ]);
   });
@@ -146,6 +147,7 @@ describe("meta sandbox", () => {
       assert.match(e.message, /query string/);
       assert.equal(sb.received.length, 0);
       assert.ok(!JSON.stringify(sb.attempts).includes(TOKEN), "attempts keep no query string");
+      assert.equal(sb.attempts[0].tokenInUrl, true);
     });
 
     it("rejects a missing token with Graph's 104", async () => {
