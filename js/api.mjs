@@ -39,7 +39,8 @@ async function attemptOnce(doFetch, req, timeoutMs) {
   try {
     const res = await doFetch(req.url, { method: req.method, headers: req.headers, body: req.body, signal: controller.signal });
     const body = await res.text();
-    return { kind: "response", status: res.status, body, retryAfter: res.headers.get("retry-after") ?? undefined };
+    const date = res.headers.get("date") ?? undefined;
+    return { kind: "response", status: res.status, body, retryAfter: res.headers.get("retry-after") ?? undefined, date };
   } catch (e) {
     return controller.signal.aborted ? { kind: "timeout" } : { kind: "network", message: String((e && e.message) || e) };
   } finally {
@@ -206,11 +207,29 @@ function makeTag(wasm, config) {
   };
 }
 
+/**
+ * Health checks of a tag config: the wasm plans the probes and judges the answers; JS sends
+ * them (in parallel, each within `timeoutMs`). Resolves to `{ok, checks, text}`; never rejects.
+ */
+async function doctor(wasm, config, options = {}) {
+  const text = typeof config === "string" ? config : toJson(config).text ?? "";
+  const d = new wasm.WasmDoctor(text, Date.now(), entropy());
+  try {
+    const probes = JSON.parse(d.probes());
+    const doFetch = options.fetch ?? globalThis.fetch;
+    const answers = await Promise.all(probes.map((p) => (p ? attemptOnce(doFetch, p, options.timeoutMs ?? 10000) : null)));
+    return JSON.parse(d.judge(JSON.stringify(answers), Date.now()));
+  } finally {
+    d.free();
+  }
+}
+
 export function makeApi(wasm) {
   const createTag = (config) => makeTag(wasm, config);
   return {
     createTag,
     createContainer: makeContainer(wasm, createTag),
+    doctor: (config, options) => doctor(wasm, config, options),
     normalize: (field, value) => call(wasm.normalizeJson, { field, value }),
     hashUserData: (record) => {
       const out = call(wasm.hashUserDataJson, [record]);

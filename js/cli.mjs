@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // omni-meta-capi command line. I/O only: lines are handed to wasm in chunks, which does the work.
 import { createReadStream, readFileSync } from "node:fs";
-import { createTag, normalizeLines } from "./node.mjs";
+import { createTag, doctor, normalizeLines } from "./node.mjs";
 
 const USAGE = `usage: omni-meta-capi <command>
 
@@ -25,6 +25,15 @@ commands:
                      retrying transient failures; print the outcome as JSON; log records go to
                      stderr as JSON lines. Exit status: 0 accepted by Meta, 2 invalid, 3 skipped,
                      4 rejected, 5 failed after retries, 1 usage or file errors.
+
+  doctor --config FILE [--json]
+                     check a tag config against the real world: the config reads without errors;
+                     the access token can read each pixel (a Graph API read through graphBaseUrl,
+                     token in a header); Meta accepts a test event when testEventCode is set; the
+                     identity service answers and accepts its token; the error monitor is
+                     reachable; the clock agrees with Meta's. One PASS/WARN/FAIL/SKIP line per
+                     check with a fix hint; --json prints {"ok", "checks"}. Exit status 0 when no
+                     check failed, 2 when one did, 1 usage or file errors.
 
   serve --config FILE [--port 8080] [--host 127.0.0.1]
                      run the server container: /g/collect (GA4 hits from gtag.js), /event
@@ -112,6 +121,22 @@ async function sendCommand(args) {
   return { accepted: 0, invalid: 2, skipped: 3, rejected: 4, failed: 5 }[outcome.status] ?? 5;
 }
 
+async function doctorCommand(args) {
+  const json = args.includes("--json");
+  const opts = options(args.filter((a) => a !== "--json"));
+  if (!opts.config) throw new UsageError("doctor needs --config FILE");
+  let text;
+  try {
+    text = readFileSync(opts.config, "utf8");
+  } catch (e) {
+    throw new UsageError(`cannot read config ${opts.config}: ${e.message}`);
+  }
+  // The text goes to wasm as it is: unreadable JSON is the config check's failure, not a crash.
+  const result = await doctor(text);
+  await write(json ? JSON.stringify({ ok: result.ok, checks: result.checks }, null, 2) + "\n" : result.text);
+  return result.ok ? 0 : 2;
+}
+
 async function serveCommand(args) {
   const opts = options(args);
   if (!opts.config) throw new UsageError("serve needs --config FILE");
@@ -140,7 +165,7 @@ async function serveCommand(args) {
 async function main(argv) {
   const [command, ...rest] = argv;
   if (command === "normalize") return normalizeCommand(rest);
-  const commands = { build: buildCommand, send: sendCommand, serve: serveCommand };
+  const commands = { build: buildCommand, send: sendCommand, serve: serveCommand, doctor: doctorCommand };
   if (commands[command]) {
     try {
       return await commands[command](rest);

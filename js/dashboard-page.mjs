@@ -17,46 +17,35 @@ export const DASHBOARD_HTML = `<!doctype html>
 <title>omni-meta-capi dashboard</title>
 <style>
 :root{--bg:#f4f5f7;--card:#fff;--fg:#1b2330;--muted:#5a6473;--line:#e2e6eb;--ok:#1f8a5b;--warn:#c07a00;--bad:#c8372d;--ghost:#d6e0ee;--accent:#2f5fd0}
-*{box-sizing:border-box}
-body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+*{box-sizing:border-box}body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
 header{display:flex;flex-wrap:wrap;gap:10px 20px;align-items:center;justify-content:space-between;padding:12px 24px;background:var(--card);border-bottom:1px solid var(--line)}
-h1{font-size:17px;margin:0;font-weight:650}
-h1 small{font-weight:400;color:var(--muted);font-size:13px;margin-left:8px}
+h1{font-size:17px;margin:0;font-weight:650}h1 small{font-weight:400;color:var(--muted);font-size:13px;margin-left:8px}
 .controls{display:flex;flex-wrap:wrap;gap:8px 18px;align-items:center;color:var(--muted);font-size:13px}
 select{font:inherit;color:var(--fg);padding:4px 8px;border:1px solid var(--line);border-radius:6px;background:#fff}
-.banner{max-width:1280px;margin:14px auto 0;padding:10px 14px;border-radius:8px;background:#fdecea;color:#8a1c12;border:1px solid #f3c1bb;font-weight:500}
+.banner{padding:10px 14px;border-radius:8px;background:#fdecea;color:#8a1c12;border:1px solid #f3c1bb;font-weight:500}
 main{max-width:1280px;margin:0 auto;padding:16px 24px 8px;display:grid;gap:16px}
 .tiles{display:grid;grid-template-columns:repeat(2,1fr);gap:12px}
 @media (min-width:760px){.tiles{grid-template-columns:repeat(4,1fr)}.span2{grid-column:span 2}.full{grid-column:1/-1}}
 .tile,.card{background:var(--card);border:1px solid var(--line);border-radius:10px;min-width:0}
-.tile{padding:11px 14px}
-.tile .l{color:var(--muted);font-size:12px}
-.tile .v{display:block;font-size:25px;font-weight:650;font-variant-numeric:tabular-nums;margin-top:2px}
+.tile{padding:11px 14px}.tile .l{color:var(--muted);font-size:12px}.tile .v{display:block;font-size:25px;font-weight:650;font-variant-numeric:tabular-nums;margin-top:2px}
 .tile .s{color:var(--muted);font-size:12px}
 .tile.ok .v{color:var(--ok)}.tile.bad .v{color:var(--bad)}.tile.warn .v{color:var(--warn)}
-.card{padding:14px 16px}
-h2{font-size:14px;margin:0 0 10px;font-weight:650}
-.note{color:var(--muted);font-size:12px;margin:8px 0 0}
+.card{padding:14px 16px}h2{font-size:14px;margin:0 0 10px;font-weight:650}.note{color:var(--muted);font-size:12px;margin:8px 0 0}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(330px,1fr));gap:16px}
 table{width:100%;border-collapse:collapse;font-variant-numeric:tabular-nums}
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}
-tr:last-child td{border-bottom:0}
-th{font-size:12px;color:var(--muted);font-weight:600}
+tr:last-child td{border-bottom:0}th{font-size:12px;color:var(--muted);font-weight:600}
 .n{text-align:right;white-space:nowrap}
 .mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
-.msg{overflow-wrap:anywhere;color:#2d3642}
-.empty{color:var(--muted);font-style:italic}
-svg{display:block;width:100%;height:auto}
-svg text{font-size:11px;fill:var(--muted)}
+.msg{overflow-wrap:anywhere;color:#2d3642}.nw{white-space:nowrap}.empty{color:var(--muted);font-style:italic}.hint{color:var(--muted);font-size:12px}
+svg{display:block;width:100%;height:auto}svg text{font-size:11px;fill:var(--muted)}
 .legend{display:flex;flex-wrap:wrap;gap:6px 16px;color:var(--muted);font-size:12px;margin-top:6px}
 .sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:5px;vertical-align:-1px}
 .obar{display:flex;height:20px;border-radius:6px;overflow:hidden;background:var(--line)}
-.obar div{height:100%;min-width:0}
-.kv{display:grid;grid-template-columns:auto 1fr;gap:4px 16px;margin:10px 0 0}
+.obar div{height:100%;min-width:0}.kv{display:grid;grid-template-columns:auto 1fr;gap:4px 16px;margin:10px 0 0}
 .kv dt{color:var(--muted)}.kv dd{margin:0;text-align:right;font-variant-numeric:tabular-nums}
 .cov{display:grid;grid-template-columns:minmax(120px,auto) 1fr 52px;gap:6px 10px;align-items:center}
-.track{height:10px;background:var(--line);border-radius:5px;overflow:hidden}
-.fill{height:100%;background:var(--accent);border-radius:5px}
+.track{height:10px;background:var(--line);border-radius:5px;overflow:hidden}.fill{height:100%;background:var(--accent);border-radius:5px}
 footer{max-width:1280px;margin:0 auto;padding:8px 24px 24px;color:var(--muted);font-size:12px}
 </style>
 </head>
@@ -68,8 +57,8 @@ footer{max-width:1280px;margin:0 auto;padding:8px 24px 24px;color:var(--muted);f
     <span>Updated <time id="last-updated" data-testid="last-updated">&ndash;</time></span>
   </div>
 </header>
-<div id="banner" class="banner" data-testid="error-banner" role="alert" hidden></div>
 <main>
+  <div id="banner" class="banner" data-testid="error-banner" role="alert" hidden></div>
   <section class="tiles" aria-label="Headline numbers">
     <div class="tile"><span class="l">Events received</span><span class="v" id="received" data-testid="received">&ndash;</span><span class="s">built <span id="built" data-testid="built">&ndash;</span></span></div>
     <div class="tile ok"><span class="l">Accepted by Meta</span><span class="v" id="accepted" data-testid="accepted">&ndash;</span></div>
@@ -187,9 +176,9 @@ footer{max-width:1280px;margin:0 auto;padding:8px 24px 24px;color:var(--muted);f
     return out;
   }
 
-  function fillRows(tbody, rows, cols) {
+  function fillRows(tbody, rows, cols, present) {
     tbody.replaceChildren();
-    if (!rows.length) { tbody.appendChild(el("tr")).appendChild(el("td", { colspan: String(cols), class: "empty" }, "none")); return; }
+    if (!rows.length) { tbody.appendChild(el("tr")).appendChild(el("td", { colspan: String(cols), class: "empty" }, present ? "none" : DASH)); return; }
     rows.forEach(function (r) { tbody.appendChild(r); });
   }
   function row(attrs, cells) {
@@ -223,7 +212,7 @@ footer{max-width:1280px;margin:0 auto;padding:8px 24px 24px;color:var(--muted);f
       s.appendChild(svg("text", { x: L - 6, y: y(max * f) + 4, "text-anchor": "end" }, (max * f).toLocaleString()));
       s.appendChild(svg("text", { x: W - R + 6, y: y(max * f) + 4, style: "fill:#7a1d14" }, Math.round(f * 100) + "%"));
     });
-    var every = Math.max(1, Math.ceil(rows.length / 8)), pts = [];
+    var every = Math.max(1, Math.ceil(rows.length / Math.max(2, Math.floor(pw / 64)))), pts = [];
     rows.forEach(function (r, i) {
       var x = L + i * slot, d = new Date(r.minute), hhmm = isNaN(d) ? "?" : pad2(d.getHours()) + ":" + pad2(d.getMinutes());
       var g = svg("g", {}), sent = r.accepted + r.rejected + r.failed;
@@ -302,19 +291,19 @@ footer{max-width:1280px;margin:0 auto;padding:8px 24px 24px;color:var(--muted);f
     renderOutcome(m);
     var msgs = m.errorMessages || {};
     fillRows(byId("errors-body"), entries(m.errorsByCode).sort(byCountDesc).slice(0, 10).map(function (e) {
-      return row({ "data-testid": "error-row", "data-code": e[0], "data-count": String(e[1]) }, [["code", e[0], "mono"], ["count", fmtInt(e[1]), "n"], ["message", msgs[e[0]] || DASH, "msg"]]);
-    }), 3);
+      return row({ "data-testid": "error-row", "data-code": e[0], "data-count": String(e[1]) }, [["code", e[0], "mono nw"], ["count", fmtInt(e[1]), "n"], ["message", msgs[e[0]] || DASH, "msg"]]);
+    }), 3, !!m.errorsByCode);
     fillRows(byId("skipped-body"), entries(m.skippedByReason).sort(byCountDesc).map(function (e) {
       return row({ "data-testid": "skip-row", "data-reason": e[0], "data-count": String(e[1]) }, [["reason", e[0], "mono"], ["count", fmtInt(e[1]), "n"]]);
-    }), 2);
+    }), 2, !!m.skippedByReason);
     fillRows(byId("identity-body"), entries(ids).sort(byCountDesc).map(function (e) {
       return row({ "data-testid": "identity-status", "data-status": e[0], "data-count": String(e[1]) }, [["status", e[0]], ["count", fmtInt(e[1]), "n"]]);
-    }), 2);
+    }), 2, !!ids);
     var lat = m.latencyMs || {};
     fillRows(byId("latency-body"), STAGES.map(function (s) {
       var l = lat[s] || {};
       return row({ "data-testid": "latency-row", "data-stage": s }, [["stage", s], ["p50", fmtInt(l.p50), "n"], ["p90", fmtInt(l.p90), "n"], ["p99", fmtInt(l.p99), "n"], ["count", fmtInt(l.count), "n"]]);
-    }), 5);
+    }), 5, true);
     byId("latency-note").hidden = tags.length < 2;
     var cov = byId("coverage");
     cov.replaceChildren();
@@ -322,7 +311,7 @@ footer{max-width:1280px;margin:0 auto;padding:8px 24px 24px;color:var(--muted);f
     keys.sort(byCountDesc).forEach(function (e) {
       var share = ratio(e[1], mk.events), label = el("div", { "data-testid": "key-row", "data-key": e[0], "data-value": isNum(share) ? String(share) : "" });
       label.appendChild(el("span", { class: "mono" }, e[0]));
-      if (KEY_NAMES[e[0]]) label.appendChild(el("span", { class: "empty" }, " " + KEY_NAMES[e[0]]));
+      if (KEY_NAMES[e[0]]) label.appendChild(el("span", { class: "hint" }, " " + KEY_NAMES[e[0]]));
       var track = el("div", { class: "track", title: fmtInt(e[1]) + " of " + fmtInt(mk.events) + " events" });
       track.appendChild(el("div", { class: "fill" })).style.width = (Math.min(1, share || 0) * 100).toFixed(2) + "%";
       cov.appendChild(label); cov.appendChild(track); cov.appendChild(el("div", { class: "n", "data-testid": "key-pct", "data-key": e[0] }, fmtPct(share)));

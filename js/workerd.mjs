@@ -7,4 +7,4 @@ import { makeApi } from "./api.mjs";
 
 wasm.initSync({ module: wasmModule });
 
-export const { createTag, createContainer, normalize, hashUserData, hashUserDataBatch, normalizeLines } = makeApi(wasm);
+export const { createTag, createContainer, doctor, normalize, hashUserData, hashUserDataBatch, normalizeLines } = makeApi(wasm);

@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use crate::batch;
 use crate::container::{Container, Incoming};
 use crate::dispatch::{decide, overall_status, redact_request_body, Attempt};
+use crate::doctor::{self, Answer, Check};
 use crate::identity::{answer_from_json, Cache, IdentityAnswer};
 use crate::json::{self, Json};
 use crate::jsonl;
@@ -544,6 +545,55 @@ impl WasmContainer {
         };
         let (clock, _) = run_start(now_ms, entropy, None);
         self.inner.handle(&incoming, clock).to_json().to_json()
+    }
+}
+
+/// Health checks of a tag config (`omni-meta-capi doctor`): the probes to send, then verdicts.
+#[wasm_bindgen]
+pub struct WasmDoctor {
+    tag: Tag,
+    checks: Vec<Check>,
+}
+
+#[wasm_bindgen]
+impl WasmDoctor {
+    /// From the config JSON text (unreadable text is the `config` check's failure).
+    #[wasm_bindgen(constructor)]
+    pub fn new(config_json: &str, now_ms: f64, entropy: &[u8]) -> WasmDoctor {
+        let tag = Tag::from_text(config_json);
+        let (clock, _) = run_start(now_ms, entropy, None);
+        let checks = doctor::plan(&tag, clock);
+        WasmDoctor { tag, checks }
+    }
+
+    /// A JSON array, one entry per check: `{url, method, headers, body?}` to send, or `null`.
+    pub fn probes(&self) -> String {
+        let probes = self
+            .checks
+            .iter()
+            .map(|c| c.probe.as_ref().map_or(Json::Null, |p| p.to_json()));
+        Json::Array(probes.collect()).to_json()
+    }
+
+    /// `{ok, checks: [{check, status, message, hint}], text}` from what each probe came to (a
+    /// JSON array in probe order: `null`, or an attempt as `decide` takes it plus `date`).
+    pub fn judge(&self, answers_json: &str, now_ms: f64) -> String {
+        let answers: Vec<Option<Answer>> = match json::parse(answers_json) {
+            Ok(Json::Array(items)) => items
+                .iter()
+                .map(|a| {
+                    (!a.is_null()).then(|| Answer {
+                        attempt: Attempt::from_json(a),
+                        date: a.get("date").and_then(Json::as_str).map(str::to_string),
+                    })
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let verdicts = doctor::judge(&self.tag, &self.checks, &answers, clamp_ms(now_ms));
+        let mut out = doctor::result_json(&verdicts);
+        out.set("text", Json::from(doctor::result_text(&verdicts)));
+        out.to_json()
     }
 }
 

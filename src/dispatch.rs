@@ -311,7 +311,7 @@ fn accepted(body: &Json) -> Option<Outcome> {
 }
 
 /// `{"error": {...}}` read field by field; `{"error": "text"}` (proxies) as just a message.
-fn meta_error(body: &Json) -> Option<MetaError> {
+pub fn meta_error(body: &Json) -> Option<MetaError> {
     match body.get("error")? {
         e @ Json::Object(_) => Some(MetaError {
             message: text(e.get("message")),

@@ -11,6 +11,7 @@ pub mod collect;
 pub mod config;
 pub mod container;
 pub mod dispatch;
+pub mod doctor;
 pub mod enrichment;
 pub mod event_data;
 pub mod identity;

@@ -124,7 +124,10 @@ impl Histogram {
         };
         h.sum_ms = count(v.get("sumMs"));
         h.count = count(v.get("count"));
-        let buckets = v.get("buckets").and_then(Json::as_array).unwrap_or_default();
+        let buckets = v
+            .get("buckets")
+            .and_then(Json::as_array)
+            .unwrap_or_default();
         let mut previous = 0;
         for (slot, bucket) in h.counts.iter_mut().zip(buckets) {
             let cumulative = count(bucket.get("count"));
@@ -390,11 +393,20 @@ impl Metrics {
         let at = match self.minutes.iter().position(|m| m.minute >= minute) {
             Some(i) if self.minutes[i].minute == minute => i,
             Some(i) => {
-                self.minutes.insert(i, Minute { minute, ..Minute::default() });
+                self.minutes.insert(
+                    i,
+                    Minute {
+                        minute,
+                        ..Minute::default()
+                    },
+                );
                 i
             }
             None => {
-                self.minutes.push(Minute { minute, ..Minute::default() });
+                self.minutes.push(Minute {
+                    minute,
+                    ..Minute::default()
+                });
                 self.minutes.len() - 1
             }
         };
@@ -451,7 +463,9 @@ impl Metrics {
             ("identity", &self.identity_ms),
             ("dispatch", &self.dispatch_ms),
         ];
-        let percentiles = stages.iter().map(|(k, h)| (k.to_string(), h.percentiles_json()));
+        let percentiles = stages
+            .iter()
+            .map(|(k, h)| (k.to_string(), h.percentiles_json()));
         out.set("latencyMs", Json::Object(percentiles.collect()));
         let histograms = stages.iter().map(|(k, h)| (k.to_string(), h.to_json()));
         out.set("histogramsMs", Json::Object(histograms.collect()));
@@ -486,7 +500,10 @@ impl Metrics {
         let n = |key: &str| count(v.get(key));
         let counts = |key: &str| -> Vec<(String, u64)> {
             let pairs = v.get(key).and_then(Json::as_object).unwrap_or_default();
-            pairs.iter().map(|(k, x)| (k.clone(), count(Some(x)))).collect()
+            pairs
+                .iter()
+                .map(|(k, x)| (k.clone(), count(Some(x))))
+                .collect()
         };
         let histogram = |stage: &str, bounds| {
             Histogram::from_json(bounds, v.get("histogramsMs").and_then(|h| h.get(stage)))
@@ -496,7 +513,10 @@ impl Metrics {
         for (slot, key) in match_keys.iter_mut().zip(MATCH_KEYS) {
             *slot = count(keys.and_then(|k| k.get(key)));
         }
-        let messages = v.get("errorMessages").and_then(Json::as_object).unwrap_or_default();
+        let messages = v
+            .get("errorMessages")
+            .and_then(Json::as_object)
+            .unwrap_or_default();
         Metrics {
             events_built: n("eventsBuilt"),
             events_invalid: n("eventsInvalid"),
@@ -542,8 +562,8 @@ impl Metrics {
             kind: "counter",
             samples: vec![sample(name, &[], n)],
         };
-        let by = |name: &'static str, help: &'static str, key: &str, counts: &[(String, u64)]| {
-            Family {
+        let by =
+            |name: &'static str, help: &'static str, key: &str, counts: &[(String, u64)]| Family {
                 name,
                 help,
                 kind: "counter",
@@ -551,8 +571,7 @@ impl Metrics {
                     .iter()
                     .map(|(k, n)| sample(name, &[(key, k)], *n))
                     .collect(),
-            }
-        };
+            };
         let histogram = |name: &'static str, help: &'static str, h: &Histogram| {
             let mut samples: Vec<String> = h
                 .cumulative()

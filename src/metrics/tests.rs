@@ -21,8 +21,14 @@ fn decision(attempt: &Attempt, try_number: u32) -> Decision {
 
 /// A tag's build of `event` (JSON text).
 fn built(event: &str) -> BuildOutput {
-    let tag = Tag::new(&parse(r#"{"pixelId": "1", "accessToken": "t", "consent": {"requireAdStorage": true}}"#).expect("config"));
-    let clock = Clock { now_ms: NOW, entropy: [1; 16] };
+    let tag = Tag::new(
+        &parse(r#"{"pixelId": "1", "accessToken": "t", "consent": {"requireAdStorage": true}}"#)
+            .expect("config"),
+    );
+    let clock = Clock {
+        now_ms: NOW,
+        entropy: [1; 16],
+    };
     tag.build(&parse(event).expect("event"), &Json::Null, clock)
 }
 
@@ -33,10 +39,25 @@ const GOOD: &str = r#"{"event_name": "page_view", "page_location": "https://x.co
 fn counts_outcomes_reasons_and_matching_keys() {
     let mut m = Metrics::default();
     m.on_build(&built(GOOD), NOW);
-    m.on_build(&built(r#"{"event_name": "page_view", "consent_state": {"ad_storage": "denied"}}"#), NOW);
-    m.on_build(&built(r#"{"page_location": "https://x.com/", "consent_state": {"ad_storage": "granted"}}"#), NOW);
-    assert_eq!((m.events_built, m.events_skipped, m.events_invalid), (1, 1, 1));
-    let reasons: Vec<&str> = m.skipped_by_reason.iter().map(|(k, _)| k.as_str()).collect();
+    m.on_build(
+        &built(r#"{"event_name": "page_view", "consent_state": {"ad_storage": "denied"}}"#),
+        NOW,
+    );
+    m.on_build(
+        &built(
+            r#"{"page_location": "https://x.com/", "consent_state": {"ad_storage": "granted"}}"#,
+        ),
+        NOW,
+    );
+    assert_eq!(
+        (m.events_built, m.events_skipped, m.events_invalid),
+        (1, 1, 1)
+    );
+    let reasons: Vec<&str> = m
+        .skipped_by_reason
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .collect();
     assert_eq!(reasons, vec!["consent.denied", "event.event_name_missing"]);
     assert_eq!(m.match_events, 1);
     let present: Vec<&str> = MATCH_KEYS
@@ -45,10 +66,19 @@ fn counts_outcomes_reasons_and_matching_keys() {
         .filter(|(_, n)| *n == 1)
         .map(|(k, _)| *k)
         .collect();
-    assert_eq!(present, vec!["em", "fbp", "client_ip_address", "client_user_agent"]);
+    assert_eq!(
+        present,
+        vec!["em", "fbp", "client_ip_address", "client_user_agent"]
+    );
     let json = m.to_json(NOW).to_json();
-    assert!(json.starts_with(r#"{"eventsReceived":3,"eventsBuilt":1,"#), "{json}");
-    assert!(json.contains(r#""matchKeys":{"events":1,"em":1,"ph":0,"#), "{json}");
+    assert!(
+        json.starts_with(r#"{"eventsReceived":3,"eventsBuilt":1,"#),
+        "{json}"
+    );
+    assert!(
+        json.contains(r#""matchKeys":{"events":1,"em":1,"ph":0,"#),
+        "{json}"
+    );
 }
 
 #[test]
@@ -56,33 +86,82 @@ fn counts_tries_errors_with_messages_and_minutes() {
     let mut m = Metrics::default();
     let secrets = vec!["EAAB-secret".to_string()];
     m.on_decision(&decision(&response(503, "down"), 1), 5, NOW, &secrets);
-    m.on_decision(&decision(&response(200, r#"{"events_received":5}"#), 2), 5, NOW, &secrets);
+    m.on_decision(
+        &decision(&response(200, r#"{"events_received":5}"#), 2),
+        5,
+        NOW,
+        &secrets,
+    );
     let rejected = r#"{"error":{"code":190,"message":"Invalid OAuth token EAAB-secret\nexpired"}}"#;
-    m.on_decision(&decision(&response(400, rejected), 1), 2, NOW + 60_000, &secrets);
+    m.on_decision(
+        &decision(&response(400, rejected), 1),
+        2,
+        NOW + 60_000,
+        &secrets,
+    );
     m.on_decision(&decision(&Attempt::Timeout, 3), 1, NOW + 60_000, &secrets);
     assert_eq!(
-        (m.events_accepted, m.events_rejected, m.events_failed, m.requests, m.tries, m.retries),
+        (
+            m.events_accepted,
+            m.events_rejected,
+            m.events_failed,
+            m.requests,
+            m.tries,
+            m.retries
+        ),
         (5, 2, 1, 3, 4, 1)
     );
-    let errors: Vec<(&str, u64)> = m.errors_by_code.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    let errors: Vec<(&str, u64)> = m
+        .errors_by_code
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect();
     assert_eq!(errors, vec![("HTTP 503", 1), ("190", 1), ("timeout", 1)]);
     assert_eq!(
         m.error_messages,
-        vec![("190".to_string(), "Invalid OAuth token [redacted] expired".to_string())]
+        vec![(
+            "190".to_string(),
+            "Invalid OAuth token [redacted] expired".to_string()
+        )]
     );
-    let minutes: Vec<(u64, u64, u64)> = m.minutes.iter().map(|x| (x.accepted, x.rejected, x.failed)).collect();
+    let minutes: Vec<(u64, u64, u64)> = m
+        .minutes
+        .iter()
+        .map(|x| (x.accepted, x.rejected, x.failed))
+        .collect();
     assert_eq!(minutes, vec![(5, 0, 0), (0, 2, 1)]);
     // The JSON window: 30 minutes ending now, quiet ones as zeros, old ones gone.
     let json = m.to_json(NOW + 60_000);
-    let per_minute = json.get("perMinute").and_then(Json::as_array).unwrap_or_default();
+    let per_minute = json
+        .get("perMinute")
+        .and_then(Json::as_array)
+        .unwrap_or_default();
     assert_eq!(per_minute.len(), MINUTES_KEPT as usize);
     let last = per_minute.last().map(Json::to_json).unwrap_or_default();
-    assert_eq!(last, r#"{"minute":"2026-11-28T14:23:00.000Z","received":0,"accepted":0,"rejected":2,"failed":1}"#);
+    assert_eq!(
+        last,
+        r#"{"minute":"2026-11-28T14:23:00.000Z","received":0,"accepted":0,"rejected":2,"failed":1}"#
+    );
     let later = m.to_json(NOW + 31 * 60_000);
-    let window = later.get("perMinute").map(Json::to_json).unwrap_or_default();
-    assert!(!window.contains(r#""accepted":5"#), "a minute older than the window is out");
-    m.on_decision(&decision(&response(200, r#"{"events_received":1}"#), 1), 1, NOW + 40 * 60_000, &[]);
-    assert_eq!(m.minutes.len(), 1, "old minutes are dropped as new ones come");
+    let window = later
+        .get("perMinute")
+        .map(Json::to_json)
+        .unwrap_or_default();
+    assert!(
+        !window.contains(r#""accepted":5"#),
+        "a minute older than the window is out"
+    );
+    m.on_decision(
+        &decision(&response(200, r#"{"events_received":1}"#), 1),
+        1,
+        NOW + 40 * 60_000,
+        &[],
+    );
+    assert_eq!(
+        m.minutes.len(),
+        1,
+        "old minutes are dropped as new ones come"
+    );
 }
 
 #[test]
@@ -107,7 +186,14 @@ fn identity_counts() {
         out.identity = Some(identity);
         m.on_build(&out, NOW);
     }
-    assert_eq!((m.identity_calls, m.identity_call_failures, m.identity_enriched), (6, 3, 3));
+    assert_eq!(
+        (
+            m.identity_calls,
+            m.identity_call_failures,
+            m.identity_enriched
+        ),
+        (6, 3, 3)
+    );
     let json = m.to_json(NOW).to_json();
     assert!(
         json.contains(r#""identityCalls":6,"identityCallFailures":3,"identityEnriched":3,"#)
@@ -127,10 +213,23 @@ fn histograms_and_percentiles() {
     for ms in [3, 7, 7, 40, 40, 40, 40, 90, 300, 99_999] {
         h.observe(ms);
     }
-    assert_eq!((h.quantile(500), h.quantile(900), h.quantile(990)), (Some(50), Some(500), Some(10_000)));
+    assert_eq!(
+        (h.quantile(500), h.quantile(900), h.quantile(990)),
+        (Some(50), Some(500), Some(10_000))
+    );
     let mut m = Metrics::default();
-    m.on_timings(&Timings { build_ms: 1, identity_ms: Some(30), dispatch_ms: 700, total_ms: 731 });
-    m.on_timings(&Timings { build_ms: 3, identity_ms: None, dispatch_ms: 20, total_ms: 23 });
+    m.on_timings(&Timings {
+        build_ms: 1,
+        identity_ms: Some(30),
+        dispatch_ms: 700,
+        total_ms: 731,
+    });
+    m.on_timings(&Timings {
+        build_ms: 3,
+        identity_ms: None,
+        dispatch_ms: 20,
+        total_ms: 23,
+    });
     let json = m.to_json(NOW);
     let latency = json.get("latencyMs").map(Json::to_json).unwrap_or_default();
     assert_eq!(
@@ -150,21 +249,41 @@ fn several_tags_in_one_exposition_and_json_round_trip() {
     let mut a = Metrics::default();
     a.on_build(&built(GOOD), NOW);
     a.on_decision(&decision(&response(503, "down"), 1), 1, NOW, &[]);
-    a.on_timings(&Timings { build_ms: 2, identity_ms: Some(12), dispatch_ms: 120, total_ms: 134 });
+    a.on_timings(&Timings {
+        build_ms: 2,
+        identity_ms: Some(12),
+        dispatch_ms: 120,
+        total_ms: 134,
+    });
     let mut b = Metrics::default();
-    b.on_build(&built(r#"{"event_name": "x", "consent_state": {"ad_storage": "denied"}}"#), NOW);
+    b.on_build(
+        &built(r#"{"event_name": "x", "consent_state": {"ad_storage": "denied"}}"#),
+        NOW,
+    );
     let back = Metrics::from_json(&a.to_json(NOW));
-    assert_eq!(back.to_prometheus(), a.to_prometheus(), "to_json -> from_json keeps every exported count");
+    assert_eq!(
+        back.to_prometheus(),
+        a.to_prometheus(),
+        "to_json -> from_json keeps every exported count"
+    );
     assert_eq!(Metrics::from_json(&Json::Null), Metrics::default());
 
     let text = exposition(&[(Some("main"), &a), (Some("ads \"2\""), &b)]);
-    assert_eq!(text.matches("# TYPE omni_meta_capi_events_total counter").count(), 1);
+    assert_eq!(
+        text.matches("# TYPE omni_meta_capi_events_total counter")
+            .count(),
+        1
+    );
     assert!(text.contains("omni_meta_capi_events_total{tag=\"main\",outcome=\"built\"} 1\n"));
-    assert!(text.contains("omni_meta_capi_events_total{tag=\"ads \\\"2\\\"\",outcome=\"skipped\"} 1\n"));
+    assert!(
+        text.contains("omni_meta_capi_events_total{tag=\"ads \\\"2\\\"\",outcome=\"skipped\"} 1\n")
+    );
     assert!(text.contains("omni_meta_capi_events_not_built_total{tag=\"ads \\\"2\\\"\",reason=\"consent.denied\"} 1\n"));
     assert!(text.contains("omni_meta_capi_errors_total{tag=\"main\",code=\"HTTP 503\"} 1\n"));
     assert!(text.contains("omni_meta_capi_match_keys_total{tag=\"main\",key=\"em\"} 1\n"));
-    assert!(text.contains("omni_meta_capi_dispatch_duration_ms_bucket{tag=\"main\",le=\"250\"} 1\n"));
+    assert!(
+        text.contains("omni_meta_capi_dispatch_duration_ms_bucket{tag=\"main\",le=\"250\"} 1\n")
+    );
     // Each family's samples stay together: no HELP line between a family's tags.
     let events: Vec<usize> = text
         .lines()

@@ -38,7 +38,7 @@
 // to a no-op logger while workerd's go to stdout through Miniflare's pipe into this process,
 // which is a different cost; in the workerd phase that output is counted and swallowed here).
 //
-// Knobs (env): BENCH_SECONDS (5), BENCH_WARMUP_SECONDS (1), BENCH_CONCURRENCY (32),
+// Knobs (env): BENCH_SECONDS (5), BENCH_WARMUP_SECONDS (2), BENCH_CONCURRENCY (32),
 // BENCH_MEMORY_REQUESTS (100000), BENCH_MEMORY_WARMUP (5000), BENCH_LOG_LEVEL (ERROR),
 // BENCH_CLIENT (undici | http), BENCH_SKIP (comma list of floor,node,workerd,memory).
 import { fork, spawn } from "node:child_process";
@@ -54,13 +54,14 @@ const num = (name, dflt) => {
   return Number.isFinite(v) && v > 0 ? v : dflt;
 };
 const SECONDS = num("BENCH_SECONDS", 5);
-const WARMUP_SECONDS = num("BENCH_WARMUP_SECONDS", 1);
+const WARMUP_SECONDS = num("BENCH_WARMUP_SECONDS", 2);
 const CONCURRENCY = Math.floor(num("BENCH_CONCURRENCY", 32));
 const MEMORY_REQUESTS = Math.floor(num("BENCH_MEMORY_REQUESTS", 100_000));
 const MEMORY_WARMUP = Math.floor(num("BENCH_MEMORY_WARMUP", 5_000));
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? "ERROR";
 const SKIP = new Set((process.env.BENCH_SKIP ?? "").split(",").map((s) => s.trim()).filter(Boolean));
 const REQUEST_TIMEOUT_MS = 15_000;
+const MAX_NETWORK_ERRORS = 200; // a dead or hung server ends the run instead of stalling it
 
 const fixture = JSON.parse(readFileSync(new URL("../packaging/fixtures/tag.json", import.meta.url), "utf8"));
 const UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
@@ -134,13 +135,15 @@ async function runLoad({ origin, concurrency, durationMs, count, seq0 = 0 }) {
   const network = {};
   let next = 0;
   let ok = 0;
+  let networkErrors = 0;
+  let aborted = null;
   const t0 = performance.now();
   const deadline = durationMs ? t0 + durationMs : Infinity;
   let tLast = t0;
   const cpu0 = process.cpuUsage();
   async function lane() {
     for (;;) {
-      if (count != null ? next >= count : performance.now() >= deadline) return;
+      if (aborted || (count != null ? next >= count : performance.now() >= deadline)) return;
       const i = seq0 + next++;
       const start = performance.now();
       let status;
@@ -149,6 +152,7 @@ async function runLoad({ origin, concurrency, durationMs, count, seq0 = 0 }) {
       } catch (e) {
         const kind = e?.code ?? e?.name ?? "error";
         network[kind] = (network[kind] ?? 0) + 1;
+        if (++networkErrors >= MAX_NETWORK_ERRORS) aborted = `stopped after ${networkErrors} network errors`;
       }
       const end = performance.now();
       latencies.push(end - start);
@@ -181,6 +185,7 @@ async function runLoad({ origin, concurrency, durationMs, count, seq0 = 0 }) {
     max: sorted[sorted.length - 1] ?? NaN,
     mean,
     loadgenCpuMs: (cpu.user + cpu.system) / 1000,
+    aborted,
   };
 }
 
@@ -446,7 +451,7 @@ async function main() {
     let seq = 0; // hit numbers go on across runs: every hit has its own client id
     const load = async (origin, { durationMs, count }) => {
       const args = { origin, concurrency: CONCURRENCY, durationMs, count, seq0: seq };
-      const budget = (durationMs ?? count * 20) + 60_000; // generous; a hung server still ends the run
+      const budget = (durationMs ?? count * 5) + 120_000; // generous: the load generator stops itself on network errors
       const stats = await loadgen.call("run", [args], budget);
       seq += stats.requests;
       return stats;
@@ -591,14 +596,14 @@ async function main() {
           peakRss = Math.max(peakRss, m.rss);
           peakHeap = Math.max(peakHeap, m.heapUsed);
         }, 250);
-        let stats, idleMs, cpu;
+        let stats, idleMs, c0, c1;
         try {
-          const c0 = await cpuSnapshot(sandbox);
+          c0 = await cpuSnapshot(sandbox);
           stats = await load(server.url, { count: MEMORY_REQUESTS });
           const t0 = performance.now();
           await withTimeout(server.container.idle(), 180_000, "memory run idle");
           idleMs = performance.now() - t0;
-          cpu = cpuShare(c0, await cpuSnapshot(sandbox), stats.loadgenCpuMs);
+          c1 = await cpuSnapshot(sandbox);
         } finally {
           clearInterval(sampler);
         }
@@ -615,12 +620,13 @@ async function main() {
           errors: stats.errors,
           statuses: stats.statuses,
           network: stats.network,
+          aborted: stats.aborted,
           rps: stats.rps,
           p50: stats.p50,
           p99: stats.p99,
           drainMs: idleMs,
-          serverCpuUsPerHit: (cpu.server * cpu.wallMs * 1000) / stats.requests,
-          cpu,
+          serverCpuUsPerHit: (1000 * (c1.main - c0.main)) / stats.requests,
+          cpu: cpuShare(c0, c1, stats.loadgenCpuMs),
           sandbox: got,
           onResult: tally.results,
           before: { rss: before.rss, heapUsed: before.heapUsed, external: before.external, arrayBuffers: before.arrayBuffers },
@@ -686,6 +692,7 @@ function report(results, wallSeconds, failed) {
   for (const [name, r] of Object.entries(results)) {
     if (!r) continue;
     const notes = [];
+    if (r.aborted) notes.push(`LOAD ABORTED: ${r.aborted}`);
     if (r.errors) notes.push(`errors ${r.errors}: statuses ${JSON.stringify(r.statuses)} network ${JSON.stringify(r.network)}`);
     if (r.serverCpuUsPerHit != null) notes.push(`${name === "workerd" ? "workerd-process" : "server-process"} CPU ${fmt(r.serverCpuUsPerHit, 0)} us/hit${name === "floor" ? "" : " (incl. background sends)"}`);
     if (r.cpu) notes.push(`cores used over ${int(r.cpu.wallMs)} ms: ${Object.entries(r.cpu).filter(([k, v]) => k !== "wallMs" && v != null).map(([k, v]) => `${k === "server" && name === "workerd" ? "this process (Miniflare host)" : k} ${v}`).join(", ")}`);
