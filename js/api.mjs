@@ -228,7 +228,7 @@ export function makeApi(wasm) {
   const createTag = (config) => makeTag(wasm, config);
   return {
     createTag,
-    createContainer: makeContainer(wasm, createTag),
+    createContainer: makeContainer(wasm, createTag, attemptOnce),
     doctor: (config, options) => doctor(wasm, config, options),
     normalize: (field, value) => call(wasm.normalizeJson, { field, value }),
     hashUserData: (record) => {

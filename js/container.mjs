@@ -1,3 +1,5 @@
+import { DASHBOARD_HTML } from "./dashboard-page.mjs";
+
 // The server container's host side, the same for Workers and Node: read the body (bounded),
 // hand the request to the wasm (which routes, parses GA4 hits, checks CORS and decides the
 // cookies), answer at once, and run every tag over the events in the background. No event
@@ -42,10 +44,11 @@ function entropy() {
 }
 
 /**
- * @param wasm the wasm-bindgen module; @param createTag the package's createTag.
+ * @param wasm the wasm-bindgen module; @param createTag the package's createTag;
+ * @param attempt one fetch reported as the wasm's Attempt (api.mjs's attemptOnce).
  * @returns createContainer(config, env, options): { fetch(request, ctx), report, tags, idle() }
  */
-export function makeContainer(wasm, createTag) {
+export function makeContainer(wasm, createTag, attempt) {
   return function createContainer(config, env = {}, options = {}) {
     let configText;
     try {
@@ -79,6 +82,24 @@ export function makeContainer(wasm, createTag) {
       return asJson ? JSON.stringify({ tags: all }) : wasm.metricsExposition(JSON.stringify(all));
     }
 
+    /** /readyz: a cached answer, or the wasm's probes sent in parallel and judged by it. */
+    async function ready() {
+      const plan = JSON.parse(container.readyProbes(Date.now()));
+      if (plan.response) return plan.response;
+      const doFetch = options.fetch ?? globalThis.fetch;
+      const answers = await Promise.all(plan.probes.map((p) => (p ? attempt(doFetch, p, plan.timeoutMs) : null)));
+      return JSON.parse(container.readyResponse(JSON.stringify(answers), Date.now()));
+    }
+
+    /** The body a route's work asks for (the response itself for /readyz). */
+    async function fill(out) {
+      const work = out.work;
+      if (work === "metrics" || work === "metrics-json") out.response.body = metricsBody(work === "metrics-json");
+      if (work === "dashboard") out.response.body = DASHBOARD_HTML;
+      if (work === "dashboard-data") out.response.body = JSON.stringify({ generatedAt: new Date().toISOString(), tags: JSON.parse(metricsBody(true)).tags });
+      if (work === "ready") out.response = await ready();
+    }
+
     /**
      * Answer one request. `ctx`: `{ waitUntil?, remoteAddress? }` (Workers' ctx.waitUntil; the
      * socket's address on Node). Never throws.
@@ -88,8 +109,8 @@ export function makeContainer(wasm, createTag) {
         const { body, tooLarge } = await readBody(request, maxBody);
         const headers = JSON.stringify([...request.headers]);
         const out = JSON.parse(container.handle(request.method, request.url, headers, body, tooLarge, ctx.remoteAddress ?? undefined, Date.now(), entropy()));
-        if (out.work === "metrics" || out.work === "metrics-json") out.response.body = metricsBody(out.work === "metrics-json");
         if (out.work === "run") runTags(out.events, out.request, ctx);
+        else await fill(out);
         const { status, headers: responseHeaders, body: responseBody } = out.response;
         return new Response(status === 204 ? null : responseBody, { status, headers: new Headers(responseHeaders) });
       } catch (e) {

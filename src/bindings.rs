@@ -546,6 +546,53 @@ impl WasmContainer {
         let (clock, _) = run_start(now_ms, entropy, None);
         self.inner.handle(&incoming, clock).to_json().to_json()
     }
+
+    /// `/readyz`, step 1: `{"response": {...}}` when no probe is needed (cached, or a broken
+    /// config), else `{"probes": [{url, method, headers, body?}], "timeoutMs"}` to send.
+    #[wasm_bindgen(js_name = readyProbes)]
+    pub fn ready_probes(&self, now_ms: f64) -> String {
+        if let Some(response) = self.inner.ready_cached(clamp_ms(now_ms)) {
+            return Json::object([("response", response.to_json())]).to_json();
+        }
+        let probes = self
+            .inner
+            .ready_checks()
+            .iter()
+            .map(|(_, c)| c.probe.as_ref().map_or(Json::Null, |p| p.to_json()))
+            .collect();
+        Json::object([
+            ("probes", Json::Array(probes)),
+            ("timeoutMs", Json::from(READY_PROBE_TIMEOUT_MS)),
+        ])
+        .to_json()
+    }
+
+    /// `/readyz`, step 2: the response from what each probe came to (as `WasmDoctor::judge`).
+    #[wasm_bindgen(js_name = readyResponse)]
+    pub fn ready_response(&self, answers_json: &str, now_ms: f64) -> String {
+        let answers = answers_from(answers_json);
+        let response = self.inner.ready_response(&answers, clamp_ms(now_ms));
+        response.to_json().to_json()
+    }
+}
+
+/// How long a `/readyz` probe may take: a health check must answer fast.
+const READY_PROBE_TIMEOUT_MS: u64 = 3000;
+
+/// Probe answers: a JSON array of `null` or an attempt (as `decide` takes it) plus `date`.
+fn answers_from(answers_json: &str) -> Vec<Option<Answer>> {
+    match json::parse(answers_json) {
+        Ok(Json::Array(items)) => items
+            .iter()
+            .map(|a| {
+                (!a.is_null()).then(|| Answer {
+                    attempt: Attempt::from_json(a),
+                    date: a.get("date").and_then(Json::as_str).map(str::to_string),
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// Health checks of a tag config (`omni-meta-capi doctor`): the probes to send, then verdicts.
@@ -578,18 +625,7 @@ impl WasmDoctor {
     /// `{ok, checks: [{check, status, message, hint}], text}` from what each probe came to (a
     /// JSON array in probe order: `null`, or an attempt as `decide` takes it plus `date`).
     pub fn judge(&self, answers_json: &str, now_ms: f64) -> String {
-        let answers: Vec<Option<Answer>> = match json::parse(answers_json) {
-            Ok(Json::Array(items)) => items
-                .iter()
-                .map(|a| {
-                    (!a.is_null()).then(|| Answer {
-                        attempt: Attempt::from_json(a),
-                        date: a.get("date").and_then(Json::as_str).map(str::to_string),
-                    })
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
+        let answers = answers_from(answers_json);
         let verdicts = doctor::judge(&self.tag, &self.checks, &answers, clamp_ms(now_ms));
         let mut out = doctor::result_json(&verdicts);
         out.set("text", Json::from(doctor::result_text(&verdicts)));

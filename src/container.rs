@@ -9,6 +9,8 @@
 //! | `/event` | POST | JSON event data: an object, an array, or `{"events": [...]}` -> 202 |
 //! | `/healthz` | GET | `ok` |
 //! | `/metrics` | GET | the tags' counters, Prometheus text (`?format=json`: JSON); the host renders them |
+//! | `/readyz` | GET | upstream health: each tag's token reads its pixels, identity accepts its token; cached `readyCacheMs` |
+//! | `/dashboard`, `/dashboard/data` | GET | the live dashboard page and its data (HTTP Basic auth, `dashboardToken`) |
 //! | any of the above | OPTIONS | CORS preflight -> 204 |
 //!
 //! Anything else is 404, a wrong method 405 (with `Allow`), a body over the limit 413, a hit
@@ -19,8 +21,11 @@
 //! First-party cookies: the first tag decides `_fbp`/`_fbc` for the first event right here (a
 //! build without identity or dispatch), so the response carries `Set-Cookie`; the values are
 //! put into the request context the background runs get, so Meta receives the very same ones.
+use std::cell::RefCell;
+
 use crate::collect;
 use crate::config::Reader;
+use crate::doctor::{self, Answer, Check, State};
 use crate::event_data::RequestContext;
 use crate::json::{self, Json};
 use crate::payload::Clock;
@@ -35,13 +40,23 @@ pub const DEFAULT_MAX_BODY_BYTES: u64 = 256 * 1024;
 pub const MAX_BODY_BYTES_LIMIT: u64 = 4 * 1024 * 1024;
 /// `/event` takes at most this many events per request (Meta's per-request limit).
 pub const MAX_EVENTS_PER_POST: usize = 1000;
-const KNOWN_KEYS: &[&str] = &["tags", "allowedOrigins", "maxBodyBytes", "metricsToken"];
+/// `/readyz` answers are reused this long (ms) unless `readyCacheMs` says otherwise.
+pub const DEFAULT_READY_CACHE_MS: u64 = 30_000;
+const KNOWN_KEYS: &[&str] = &[
+    "tags",
+    "allowedOrigins",
+    "maxBodyBytes",
+    "metricsToken",
+    "readyCacheMs",
+    "dashboardToken",
+];
 
 /// Environment / Worker bindings the container reads (secrets stay out of the config file).
 const ENV_ACCESS_TOKEN: &str = "META_ACCESS_TOKEN";
 const ENV_IDENTITY_TOKEN: &str = "IDENTITY_TOKEN";
 const ENV_ALLOWED_ORIGINS: &str = "ALLOWED_ORIGINS";
 const ENV_METRICS_TOKEN: &str = "METRICS_TOKEN";
+const ENV_DASHBOARD_TOKEN: &str = "DASHBOARD_TOKEN";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Origins {
@@ -61,9 +76,14 @@ pub struct Container {
     pub tags: Vec<ContainerTag>,
     pub allowed_origins: Origins,
     pub max_body_bytes: u64,
+    pub ready_cache_ms: u64,
     metrics_token: Option<String>,
-    /// The first tag, parsed: it decides the cookies of the response.
-    cookie_tag: Option<Tag>,
+    dashboard_token: Option<String>,
+    /// The tags, parsed: the first decides the cookies of the response; all are checked by
+    /// `/readyz`.
+    parsed: Vec<Tag>,
+    /// The last `/readyz` answer and until when it may be reused.
+    ready: RefCell<Option<(u64, Response)>>,
     report: Report,
 }
 
@@ -106,6 +126,12 @@ pub enum Work {
     Metrics {
         json: bool,
     },
+    /// Answer `/readyz`: `Container::ready_probes`, then `ready_response`.
+    Ready,
+    /// Fill the body with the dashboard page, or (`data`) its JSON.
+    Dashboard {
+        data: bool,
+    },
 }
 
 pub struct Handled {
@@ -127,8 +153,11 @@ impl Container {
             tags: Vec::new(),
             allowed_origins: Origins::List(Vec::new()),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            ready_cache_ms: DEFAULT_READY_CACHE_MS,
             metrics_token: env_text(env, ENV_METRICS_TOKEN),
-            cookie_tag: None,
+            dashboard_token: env_text(env, ENV_DASHBOARD_TOKEN),
+            parsed: Vec::new(),
+            ready: RefCell::new(None),
             report: Report::default(),
         };
         let Some(obj) = config.as_object() else {
@@ -153,6 +182,12 @@ impl Container {
             if let Some(token) = r.string("metricsToken") {
                 container.metrics_token.get_or_insert(token);
             }
+            if let Some(token) = r.string("dashboardToken") {
+                container.dashboard_token.get_or_insert(token);
+            }
+            container.ready_cache_ms = r
+                .ranged("readyCacheMs", 0, 600_000)
+                .unwrap_or(DEFAULT_READY_CACHE_MS);
             container.tags = tag_list(config.get("tags"), &mut report);
             container.allowed_origins = origins(config.get("allowedOrigins"), &mut report);
         }
@@ -166,9 +201,7 @@ impl Container {
                 tag.name = default_name(&tag.config, i);
             }
             prefix_issues(&mut report, parsed.config_report(), i, single);
-            if i == 0 {
-                container.cookie_tag = Some(parsed);
-            }
+            container.parsed.push(parsed);
         }
         container.report = report;
         container
@@ -216,6 +249,8 @@ impl Container {
         match route {
             Route::Healthz => Handled::answer(text(200, "ok")),
             Route::Metrics => self.metrics(incoming, query),
+            Route::Readyz => Handled::work(Work::Ready, json_response(200, String::new())),
+            Route::Dashboard | Route::DashboardData => self.dashboard(incoming, route),
             Route::Collect | Route::Event if incoming.body_too_large => {
                 let message = format!("the body is over {} bytes", self.max_body_bytes);
                 Handled::answer(error(413, "body_too_large", message))
@@ -260,17 +295,121 @@ impl Container {
         } else {
             "text/plain; version=0.0.4; charset=utf-8"
         };
-        Handled {
-            response: Response {
-                status: 200,
-                headers: vec![("content-type".into(), content_type.into())],
-                body: String::new(),
-            },
-            work: Work::Metrics { json },
-            events: Vec::new(),
-            request: Json::Null,
-            problems: Vec::new(),
+        let response = Response {
+            status: 200,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: String::new(),
+        };
+        Handled::work(Work::Metrics { json }, response)
+    }
+
+    /// The dashboard's page or data, behind HTTP Basic auth with `dashboardToken` as password.
+    fn dashboard(&self, incoming: &Incoming, route: Route) -> Handled {
+        let Some(token) = &self.dashboard_token else {
+            let message =
+                "the dashboard is off: set dashboardToken (or DASHBOARD_TOKEN)".to_string();
+            return Handled::answer(error(404, "dashboard_disabled", message));
+        };
+        let given = incoming.header("authorization").and_then(basic_password);
+        if !given.is_some_and(|g| secret_matches(&g, token)) {
+            let mut response = error(
+                401,
+                "unauthorized",
+                "sign in with the dashboard token as password".into(),
+            );
+            let realm = "Basic realm=\"omni-meta-capi dashboard\", charset=\"UTF-8\"";
+            response
+                .headers
+                .push(("www-authenticate".into(), realm.into()));
+            return Handled::answer(response);
         }
+        let (work, content_type) = match route {
+            Route::DashboardData => (Work::Dashboard { data: true }, "application/json"),
+            _ => (Work::Dashboard { data: false }, "text/html; charset=utf-8"),
+        };
+        let response = Response {
+            status: 200,
+            headers: vec![
+                ("content-type".into(), content_type.into()),
+                ("cache-control".into(), "no-store".into()),
+                ("x-frame-options".into(), "DENY".into()),
+                ("x-content-type-options".into(), "nosniff".into()),
+            ],
+            body: String::new(),
+        };
+        Handled::work(work, response)
+    }
+
+    /// A `/readyz` answer that needs no probe: the cached one while fresh, or 503 for a
+    /// container config with errors.
+    pub fn ready_cached(&self, now_ms: u64) -> Option<Response> {
+        if !self.report.is_valid() {
+            let message = "the container config has errors: not ready".to_string();
+            return Some(error(503, "config_invalid", message));
+        }
+        let cache = self.ready.try_borrow().ok()?;
+        let (_, response) = cache.as_ref().filter(|(until, _)| *until > now_ms)?;
+        Some(response.clone())
+    }
+
+    /// The probes `/readyz` sends, in order, with the index of their tag: each pixel's token
+    /// read and the identity check (a pure function of the config, so both steps agree).
+    pub fn ready_checks(&self) -> Vec<(usize, Check)> {
+        let mut checks = Vec::new();
+        for (i, tag) in self.parsed.iter().enumerate() {
+            let config = tag.config();
+            let identity = doctor::identity_check(config);
+            for check in doctor::token_checks(config).into_iter().chain(identity) {
+                checks.push((i, check));
+            }
+        }
+        checks
+    }
+
+    /// The `/readyz` answer from the answers to `ready_checks`' probes (in order); kept for
+    /// `readyCacheMs`. 200 when every check passed, else 503; the checks say what failed.
+    pub fn ready_response(&self, answers: &[Option<Answer>], now_ms: u64) -> Response {
+        let checks = self.ready_checks();
+        let mut all_ready = true;
+        let mut tags = Vec::new();
+        for (i, (tag, ct)) in self.parsed.iter().zip(&self.tags).enumerate() {
+            let (mine, mine_answers): (Vec<Check>, Vec<Option<Answer>>) = checks
+                .iter()
+                .zip(answers.iter().chain(std::iter::repeat(&None)))
+                .filter(|((t, _), _)| *t == i)
+                .map(|((_, c), a)| (c.clone(), a.clone()))
+                .unzip();
+            let verdicts: Vec<_> = doctor::judge(tag, &mine, &mine_answers, now_ms)
+                .into_iter()
+                .filter(|v| v.name != "clock")
+                .collect();
+            let ready = verdicts.iter().all(|v| v.state != State::Fail);
+            all_ready &= ready;
+            tags.push(Json::object([
+                ("name", Json::from(ct.name.as_str())),
+                ("ready", Json::Bool(ready)),
+                (
+                    "checks",
+                    Json::Array(verdicts.iter().map(|v| v.to_json()).collect()),
+                ),
+            ]));
+        }
+        let body = Json::object([
+            ("ready", Json::Bool(all_ready)),
+            (
+                "checkedAt",
+                Json::from(crate::logging::iso_timestamp(now_ms)),
+            ),
+            ("tags", Json::Array(tags)),
+        ]);
+        let mut response = json_response(if all_ready { 200 } else { 503 }, body.to_json());
+        response
+            .headers
+            .push(("cache-control".into(), "no-store".into()));
+        if let Ok(mut cache) = self.ready.try_borrow_mut() {
+            *cache = Some((now_ms.saturating_add(self.ready_cache_ms), response.clone()));
+        }
+        response
     }
 
     /// Events in: decide the cookies, answer, and hand the events to the tags.
@@ -311,8 +450,8 @@ impl Container {
         response
             .headers
             .push(("cache-control".into(), "no-store".into()));
-        if let (Some(tag), Some(first)) = (&self.cookie_tag, events.first()) {
-            let cookies = tag.build(first, &request, clock).cookies;
+        if let (Some(tag), Some(first)) = (self.parsed.first(), events.first()) {
+            let cookies = tag.cookies(first, &request, clock);
             for cookie in &cookies {
                 response
                     .headers
@@ -350,11 +489,31 @@ impl Container {
     }
 }
 
+impl Response {
+    /// `{status, headers: [[name, value]], body}`.
+    pub fn to_json(&self) -> Json {
+        let headers = self
+            .headers
+            .iter()
+            .map(|(k, v)| Json::Array(vec![Json::from(k.as_str()), Json::from(v.as_str())]))
+            .collect();
+        Json::object([
+            ("status", Json::from(u64::from(self.status))),
+            ("headers", Json::Array(headers)),
+            ("body", Json::from(self.body.as_str())),
+        ])
+    }
+}
+
 impl Handled {
     fn answer(response: Response) -> Handled {
+        Handled::work(Work::None, response)
+    }
+
+    fn work(work: Work, response: Response) -> Handled {
         Handled {
             response,
-            work: Work::None,
+            work,
             events: Vec::new(),
             request: Json::Null,
             problems: Vec::new(),
@@ -363,22 +522,15 @@ impl Handled {
 
     /// `{response: {status, headers: [[name, value]], body}, work, events, request, problems}`.
     pub fn to_json(&self) -> Json {
-        let headers = self
-            .response
-            .headers
-            .iter()
-            .map(|(k, v)| Json::Array(vec![Json::from(k.as_str()), Json::from(v.as_str())]))
-            .collect();
-        let response = Json::object([
-            ("status", Json::from(u64::from(self.response.status))),
-            ("headers", Json::Array(headers)),
-            ("body", Json::from(self.response.body.as_str())),
-        ]);
+        let response = self.response.to_json();
         let work = match self.work {
             Work::None => "none",
             Work::Run => "run",
             Work::Metrics { json: true } => "metrics-json",
             Work::Metrics { json: false } => "metrics",
+            Work::Ready => "ready",
+            Work::Dashboard { data: true } => "dashboard-data",
+            Work::Dashboard { data: false } => "dashboard",
         };
         Json::object([
             ("response", response),
@@ -396,6 +548,9 @@ enum Route {
     Event,
     Healthz,
     Metrics,
+    Readyz,
+    Dashboard,
+    DashboardData,
 }
 
 impl Route {
@@ -405,6 +560,9 @@ impl Route {
             "/event" => Some(Route::Event),
             "/healthz" => Some(Route::Healthz),
             "/metrics" => Some(Route::Metrics),
+            "/readyz" => Some(Route::Readyz),
+            "/dashboard" => Some(Route::Dashboard),
+            "/dashboard/data" => Some(Route::DashboardData),
             _ => None,
         }
     }
@@ -413,7 +571,11 @@ impl Route {
         match self {
             Route::Collect => &["GET", "POST"],
             Route::Event => &["POST"],
-            Route::Healthz | Route::Metrics => &["GET"],
+            Route::Healthz
+            | Route::Metrics
+            | Route::Readyz
+            | Route::Dashboard
+            | Route::DashboardData => &["GET"],
         }
     }
 }
@@ -554,6 +716,53 @@ fn set_cookie(request: &mut Json, name: &str, value: &str) {
         pairs.push((name.to_string(), Json::from(value)));
     }
     request.set("cookies", cookies);
+}
+
+/// Equal, in time that does not depend on where they differ (a token compared byte by byte
+/// would leak its prefix through timing).
+fn secret_matches(given: &str, expected: &str) -> bool {
+    let (a, b) = (given.as_bytes(), expected.as_bytes());
+    let diff = a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y));
+    a.len() == b.len() && diff == 0
+}
+
+/// The password of an `Authorization: Basic <base64(user:password)>` header.
+fn basic_password(header: &str) -> Option<String> {
+    let encoded = header.trim().strip_prefix("Basic ")?.trim();
+    let decoded = String::from_utf8(base64_decode(encoded)?).ok()?;
+    decoded
+        .split_once(':')
+        .map(|(_, password)| password.to_string())
+}
+
+/// Standard base64 (padding optional); `None` for anything else.
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let value = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let digits = text.trim_end_matches('=').as_bytes();
+    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
+    for chunk in digits.chunks(4) {
+        let mut n = 0u32;
+        for (i, c) in chunk.iter().enumerate() {
+            n |= value(*c)? << (18 - 6 * i);
+        }
+        let bytes = n.to_be_bytes();
+        match chunk.len() {
+            4 => out.extend_from_slice(&bytes[1..4]),
+            3 => out.extend_from_slice(&bytes[1..3]),
+            2 => out.push(bytes[1]),
+            _ => return None,
+        }
+    }
+    Some(out)
 }
 
 fn env_text(env: &Json, key: &str) -> Option<String> {

@@ -9,6 +9,7 @@ use crate::event_data::{EventData, RequestContext};
 use crate::identity::{self, Cache, Identifiers, IdentityAnswer, IdentityCall, Resolution};
 use crate::json::{self, Json};
 use crate::normalize::Context;
+use crate::payload;
 use crate::payload::{build_event, meta_event_name, Clock, SetCookie};
 use crate::privacy::{consent_block, strip_hashed_identifiers};
 use crate::report::{Issue, Report};
@@ -233,6 +234,21 @@ impl Tag {
             Ok(calls) => IdentityPlan::Calls(calls),
             Err(_) => IdentityPlan::NoIdentifier,
         }
+    }
+
+    /// The `_fbc`/`_fbp` cookies `build` would set for this event (none when consent blocks it
+    /// or it is not an object).
+    pub fn cookies(&self, event: &Json, request: &Json, clock: Clock) -> Vec<SetCookie> {
+        let ev = EventData::new(event);
+        if event.as_object().is_none() || consent_block(&self.config.consent, &ev).is_some() {
+            return Vec::new();
+        }
+        payload::cookies(
+            &self.config,
+            &ev,
+            &RequestContext::from_json(request),
+            clock,
+        )
     }
 
     /// `build_with` without identity answers or a cache.

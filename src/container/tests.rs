@@ -428,3 +428,146 @@ fn handled_to_json_shape() {
         .iter()
         .all(|h| h.as_array().is_some_and(|p| p.len() == 2)));
 }
+
+#[test]
+fn dashboard_behind_basic_auth() {
+    let off = container(CONFIG);
+    let out = off.handle(&request("GET", "https://x.com/dashboard", &[], ""), CLOCK);
+    assert_eq!(
+        (out.response.status, code(&out.response).as_str()),
+        (404, "dashboard_disabled")
+    );
+    let c = Container::new(&j(CONFIG), &j(r#"{"DASHBOARD_TOKEN": "dash-secret"}"#));
+    let unauth = c.handle(&request("GET", "https://x.com/dashboard", &[], ""), CLOCK);
+    assert_eq!(unauth.response.status, 401);
+    assert_eq!(
+        header(&unauth.response, "www-authenticate"),
+        vec!["Basic realm=\"omni-meta-capi dashboard\", charset=\"UTF-8\""]
+    );
+    // "admin:dash-secret" and "admin:wrong"
+    let good = [("authorization", "Basic YWRtaW46ZGFzaC1zZWNyZXQ=")];
+    let bad = [("authorization", "Basic YWRtaW46d3Jvbmc=")];
+    assert_eq!(
+        c.handle(&request("GET", "https://x.com/dashboard", &bad, ""), CLOCK)
+            .response
+            .status,
+        401
+    );
+    let page = c.handle(&request("GET", "https://x.com/dashboard", &good, ""), CLOCK);
+    assert_eq!(page.work, Work::Dashboard { data: false });
+    assert_eq!(
+        header(&page.response, "content-type"),
+        vec!["text/html; charset=utf-8"]
+    );
+    assert_eq!(header(&page.response, "x-frame-options"), vec!["DENY"]);
+    let data = c.handle(
+        &request("GET", "https://x.com/dashboard/data", &good, ""),
+        CLOCK,
+    );
+    assert_eq!(data.work, Work::Dashboard { data: true });
+    assert_eq!(
+        c.handle(
+            &request("POST", "https://x.com/dashboard", &good, ""),
+            CLOCK
+        )
+        .response
+        .status,
+        405
+    );
+}
+
+#[test]
+fn base64_and_secrets() {
+    assert_eq!(
+        base64_decode("YWRtaW46ZGFzaC1zZWNyZXQ=").as_deref(),
+        Some(&b"admin:dash-secret"[..])
+    );
+    assert_eq!(base64_decode("YQ").as_deref(), Some(&b"a"[..]));
+    assert_eq!(base64_decode("YWI").as_deref(), Some(&b"ab"[..]));
+    assert_eq!(base64_decode(""), Some(Vec::new()));
+    for bad in ["Y", "YW*i", "Y===Y"] {
+        assert_eq!(base64_decode(bad), None, "{bad}");
+    }
+    assert_eq!(
+        basic_password("Basic YTpiOmM=").as_deref(),
+        Some("b:c"),
+        "the password may hold ':'"
+    );
+    assert_eq!(basic_password("Bearer x"), None);
+    assert!(secret_matches("abc", "abc"));
+    assert!(
+        !secret_matches("abc", "abd")
+            && !secret_matches("ab", "abc")
+            && !secret_matches("abcd", "abc")
+    );
+}
+
+fn answer(status: u16, body: &str) -> Option<Answer> {
+    Some(Answer {
+        attempt: crate::dispatch::Attempt::Response {
+            status,
+            body: body.into(),
+            retry_after: None,
+        },
+        date: None,
+    })
+}
+
+#[test]
+fn readyz_probes_judges_and_caches() {
+    let c = container(
+        r#"{"tags": [{"name": "a", "pixelId": "1", "accessToken": "t1",
+                      "identity": {"enabled": true, "endpoint": "http://127.0.0.1:7/api/v1", "token": "it"}},
+                     {"name": "b", "pixelId": "2", "accessToken": "t2"}], "readyCacheMs": 1000}"#,
+    );
+    let routed = c.handle(&request("GET", "https://x.com/readyz", &[], ""), CLOCK);
+    assert_eq!(routed.work, Work::Ready);
+    let checks = c.ready_checks();
+    let names: Vec<(usize, &str)> = checks.iter().map(|(i, c)| (*i, c.name.as_str())).collect();
+    assert_eq!(
+        names,
+        vec![
+            (0, "token (pixel 1)"),
+            (0, "identity"),
+            (1, "token (pixel 2)")
+        ]
+    );
+    assert_eq!(c.ready_cached(CLOCK.now_ms), None);
+    let ok_pixel = |id: &str| answer(200, &format!(r#"{{"id": "{id}", "name": "P"}}"#));
+    let missing = r#"{"success": false, "error": {"code": "MISSING_IDENTIFIER"}}"#;
+    let healthy = c.ready_response(
+        &[ok_pixel("1"), answer(400, missing), ok_pixel("2")],
+        CLOCK.now_ms,
+    );
+    assert_eq!(healthy.status, 200, "{}", healthy.body);
+    assert!(healthy.body.starts_with(r#"{"ready":true,"checkedAt":"2026-11-28T14:22:40.000Z","tags":[{"name":"a","ready":true,"#), "{}", healthy.body);
+    // Cached for readyCacheMs: the same answer, no probe.
+    assert_eq!(c.ready_cached(CLOCK.now_ms + 999), Some(healthy.clone()));
+    assert_eq!(c.ready_cached(CLOCK.now_ms + 1000), None);
+    let expired = r#"{"error": {"code": 190, "error_subcode": 463, "message": "expired"}}"#;
+    let sick = c.ready_response(
+        &[ok_pixel("1"), answer(401, "{}"), answer(400, expired)],
+        CLOCK.now_ms + 2000,
+    );
+    assert_eq!(sick.status, 503);
+    let body = j(&sick.body);
+    let tags = body
+        .get("tags")
+        .and_then(Json::as_array)
+        .unwrap_or_default();
+    let ready: Vec<bool> = tags
+        .iter()
+        .map(|t| t.get("ready") == Some(&Json::Bool(true)))
+        .collect();
+    assert_eq!(ready, vec![false, false]);
+    assert!(
+        sick.body.contains("the identity service refuses the token")
+            && sick.body.contains("the access token has expired")
+    );
+    assert!(
+        !sick.body.contains("Bearer") && !sick.body.contains("\"t1\""),
+        "no token in the answer"
+    );
+    let broken = container(r#"{"tags": [{"pixelId": "1"}]}"#);
+    assert_eq!(broken.ready_cached(0).map(|r| r.status), Some(503));
+}

@@ -79,11 +79,7 @@ pub fn build_event(
     clock: Clock,
     report: &mut Report,
 ) -> Built {
-    let sed = |key: &str| {
-        let v = ev.prefixed("x-fb-sed-", key)?;
-        let text = crate::user_data::scalar_text(v)?.trim();
-        (!text.is_empty()).then(|| text.to_string())
-    };
+    let sed = |key: &str| sed_text(ev, key);
     let mut event = Json::Object(Vec::new());
 
     let incoming = ev.text("event_name");
@@ -108,7 +104,7 @@ pub fn build_event(
         .or_else(|| ev.first_text(&["x-fb-event_id", "event_id"]))
         .unwrap_or_else(|| clock.uuid());
     event.set("event_id", Json::from(event_id));
-    let page_url = sed("event_source_url").or_else(|| ev.text("page_location"));
+    let page_url = page_url(ev);
     if let Some(url) = &page_url {
         event.set("event_source_url", Json::from(url.as_str()));
     }
@@ -128,14 +124,7 @@ pub fn build_event(
         event.set("opt_out", flag);
     }
 
-    let clicks = click_ids::Inputs {
-        event: ev,
-        request: req,
-        page_url: page_url.as_deref(),
-        now_ms: clock.now_ms,
-        random: clock.random_u32(),
-    };
-    let ids = click_ids::resolve(config, &clicks, report);
+    let ids = click_ids(config, ev, req, page_url.as_deref(), clock, report);
     let mut raw = user_fields::collect(config, ev, req);
     set_pair(
         &mut raw,
@@ -176,6 +165,56 @@ pub fn build_event(
         event,
         cookies: ids.cookies,
     }
+}
+
+/// An `x-fb-sed-<key>` override of a server-event field, as trimmed text.
+fn sed_text(ev: &EventData, key: &str) -> Option<String> {
+    let v = ev.prefixed("x-fb-sed-", key)?;
+    let text = crate::user_data::scalar_text(v)?.trim();
+    (!text.is_empty()).then(|| text.to_string())
+}
+
+/// The page: `x-fb-sed-event_source_url`, else GA4's `page_location`.
+fn page_url(ev: &EventData) -> Option<String> {
+    sed_text(ev, "event_source_url").or_else(|| ev.text("page_location"))
+}
+
+fn click_ids(
+    config: &TagConfig,
+    ev: &EventData,
+    req: &RequestContext,
+    page_url: Option<&str>,
+    clock: Clock,
+    report: &mut Report,
+) -> click_ids::ClickIds {
+    let inputs = click_ids::Inputs {
+        event: ev,
+        request: req,
+        page_url,
+        now_ms: clock.now_ms,
+        random: clock.random_u32(),
+    };
+    click_ids::resolve(config, &inputs, report)
+}
+
+/// Only the first-party cookies a build would set (the container answers with them before the
+/// tags run): the same values as `build_event`'s, for a fraction of its work.
+pub fn cookies(
+    config: &TagConfig,
+    ev: &EventData,
+    req: &RequestContext,
+    clock: Clock,
+) -> Vec<SetCookie> {
+    let page_url = page_url(ev);
+    click_ids(
+        config,
+        ev,
+        req,
+        page_url.as_deref(),
+        clock,
+        &mut Report::default(),
+    )
+    .cookies
 }
 
 fn set_pair(pairs: &mut Vec<(String, Json)>, key: &str, value: Option<Json>) {

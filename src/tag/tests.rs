@@ -439,3 +439,38 @@ fn identity_is_not_asked_for_skipped_or_broken_events_and_can_rescue_thin_ones()
     assert_eq!(enriched.status, Status::Ready, "{:?}", enriched.report);
     assert_eq!(user_data_keys(&enriched), vec!["external_id", "em"]);
 }
+
+#[test]
+fn cookies_alone_match_the_builds_cookies() {
+    let t = tag(
+        r#"{"pixelId": "1", "accessToken": "t", "consent": {"requireAdStorage": true, "whenMissing": "send"}}"#,
+    );
+    let cases = [
+        (
+            r#"{"event_name": "page_view", "page_location": "https://www.shop.co.uk/?fbclid=AbC"}"#,
+            "{}",
+        ),
+        (
+            r#"{"event_name": "page_view", "x-fb-sed-event_source_url": "https://a.b.example.com/"}"#,
+            r#"{"cookies": "_fbp=fb.1.1.42"}"#,
+        ),
+        (
+            r#"{"event_name": "page_view", "fbclid": "Z", "page_location": "https://x.com/"}"#,
+            r#"{"cookies": {"_fbc": "fb.1.5.Z"}}"#,
+        ),
+        (r#"{"event_name": "page_view", "x-ga-gcs": "G100"}"#, "{}"),
+    ];
+    for (event, request) in cases {
+        let (event, request) = (
+            parse(event).expect("event"),
+            parse(request).expect("request"),
+        );
+        assert_eq!(
+            t.cookies(&event, &request, CLOCK),
+            t.build(&event, &request, CLOCK).cookies,
+            "{}",
+            event.to_json()
+        );
+    }
+    assert!(t.cookies(&Json::Null, &Json::Null, CLOCK).is_empty());
+}
