@@ -78,3 +78,16 @@ test("/metrics in workerd needs its token and labels the tag", async () => {
   assert.equal(res.status, 200);
   assert.match(await res.text(), /omni_meta_capi_events_total\{tag="main",outcome="built"\} [1-9]/);
 });
+
+test("/readyz in workerd probes Meta through the Worker's fetch and caches the answer", async () => {
+  const before = sandbox.attempts.length;
+  const res = await fetch(`${worker.url}/readyz`);
+  assert.equal(res.status, 200);
+  const body = await res.json();
+  assert.equal(body.ready, true);
+  assert.equal(body.tags[0].checks[0].status, "pass");
+  assert.equal(sandbox.attempts.length, before + 1);
+  assert.equal((await fetch(`${worker.url}/readyz`)).status, 200);
+  assert.equal(sandbox.attempts.length, before + 1, "the second answer came from the cache");
+  assert.ok(sandbox.attempts.every((a) => !a.tokenInUrl));
+});
