@@ -3,7 +3,8 @@
 // tags after the response through ctx.waitUntil.
 //
 // Bindings: CONTAINER_CONFIG (the container config as JSON text: {"tags": [...],
-// "allowedOrigins": [...]}), secrets META_ACCESS_TOKEN, IDENTITY_TOKEN, METRICS_TOKEN, and
+// "allowedOrigins": [...]}), secrets META_ACCESS_TOKEN, IDENTITY_TOKEN, METRICS_TOKEN,
+// DASHBOARD_TOKEN, and
 // ALLOWED_ORIGINS to override the config's list.
 import { createContainer } from "omni-meta-capi";
 
