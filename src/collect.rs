@@ -256,14 +256,16 @@ fn problem(problems: &mut Vec<Problem>, line: usize, what: &str) {
     });
 }
 
-/// A parameter name fit for a message: cut short, quoted and escaped.
+/// A parameter name fit for a message: cut short, quoted and escaped as a JSON string (not
+/// `{:?}`: Debug formatting would pull Unicode printability tables into the wasm).
 fn quoted(name: &str) -> String {
     let cut: String = name.chars().take(MAX_NAME_IN_MESSAGE).collect();
-    if cut.len() < name.len() {
-        format!("{cut:?}...")
-    } else {
-        format!("{cut:?}")
+    let shortened = cut.len() < name.len();
+    let mut text = Json::from(cut).to_json();
+    if shortened {
+        text.push_str("...");
     }
+    text
 }
 
 /// Key -> value with insertion order kept; replacing a key keeps its position.
@@ -442,7 +444,7 @@ fn build_event(params: &Ordered<String>, line: usize, problems: &mut Vec<Problem
     }
     if !nested.items.is_empty() {
         let mut items = std::mem::take(&mut nested.items);
-        items.sort_by_key(|(n, _)| *n);
+        crate::sort::by_key(&mut items, |(n, _)| *n);
         let array = Json::Array(items.into_iter().map(|(_, item)| item).collect());
         out.put("items", array, RANK_PROTOCOL);
     }
@@ -654,8 +656,8 @@ fn parse_item(value: &str) -> Fields {
         }
     }
     // Custom names or values without their partner, in digit order: kept under their raw key.
-    names.sort_by_key(|(d, _)| *d);
-    values.sort_by_key(|(d, _)| *d);
+    crate::sort::by_key(&mut names, |(d, _)| *d);
+    crate::sort::by_key(&mut values, |(d, _)| *d);
     for (d, text) in names {
         item.put(&format!("k{d}"), Json::from(text), RANK_CUSTOM);
     }

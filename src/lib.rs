@@ -24,6 +24,7 @@ pub mod payload;
 pub mod privacy;
 pub mod report;
 pub mod request;
+pub mod sort;
 pub mod tag;
 pub mod url;
 pub mod validate;

@@ -534,8 +534,9 @@ impl Logger {
         }
         self.secrets.push(forms);
         // Longest first, so a secret containing another is replaced whole.
-        self.secrets
-            .sort_by_key(|f| core::cmp::Reverse(f.first().map_or(0, String::len)));
+        crate::sort::by_key(&mut self.secrets, |f| {
+            core::cmp::Reverse(f.first().map_or(0, String::len))
+        });
     }
 
     /// The clock for the next records (milliseconds since the Unix epoch, from the host).
