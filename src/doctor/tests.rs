@@ -210,6 +210,6 @@ fn clock_skew_and_config_verdicts() {
     let broken = tag("{oops");
     let v = &judge(&broken, &plan(&broken, CLOCK), &[None], NOW)[0];
     assert!(v.message.contains("not valid JSON"), "{}", v.message);
-    let json = parse(&result_json(&[v.clone()]).to_json()).expect("json");
+    let json = parse(&result_json(std::slice::from_ref(v)).to_json()).expect("json");
     assert_eq!(json.get("ok"), Some(&Json::Bool(false)));
 }
