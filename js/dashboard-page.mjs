@@ -96,7 +96,7 @@ footer{max-width:1280px;margin:0 auto;padding:8px 24px 24px;color:var(--muted);f
       <table><thead><tr><th>code</th><th class="n">count</th><th>Meta's message</th></tr></thead><tbody id="errors-body"></tbody></table>
     </section>
     <section class="card">
-      <h2>Skipped by reason</h2>
+      <h2>Not sent, by reason (skipped and invalid)</h2>
       <table><thead><tr><th>reason</th><th class="n">count</th></tr></thead><tbody id="skipped-body"></tbody></table>
     </section>
     <section class="card span2">

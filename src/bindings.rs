@@ -462,7 +462,8 @@ impl WasmTag {
             dispatch_ms: clamp_ms(dispatch_ms),
             total_ms: clamp_ms(total_ms),
         };
-        self.count(|m| m.on_timings(&timings));
+        let sent = !matches!(status, "invalid" | "skipped");
+        self.count(|m| m.on_timings(&timings, sent));
         observe::log_timings(&mut log, status, timings);
         log.into_json().to_json()
     }

@@ -376,13 +376,16 @@ impl Metrics {
         *per_minute += events;
     }
 
-    /// One run's stage times, measured by the host.
-    pub fn on_timings(&mut self, t: &Timings) {
+    /// One run's stage times, measured by the host. `sent`: whether the run sent anything (a
+    /// skipped or invalid run has no dispatch time to count).
+    pub fn on_timings(&mut self, t: &Timings, sent: bool) {
         self.build_ms.observe(t.build_ms);
         if let Some(ms) = t.identity_ms {
             self.identity_ms.observe(ms);
         }
-        self.dispatch_ms.observe(t.dispatch_ms);
+        if sent {
+            self.dispatch_ms.observe(t.dispatch_ms);
+        }
     }
 
     /// The counts of the minute of `now_ms`; minutes older than the window are dropped.

@@ -218,29 +218,45 @@ fn histograms_and_percentiles() {
         (Some(50), Some(500), Some(10_000))
     );
     let mut m = Metrics::default();
-    m.on_timings(&Timings {
-        build_ms: 1,
-        identity_ms: Some(30),
-        dispatch_ms: 700,
-        total_ms: 731,
-    });
-    m.on_timings(&Timings {
-        build_ms: 3,
+    m.on_timings(
+        &Timings {
+            build_ms: 1,
+            identity_ms: Some(30),
+            dispatch_ms: 700,
+            total_ms: 731,
+        },
+        true,
+    );
+    m.on_timings(
+        &Timings {
+            build_ms: 3,
+            identity_ms: None,
+            dispatch_ms: 20,
+            total_ms: 23,
+        },
+        true,
+    );
+    let unsent = Timings {
+        build_ms: 0,
         identity_ms: None,
-        dispatch_ms: 20,
-        total_ms: 23,
-    });
+        dispatch_ms: 0,
+        total_ms: 0,
+    };
+    m.on_timings(&unsent, false);
     let json = m.to_json(NOW);
     let latency = json.get("latencyMs").map(Json::to_json).unwrap_or_default();
     assert_eq!(
         latency,
-        r#"{"build":{"count":2,"p50":1,"p90":5,"p99":5},"identity":{"count":1,"p50":50,"p90":50,"p99":50},"dispatch":{"count":2,"p50":25,"p90":1000,"p99":1000}}"#
+        r#"{"build":{"count":3,"p50":1,"p90":5,"p99":5},"identity":{"count":1,"p50":50,"p90":50,"p99":50},"dispatch":{"count":2,"p50":25,"p90":1000,"p99":1000}}"#
     );
     let text = m.to_prometheus();
     assert!(text.contains("omni_meta_capi_dispatch_duration_ms_bucket{le=\"25\"} 1\n"));
     assert!(text.contains("omni_meta_capi_dispatch_duration_ms_bucket{le=\"+Inf\"} 2\n"));
     assert!(text.contains("omni_meta_capi_dispatch_duration_ms_sum 720\n"));
-    assert!(text.contains("omni_meta_capi_build_duration_ms_count 2\n"));
+    assert!(
+        text.contains("omni_meta_capi_build_duration_ms_count 3\n"),
+        "unsent runs count for build only"
+    );
     assert!(text.contains("omni_meta_capi_identity_duration_ms_count 1\n"));
 }
 
@@ -249,12 +265,15 @@ fn several_tags_in_one_exposition_and_json_round_trip() {
     let mut a = Metrics::default();
     a.on_build(&built(GOOD), NOW);
     a.on_decision(&decision(&response(503, "down"), 1), 1, NOW, &[]);
-    a.on_timings(&Timings {
-        build_ms: 2,
-        identity_ms: Some(12),
-        dispatch_ms: 120,
-        total_ms: 134,
-    });
+    a.on_timings(
+        &Timings {
+            build_ms: 2,
+            identity_ms: Some(12),
+            dispatch_ms: 120,
+            total_ms: 134,
+        },
+        true,
+    );
     let mut b = Metrics::default();
     b.on_build(
         &built(r#"{"event_name": "x", "consent_state": {"ad_storage": "denied"}}"#),
