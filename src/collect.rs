@@ -700,40 +700,12 @@ fn sha256_hex(text: &str) -> Option<String> {
     if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Some(text.to_ascii_lowercase());
     }
+    // 43 characters: 32 bytes and 2 unused bits (which the decoder requires to be zero).
     if text.len() != 43 {
         return None;
     }
-    let mut bytes = Vec::with_capacity(32);
-    let mut acc: u32 = 0;
-    let mut bits = 0u32;
-    for b in text.bytes() {
-        let sextet = match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'-' => 62,
-            b'_' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6 | u32::from(sextet)) & 0xFFF;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            bytes.push(((acc >> bits) & 0xFF) as u8);
-        }
-    }
-    // 43 * 6 = 258 bits: 32 bytes and 2 unused bits, which must be zero.
-    if bytes.len() != 32 || acc & ((1 << bits) - 1) != 0 {
-        return None;
-    }
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    Some(
-        bytes
-            .iter()
-            .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])
-            .map(char::from)
-            .collect(),
-    )
+    let bytes = crate::base64::decode(text, true).filter(|b| b.len() == 32)?;
+    Some(crate::hash::hex(&bytes))
 }
 
 /// `gcs` = `G1<ad_storage><analytics_storage>`, digits `0` (denied) / `1` (granted).

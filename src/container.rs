@@ -729,40 +729,10 @@ fn secret_matches(given: &str, expected: &str) -> bool {
 /// The password of an `Authorization: Basic <base64(user:password)>` header.
 fn basic_password(header: &str) -> Option<String> {
     let encoded = header.trim().strip_prefix("Basic ")?.trim();
-    let decoded = String::from_utf8(base64_decode(encoded)?).ok()?;
+    let decoded = String::from_utf8(crate::base64::decode(encoded, false)?).ok()?;
     decoded
         .split_once(':')
         .map(|(_, password)| password.to_string())
-}
-
-/// Standard base64 (padding optional); `None` for anything else.
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let value = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    };
-    let digits = text.trim_end_matches('=').as_bytes();
-    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
-    for chunk in digits.chunks(4) {
-        let mut n = 0u32;
-        for (i, c) in chunk.iter().enumerate() {
-            n |= value(*c)? << (18 - 6 * i);
-        }
-        let bytes = n.to_be_bytes();
-        match chunk.len() {
-            4 => out.extend_from_slice(&bytes[1..4]),
-            3 => out.extend_from_slice(&bytes[1..3]),
-            2 => out.push(bytes[1]),
-            _ => return None,
-        }
-    }
-    Some(out)
 }
 
 fn env_text(env: &Json, key: &str) -> Option<String> {

@@ -14,6 +14,7 @@ use crate::dispatch::{classify, http_date_ms, meta_error, Attempt, Outcome};
 use crate::json::{self, decimal, Json};
 use crate::payload::Clock;
 use crate::report::Report;
+use crate::request::Outgoing;
 use crate::tag::{Status, Tag};
 
 #[cfg(test)]
@@ -24,32 +25,7 @@ const SKEW_OK_MS: u64 = 60_000;
 const SKEW_MAX_MS: u64 = 300_000;
 
 /// One HTTP request a check needs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Probe {
-    pub url: String,
-    pub method: &'static str,
-    pub headers: Vec<(&'static str, String)>,
-    pub body: Option<String>,
-}
-
-impl Probe {
-    pub fn to_json(&self) -> Json {
-        let headers = self
-            .headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), Json::from(v.as_str())))
-            .collect();
-        let mut out = Json::object([
-            ("url", Json::from(self.url.as_str())),
-            ("method", Json::from(self.method)),
-            ("headers", Json::Object(headers)),
-        ]);
-        if let Some(body) = &self.body {
-            out.set("body", Json::from(body.as_str()));
-        }
-        out
-    }
-}
+pub type Probe = Outgoing;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {

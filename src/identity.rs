@@ -24,6 +24,7 @@ use crate::event_data::{EventData, RequestContext};
 use crate::hash::sha256_hex;
 use crate::json::{self, Json};
 use crate::number::whole;
+use crate::request::Outgoing;
 use crate::url;
 use crate::user_data::scalar_text;
 
@@ -162,33 +163,9 @@ impl fmt::Debug for IdentityConfig {
     }
 }
 
-/// One POST for JS to make.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct IdentityCall {
-    /// `{endpoint}/identifier`
-    pub url: String,
-    /// `content-type` and `authorization` (Bearer).
-    pub headers: Vec<(&'static str, String)>,
-    /// JSON text.
-    pub body: String,
-}
-
-impl IdentityCall {
-    /// `{url, method, headers, body}` for the host's `fetch`.
-    pub fn to_json(&self) -> Json {
-        let headers = self
-            .headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), Json::from(v.as_str())))
-            .collect();
-        Json::object([
-            ("url", Json::from(self.url.as_str())),
-            ("method", Json::from("POST")),
-            ("headers", Json::Object(headers)),
-            ("body", Json::from(self.body.as_str())),
-        ])
-    }
-}
+/// One POST for JS to make: `{endpoint}/identifier`, `content-type` and `authorization`
+/// (Bearer) headers, a JSON body.
+pub type IdentityCall = Outgoing;
 
 /// What the host's fetch of one call came to, as JSON: `{"kind": "response", "status": n,
 /// "body": text}`, or `{"kind": "timeout" | "network"}` (no answer).
@@ -309,13 +286,14 @@ pub fn identity_calls(
 }
 
 fn call(cfg: &IdentityConfig, body: String) -> IdentityCall {
-    IdentityCall {
+    Outgoing {
         url: format!("{}/identifier", cfg.endpoint),
+        method: "POST",
         headers: vec![
             ("content-type", "application/json".into()),
             ("authorization", format!("Bearer {}", cfg.token)),
         ],
-        body,
+        body: Some(body),
     }
 }
 

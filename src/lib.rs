@@ -6,6 +6,7 @@
 //! -> dispatch (`request` builds the HTTP request; `dispatch` decides on each try's answer).
 pub use omni_meta_capi_pii::{hash, json, jsonl, normalize, user_data};
 
+pub mod base64;
 pub mod batch;
 pub mod collect;
 pub mod config;

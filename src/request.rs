@@ -42,6 +42,37 @@ impl HttpRequest {
     }
 }
 
+/// Any other HTTP request the wasm asks the host to send (identity calls, health probes): the
+/// host only performs it and hands back what it came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outgoing {
+    pub url: String,
+    pub method: &'static str,
+    /// Secrets (bearer tokens) travel here, never in `url`.
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Option<String>,
+}
+
+impl Outgoing {
+    /// `{url, method, headers, body?}` for the host's `fetch`.
+    pub fn to_json(&self) -> Json {
+        let headers = self
+            .headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), Json::from(v.as_str())))
+            .collect();
+        let mut out = Json::object([
+            ("url", Json::from(self.url.as_str())),
+            ("method", Json::from(self.method)),
+            ("headers", Json::Object(headers)),
+        ]);
+        if let Some(body) = &self.body {
+            out.set("body", Json::from(body.as_str()));
+        }
+        out
+    }
+}
+
 /// One request per pixel, each carrying all `events`.
 pub fn build_requests(
     config: &TagConfig,

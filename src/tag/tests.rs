@@ -326,9 +326,13 @@ fn identity_calls_then_the_answers_enrich_the_event() {
     };
     assert_eq!(calls.len(), 2, "resolve + journal");
     assert!(
-        calls[0].body.contains(r#""action":"PageView""#),
+        calls[0]
+            .body
+            .as_deref()
+            .unwrap_or_default()
+            .contains(r#""action":"PageView""#),
         "{}",
-        calls[0].body
+        calls[0].body.as_deref().unwrap_or_default()
     );
 
     let mut cache = Cache::default();
