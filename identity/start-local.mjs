@@ -34,20 +34,21 @@ export async function bundleWorker(outdir, entry = WORKER) {
 }
 
 /**
- * @param {{ token: string, port?: number, host?: string, persistDir?: string,
- *           rateLimit?: number, rateLimitWindow?: number }} options
- *   persistDir: keep the D1 SQLite files there (default: in memory, gone on close()).
- * @returns {Promise<{ url: string, origin: string, mf: Miniflare, db: any, close(): Promise<void> }>}
+ * Bundle a Worker module and run it in workerd (Miniflare) on a host port; the identity service
+ * and the server container (container/start-local.mjs) both start this way.
+ * @param {{ entry: string, bindings: object, port?: number, host?: string, miniflare?: object }} options
+ *   miniflare: extra Miniflare options (e.g. D1 databases).
+ * @returns {Promise<{ origin: string, mf: Miniflare, close(): Promise<void> }>}
  */
-export async function startIdentityService({ token, port = 0, host = "127.0.0.1", persistDir, rateLimit, rateLimitWindow } = {}) {
-  if (typeof token !== "string" || token === "") throw new TypeError("startIdentityService: token is required");
-  const outdir = mkdtempSync(join(tmpdir(), "omni-identity-"));
+export async function startLocalWorker({ entry, bindings, port = 0, host = "127.0.0.1", miniflare = {} }) {
+  const outdir = mkdtempSync(join(tmpdir(), "omni-worker-"));
   let mf;
+  const cleanup = async () => {
+    if (mf) await mf.dispose().catch(() => {});
+    rmSync(outdir, { recursive: true, force: true });
+  };
   try {
-    const scriptPath = await bundleWorker(outdir);
-    const bindings = { IDENTITY_TOKEN: token };
-    if (rateLimit !== undefined) bindings.RATE_LIMIT = String(rateLimit);
-    if (rateLimitWindow !== undefined) bindings.RATE_LIMIT_WINDOW = String(rateLimitWindow);
+    const scriptPath = await bundleWorker(outdir, entry);
     mf = new Miniflare({
       modules: true,
       scriptPath,
@@ -55,28 +56,42 @@ export async function startIdentityService({ token, port = 0, host = "127.0.0.1"
       modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }],
       compatibilityDate: "2026-04-01",
       bindings,
-      d1Databases: { DB: "omni-identity-local" },
-      d1Persist: persistDir ? resolve(persistDir) : false,
       host,
       port,
+      ...miniflare,
     });
     const ready = await mf.ready; // a URL on host:port
-    const db = await mf.getD1Database("DB");
-    await applyMigrations(db);
-    const origin = ready.origin;
-    return {
-      url: `${origin}/api/v1`,
-      origin,
-      mf,
-      db,
-      async close() {
-        await mf.dispose();
-        rmSync(outdir, { recursive: true, force: true });
-      },
-    };
+    return { origin: ready.origin, mf, close: cleanup };
   } catch (err) {
-    if (mf) await mf.dispose().catch(() => {});
-    rmSync(outdir, { recursive: true, force: true });
+    await cleanup();
+    throw err;
+  }
+}
+
+/**
+ * @param {{ token: string, port?: number, host?: string, persistDir?: string,
+ *           rateLimit?: number, rateLimitWindow?: number }} options
+ *   persistDir: keep the D1 SQLite files there (default: in memory, gone on close()).
+ * @returns {Promise<{ url: string, origin: string, mf: Miniflare, db: any, close(): Promise<void> }>}
+ */
+export async function startIdentityService({ token, port = 0, host = "127.0.0.1", persistDir, rateLimit, rateLimitWindow } = {}) {
+  if (typeof token !== "string" || token === "") throw new TypeError("startIdentityService: token is required");
+  const bindings = { IDENTITY_TOKEN: token };
+  if (rateLimit !== undefined) bindings.RATE_LIMIT = String(rateLimit);
+  if (rateLimitWindow !== undefined) bindings.RATE_LIMIT_WINDOW = String(rateLimitWindow);
+  const worker = await startLocalWorker({
+    entry: WORKER,
+    bindings,
+    port,
+    host,
+    miniflare: { d1Databases: { DB: "omni-identity-local" }, d1Persist: persistDir ? resolve(persistDir) : false },
+  });
+  try {
+    const db = await worker.mf.getD1Database("DB");
+    await applyMigrations(db);
+    return { url: `${worker.origin}/api/v1`, origin: worker.origin, mf: worker.mf, db, close: worker.close };
+  } catch (err) {
+    await worker.close();
     throw err;
   }
 }

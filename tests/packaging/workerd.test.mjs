@@ -2,35 +2,19 @@
 // (esbuild, conditions workerd/worker/browser, the .wasm kept as its own CompiledWasm module).
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { build } from "esbuild";
-import { Miniflare } from "miniflare";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { startMetaSandbox } from "../../sandbox/meta-sandbox.mjs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { startMetaSandbox } from "../../sandbox/meta-sandbox.mjs";
+import { startLocalWorker } from "../../identity/start-local.mjs";
 
-const outdir = mkdtempSync(join(tmpdir(), "omni-workerd-"));
-after(() => rmSync(outdir, { recursive: true, force: true }));
+const started = [];
+after(() => Promise.all(started.map((w) => w.close())));
 
+/** The test Worker (worker.mjs, bundled against the installed package), reached with dispatchFetch. */
 async function startWorker() {
-  await build({
-    entryPoints: [fileURLToPath(new URL("./worker.mjs", import.meta.url))],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    conditions: ["workerd", "worker", "browser"],
-    loader: { ".wasm": "copy" },
-    outdir,
-    logLevel: "error",
-  });
-  return new Miniflare({
-    modules: true,
-    scriptPath: join(outdir, "worker.js"),
-    modulesRoot: outdir,
-    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }],
-    compatibilityDate: "2026-04-01",
-  });
+  const worker = await startLocalWorker({ entry: fileURLToPath(new URL("./worker.mjs", import.meta.url)), bindings: {} });
+  started.push(worker);
+  return worker.mf;
 }
 
 test("normalization runs in workerd and agrees with Node", async () => {

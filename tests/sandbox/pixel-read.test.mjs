@@ -4,10 +4,8 @@ import { describe, it, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { startMetaSandbox } from "../../sandbox/meta-sandbox.mjs";
+import { NOW_MS, PIXEL, TOKEN, answer, assertMetaError } from "./helpers.mjs";
 
-const PIXEL = "1234567890";
-const TOKEN = "EAAB-test-token-secret-value";
-const NOW_MS = Date.UTC(2026, 8, 12, 12, 0, 0);
 const UNSUPPORTED_GET = (id) =>
   `Unsupported get request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api`;
 
@@ -16,27 +14,9 @@ async function read(sb, { pixel = PIXEL, version = "v25.0", query = "", token = 
     method,
     headers: token == null ? headers : { authorization: `Bearer ${token}`, ...headers },
   });
-  const text = await res.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, json, text };
+  return answer(res);
 }
 
-function assertMetaError(r, { status = 400, code, subcode, type = "OAuthException" }) {
-  assert.equal(r.status, status, r.text);
-  assert.ok(r.json && typeof r.json.error === "object", r.text);
-  const e = r.json.error;
-  assert.equal(e.code, code, r.text);
-  assert.equal(e.type, type, r.text);
-  if (subcode === undefined) assert.equal(e.error_subcode, undefined, r.text);
-  else assert.equal(e.error_subcode, subcode, r.text);
-  assert.match(e.fbtrace_id, /^[A-Za-z0-9_-]{20,}$/);
-  return e;
-}
 
 describe("GET /{version}/{pixelId}", () => {
   let sb;

@@ -6,10 +6,8 @@ import crypto from "node:crypto";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { startMetaSandbox } from "../../sandbox/meta-sandbox.mjs";
+import { NOW_MS, PIXEL, TOKEN, answer, assertMetaError } from "./helpers.mjs";
 
-const PIXEL = "1234567890";
-const TOKEN = "EAAB-test-token-secret-value";
-const NOW_MS = Date.UTC(2026, 8, 12, 12, 0, 0);
 const NOW_S = NOW_MS / 1000;
 const DAY = 86_400;
 const sha = (s) => crypto.createHash("sha256").update(s).digest("hex");
@@ -40,30 +38,11 @@ async function post(sb, body, { pixel = PIXEL, version = "v25.0", query = "", he
     headers: raw ? headers : { "content-type": "application/json", ...headers },
     body: raw ?? JSON.stringify(body),
   });
-  const text = await res.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, json, text };
+  return answer(res);
 }
 
 const send = (sb, data, extra = {}) => post(sb, { data, access_token: TOKEN, ...extra });
 
-function assertMetaError(r, { status = 400, code, subcode, type = "OAuthException" }) {
-  assert.equal(r.status, status, r.text);
-  assert.ok(r.json && typeof r.json.error === "object", r.text);
-  const e = r.json.error;
-  assert.equal(e.code, code, r.text);
-  assert.equal(e.type, type, r.text);
-  if (subcode === undefined) assert.equal(e.error_subcode, undefined, r.text);
-  else assert.equal(e.error_subcode, subcode, r.text);
-  assert.equal(typeof e.message, "string");
-  assert.match(e.fbtrace_id, /^[A-Za-z0-9_-]{20,}$/);
-  return e;
-}
 
 describe("meta sandbox", () => {
   let sb;
