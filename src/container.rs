@@ -451,8 +451,20 @@ impl Container {
             .headers
             .push(("cache-control".into(), "no-store".into()));
         if let (Some(tag), Some(first)) = (self.parsed.first(), events.first()) {
-            let cookies = tag.cookies(first, &request, clock);
-            for cookie in &cookies {
+            let mut cookies = tag.cookies(first, &request, clock);
+            let host = incoming
+                .header("host")
+                .and_then(|h| url::host(&format!("http://{h}")));
+            for cookie in &mut cookies {
+                // A browser refuses a cookie for a domain the answering host is not in (the
+                // container on workers.dev for a page on example.com): set it host-only then.
+                if !cookie
+                    .domain
+                    .as_deref()
+                    .is_some_and(|d| host.as_deref().is_some_and(|h| in_domain(h, d)))
+                {
+                    cookie.domain = None;
+                }
                 response
                     .headers
                     .push(("set-cookie".into(), cookie.header()));
@@ -716,6 +728,17 @@ fn set_cookie(request: &mut Json, name: &str, value: &str) {
         pairs.push((name.to_string(), Json::from(value)));
     }
     request.set("cookies", cookies);
+}
+
+/// Whether `host` is `domain` or one of its subdomains (cookie domain matching).
+fn in_domain(host: &str, domain: &str) -> bool {
+    let domain = domain.trim_start_matches('.');
+    host.eq_ignore_ascii_case(domain)
+        || host
+            .len()
+            .checked_sub(domain.len() + 1)
+            .and_then(|cut| host.get(cut..))
+            .is_some_and(|tail| tail.eq_ignore_ascii_case(&format!(".{domain}")))
 }
 
 /// Equal, in time that does not depend on where they differ (a token compared byte by byte

@@ -561,3 +561,31 @@ fn readyz_probes_judges_and_caches() {
     let broken = container(r#"{"tags": [{"pixelId": "1"}]}"#);
     assert_eq!(broken.ready_cached(0).map(|r| r.status), Some(503));
 }
+
+#[test]
+fn cookies_keep_the_site_domain_only_when_the_container_is_inside_it() {
+    let c = container(CONFIG);
+    let domain_of = |host: &str| {
+        let out = c.handle(&request("GET", HIT, &[("host", host)], ""), CLOCK);
+        let cookies = header(&out.response, "set-cookie").join(" | ");
+        cookies
+            .split("; ")
+            .find_map(|p| p.strip_prefix("Domain="))
+            .map(str::to_string)
+    };
+    assert_eq!(
+        domain_of("sgtm.shop.com").as_deref(),
+        Some("shop.com"),
+        "a subdomain of the site: first-party for the whole site"
+    );
+    assert_eq!(domain_of("SHOP.com:443").as_deref(), Some("shop.com"));
+    assert_eq!(
+        domain_of("omni.workers.dev"),
+        None,
+        "elsewhere: host-only, or the browser would drop it"
+    );
+    assert_eq!(domain_of("127.0.0.1:8080"), None);
+    assert_eq!(domain_of("notshop.com"), None);
+    assert!(in_domain("a.b.shop.com", "shop.com") && in_domain("shop.com", ".shop.com"));
+    assert!(!in_domain("xshop.com", "shop.com") && !in_domain("com", "shop.com"));
+}
