@@ -1,10 +1,13 @@
 //! Fuzz the whole tag pipeline over arbitrary JSON: the input is used as the event, as the
 //! request context and as the config, and every output must serialize to JSON that re-parses and
 //! never carry the access token in a URL. The raw text also goes through every normalizer, and is
-//! the identity service's answer to a tag with identity on (answer parsing and enrichment).
+//! the identity service's answer to a tag with identity on (answer parsing and enrichment), and
+//! as a GA4 hit and a request body to the server container.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use omni_meta_capi::collect::parse_hit;
+use omni_meta_capi::container::{Container, Incoming};
 use omni_meta_capi::identity::{parse_answer, Cache};
 use omni_meta_capi::json::{self, Json};
 use omni_meta_capi::normalize::{normalize_and_hash, Context, Field};
@@ -67,6 +70,30 @@ fuzz_target!(|data: &[u8]| {
                 h.hash, h.prehashed
             );
         }
+    }
+
+    // The raw text as a hit's query and body, and as the container's request.
+    let parsed = parse_hit(&text, &text);
+    for event in &parsed.events {
+        assert!(json::parse(&event.to_json()).is_ok(), "hit event does not re-parse");
+    }
+    let container = Container::new(
+        &json::parse(r#"{"tags": [{"pixelId": "1", "accessToken": "t"}], "allowedOrigins": "*"}"#)
+            .expect("container config parses"),
+        &Json::Null,
+    );
+    for (method, path) in [("POST", "/g/collect?"), ("POST", "/event?"), ("GET", "/data/g/collect?v=2&")] {
+        let incoming = Incoming {
+            method: method.into(),
+            url: format!("https://c.example.com{path}{text}"),
+            headers: vec![("cookie".into(), text.to_string()), ("origin".into(), "https://x.com".into())],
+            body: text.to_string(),
+            body_too_large: false,
+            remote_address: None,
+        };
+        let handled = container.handle(&incoming, CLOCK);
+        assert!((200..600).contains(&handled.response.status));
+        assert!(json::parse(&handled.to_json().to_json()).is_ok());
     }
 
     // The raw text as both identity answers: whatever the service says, the event still builds.
