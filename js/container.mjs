@@ -62,19 +62,55 @@ export function makeContainer(wasm, createTag, attempt) {
     const maxBody = container.maxBodyBytes();
     const pending = new Set();
 
-    /** Every tag over the events, after the response; results go to `options.onResult(result,
-     * {tag, events, request})`. */
-    function runTags(events, request, ctx) {
-      const runOptions = { log: options.log, fetch: options.fetch, waitUntil: ctx.waitUntil };
-      for (const { name, tag } of tags) {
-        const run = events.length === 1 ? tag.run(events[0], request, runOptions) : tag.runBatch(events, request, runOptions);
-        const done = run
-          .then((result) => options.onResult?.(result, { tag: name, events, request }))
-          .catch(() => {}) // run never throws; a throwing onResult must not become unhandled
-          .finally(() => pending.delete(done));
-        pending.add(done);
-        ctx.waitUntil?.(done);
+    /** Track a background run until it settles (Node's idle(), Workers' waitUntil). */
+    function track(promise, ctx) {
+      const done = promise.catch(() => {}).finally(() => pending.delete(done));
+      pending.add(done);
+      ctx.waitUntil?.(done);
+      return done;
+    }
+
+    /** One tag's run over events (one shared request context, or one per event). */
+    function runOne({ name, tag }, events, requests, runOptions) {
+      const run = events.length === 1 ? tag.run(events[0], Array.isArray(requests) ? requests[0] : requests, runOptions) : tag.runBatch(events, requests, runOptions);
+      // run never throws; a throwing onResult must not become an unhandled rejection
+      return run.then((result) => options.onResult?.(result, { tag: name, events, request: requests }));
+    }
+
+    // batchWindowMs > 0: events of many requests wait up to that long and go to Meta together
+    // (one request per tag and pixel, at most 1,000 events), each with its own request context.
+    const windowMs = container.batchWindowMs();
+    let queue = null;
+
+    function flush() {
+      const q = queue;
+      queue = null;
+      clearTimeout(q.timer);
+      const runOptions = { log: options.log, fetch: options.fetch, waitUntil: q.waitUntil };
+      Promise.all(tags.map((t) => runOne(t, q.events, q.requests, runOptions))).then(q.resolve, q.resolve);
+    }
+
+    function enqueue(events, request, ctx) {
+      if (!queue) {
+        let resolve;
+        const settled = new Promise((r) => (resolve = r));
+        queue = { events: [], requests: [], resolve, settled, waitUntil: ctx.waitUntil, timer: setTimeout(flush, windowMs) };
       }
+      const q = queue;
+      for (const e of events) {
+        q.events.push(e);
+        q.requests.push(request);
+      }
+      track(q.settled, ctx); // every request that added events keeps the isolate alive for them
+      if (q.events.length >= 1000) flush();
+    }
+
+    /** Every tag over the events, after the response; results go to `options.onResult(result,
+     * {tag, events, request})` (`request`: a list of contexts when batched across requests). */
+    function runTags(events, request, ctx) {
+      if (windowMs > 0) return enqueue(events, request, ctx);
+      const runOptions = { log: options.log, fetch: options.fetch, waitUntil: ctx.waitUntil };
+      for (const t of tags) track(runOne(t, events, request, runOptions), ctx);
     }
 
     function metricsBody(asJson) {

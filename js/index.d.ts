@@ -329,6 +329,12 @@ export interface ContainerConfig {
   maxBodyBytes?: number;
   /** A bearer token /metrics requires (or the METRICS_TOKEN environment variable). */
   metricsToken?: string;
+  /** HTTP Basic auth password of /dashboard (or DASHBOARD_TOKEN); the dashboard is off without one. */
+  dashboardToken?: string;
+  /** How long /readyz answers are reused (ms, default 30000). */
+  readyCacheMs?: number;
+  /** Hold events up to this long (ms, at most 10000) to send many hits' events in one Meta request (default 0: send each at once). */
+  batchWindowMs?: number;
 }
 
 export interface ContainerOptions {

@@ -63,20 +63,51 @@ fn with_fbp(request: &Json, fbp: &str) -> Json {
     ctx
 }
 
+/// The request context(s) of a batch.
+#[derive(Clone, Copy, Debug)]
+pub enum Contexts<'a> {
+    /// One incoming request's: its events share one generated `_fbp`.
+    Shared(&'a Json),
+    /// One per event: events coalesced from several incoming requests (the server container),
+    /// each context complete with the cookies decided for it.
+    PerEvent(&'a [Json]),
+}
+
+impl<'a> Contexts<'a> {
+    /// A JSON array with one context per event is per-event; anything else is shared.
+    pub fn of(v: &'a Json, events: usize) -> Contexts<'a> {
+        match v.as_array() {
+            Some(list) if list.len() == events && events > 0 => Contexts::PerEvent(list),
+            _ => Contexts::Shared(v),
+        }
+    }
+
+    pub fn get(&self, i: usize) -> &'a Json {
+        match self {
+            Contexts::Shared(v) => v,
+            Contexts::PerEvent(list) => list.get(i).unwrap_or(&Json::Null),
+        }
+    }
+}
+
 /// `answers[i]`: the identity answers of event `i` (see `Tag::build_with`), when fetched.
 pub fn build_batch(
     tag: &Tag,
     events: &[Json],
-    request: &Json,
+    contexts: Contexts,
     clock: Clock,
     answers: &[Option<Vec<IdentityAnswer>>],
     mut cache: Option<&mut Cache>,
 ) -> BatchOutput {
-    let has_fbp = RequestContext::from_json(request).cookie("_fbp").is_some();
+    let shared = match contexts {
+        Contexts::Shared(request) => Some(request),
+        Contexts::PerEvent(_) => None,
+    };
+    let has_fbp = shared.is_none_or(|r| RequestContext::from_json(r).cookie("_fbp").is_some());
     let mut shared_request: Option<Json> = None;
     let mut built = Vec::with_capacity(events.len());
     for (i, event) in events.iter().enumerate() {
-        let ctx = shared_request.as_ref().unwrap_or(request);
+        let ctx = shared_request.as_ref().unwrap_or(contexts.get(i));
         let fetched = answers.get(i).and_then(Option::as_deref);
         let out = tag.build_with(
             event,
@@ -85,7 +116,7 @@ pub fn build_batch(
             fetched,
             cache.as_deref_mut(),
         );
-        if shared_request.is_none() && !has_fbp {
+        if let (None, false, Some(request)) = (&shared_request, has_fbp, shared) {
             if let Some(c) = out.cookies.iter().find(|c| c.name == "_fbp") {
                 shared_request = Some(with_fbp(request, &c.value));
             }
@@ -198,7 +229,7 @@ mod tests {
             r#"{"pixelId": [{"pixelId": "1", "accessToken": "a"}, {"pixelId": "2", "accessToken": "b"}]}"#,
         );
         let events: Vec<Json> = (0..2500).map(event).collect();
-        let out = build_batch(&t, &events, &Json::Null, CLOCK, &[], None);
+        let out = build_batch(&t, &events, Contexts::Shared(&Json::Null), CLOCK, &[], None);
         let sizes: Vec<(String, usize)> = out
             .requests
             .iter()
@@ -255,7 +286,7 @@ mod tests {
             parse(r#"{"event_name": "page_view", "consent_state": {"ad_storage": "denied"}}"#)
                 .expect("event"),
         );
-        let out = build_batch(&t, &events, &Json::Null, CLOCK, &[], None);
+        let out = build_batch(&t, &events, Contexts::Shared(&Json::Null), CLOCK, &[], None);
         assert_eq!(out.requests.len(), 1);
         assert_eq!(out.requests[0].event_indexes, vec![0, 2, 3]);
         let statuses: Vec<Status> = out.events.iter().map(|e| e.status).collect();
@@ -283,5 +314,57 @@ mod tests {
                 .and_then(|b| b.get("data").and_then(Json::as_array).map(<[Json]>::len)),
             Some(3)
         );
+    }
+
+    #[test]
+    fn per_event_contexts_keep_each_visitors_own_values() {
+        let t = tag(r#"{"pixelId": "1", "accessToken": "a"}"#);
+        let events: Vec<Json> = (0..3)
+            .map(|i| {
+                let text = format!(r#"{{"event_name": "page_view", "page_location": "https://s.com/{i}", "ip_override": "203.0.113.9"}}"#);
+                parse(&text).expect("event")
+            })
+            .collect();
+        let contexts = parse(
+            r#"[{"headers": {"user-agent": "UA-0"}, "cookies": {"_fbp": "fb.1.1.100"}},
+                {"headers": {"user-agent": "UA-1"}, "cookies": {"_fbp": "fb.1.1.101"}},
+                {"headers": {"user-agent": "UA-2"}}]"#,
+        )
+        .expect("contexts");
+        let list = contexts.as_array().unwrap_or_default();
+        let out = build_batch(&t, &events, Contexts::of(&contexts, 3), CLOCK, &[], None);
+        assert_eq!(
+            out.requests.len(),
+            1,
+            "one Meta request for the coalesced events"
+        );
+        let fbps: Vec<Option<String>> = out
+            .events
+            .iter()
+            .map(|e| {
+                e.event
+                    .as_ref()
+                    .and_then(|ev| ev.get("user_data"))
+                    .and_then(|u| u.get("fbp"))
+                    .and_then(Json::as_str)
+                    .map(str::to_string)
+            })
+            .collect();
+        assert_eq!(fbps[0].as_deref(), Some("fb.1.1.100"));
+        assert_eq!(fbps[1].as_deref(), Some("fb.1.1.101"));
+        assert!(
+            fbps[2].as_deref().is_some_and(|f| !f.ends_with(".100")),
+            "no fbp shared across visitors"
+        );
+        let body = &out.requests[0].request.body;
+        for ua in ["UA-0", "UA-1", "UA-2"] {
+            assert!(
+                body.contains(&format!(r#""client_user_agent":"{ua}""#)),
+                "{body}"
+            );
+        }
+        // A list of the wrong length is one shared context.
+        assert!(matches!(Contexts::of(&contexts, 2), Contexts::Shared(_)));
+        assert_eq!(list.len(), 3);
     }
 }

@@ -256,9 +256,11 @@ impl WasmTag {
             _ => Vec::new(),
         };
         let request = json::parse(request_json).unwrap_or(Json::Null);
+        let contexts = batch::Contexts::of(&request, events.len());
         let plans = events
             .iter()
-            .map(|e| plan_json(&self.plan(e, &request, now_ms)))
+            .enumerate()
+            .map(|(i, e)| plan_json(&self.plan(e, contexts.get(i), now_ms)))
             .collect();
         Json::object([
             ("events", Json::Array(plans)),
@@ -354,10 +356,11 @@ impl WasmTag {
             _ => Vec::new(),
         };
         let mut cache = self.identity_cache.try_borrow_mut().ok();
+        let contexts = batch::Contexts::of(&request, events.len());
         let out = batch::build_batch(
             &self.inner,
             &events,
-            &request,
+            contexts,
             clock,
             &answers,
             cache.as_deref_mut(),
@@ -502,6 +505,12 @@ impl WasmContainer {
             ])
         });
         Json::Array(tags.collect()).to_json()
+    }
+
+    /// How long the host may hold events to send many requests' events together (0: never).
+    #[wasm_bindgen(js_name = batchWindowMs)]
+    pub fn batch_window_ms(&self) -> f64 {
+        self.inner.batch_window_ms as f64
     }
 
     /// How many body bytes the host reads at most (more: `bodyTooLarge`).

@@ -49,7 +49,10 @@ const KNOWN_KEYS: &[&str] = &[
     "metricsToken",
     "readyCacheMs",
     "dashboardToken",
+    "batchWindowMs",
 ];
+/// `batchWindowMs` upper bound: events wait at most this long for company.
+pub const MAX_BATCH_WINDOW_MS: u64 = 10_000;
 
 /// Environment / Worker bindings the container reads (secrets stay out of the config file).
 const ENV_ACCESS_TOKEN: &str = "META_ACCESS_TOKEN";
@@ -77,6 +80,9 @@ pub struct Container {
     pub allowed_origins: Origins,
     pub max_body_bytes: u64,
     pub ready_cache_ms: u64,
+    /// How long (ms) the host may hold events to send those of many requests in one Meta
+    /// request (0: every request's events are sent on their own, at once).
+    pub batch_window_ms: u64,
     metrics_token: Option<String>,
     dashboard_token: Option<String>,
     /// The tags, parsed: the first decides the cookies of the response; all are checked by
@@ -154,6 +160,7 @@ impl Container {
             allowed_origins: Origins::List(Vec::new()),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             ready_cache_ms: DEFAULT_READY_CACHE_MS,
+            batch_window_ms: 0,
             metrics_token: env_text(env, ENV_METRICS_TOKEN),
             dashboard_token: env_text(env, ENV_DASHBOARD_TOKEN),
             parsed: Vec::new(),
@@ -188,6 +195,9 @@ impl Container {
             container.ready_cache_ms = r
                 .ranged("readyCacheMs", 0, 600_000)
                 .unwrap_or(DEFAULT_READY_CACHE_MS);
+            container.batch_window_ms = r
+                .ranged("batchWindowMs", 0, MAX_BATCH_WINDOW_MS)
+                .unwrap_or(0);
             container.tags = tag_list(config.get("tags"), &mut report);
             container.allowed_origins = origins(config.get("allowedOrigins"), &mut report);
         }

@@ -327,7 +327,7 @@ fn config_tags_secrets_and_errors() {
         &j(
             r#"{"tags": [{"name": "a", "pixelId": "1", "identity": {"enabled": true, "endpoint": "https://id.x.com/api/v1"}},
                         {"pixelId": [{"pixelId": "7", "accessToken": "x"}, {"pixelId": "8", "accessToken": "y"}]}],
-              "maxBodyBytes": 2048}"#,
+              "maxBodyBytes": 2048, "batchWindowMs": 250}"#,
         ),
         &j(
             r#"{"META_ACCESS_TOKEN": "env-token", "IDENTITY_TOKEN": "env-id", "ALLOWED_ORIGINS": "https://a.com, https://b.com/"}"#,
@@ -353,7 +353,7 @@ fn config_tags_secrets_and_errors() {
         None,
         "name is the container's, not the tag's"
     );
-    assert_eq!(c.max_body_bytes, 2048);
+    assert_eq!((c.max_body_bytes, c.batch_window_ms), (2048, 250));
     assert_eq!(
         c.allowed_origins,
         Origins::List(vec!["https://a.com".into(), "https://b.com".into()])

@@ -40,7 +40,8 @@
 //
 // Knobs (env): BENCH_SECONDS (5), BENCH_WARMUP_SECONDS (2), BENCH_CONCURRENCY (32),
 // BENCH_MEMORY_REQUESTS (100000), BENCH_MEMORY_WARMUP (5000), BENCH_LOG_LEVEL (ERROR),
-// BENCH_CLIENT (undici | http), BENCH_SKIP (comma list of floor,node,workerd,memory).
+// BENCH_CLIENT (undici | http), BENCH_SKIP (comma list of floor,node,workerd,memory),
+// BENCH_BATCH_WINDOW_MS (0: each hit's events are sent on their own).
 import { fork, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -59,6 +60,7 @@ const CONCURRENCY = Math.floor(num("BENCH_CONCURRENCY", 32));
 const MEMORY_REQUESTS = Math.floor(num("BENCH_MEMORY_REQUESTS", 100_000));
 const MEMORY_WARMUP = Math.floor(num("BENCH_MEMORY_WARMUP", 5_000));
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? "ERROR";
+const BATCH_WINDOW_MS = num("BENCH_BATCH_WINDOW_MS", 0);
 const SKIP = new Set((process.env.BENCH_SKIP ?? "").split(",").map((s) => s.trim()).filter(Boolean));
 const REQUEST_TIMEOUT_MS = 15_000;
 const MAX_NETWORK_ERRORS = 200; // a dead or hung server ends the run instead of stalling it
@@ -445,7 +447,9 @@ async function main() {
     const [sandbox, loadgen] = await Promise.all([startChild("sandbox"), startChild("loadgen")]);
     cleanups.push(() => loadgen.stop(), () => sandbox.call("close", [], 5_000).catch(() => {}).then(() => sandbox.stop()));
     const sandboxUrl = sandbox.ready.url;
-    const config = { ...fixture, graphBaseUrl: sandboxUrl, logLevel: LOG_LEVEL };
+    const tagConfig = { ...fixture, graphBaseUrl: sandboxUrl, logLevel: LOG_LEVEL };
+    // BENCH_BATCH_WINDOW_MS: send the events of many hits together (the container's batchWindowMs).
+    const config = BATCH_WINDOW_MS > 0 ? { tags: [tagConfig], batchWindowMs: BATCH_WINDOW_MS } : tagConfig;
     say(`sandbox ${sandboxUrl} (child process), load generator (child process)`);
 
     let seq = 0; // hit numbers go on across runs: every hit has its own client id

@@ -226,3 +226,34 @@ test("identity through the container: a sign-up's email reaches a later anonymou
     await identity.close();
   }
 });
+
+test("batchWindowMs: the events of many hits reach Meta in one request, each with its own visitor's values", async () => {
+  const config = containerConfig();
+  config.tags = [config.tags[0]];
+  const batching = await serve({
+    config: { ...config, batchWindowMs: 150 },
+    env: { META_ACCESS_TOKEN: "EAAB-example-token" },
+    port: 0,
+    options: { log: () => {} },
+  });
+  try {
+    sandbox.reset();
+    const sends = [0, 1, 2, 3].map((i) =>
+      fetch(`${batching.url}/g/collect?v=2&cid=b.${i}&en=page_view&dl=${encodeURIComponent(`https://www.shop.example.com/${i}`)}`, {
+        method: "POST",
+        headers: { "user-agent": `UA-${i}`, "x-forwarded-for": `203.0.113.${10 + i}`, cookie: `_fbp=fb.1.1795870000000.${i}` },
+      }),
+    );
+    assert.deepEqual((await Promise.all(sends)).map((r) => r.status), [204, 204, 204, 204]);
+    assert.equal(sandbox.received.length, 0, "held for the window");
+    await batching.container.idle();
+    assert.equal(sandbox.received.length, 1, "one Meta request for the four hits");
+    const events = sandbox.received[0].events;
+    assert.deepEqual(
+      events.map((e) => [e.user_data.client_user_agent, e.user_data.client_ip_address, e.user_data.fbp]).sort(),
+      [0, 1, 2, 3].map((i) => [`UA-${i}`, `203.0.113.${10 + i}`, `fb.1.1795870000000.${i}`]),
+    );
+  } finally {
+    await batching.close();
+  }
+});
