@@ -113,10 +113,7 @@ export function makeContainer(wasm, createTag, attempt) {
       for (const t of tags) track(runOne(t, events, request, runOptions), ctx);
     }
 
-    function metricsBody(asJson) {
-      const all = tags.map(({ name, tag }) => ({ name, metrics: tag.metrics() }));
-      return asJson ? JSON.stringify({ tags: all }) : wasm.metricsExposition(JSON.stringify(all));
-    }
+    const tagMetrics = () => tags.map(({ name, tag }) => ({ name, metrics: tag.metrics() }));
 
     /** /readyz: a cached answer, or the wasm's probes sent in parallel and judged by it. */
     async function ready() {
@@ -130,9 +127,10 @@ export function makeContainer(wasm, createTag, attempt) {
     /** The body a route's work asks for (the response itself for /readyz). */
     async function fill(out) {
       const work = out.work;
-      if (work === "metrics" || work === "metrics-json") out.response.body = metricsBody(work === "metrics-json");
+      if (work === "metrics") out.response.body = wasm.metricsExposition(JSON.stringify(tagMetrics()));
+      if (work === "metrics-json") out.response.body = JSON.stringify({ tags: tagMetrics() });
       if (work === "dashboard") out.response.body = DASHBOARD_HTML;
-      if (work === "dashboard-data") out.response.body = JSON.stringify({ generatedAt: new Date().toISOString(), tags: JSON.parse(metricsBody(true)).tags });
+      if (work === "dashboard-data") out.response.body = JSON.stringify({ generatedAt: new Date().toISOString(), tags: tagMetrics() });
       if (work === "ready") out.response = await ready();
     }
 
