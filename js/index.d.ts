@@ -361,3 +361,23 @@ export interface Container {
  * `META_ACCESS_TOKEN`, `IDENTITY_TOKEN`, `ALLOWED_ORIGINS`, `METRICS_TOKEN` (other values ignored).
  */
 export function createContainer(config: ContainerConfig | TagConfig | string, env?: Record<string, unknown>, options?: ContainerOptions): Container;
+
+/** One health check's verdict (see the README's "Health checks"). */
+export interface DoctorCheck {
+  /** `config`, `token (pixel N)`, `test_event`, `identity`, `error_monitor`, `clock`. */
+  check: string;
+  status: "pass" | "warn" | "fail" | "skip";
+  message: string;
+  /** What to do about a warning or failure. */
+  hint: string | null;
+}
+
+/**
+ * Check a tag config against the real world (Graph read of each pixel, a test event, the identity
+ * and error-monitor endpoints, clock skew). `ok` unless a check failed; `text` is one line per
+ * check. Never rejects. `config` may be the JSON text (unreadable text fails the config check).
+ */
+export function doctor(
+  config: TagConfig | string,
+  options?: { fetch?: typeof fetch; timeoutMs?: number },
+): Promise<{ ok: boolean; checks: DoctorCheck[]; text: string }>;

@@ -1,6 +1,6 @@
 // Compiled (not run) by types.test.mjs with tsc --strict: the published declarations must type
 // real usage, and reject obvious misuse.
-import { createTag, createContainer, normalize, hashUserDataBatch, type TagConfig, type BuildResult } from "omni-meta-capi";
+import { createTag, createContainer, doctor, normalize, hashUserDataBatch, type TagConfig, type BuildResult } from "omni-meta-capi";
 import { serve } from "omni-meta-capi/serve";
 
 const config: TagConfig = {
@@ -27,7 +27,9 @@ const container = createContainer({ tags: [{ name: "main", ...config }], allowed
 const answer: Promise<Response> = container.fetch(new Request("https://x.com/healthz"));
 const started = serve({ config: { tags: [config] }, port: 0 }).then((s) => s.close());
 
+const checked: Promise<boolean> = doctor(config).then((r) => r.ok && r.checks.every((c) => c.status !== "fail"));
+
 // @ts-expect-error: tags must be a list
 createContainer({ tags: config });
 
-export { ok, body, status, header, hash, batch, answer, started };
+export { ok, body, status, header, hash, batch, answer, started, checked };
