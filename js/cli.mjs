@@ -37,12 +37,13 @@ commands:
 
   serve --config FILE [--port 8080] [--host 127.0.0.1]
                      run the server container: /g/collect (GA4 hits from gtag.js), /event
-                     (JSON), /healthz, /metrics. FILE is the container config ({"tags": [...],
-                     "allowedOrigins": [...]}) or one tag config; secrets may come from the
-                     environment (META_ACCESS_TOKEN, IDENTITY_TOKEN, ALLOWED_ORIGINS,
-                     METRICS_TOKEN). Log records go to stdout as JSON lines. Runs until SIGINT or
-                     SIGTERM, then drains the events already accepted. Exit status 1 when the
-                     config has errors.
+                     (JSON), /healthz, /readyz, /metrics, /dashboard. FILE is the container
+                     config ({"tags": [...], "allowedOrigins": [...], "batchWindowMs", ...}) or
+                     one tag config; secrets may come from the environment (META_ACCESS_TOKEN,
+                     IDENTITY_TOKEN, ALLOWED_ORIGINS, METRICS_TOKEN, DASHBOARD_TOKEN). Log
+                     records go to stdout as JSON lines. Runs until SIGINT or SIGTERM, then
+                     drains the events already accepted. Exit status 1 when the config has
+                     errors.
 `;
 
 /** --name value pairs. */
