@@ -40,7 +40,8 @@ commands:
                      (JSON), /healthz, /readyz, /metrics, /dashboard. FILE is the container
                      config ({"tags": [...], "allowedOrigins": [...], "batchWindowMs", ...}) or
                      one tag config; secrets may come from the environment (META_ACCESS_TOKEN,
-                     IDENTITY_TOKEN, ALLOWED_ORIGINS, METRICS_TOKEN, DASHBOARD_TOKEN). Log
+                     IDENTITY_TOKEN, IDENTITY_ENDPOINT, ALLOWED_ORIGINS, METRICS_TOKEN,
+                     DASHBOARD_TOKEN). Log
                      records go to stdout as JSON lines. Runs until SIGINT or SIGTERM, then
                      drains the events already accepted. Exit status 1 when the config has
                      errors.

@@ -358,7 +358,9 @@ export interface Container {
 
 /**
  * A server container (see the README's "Server container"). `env`: secrets and overrides,
- * `META_ACCESS_TOKEN`, `IDENTITY_TOKEN`, `ALLOWED_ORIGINS`, `METRICS_TOKEN` (other values ignored).
+ * `META_ACCESS_TOKEN`, `IDENTITY_TOKEN`, `IDENTITY_ENDPOINT`, `ALLOWED_ORIGINS`, `METRICS_TOKEN`,
+ * `DASHBOARD_TOKEN`, and `META_PIXEL_ID` (a one-tag container when `config` is empty); other
+ * values are ignored.
  */
 export function createContainer(config: ContainerConfig | TagConfig | string, env?: Record<string, unknown>, options?: ContainerOptions): Container;
 

@@ -60,6 +60,8 @@ const ENV_IDENTITY_TOKEN: &str = "IDENTITY_TOKEN";
 const ENV_ALLOWED_ORIGINS: &str = "ALLOWED_ORIGINS";
 const ENV_METRICS_TOKEN: &str = "METRICS_TOKEN";
 const ENV_DASHBOARD_TOKEN: &str = "DASHBOARD_TOKEN";
+const ENV_PIXEL_ID: &str = "META_PIXEL_ID";
+const ENV_IDENTITY_ENDPOINT: &str = "IDENTITY_ENDPOINT";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Origins {
@@ -167,8 +169,15 @@ impl Container {
             ready: RefCell::new(None),
             report: Report::default(),
         };
+        // No config at all but a pixel in the environment: a container of that one tag, set up
+        // entirely from environment variables / Worker bindings.
+        let from_env = match (config, env_text(env, ENV_PIXEL_ID)) {
+            (Json::Null, Some(pixel)) => Some(Json::object([("pixelId", Json::from(pixel))])),
+            _ => None,
+        };
+        let config = from_env.as_ref().unwrap_or(config);
         let Some(obj) = config.as_object() else {
-            let message = "the container config must be an object";
+            let message = "the container config must be an object (or set META_PIXEL_ID for a one-tag container)";
             report.error("config.invalid_type", "config", message);
             container.report = report;
             return container;
@@ -839,9 +848,21 @@ fn default_name(config: &Json, index: usize) -> String {
     }
 }
 
-/// Secrets from the environment fill what the config leaves out.
+/// The environment fills what the config leaves out: secrets, and the identity endpoint.
 fn fill_secrets(config: &mut Json, env: &Json) {
     let missing = |v: Option<&Json>| v.is_none_or(|v| v.is_null() || v.as_str() == Some(""));
+    // IDENTITY_ENDPOINT alone turns identity on for a tag that does not mention it.
+    if let Some(endpoint) = env_text(env, ENV_IDENTITY_ENDPOINT) {
+        let mut identity = match config.get("identity") {
+            Some(i @ Json::Object(_)) => i.clone(),
+            None | Some(Json::Null) => Json::object([("enabled", Json::Bool(true))]),
+            Some(_) => Json::Null,
+        };
+        if identity.as_object().is_some() && missing(identity.get("endpoint")) {
+            identity.set("endpoint", Json::from(endpoint));
+            config.set("identity", identity);
+        }
+    }
     if let Some(token) = env_text(env, ENV_ACCESS_TOKEN) {
         if missing(config.get("accessToken"))
             && !matches!(config.get("pixelId"), Some(Json::Array(_)))

@@ -589,3 +589,40 @@ fn cookies_keep_the_site_domain_only_when_the_container_is_inside_it() {
     assert!(in_domain("a.b.shop.com", "shop.com") && in_domain("shop.com", ".shop.com"));
     assert!(!in_domain("xshop.com", "shop.com") && !in_domain("com", "shop.com"));
 }
+
+#[test]
+fn a_container_from_environment_variables_alone() {
+    let env = j(
+        r#"{"META_PIXEL_ID": "777", "META_ACCESS_TOKEN": "env-token", "IDENTITY_ENDPOINT": "https://id.example.com/api/v1",
+        "IDENTITY_TOKEN": "id-token", "ALLOWED_ORIGINS": "https://www.shop.com"}"#,
+    );
+    let c = Container::new(&Json::Null, &env);
+    assert!(c.report().is_valid(), "{:?}", c.report());
+    assert_eq!(c.tags.len(), 1);
+    assert_eq!(
+        c.tags[0].config.to_json(),
+        r#"{"pixelId":"777","identity":{"enabled":true,"endpoint":"https://id.example.com/api/v1","token":"id-token"},"accessToken":"env-token"}"#
+    );
+    assert_eq!(
+        c.allowed_origins,
+        Origins::List(vec!["https://www.shop.com".into()])
+    );
+    let none = Container::new(&Json::Null, &Json::Null);
+    assert_eq!(
+        none.report().pairs(),
+        vec![("config.invalid_type", "config")]
+    );
+    // A config that says identity is off stays off; one with its own endpoint keeps it.
+    let off = Container::new(
+        &j(r#"{"pixelId": "1", "accessToken": "t", "identity": {"enabled": false}}"#),
+        &env,
+    );
+    assert_eq!(
+        off.tags[0]
+            .config
+            .get("identity")
+            .map(Json::to_json)
+            .as_deref(),
+        Some(r#"{"enabled":false,"endpoint":"https://id.example.com/api/v1","token":"id-token"}"#)
+    );
+}
