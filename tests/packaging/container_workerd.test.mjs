@@ -91,3 +91,27 @@ test("/readyz in workerd probes Meta through the Worker's fetch and caches the a
   assert.equal(sandbox.attempts.length, before + 1, "the second answer came from the cache");
   assert.ok(sandbox.attempts.every((a) => !a.tokenInUrl));
 });
+
+test("a Worker configured by environment variables alone (META_PIXEL_ID, META_ACCESS_TOKEN)", async () => {
+  const entry = fileURLToPath(new URL("./container-worker.mjs", import.meta.url));
+  const bare = await startContainerWorker({ entry, config: "", env: { META_PIXEL_ID: "1234567890", META_ACCESS_TOKEN: "EAAB-example-token" } });
+  try {
+    sandbox.reset();
+    const dl = encodeURIComponent("https://www.shop.example.com/");
+    // A Purchase without value: the tag (built from the environment) finds it invalid, so nothing
+    // is sent — this Worker targets graph.facebook.com, which no test may reach.
+    const res = await fetch(`${bare.url}/g/collect?v=2&cid=7.7&en=purchase&dl=${dl}`, { headers: { "user-agent": "UA-env" } });
+    assert.equal(res.status, 204);
+    assert.ok(res.headers.getSetCookie().some((c) => c.startsWith("_fbp=")), "the tag decided the cookies");
+    let metrics;
+    for (let i = 0; i < 50 && !metrics?.tags[0].metrics.eventsInvalid; i++) {
+      metrics = await (await fetch(`${bare.url}/metrics?format=json`)).json();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.deepEqual(metrics.tags.map((t) => t.name), ["1234567890"]);
+    assert.deepEqual(metrics.tags[0].metrics.skippedByReason, { "purchase.value_missing": 1 });
+    assert.equal(sandbox.attempts.length, 0);
+  } finally {
+    await bare.close();
+  }
+});
