@@ -65,6 +65,22 @@ async function sendWithRetries(wasm, tag, req, io) {
   }
 }
 
+const IDENTITY_EVENTS_IN_FLIGHT = 16;
+
+/** `fn` over `items` with at most `limit` running at once; results in input order. */
+async function mapLimited(items, limit, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 /** Every identity call of one event at once, each within the identity timeout: what each came to. */
 function fetchIdentity(doFetch, calls, timeoutMs) {
   return Promise.all(calls.map((c) => attemptOnce(doFetch, c, timeoutMs)));
@@ -197,7 +213,9 @@ function makeTag(wasm, config) {
       const evsText = evs.error ? "" : evs.text;
       const { req } = inputs(null, request);
       const plans = JSON.parse(tag.identityCallsBatch(evsText, req, now));
-      const resolved = await Promise.all(plans.events.map((plan) => resolveIdentity({ ...plan, timeoutMs: plans.timeoutMs }, options)));
+      // At most IDENTITY_EVENTS_IN_FLIGHT events' identity calls at once: a batch of 1,000 must
+      // not open 2,000 connections to the identity service.
+      const resolved = await mapLimited(plans.events, IDENTITY_EVENTS_IN_FLIGHT, (plan) => resolveIdentity({ ...plan, timeoutMs: plans.timeoutMs }, options));
       const fetched = resolved.some((r) => r.answers !== undefined);
       const answers = fetched ? `[${resolved.map((r) => r.answers ?? "null").join(",")}]` : undefined;
       const identityMs = fetched ? Math.max(...resolved.map((r) => r.identityMs)) : -1;

@@ -201,3 +201,31 @@ test("consent-skipped events never reach the identity service", async () => {
   assert.equal(out.identity, undefined);
   assert.equal(calls.length, 0);
 });
+
+test("a big batch never floods the identity service: at most 16 events' calls in flight", async () => {
+  let inFlight = 0;
+  let most = 0;
+  let calls = 0;
+  const counting = createServer((req, res) => {
+    req.resume();
+    inFlight += 1;
+    calls += 1;
+    most = Math.max(most, inFlight);
+    setTimeout(() => {
+      inFlight -= 1;
+      res.writeHead(200, { "content-type": "application/json" }).end('{"success": true, "data": {"uuid": "u-1", "count_prev_visits": 0}}');
+    }, 15);
+  });
+  await new Promise((r) => counting.listen(0, "127.0.0.1", r));
+  try {
+    const tag = tagWith({ endpoint: `http://127.0.0.1:${counting.address().port}/api/v1`, useJournal: false });
+    const events = Array.from({ length: 60 }, () => pageView(newVisitor()));
+    const out = await tag.runBatch(events, {}, silent);
+    assert.equal(out.status, "accepted");
+    assert.equal(calls, 60, "one resolve call per event");
+    assert.ok(most <= 16, `at most 16 in flight, saw ${most}`);
+    assert.ok(out.events.every((e) => e.identity.status === "resolved"));
+  } finally {
+    counting.close();
+  }
+});
