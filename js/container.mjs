@@ -135,26 +135,42 @@ export function makeContainer(wasm, createTag, attempt) {
     }
 
     /**
-     * Answer one request. `ctx`: `{ waitUntil?, remoteAddress? }` (Workers' ctx.waitUntil; the
-     * socket's address on Node). Never throws.
+     * Answer one request already read: `{method, url, headers: [[name, value]], body, tooLarge}`
+     * -> `{status, headers: [[name, value]], body}`. `ctx`: `{ waitUntil?, remoteAddress? }`.
+     * Never throws.
      */
-    async function handle(request, ctx = {}) {
+    async function answer(incoming, ctx = {}) {
       try {
-        const { body, tooLarge } = await readBody(request, maxBody);
-        const headers = JSON.stringify([...request.headers]);
-        const out = JSON.parse(container.handle(request.method, request.url, headers, body, tooLarge, ctx.remoteAddress ?? undefined, Date.now(), entropy()));
+        const { method, url, headers, body, tooLarge } = incoming;
+        const out = JSON.parse(container.handle(method, url, JSON.stringify(headers), body, tooLarge, ctx.remoteAddress ?? undefined, Date.now(), entropy()));
         if (out.work === "run") runTags(out.events, out.request, ctx);
         else await fill(out);
-        const { status, headers: responseHeaders, body: responseBody } = out.response;
-        return new Response(status === 204 ? null : responseBody, { status, headers: new Headers(responseHeaders) });
+        return out.response;
       } catch (e) {
         const message = String((e && e.message) || e);
-        return Response.json({ error: { code: "internal", message } }, { status: 500 });
+        return { status: 500, headers: [["content-type", "application/json"]], body: JSON.stringify({ error: { code: "internal", message } }) };
       }
+    }
+
+    /** A web Request -> a web Response (Workers, and any fetch-style host). Never throws. */
+    async function handle(request, ctx = {}) {
+      let read;
+      try {
+        read = await readBody(request, maxBody);
+      } catch {
+        read = { body: "", tooLarge: true }; // an unreadable body is refused like an oversize one
+      }
+      const headers = [...request.headers];
+      const out = await answer({ method: request.method, url: request.url, headers, ...read }, ctx);
+      return new Response(out.status === 204 ? null : out.body, { status: out.status, headers: new Headers(out.headers) });
     }
 
     return {
       fetch: handle,
+      /** The same for hosts that read requests themselves (Node's http server: see serve.mjs). */
+      answer,
+      /** How many body bytes a host reads at most (more: `tooLarge: true`). */
+      maxBodyBytes: maxBody,
       /** The container config's problems: `{valid, errors, warnings}`. */
       report,
       /** The tags, by name (their counters: `tags[i].tag.metrics()`). */

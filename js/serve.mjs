@@ -1,30 +1,51 @@
-// The server container on Node: node:http in front of createContainer (the same host-agnostic
-// handler the Worker uses). Background runs are tracked so that close() can drain them.
+// The server container on Node: node:http in front of createContainer's `answer` (the same
+// handler the Worker reaches through `fetch`, without a web Request/Response per hit).
+// Background runs are tracked so that close() can drain them.
 import { createServer } from "node:http";
-import { Readable } from "node:stream";
 import { createContainer } from "./node.mjs";
 
-/** node:http request -> a web Request (the body streamed, not buffered here). */
-function toRequest(req, origin) {
-  const headers = new Headers();
-  for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
-  const hasBody = req.method !== "GET" && req.method !== "HEAD";
-  return new Request(new URL(req.url ?? "/", origin), {
-    method: req.method,
-    headers,
-    body: hasBody ? Readable.toWeb(req) : undefined,
-    duplex: hasBody ? "half" : undefined,
+/** The body as text, reading at most `max` bytes (then `tooLarge`, the rest drained unread). */
+function readBody(req, max) {
+  return new Promise((resolve) => {
+    if (req.method === "GET" || req.method === "HEAD" || Number(req.headers["content-length"]) > max) {
+      const tooLarge = Number(req.headers["content-length"]) > max;
+      req.resume();
+      return resolve({ body: "", tooLarge });
+    }
+    const chunks = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on("data", (chunk) => {
+      size += chunk.length;
+      if (size > max) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on("end", () => resolve({ body: tooLarge ? "" : Buffer.concat(chunks).toString("utf8"), tooLarge }));
+    req.on("error", () => resolve({ body: "", tooLarge: true }));
   });
 }
 
-async function writeResponse(res, response) {
-  const headers = {};
-  for (const [name, value] of response.headers) if (name !== "set-cookie") headers[name] = value;
-  const cookies = response.headers.getSetCookie();
-  if (cookies.length) headers["set-cookie"] = cookies;
-  const body = response.body ? Buffer.from(await response.arrayBuffer()) : undefined;
-  res.writeHead(response.status, headers);
-  res.end(body);
+/** node:http straight to the container's `answer` (no web Request/Response objects per hit). */
+async function handle(container, req, res, origin) {
+  let url;
+  try {
+    url = new URL(req.url ?? "/", origin).href;
+  } catch {
+    req.resume();
+    res.writeHead(400, { "content-type": "application/json" }).end('{"error":{"code":"bad_request","message":"unreadable request URL or Host"}}');
+    return;
+  }
+  const read = await readBody(req, container.maxBodyBytes);
+  const headers = [];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i], req.rawHeaders[i + 1]]);
+  const out = await container.answer({ method: req.method, url, headers, ...read }, { remoteAddress: req.socket.remoteAddress });
+  const head = {};
+  for (const [name, value] of out.headers) {
+    if (name === "set-cookie") (head[name] ??= []).push(value);
+    else head[name] = value;
+  }
+  res.writeHead(out.status, head);
+  res.end(out.status === 204 ? undefined : out.body);
 }
 
 /**
@@ -36,17 +57,7 @@ export async function serve({ config, env = process.env, port = 8080, host = "12
   const container = createContainer(config, env, options);
   const server = createServer((req, res) => {
     const origin = `http://${req.headers.host ?? `${host}:${port}`}`;
-    let request;
-    try {
-      request = toRequest(req, origin);
-    } catch {
-      res.writeHead(400, { "content-type": "application/json" }).end('{"error":{"code":"bad_request","message":"unreadable request"}}');
-      return;
-    }
-    container
-      .fetch(request, { remoteAddress: req.socket.remoteAddress })
-      .then((response) => writeResponse(res, response))
-      .catch(() => res.destroy());
+    handle(container, req, res, origin).catch(() => res.destroy());
   });
   // Keep-alive connections are what a load of small hits wants; bound idle ones.
   server.keepAliveTimeout = 5000;
