@@ -297,6 +297,8 @@ export interface TagMetrics {
   skippedByReason: Record<string, number>;
   /** Failed tries by Meta `code/subcode` (e.g. "100/2804003") or transport reason ("timeout"). */
   errorsByCode: Record<string, number>;
+  /** Per pixel of the tag: events accepted, rejected and failed. */
+  eventsByPixel: Record<string, { accepted: number; rejected: number; failed: number }>;
   /** Meta's last message per error code (secrets redacted). */
   errorMessages: Record<string, string>;
   /** `events`: built events; per key: how many of them carried it. */

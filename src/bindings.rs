@@ -407,7 +407,7 @@ impl WasmTag {
             random,
         );
         let secrets = observe::secrets(config);
-        self.count(|m| m.on_decision(&d, u64::from(events), clamp_ms(now_ms), &secrets));
+        self.count(|m| m.on_decision(&d, pixel_id, u64::from(events), clamp_ms(now_ms), &secrets));
         let mut log = observe::logger(config, trace_id, clamp_ms(now_ms));
         observe::log_decision(&mut log, pixel_id, attempt_number, &d);
         let mut out = d.to_json();

@@ -179,6 +179,8 @@ pub struct Metrics {
     pub identity_by_status: Vec<(String, u64)>,
     /// Events not built, by the reason's code (`consent.denied`, `event.event_name_missing`).
     pub skipped_by_reason: Vec<(String, u64)>,
+    /// Per pixel (a tag may send to several): events accepted, rejected, failed.
+    pub events_by_pixel: Vec<(String, [u64; 3])>,
     /// `"100/2804003"`, `"190"`, `"timeout"`, `"HTTP 503"`, ... with their counts, first seen first.
     pub errors_by_code: Vec<(String, u64)>,
     /// Meta's last message per error code (secrets redacted, cut short).
@@ -210,6 +212,7 @@ impl Default for Metrics {
             identity_enriched: 0,
             identity_by_status: Vec::new(),
             skipped_by_reason: Vec::new(),
+            events_by_pixel: Vec::new(),
             errors_by_code: Vec::new(),
             error_messages: Vec::new(),
             match_events: 0,
@@ -326,9 +329,16 @@ impl Metrics {
         }
     }
 
-    /// One try's decision for a request carrying `events` events. `secrets` are redacted from
-    /// the Meta message kept for the dashboard.
-    pub fn on_decision(&mut self, d: &Decision, events: u64, now_ms: u64, secrets: &[String]) {
+    /// One try's decision for `pixel`'s request carrying `events` events. `secrets` are redacted
+    /// from the Meta message kept for the dashboard.
+    pub fn on_decision(
+        &mut self,
+        d: &Decision,
+        pixel: &str,
+        events: u64,
+        now_ms: u64,
+        secrets: &[String],
+    ) {
         self.tries += 1;
         let (key, message) = match &d.outcome {
             Outcome::Accepted { .. } => (None, None),
@@ -361,6 +371,19 @@ impl Metrics {
             return;
         };
         self.requests += 1;
+        let slot = match state {
+            "accepted" => 0,
+            "rejected" => 1,
+            _ => 2,
+        };
+        match self.events_by_pixel.iter_mut().find(|(p, _)| p == pixel) {
+            Some((_, counts)) => counts[slot] += events,
+            None => {
+                let mut counts = [0; 3];
+                counts[slot] = events;
+                self.events_by_pixel.push((pixel.to_string(), counts));
+            }
+        }
         let total = match state {
             "accepted" => &mut self.events_accepted,
             "rejected" => &mut self.events_rejected,
@@ -449,6 +472,15 @@ impl Metrics {
         );
         out.set("identityByStatus", counts_json(&self.identity_by_status));
         out.set("skippedByReason", counts_json(&self.skipped_by_reason));
+        let pixels = self.events_by_pixel.iter().map(|(p, [a, r, f])| {
+            let counts = Json::object([
+                ("accepted", Json::from(*a)),
+                ("rejected", Json::from(*r)),
+                ("failed", Json::from(*f)),
+            ]);
+            (p.clone(), counts)
+        });
+        out.set("eventsByPixel", Json::Object(pixels.collect()));
         out.set("errorsByCode", counts_json(&self.errors_by_code));
         let messages = self
             .error_messages
@@ -535,6 +567,16 @@ impl Metrics {
             identity_enriched: n("identityEnriched"),
             identity_by_status: counts("identityByStatus"),
             skipped_by_reason: counts("skippedByReason"),
+            events_by_pixel: v
+                .get("eventsByPixel")
+                .and_then(Json::as_object)
+                .unwrap_or_default()
+                .iter()
+                .map(|(p, c)| {
+                    let n = |k: &str| count(c.get(k));
+                    (p.clone(), [n("accepted"), n("rejected"), n("failed")])
+                })
+                .collect(),
             errors_by_code: counts("errorsByCode"),
             error_messages: messages
                 .iter()
@@ -618,6 +660,20 @@ impl Metrics {
                 "reason",
                 &self.skipped_by_reason,
             ),
+            Family {
+                name: "omni_meta_capi_pixel_events_total",
+                help: "Events sent, per pixel, by outcome (accepted, rejected, failed).",
+                kind: "counter",
+                samples: self
+                    .events_by_pixel
+                    .iter()
+                    .flat_map(|(p, counts)| {
+                        ["accepted", "rejected", "failed"].iter().zip(counts).map(move |(o, n)| {
+                            sample("omni_meta_capi_pixel_events_total", &[("pixel", p), ("outcome", o)], *n)
+                        })
+                    })
+                    .collect(),
+            },
             counter("omni_meta_capi_requests_total", "Requests to Meta that reached a final state.", self.requests),
             counter("omni_meta_capi_tries_total", "Tries (fetches) of requests to Meta.", self.tries),
             counter("omni_meta_capi_retries_total", "Retries after transient failures.", self.retries),

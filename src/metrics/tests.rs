@@ -85,9 +85,10 @@ fn counts_outcomes_reasons_and_matching_keys() {
 fn counts_tries_errors_with_messages_and_minutes() {
     let mut m = Metrics::default();
     let secrets = vec!["EAAB-secret".to_string()];
-    m.on_decision(&decision(&response(503, "down"), 1), 5, NOW, &secrets);
+    m.on_decision(&decision(&response(503, "down"), 1), "7", 5, NOW, &secrets);
     m.on_decision(
         &decision(&response(200, r#"{"events_received":5}"#), 2),
+        "7",
         5,
         NOW,
         &secrets,
@@ -95,11 +96,32 @@ fn counts_tries_errors_with_messages_and_minutes() {
     let rejected = r#"{"error":{"code":190,"message":"Invalid OAuth token EAAB-secret\nexpired"}}"#;
     m.on_decision(
         &decision(&response(400, rejected), 1),
+        "8",
         2,
         NOW + 60_000,
         &secrets,
     );
-    m.on_decision(&decision(&Attempt::Timeout, 3), 1, NOW + 60_000, &secrets);
+    m.on_decision(
+        &decision(&Attempt::Timeout, 3),
+        "7",
+        1,
+        NOW + 60_000,
+        &secrets,
+    );
+    assert_eq!(
+        m.events_by_pixel,
+        vec![("7".to_string(), [5, 0, 1]), ("8".to_string(), [0, 2, 0])],
+        "per pixel: accepted, rejected, failed"
+    );
+    let text = m.to_prometheus();
+    assert!(
+        text.contains("omni_meta_capi_pixel_events_total{pixel=\"8\",outcome=\"rejected\"} 2\n"),
+        "{text}"
+    );
+    assert!(m
+        .to_json(NOW)
+        .to_json()
+        .contains(r#""eventsByPixel":{"7":{"accepted":5,"rejected":0,"failed":1},"8":"#));
     assert_eq!(
         (
             m.events_accepted,
@@ -153,6 +175,7 @@ fn counts_tries_errors_with_messages_and_minutes() {
     );
     m.on_decision(
         &decision(&response(200, r#"{"events_received":1}"#), 1),
+        "7",
         1,
         NOW + 40 * 60_000,
         &[],
@@ -264,7 +287,14 @@ fn histograms_and_percentiles() {
 fn several_tags_in_one_exposition_and_json_round_trip() {
     let mut a = Metrics::default();
     a.on_build(&built(GOOD), NOW);
-    a.on_decision(&decision(&response(503, "down"), 1), 1, NOW, &[]);
+    a.on_decision(&decision(&response(503, "down"), 1), "1", 1, NOW, &[]);
+    a.on_decision(
+        &decision(&response(200, r#"{"events_received":1}"#), 2),
+        "1",
+        1,
+        NOW,
+        &[],
+    );
     a.on_timings(
         &Timings {
             build_ms: 2,
