@@ -231,7 +231,7 @@ test("batchWindowMs: the events of many hits reach Meta in one request, each wit
   const config = containerConfig();
   config.tags = [config.tags[0]];
   const batching = await serve({
-    config: { ...config, batchWindowMs: 150 },
+    config: { ...config, batchWindowMs: 1000 }, // wide: the four hits must land in one window even on a slow machine
     env: { META_ACCESS_TOKEN: "EAAB-example-token" },
     port: 0,
     options: { log: () => {} },
