@@ -117,7 +117,7 @@ test("doctor() in the package: warns on a skewed clock", async () => {
 test("/readyz on Node: upstream checks, cached for readyCacheMs, 503 naming what is broken", async () => {
   const config = (token) => ({
     tags: [{ name: "main", ...healthy(), accessToken: token }],
-    readyCacheMs: 300,
+    readyCacheMs: 1500, // long enough that the second call surely falls inside it
   });
   const server = await serve({ config: config("EAAB-example-token"), env: {}, port: 0, options: { log: () => {} } });
   try {
@@ -131,7 +131,7 @@ test("/readyz on Node: upstream checks, cached for readyCacheMs, 503 naming what
     assert.equal(probes, 1);
     assert.equal((await fetch(`${server.url}/readyz`)).status, 200);
     assert.equal(sandbox.attempts.length, probes, "cached: no new probe");
-    await new Promise((r) => setTimeout(r, 350));
+    await new Promise((r) => setTimeout(r, 1600));
     await (await fetch(`${server.url}/readyz`)).body?.cancel();
     assert.equal(sandbox.attempts.length, probes + 1, "expired: probed again");
     assert.equal(await (await fetch(`${server.url}/healthz`)).text(), "ok", "/healthz never probes");
