@@ -154,14 +154,19 @@ export function makeContainer(wasm, createTag, attempt) {
 
     /** A web Request -> a web Response (Workers, and any fetch-style host). Never throws. */
     async function handle(request, ctx = {}) {
+      let incoming;
+      try {
+        incoming = { method: request.method, url: request.url, headers: [...request.headers] };
+      } catch {
+        return Response.json({ error: { code: "bad_request", message: "not a readable Request" } }, { status: 400 });
+      }
       let read;
       try {
         read = await readBody(request, maxBody);
       } catch {
         read = { body: "", tooLarge: true }; // an unreadable body is refused like an oversize one
       }
-      const headers = [...request.headers];
-      const out = await answer({ method: request.method, url: request.url, headers, ...read }, ctx);
+      const out = await answer({ ...incoming, ...read }, ctx);
       return new Response(out.status === 204 ? null : out.body, { status: out.status, headers: new Headers(out.headers) });
     }
 

@@ -12,6 +12,7 @@
 use crate::config::{Pixel, TagConfig};
 use crate::dispatch::{classify, http_date_ms, meta_error, Attempt, Outcome};
 use crate::json::{self, decimal, Json};
+use crate::logging::{foreign_message, redact_secrets};
 use crate::payload::Clock;
 use crate::report::Report;
 use crate::request::Outgoing;
@@ -248,6 +249,11 @@ pub fn judge(tag: &Tag, checks: &[Check], answers: &[Option<Answer>], now_ms: u6
     if checks.iter().any(|c| matches!(c.kind, Kind::Token(_))) {
         verdicts.push(clock_verdict(graph_date.as_deref(), now_ms));
     }
+    // Last line of defence: no token in a verdict, whatever an answer echoed (/readyz is public).
+    let secrets = crate::observe::secrets(tag.config());
+    for v in &mut verdicts {
+        v.message = redact_secrets(&v.message, &secrets);
+    }
     verdicts
 }
 
@@ -298,7 +304,7 @@ fn meta_failure(attempt: &Attempt) -> (Option<i64>, Option<i64>, String) {
             }
             if let Some(message) = error.and_then(|e| e.message) {
                 text.push_str(": ");
-                text.extend(message.chars().take(200));
+                text.push_str(&foreign_message(&message, 200, &[]));
             }
             (code, sub, text)
         }

@@ -518,15 +518,11 @@ fn error_reason(status: u16, root: &Json) -> String {
         None => reason.push_str(" without an error code"),
     }
     if let Some(message) = error.and_then(|e| e.get("message")).and_then(Json::as_str) {
-        let line: String = message
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .take(200)
-            .collect();
-        let line = line.trim();
+        // The service may echo the email or phone it was sent: never into a log line.
+        let line = crate::logging::foreign_message(message, 200, &[]);
         if !line.is_empty() {
             reason.push_str(": ");
-            reason.push_str(line);
+            reason.push_str(&line);
         }
     }
     reason

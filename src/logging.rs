@@ -423,6 +423,62 @@ fn scrub_string(s: &str, in_user_data: bool, depth: usize) -> Json {
     Json::String(redact_secret_params(s))
 }
 
+/// `text` with every secret (4 characters or more) replaced by `[redacted]`.
+pub fn redact_secrets(text: &str, secrets: &[String]) -> String {
+    let mut text = text.to_string();
+    for secret in secrets.iter().filter(|s| s.len() >= 4) {
+        text = text.replace(secret.as_str(), "[redacted]");
+    }
+    text
+}
+
+/// Another service's message made fit for a log line, a result or the dashboard: secrets and
+/// contact details redacted, control characters as spaces, at most `max_chars`, trimmed.
+pub fn foreign_message(message: &str, max_chars: usize, secrets: &[String]) -> String {
+    let text = redact_contact_details(&redact_secrets(message, secrets));
+    let line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(max_chars)
+        .collect();
+    line.trim().to_string()
+}
+
+/// A message from another service (Meta, the identity service) with what looks like contact
+/// details replaced by `[redacted]`: a word holding `@` (an email), and a run of digits, spaces,
+/// `+ - ( ) .` holding 7 or more digits (a phone). Such a service may echo what it was sent, and
+/// its message goes into logs, results and the dashboard.
+pub fn redact_contact_details(text: &str) -> String {
+    const REDACTED: &str = "[redacted]";
+    let words: Vec<&str> = text.split(' ').collect();
+    let no_emails: Vec<&str> = words
+        .iter()
+        .map(|w| if w.contains('@') { REDACTED } else { w })
+        .collect();
+    let text = no_emails.join(" ");
+    let in_number = |c: char| c.is_ascii_digit() || " +-().".contains(c);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find(|c: char| c.is_ascii_digit() || c == '+' || c == '(') {
+        out.push_str(&rest[..start]);
+        let span_len = rest[start..]
+            .find(|c: char| !in_number(c))
+            .unwrap_or(rest.len() - start);
+        let span = &rest[start..start + span_len];
+        if span.chars().filter(char::is_ascii_digit).count() >= 7 {
+            // Keep the separator a sentence had after the number.
+            let kept = span.len() - span.trim_end_matches([' ', '.', ')']).len();
+            out.push_str(REDACTED);
+            out.push_str(&span[span.len() - kept..]);
+        } else {
+            out.push_str(span);
+        }
+        rest = &rest[start + span_len..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// `s` with the value of every `access_token=` / `appsecret_proof=` parameter (any case)
 /// replaced by `[redacted]`; the value ends at `&`, `#`, whitespace, a quote, `<`, `>`, `;` or
 /// `,`.

@@ -9,7 +9,7 @@
 //! - per-minute volume (received, accepted, rejected, failed) of the last 30 minutes.
 use crate::dispatch::{Decision, MetaError, Outcome};
 use crate::json::{decimal, Json};
-use crate::logging::iso_timestamp;
+use crate::logging::{foreign_message, iso_timestamp};
 use crate::observe::Timings;
 use crate::tag::{BuildOutput, IdentityOutcome, Status};
 
@@ -273,20 +273,6 @@ fn count(v: Option<&Json>) -> u64 {
     }
 }
 
-/// Meta's message for the dashboard: secrets replaced, one short line.
-fn message_line(message: &str, secrets: &[String]) -> String {
-    let mut text = message.to_string();
-    for secret in secrets.iter().filter(|s| s.len() >= 4) {
-        text = text.replace(secret.as_str(), "[redacted]");
-    }
-    let line: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(MAX_MESSAGE_CHARS)
-        .collect();
-    line.trim().to_string()
-}
-
 impl Metrics {
     /// One event through the build: its outcome, why it was not built, its matching keys and
     /// what identity did.
@@ -359,7 +345,7 @@ impl Metrics {
         if let Some(key) = key {
             bump(&mut self.errors_by_code, &key);
             if let Some(message) = message {
-                let line = message_line(message, secrets);
+                let line = foreign_message(message, MAX_MESSAGE_CHARS, secrets);
                 match self.error_messages.iter_mut().find(|(k, _)| *k == key) {
                     Some(slot) => slot.1 = line,
                     None => self.error_messages.push((key, line)),

@@ -213,3 +213,19 @@ fn clock_skew_and_config_verdicts() {
     let json = parse(&result_json(std::slice::from_ref(v)).to_json()).expect("json");
     assert_eq!(json.get("ok"), Some(&Json::Bool(false)));
 }
+
+#[test]
+fn a_token_echoed_by_meta_is_redacted() {
+    let t = tag(FULL);
+    let checks = plan(&t, CLOCK);
+    let echo = r#"{"error": {"message": "Malformed access token EAAB-secret", "type": "OAuthException", "code": 190}}"#;
+    let verdicts = judge(&t, &checks, &[None, response(400, echo, None)], NOW);
+    assert!(
+        verdicts[1]
+            .message
+            .contains("Malformed access token [redacted]"),
+        "{}",
+        verdicts[1].message
+    );
+    assert!(verdicts.iter().all(|v| !v.message.contains("EAAB-secret")));
+}

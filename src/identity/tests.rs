@@ -662,3 +662,12 @@ fn cache_is_bounded() {
     cache.put("later".into(), results, 20_000, 5_000);
     assert_eq!(cache.len(), 2);
 }
+
+#[test]
+fn an_echoed_email_or_phone_never_reaches_the_reason() {
+    let body = r#"{"success": false, "error": {"code": "INVALID_PARAMETER", "message": "email jane@x.co and phone +1 650 555 1212 rejected"}}"#;
+    assert_eq!(
+        reason(&parse_answer(400, body)),
+        "HTTP 400 INVALID_PARAMETER: email [redacted] and phone [redacted] rejected"
+    );
+}

@@ -624,3 +624,30 @@ fn no_secret_or_plaintext_pii_at_any_level() {
     assert!(emitted > 2000, "{emitted}");
     assert!(redactions > 2000, "{redactions}");
 }
+
+#[test]
+fn contact_details_in_foreign_messages_are_redacted() {
+    let cases = [
+        (
+            "email jane.doe@example.com is not valid",
+            "email [redacted] is not valid",
+        ),
+        (
+            "phone +1 (650) 555-1212 unknown.",
+            "phone [redacted] unknown.",
+        ),
+        ("call 650.555.1212, please", "call [redacted], please"),
+        (
+            "HTTP 401 UNAUTHORIZED: bad token",
+            "HTTP 401 UNAUTHORIZED: bad token",
+        ),
+        (
+            "(#100) code 190/463 at 15:07:15",
+            "(#100) code 190/463 at 15:07:15",
+        ),
+        ("", ""),
+    ];
+    for (text, want) in cases {
+        assert_eq!(redact_contact_details(text), want, "{text}");
+    }
+}
