@@ -7,7 +7,7 @@ use std::cell::RefCell;
 
 use crate::batch;
 use crate::container::{Container, Incoming};
-use crate::dispatch::{decide, overall_status, redact_request_body, Attempt};
+use crate::dispatch::{decide_try, overall_status, redact_request_body, Attempt, Try};
 use crate::doctor::{self, Answer, Check};
 use crate::identity::{answer_from_json, Cache, IdentityAnswer};
 use crate::json::{self, Json};
@@ -382,9 +382,13 @@ impl WasmTag {
         text
     }
 
-    /// After try number `attempt_number` (1 = the first): `{"final": "accepted" | "rejected" |
-    /// "failed" | null, "retryInMs": n | null, "outcome": {...}}`. `attempt_json` is what the
-    /// fetch came to (see `dispatch::Attempt::from_json`); `random` feeds the backoff jitter.
+    /// After try number `attempt_number` (1 = the first) of a request of `events` events:
+    /// `{"final": "accepted" | "rejected" | "unconfirmed" | "failed" | null, "retryInMs": n |
+    /// null, "unconfirmed": bool, "outcome": {...}, "logs"}`. `attempt_json` is what the fetch
+    /// came to (see `dispatch::Attempt::from_json`); `random` feeds the backoff jitter;
+    /// `earlier_unconfirmed` whether an earlier try may have reached Meta (the previous
+    /// decision's `unconfirmed`); `body` the request body, read only when the events did not get
+    /// through, to name them (event_id, event_name) in the ERROR record.
     // Scalars cross the wasm boundary cheaply; a JSON object for these would cost a parse per try.
     #[allow(clippy::too_many_arguments)]
     pub fn decide(
@@ -396,20 +400,25 @@ impl WasmTag {
         pixel_id: &str,
         trace_id: &str,
         events: u32,
+        earlier_unconfirmed: bool,
+        body: Option<String>,
     ) -> String {
         let attempt = Attempt::from_json(&json::parse(attempt_json).unwrap_or(Json::Null));
         let config = self.inner.config();
-        let d = decide(
-            &config.retry,
-            &attempt,
-            attempt_number,
-            clamp_ms(now_ms),
-            random,
-        );
+        let tried = Try {
+            number: attempt_number,
+            sent: u64::from(events),
+            earlier_unconfirmed,
+        };
+        let d = decide_try(&config.retry, &attempt, tried, clamp_ms(now_ms), random);
         let secrets = observe::secrets(config);
         self.count(|m| m.on_decision(&d, pixel_id, u64::from(events), clamp_ms(now_ms), &secrets));
         let mut log = observe::logger(config, trace_id, clamp_ms(now_ms));
-        observe::log_decision(&mut log, pixel_id, attempt_number, &d);
+        let undelivered = match d.final_state() {
+            Some("accepted") | None => Vec::new(),
+            Some(_) => body.as_deref().map(observe::events_of_body).unwrap_or_default(),
+        };
+        observe::log_decision(&mut log, pixel_id, attempt_number, &d, &undelivered);
         let mut out = d.to_json();
         out.set("logs", log.into_json());
         out.to_json()

@@ -24,6 +24,7 @@
 //! 7. everything else -> `Rejected`: 4xx with a Meta error, any other status without one, and a
 //!    2xx that is not a success body (see `classify` for why that one is not retried).
 use crate::json::{self, decimal, Json};
+use crate::logging::foreign_message;
 use crate::number::whole;
 
 mod retry_after;
@@ -123,6 +124,10 @@ pub enum Outcome {
         reason: String,
         error: Option<MetaError>,
         retry_after_ms: Option<u64>,
+        /// Meta may have the events all the same: the request was sent and the answer lost (a
+        /// timeout, a connection dropped after sending) or Meta counted fewer events than sent.
+        /// A retry sends the same `event_id`s, which Meta deduplicates.
+        maybe_delivered: bool,
     },
 }
 
@@ -148,6 +153,7 @@ pub fn classify(attempt: &Attempt, now_ms: u64) -> Outcome {
             reason: "timeout".into(),
             error: None,
             retry_after_ms: None,
+            maybe_delivered: true,
         },
         Attempt::NetworkError { message } => {
             let mut reason = String::from("network error");
@@ -157,6 +163,7 @@ pub fn classify(attempt: &Attempt, now_ms: u64) -> Outcome {
                 reason.push_str(message);
             }
             Outcome::Transient {
+                maybe_delivered: !failed_before_sending(&reason),
                 reason,
                 error: None,
                 retry_after_ms: None,
@@ -175,6 +182,46 @@ pub fn classify(attempt: &Attempt, now_ms: u64) -> Outcome {
     }
 }
 
+/// `classify` for a request that carried `sent` events: a success that counts fewer
+/// (`events_received` below `sent`) is not an acceptance but a transient failure that may have
+/// delivered some of them (retried with the same `event_id`s). `sent` 0 skips the check.
+pub fn classify_sent(attempt: &Attempt, now_ms: u64, sent: u64) -> Outcome {
+    match classify(attempt, now_ms) {
+        Outcome::Accepted {
+            events_received, ..
+        } if events_received < sent => {
+            let mut reason = String::from("Meta received ");
+            reason.push_str(&decimal(events_received));
+            reason.push_str(" of ");
+            reason.push_str(&decimal(sent));
+            reason.push_str(" events");
+            Outcome::Transient {
+                reason,
+                error: None,
+                retry_after_ms: None,
+                maybe_delivered: true,
+            }
+        }
+        outcome => outcome,
+    }
+}
+
+/// Connection failures that happen before a byte of the request left (refused, no route, no
+/// such host, TLS): Meta cannot have the events. Node's fetch names them by their error code.
+fn failed_before_sending(reason: &str) -> bool {
+    const BEFORE: [&str; 8] = [
+        "ECONNREFUSED",
+        "ENOTFOUND",
+        "EAI_AGAIN",
+        "EHOSTUNREACH",
+        "ENETUNREACH",
+        "UND_ERR_CONNECT_TIMEOUT",
+        "ERR_TLS",
+        "CERT_",
+    ];
+    BEFORE.iter().any(|code| reason.contains(code))
+}
+
 fn response(status: u16, body: &str, retry_after_ms: Option<u64>) -> Outcome {
     let parsed = json::parse(body).ok();
     let success = (200..300).contains(&status);
@@ -189,6 +236,7 @@ fn response(status: u16, body: &str, retry_after_ms: Option<u64>) -> Outcome {
                 reason: error_reason(status, &error),
                 error: Some(error),
                 retry_after_ms,
+                maybe_delivered: false,
             }
         } else {
             Outcome::Rejected {
@@ -202,6 +250,8 @@ fn response(status: u16, body: &str, retry_after_ms: Option<u64>) -> Outcome {
             reason: http(status),
             error: None,
             retry_after_ms,
+            // A gateway that timed out waiting for Meta may have passed the request on.
+            maybe_delivered: status == 504,
         };
     }
     let (error_type, what) = if success {
@@ -311,15 +361,17 @@ fn accepted(body: &Json) -> Option<Outcome> {
 }
 
 /// `{"error": {...}}` read field by field; `{"error": "text"}` (proxies) as just a message.
+/// Meta's texts are made fit for logs here, once, where they enter: Meta echoes what it was sent
+/// ("Invalid email jane@x.com"), so contact details are redacted and each is one bounded line.
 pub fn meta_error(body: &Json) -> Option<MetaError> {
     match body.get("error")? {
         e @ Json::Object(_) => Some(MetaError {
-            message: text(e.get("message")),
+            message: foreign_text(e.get("message")),
             error_type: text(e.get("type")),
             code: integer(e.get("code")),
             error_subcode: integer(e.get("error_subcode")),
-            error_user_title: text(e.get("error_user_title")),
-            error_user_msg: text(e.get("error_user_msg")),
+            error_user_title: foreign_text(e.get("error_user_title")),
+            error_user_msg: foreign_text(e.get("error_user_msg")),
             fbtrace_id: text(e.get("fbtrace_id")),
             is_transient: match e.get("is_transient") {
                 Some(Json::Bool(b)) => Some(*b),
@@ -328,15 +380,22 @@ pub fn meta_error(body: &Json) -> Option<MetaError> {
             },
         }),
         Json::String(s) => Some(MetaError {
-            message: Some(s.clone()),
+            message: Some(foreign_message(s, MAX_FOREIGN_CHARS, &[])),
             ..MetaError::default()
         }),
         _ => None,
     }
 }
 
+/// The longest text of Meta's kept in an error (Meta's own are a sentence or two).
+const MAX_FOREIGN_CHARS: usize = 500;
+
 fn text(v: Option<&Json>) -> Option<String> {
     v?.as_str().map(str::to_string)
+}
+
+fn foreign_text(v: Option<&Json>) -> Option<String> {
+    text(v).map(|t| foreign_message(&t, MAX_FOREIGN_CHARS, &[]))
 }
 
 /// A whole number written as a JSON number or numeric string ("2.0" and "2e0" count; "2.5",
@@ -401,7 +460,7 @@ impl MetaError {
 impl Outcome {
     /// `{"status": "accepted", "events_received", "fbtrace_id", "messages"}`,
     /// `{"status": "rejected", "httpStatus", "error"}` or
-    /// `{"status": "transient", "reason", "retryAfterMs", "error"?}` (`error` only when Meta sent
+    /// `{"status": "transient", "reason", "retryAfterMs", "maybeDelivered", "error"?}` (`error` only when Meta sent
     /// one; `retryAfterMs` is `null` without a usable Retry-After).
     pub fn to_json(&self) -> Json {
         match self {
@@ -427,11 +486,13 @@ impl Outcome {
                 reason,
                 error,
                 retry_after_ms,
+                maybe_delivered,
             } => {
                 let mut out = Json::object([
                     ("status", Json::from("transient")),
                     ("reason", Json::from(reason.as_str())),
                     ("retryAfterMs", Json::from(*retry_after_ms)),
+                    ("maybeDelivered", Json::Bool(*maybe_delivered)),
                 ]);
                 if let Some(error) = error {
                     out.set("error", error.to_json());
@@ -554,11 +615,15 @@ pub struct Decision {
     pub outcome: Outcome,
     /// `Some(ms)`: sleep, then try again.
     pub retry_in_ms: Option<u64>,
+    /// This try or an earlier one of the same request may have reached Meta (see
+    /// `Outcome::Transient::maybe_delivered`): giving up is then `unconfirmed`, not `failed`.
+    pub unconfirmed: bool,
 }
 
 impl Decision {
-    /// The final state when there is no retry: accepted, rejected, or failed (transient, but
-    /// out of tries or told to wait longer than the policy allows).
+    /// The final state when there is no retry: accepted, rejected, or — transient, but out of
+    /// tries or told to wait longer than the policy allows — unconfirmed (Meta may have the
+    /// events) or failed (it cannot have them).
     pub fn final_state(&self) -> Option<&'static str> {
         if self.retry_in_ms.is_some() {
             return None;
@@ -566,6 +631,7 @@ impl Decision {
         Some(match self.outcome {
             Outcome::Accepted { .. } => "accepted",
             Outcome::Rejected { .. } => "rejected",
+            Outcome::Transient { .. } if self.unconfirmed => "unconfirmed",
             Outcome::Transient { .. } => "failed",
         })
     }
@@ -575,6 +641,7 @@ impl Decision {
             ("final", Json::from(self.final_state())),
             ("retryInMs", Json::from(self.retry_in_ms)),
             ("outcome", self.outcome.to_json()),
+            ("unconfirmed", Json::Bool(self.unconfirmed)),
         ])
     }
 }
@@ -587,28 +654,65 @@ pub fn decide(
     now_ms: u64,
     random: u32,
 ) -> Decision {
-    let outcome = classify(attempt, now_ms);
-    let retry_in_ms = match &outcome {
-        Outcome::Transient { retry_after_ms, .. } => {
-            next_delay_ms(policy, attempt_number, *retry_after_ms, random)
-        }
-        _ => None,
+    let first = Try {
+        number: attempt_number,
+        sent: 0,
+        earlier_unconfirmed: false,
+    };
+    decide_try(policy, attempt, first, now_ms, random)
+}
+
+/// Which try of a request this was, for `decide_try`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Try {
+    /// 1 = the first.
+    pub number: u32,
+    /// Events in the request (0: do not check Meta's `events_received` against it).
+    pub sent: u64,
+    /// An earlier try of the same request may have reached Meta.
+    pub earlier_unconfirmed: bool,
+}
+
+/// `decide` with what the host knows of the request: how many events it carried and whether
+/// an earlier try may already have reached Meta.
+pub fn decide_try(
+    policy: &RetryPolicy,
+    attempt: &Attempt,
+    tried: Try,
+    now_ms: u64,
+    random: u32,
+) -> Decision {
+    let outcome = classify_sent(attempt, now_ms, tried.sent);
+    let (retry_in_ms, maybe) = match &outcome {
+        Outcome::Transient {
+            retry_after_ms,
+            maybe_delivered,
+            ..
+        } => (
+            next_delay_ms(policy, tried.number, *retry_after_ms, random),
+            *maybe_delivered,
+        ),
+        _ => (None, false),
     };
     Decision {
         outcome,
         retry_in_ms,
+        unconfirmed: maybe || tried.earlier_unconfirmed,
     }
 }
 
 /// One status for a run over several pixels: accepted only when every pixel accepted; failed
-/// when any request ran out of tries (the host should queue it); rejected otherwise.
+/// when any request ran out of tries without reaching Meta, else unconfirmed when one may have
+/// reached it; rejected otherwise.
 pub fn overall_status<'a>(finals: impl IntoIterator<Item = &'a str>) -> &'static str {
     let mut status = "accepted";
     for f in finals {
         match f {
             "accepted" => {}
             "failed" => return "failed",
-            _ => status = "rejected",
+            "unconfirmed" => status = "unconfirmed",
+            _ if status == "accepted" => status = "rejected",
+            _ => {}
         }
     }
     status
@@ -664,6 +768,65 @@ mod decide_tests {
         assert_eq!(overall_status(["accepted", "accepted"]), "accepted");
         assert_eq!(overall_status(["accepted", "rejected"]), "rejected");
         assert_eq!(overall_status(["rejected", "failed", "accepted"]), "failed");
+        assert_eq!(overall_status(["rejected", "unconfirmed"]), "unconfirmed");
+        assert_eq!(overall_status(["unconfirmed", "rejected"]), "unconfirmed");
+    }
+
+    #[test]
+    fn what_meta_may_have_is_unconfirmed_not_failed() {
+        let policy = RetryPolicy::default();
+        let last = |sent, earlier_unconfirmed| Try {
+            number: 3,
+            sent,
+            earlier_unconfirmed,
+        };
+        let busy = attempt(r#"{"kind":"response","status":503,"body":""}"#);
+        let d = decide_try(&policy, &busy, last(1, false), 0, 7);
+        assert_eq!(d.final_state(), Some("failed"));
+        // A timeout two tries ago may have delivered: the 503 now does not make it "failed".
+        let d = decide_try(&policy, &busy, last(1, true), 0, 7);
+        assert_eq!(d.final_state(), Some("unconfirmed"));
+        let d = decide_try(&policy, &Attempt::Timeout, last(1, false), 0, 7);
+        assert_eq!(d.final_state(), Some("unconfirmed"));
+        let refused = attempt(r#"{"kind":"network","message":"fetch failed: ECONNREFUSED"}"#);
+        let d = decide_try(&policy, &refused, last(1, false), 0, 7);
+        assert_eq!(d.final_state(), Some("failed"));
+        let reset = attempt(r#"{"kind":"network","message":"fetch failed: UND_ERR_SOCKET other side closed"}"#);
+        let d = decide_try(&policy, &reset, last(1, false), 0, 7);
+        assert_eq!(d.final_state(), Some("unconfirmed"));
+    }
+
+    #[test]
+    fn fewer_events_received_than_sent_is_not_accepted() {
+        let policy = RetryPolicy::default();
+        let zero = attempt(
+            r#"{"kind":"response","status":200,"body":"{\"events_received\":0,\"fbtrace_id\":\"A\"}"}"#,
+        );
+        let first = Try {
+            number: 1,
+            sent: 2,
+            earlier_unconfirmed: false,
+        };
+        let d = decide_try(&policy, &zero, first, 0, 7);
+        assert_eq!(d.final_state(), None, "retried");
+        assert!(matches!(
+            &d.outcome,
+            Outcome::Transient { reason, maybe_delivered: true, .. } if reason == "Meta received 0 of 2 events"
+        ));
+        let d = decide_try(&policy, &zero, Try { number: 3, ..first }, 0, 7);
+        assert_eq!(d.final_state(), Some("unconfirmed"));
+        let d = decide_try(&policy, &zero, Try { sent: 0, ..first }, 0, 7);
+        assert_eq!(d.final_state(), Some("accepted"), "sent 0: no count to check");
+    }
+
+    #[test]
+    fn contact_details_echoed_by_meta_are_redacted_where_they_enter() {
+        let body = r#"{"error":{"message":"Invalid email jane.doe@example.com or phone +1 415 555 0134","code":100,"error_user_msg":"Bad jane.doe@example.com"}}"#;
+        let out = classify(&Attempt::Response { status: 400, body: body.into(), retry_after: None }, 0);
+        let text = out.to_json().to_json();
+        assert!(!text.contains("jane.doe"), "{text}");
+        assert!(!text.contains("555 0134"), "{text}");
+        assert!(text.contains("Invalid email [redacted]"), "{text}");
     }
 
     #[test]
@@ -671,7 +834,9 @@ mod decide_tests {
         let d = decide(&RetryPolicy::default(), &Attempt::Timeout, 5, 0, 0);
         let j = d.to_json().to_json();
         assert!(
-            j.starts_with(r#"{"final":"failed","retryInMs":null,"outcome":{"status":"transient""#),
+            j.starts_with(
+                r#"{"final":"unconfirmed","retryInMs":null,"outcome":{"status":"transient""#
+            ),
             "{j}"
         );
     }

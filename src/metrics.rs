@@ -156,6 +156,7 @@ pub struct Minute {
     pub accepted: u64,
     pub rejected: u64,
     pub failed: u64,
+    pub unconfirmed: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -166,6 +167,8 @@ pub struct Metrics {
     pub events_accepted: u64,
     pub events_rejected: u64,
     pub events_failed: u64,
+    /// Events whose request timed out or lost its connection after sending: Meta may have them.
+    pub events_unconfirmed: u64,
     pub requests: u64,
     pub tries: u64,
     pub retries: u64,
@@ -179,8 +182,8 @@ pub struct Metrics {
     pub identity_by_status: Vec<(String, u64)>,
     /// Events not built, by the reason's code (`consent.denied`, `event.event_name_missing`).
     pub skipped_by_reason: Vec<(String, u64)>,
-    /// Per pixel (a tag may send to several): events accepted, rejected, failed.
-    pub events_by_pixel: Vec<(String, [u64; 3])>,
+    /// Per pixel (a tag may send to several): events accepted, rejected, failed, unconfirmed.
+    pub events_by_pixel: Vec<(String, [u64; 4])>,
     /// `"100/2804003"`, `"190"`, `"timeout"`, `"HTTP 503"`, ... with their counts, first seen first.
     pub errors_by_code: Vec<(String, u64)>,
     /// Meta's last message per error code (secrets redacted, cut short).
@@ -204,6 +207,7 @@ impl Default for Metrics {
             events_accepted: 0,
             events_rejected: 0,
             events_failed: 0,
+            events_unconfirmed: 0,
             requests: 0,
             tries: 0,
             retries: 0,
@@ -357,32 +361,35 @@ impl Metrics {
             return;
         };
         self.requests += 1;
+        self.on_final(state, pixel, events, now_ms);
+    }
+
+    /// `events` of `pixel` reached a final state: `accepted`, `rejected`, `unconfirmed` or
+    /// anything else as `failed`.
+    pub fn on_final(&mut self, state: &str, pixel: &str, events: u64, now_ms: u64) {
         let slot = match state {
             "accepted" => 0,
             "rejected" => 1,
+            "unconfirmed" => 3,
             _ => 2,
         };
         match self.events_by_pixel.iter_mut().find(|(p, _)| p == pixel) {
             Some((_, counts)) => counts[slot] += events,
             None => {
-                let mut counts = [0; 3];
+                let mut counts = [0; 4];
                 counts[slot] = events;
                 self.events_by_pixel.push((pixel.to_string(), counts));
             }
         }
-        let total = match state {
-            "accepted" => &mut self.events_accepted,
-            "rejected" => &mut self.events_rejected,
-            _ => &mut self.events_failed,
-        };
-        *total += events;
-        let minute = self.minute(now_ms);
-        let per_minute = match state {
-            "accepted" => &mut minute.accepted,
-            "rejected" => &mut minute.rejected,
-            _ => &mut minute.failed,
-        };
-        *per_minute += events;
+        let totals = [
+            &mut self.events_accepted,
+            &mut self.events_rejected,
+            &mut self.events_failed,
+            &mut self.events_unconfirmed,
+        ];
+        *totals[slot] += events;
+        let m = self.minute(now_ms);
+        *[&mut m.accepted, &mut m.rejected, &mut m.failed, &mut m.unconfirmed][slot] += events;
     }
 
     /// One run's stage times, measured by the host. `sent`: whether the run sent anything (a
@@ -425,7 +432,7 @@ impl Metrics {
         &mut self.minutes[at]
     }
 
-    fn counters(&self) -> [(&'static str, u64); 14] {
+    fn counters(&self) -> [(&'static str, u64); 15] {
         [
             (
                 "eventsReceived",
@@ -437,6 +444,7 @@ impl Metrics {
             ("eventsAccepted", self.events_accepted),
             ("eventsRejected", self.events_rejected),
             ("eventsFailed", self.events_failed),
+            ("eventsUnconfirmed", self.events_unconfirmed),
             ("requests", self.requests),
             ("tries", self.tries),
             ("retries", self.retries),
@@ -458,11 +466,12 @@ impl Metrics {
         );
         out.set("identityByStatus", counts_json(&self.identity_by_status));
         out.set("skippedByReason", counts_json(&self.skipped_by_reason));
-        let pixels = self.events_by_pixel.iter().map(|(p, [a, r, f])| {
+        let pixels = self.events_by_pixel.iter().map(|(p, [a, r, f, u])| {
             let counts = Json::object([
                 ("accepted", Json::from(*a)),
                 ("rejected", Json::from(*r)),
                 ("failed", Json::from(*f)),
+                ("unconfirmed", Json::from(*u)),
             ]);
             (p.clone(), counts)
         });
@@ -510,6 +519,7 @@ impl Metrics {
                 ("accepted", Json::from(m.accepted)),
                 ("rejected", Json::from(m.rejected)),
                 ("failed", Json::from(m.failed)),
+                ("unconfirmed", Json::from(m.unconfirmed)),
             ])
         });
         Json::Array(minutes.collect())
@@ -545,6 +555,7 @@ impl Metrics {
             events_accepted: n("eventsAccepted"),
             events_rejected: n("eventsRejected"),
             events_failed: n("eventsFailed"),
+            events_unconfirmed: n("eventsUnconfirmed"),
             requests: n("requests"),
             tries: n("tries"),
             retries: n("retries"),
@@ -560,7 +571,8 @@ impl Metrics {
                 .iter()
                 .map(|(p, c)| {
                     let n = |k: &str| count(c.get(k));
-                    (p.clone(), [n("accepted"), n("rejected"), n("failed")])
+                    let counts = [n("accepted"), n("rejected"), n("failed"), n("unconfirmed")];
+                    (p.clone(), counts)
                 })
                 .collect(),
             errors_by_code: counts("errorsByCode"),
@@ -624,6 +636,7 @@ impl Metrics {
             ("accepted", self.events_accepted),
             ("rejected", self.events_rejected),
             ("failed", self.events_failed),
+            ("unconfirmed", self.events_unconfirmed),
         ];
         let keys: Vec<(String, u64)> = MATCH_KEYS
             .iter()
@@ -633,7 +646,7 @@ impl Metrics {
         vec![
             Family {
                 name: "omni_meta_capi_events_total",
-                help: "Events by outcome of building (built, invalid, skipped) and of sending (accepted, rejected, failed).",
+                help: "Events by outcome of building (built, invalid, skipped) and of sending (accepted, rejected, failed, unconfirmed: Meta may have them).",
                 kind: "counter",
                 samples: events
                     .iter()
@@ -648,13 +661,13 @@ impl Metrics {
             ),
             Family {
                 name: "omni_meta_capi_pixel_events_total",
-                help: "Events sent, per pixel, by outcome (accepted, rejected, failed).",
+                help: "Events sent, per pixel, by outcome (accepted, rejected, failed, unconfirmed).",
                 kind: "counter",
                 samples: self
                     .events_by_pixel
                     .iter()
                     .flat_map(|(p, counts)| {
-                        ["accepted", "rejected", "failed"].iter().zip(counts).map(move |(o, n)| {
+                        ["accepted", "rejected", "failed", "unconfirmed"].iter().zip(counts).map(move |(o, n)| {
                             sample("omni_meta_capi_pixel_events_total", &[("pixel", p), ("outcome", o)], *n)
                         })
                     })

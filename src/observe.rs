@@ -142,9 +142,30 @@ pub fn log_batch(log: &mut Logger, out: &crate::batch::BatchOutput) {
     }
 }
 
+/// The events of a request body this crate built, as `{event_id, event_name}`: what an
+/// operator needs to find or replay events that did not get through (no PII: neither is).
+pub fn events_of_body(body: &str) -> Vec<Json> {
+    let Ok(parsed) = crate::json::parse(body) else {
+        return Vec::new();
+    };
+    let data = parsed.get("data").and_then(Json::as_array).unwrap_or_default();
+    data.iter()
+        .map(|e| {
+            let field = |k: &str| Json::from(e.get(k).and_then(Json::as_str));
+            Json::object([("event_id", field("event_id")), ("event_name", field("event_name"))])
+        })
+        .collect()
+}
+
 /// One try of one pixel's request: DEBUG Meta's answer; INFO a retry or the acceptance; ERROR
-/// a rejection or giving up.
-pub fn log_decision(log: &mut Logger, pixel_id: &str, attempt: u32, d: &Decision) {
+/// a rejection or giving up, naming the `undelivered` events (see `events_of_body`).
+pub fn log_decision(
+    log: &mut Logger,
+    pixel_id: &str,
+    attempt: u32,
+    d: &Decision,
+    undelivered: &[Json],
+) {
     let outcome = d.outcome.to_json();
     let n = decimal(u64::from(attempt));
     log.debug(
@@ -171,7 +192,14 @@ pub fn log_decision(log: &mut Logger, pixel_id: &str, attempt: u32, d: &Decision
         }
         (Some(state), _) => {
             let message = format!("pixel {pixel_id}: {state} after {n} try(s)");
-            log.error(PROCESS_DISPATCH, TYPE_ERROR, &message, Some(outcome));
+            let data = Json::object([
+                ("pixel", Json::from(pixel_id)),
+                ("state", Json::from(state)),
+                ("attempts", Json::from(u64::from(attempt))),
+                ("outcome", outcome),
+                ("events", Json::Array(undelivered.to_vec())),
+            ]);
+            log.error(PROCESS_DISPATCH, TYPE_ERROR, &message, Some(data));
         }
         (None, None) => {}
     }
@@ -244,7 +272,7 @@ mod tests {
                 retry_after: None,
             };
             let d = decide(&RetryPolicy::default(), &rejected, 1, clock.now_ms, 0);
-            log_decision(&mut log, "1", 1, &d);
+            log_decision(&mut log, "1", 1, &d, &[]);
             let timings = Timings {
                 build_ms: 1,
                 identity_ms: Some(2),
@@ -279,7 +307,7 @@ mod tests {
         assert_eq!(tag.config().log_level, LogLevel::Debug);
         let mut log = logger(tag.config(), "t", 0);
         let retry = decide(&RetryPolicy::default(), &Attempt::Timeout, 1, 0, 0);
-        log_decision(&mut log, "1", 1, &retry);
+        log_decision(&mut log, "1", 1, &retry, &[]);
         let text = log.into_json().to_json();
         assert!(text.contains("transient failure, retrying in"), "{text}");
     }

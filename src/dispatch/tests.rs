@@ -647,12 +647,12 @@ fn outcome_json_shapes() {
     );
     assert_eq!(
         classify(&Attempt::Timeout, 0).to_json().to_json(),
-        r#"{"status":"transient","reason":"timeout","retryAfterMs":null}"#
+        r#"{"status":"transient","reason":"timeout","retryAfterMs":null,"maybeDelivered":true}"#
     );
     let throttled = classify(&with_retry_after(429, r#"{"error":{"code":4}}"#, "3"), 0);
     assert_eq!(
         throttled.to_json().to_json(),
-        r#"{"status":"transient","reason":"HTTP 429, Meta error 4","retryAfterMs":3000,"error":{"message":null,"type":null,"code":4,"error_subcode":null,"error_user_title":null,"error_user_msg":null,"fbtrace_id":null,"is_transient":null}}"#
+        r#"{"status":"transient","reason":"HTTP 429, Meta error 4","retryAfterMs":3000,"maybeDelivered":false,"error":{"message":null,"type":null,"code":4,"error_subcode":null,"error_user_title":null,"error_user_msg":null,"fbtrace_id":null,"is_transient":null}}"#
     );
     // Negative codes (never seen) are written, not a panic; extremes round-trip.
     let odd = Outcome::Rejected {

@@ -110,8 +110,8 @@ fn counts_tries_errors_with_messages_and_minutes() {
     );
     assert_eq!(
         m.events_by_pixel,
-        vec![("7".to_string(), [5, 0, 1]), ("8".to_string(), [0, 2, 0])],
-        "per pixel: accepted, rejected, failed"
+        vec![("7".to_string(), [5, 0, 0, 1]), ("8".to_string(), [0, 2, 0, 0])],
+        "per pixel: accepted, rejected, failed, unconfirmed (a timeout: Meta may have it)"
     );
     let text = m.to_prometheus();
     assert!(
@@ -121,12 +121,12 @@ fn counts_tries_errors_with_messages_and_minutes() {
     assert!(m
         .to_json(NOW)
         .to_json()
-        .contains(r#""eventsByPixel":{"7":{"accepted":5,"rejected":0,"failed":1},"8":"#));
+        .contains(r#""eventsByPixel":{"7":{"accepted":5,"rejected":0,"failed":0,"unconfirmed":1},"8":"#));
     assert_eq!(
         (
             m.events_accepted,
             m.events_rejected,
-            m.events_failed,
+            m.events_unconfirmed,
             m.requests,
             m.tries,
             m.retries
@@ -146,12 +146,12 @@ fn counts_tries_errors_with_messages_and_minutes() {
             "Invalid OAuth token [redacted] expired".to_string()
         )]
     );
-    let minutes: Vec<(u64, u64, u64)> = m
+    let minutes: Vec<(u64, u64, u64, u64)> = m
         .minutes
         .iter()
-        .map(|x| (x.accepted, x.rejected, x.failed))
+        .map(|x| (x.accepted, x.rejected, x.failed, x.unconfirmed))
         .collect();
-    assert_eq!(minutes, vec![(5, 0, 0), (0, 2, 1)]);
+    assert_eq!(minutes, vec![(5, 0, 0, 0), (0, 2, 0, 1)]);
     // The JSON window: 30 minutes ending now, quiet ones as zeros, old ones gone.
     let json = m.to_json(NOW + 60_000);
     let per_minute = json
@@ -162,7 +162,7 @@ fn counts_tries_errors_with_messages_and_minutes() {
     let last = per_minute.last().map(Json::to_json).unwrap_or_default();
     assert_eq!(
         last,
-        r#"{"minute":"2026-11-28T14:23:00.000Z","received":0,"accepted":0,"rejected":2,"failed":1}"#
+        r#"{"minute":"2026-11-28T14:23:00.000Z","received":0,"accepted":0,"rejected":2,"failed":0,"unconfirmed":1}"#
     );
     let later = m.to_json(NOW + 31 * 60_000);
     let window = later
@@ -340,6 +340,6 @@ fn several_tags_in_one_exposition_and_json_round_trip() {
         .filter(|(_, l)| l.starts_with("omni_meta_capi_events_total"))
         .map(|(i, _)| i)
         .collect();
-    assert_eq!(events.len(), 12);
-    assert_eq!(events[11] - events[0], 11, "contiguous");
+    assert_eq!(events.len(), 14);
+    assert_eq!(events[13] - events[0], 13, "contiguous");
 }
