@@ -7,6 +7,7 @@ use std::cell::RefCell;
 
 use crate::batch;
 use crate::container::{Container, Incoming};
+use crate::delivery;
 use crate::dispatch::{decide_try, overall_status, redact_request_body, Attempt, Try};
 use crate::doctor::{self, Answer, Check};
 use crate::identity::{answer_from_json, Cache, IdentityAnswer};
@@ -416,12 +417,46 @@ impl WasmTag {
         let mut log = observe::logger(config, trace_id, clamp_ms(now_ms));
         let undelivered = match d.final_state() {
             Some("accepted") | None => Vec::new(),
-            Some(_) => body.as_deref().map(observe::events_of_body).unwrap_or_default(),
+            Some(_) => body
+                .as_deref()
+                .map(observe::events_of_body)
+                .unwrap_or_default(),
         };
         observe::log_decision(&mut log, pixel_id, attempt_number, &d, &undelivered);
         let mut out = d.to_json();
         out.set("logs", log.into_json());
         out.to_json()
+    }
+
+    /// After one try of a queued batch's requests (see `crate::delivery`): `input_json` is
+    /// `delivery::Batch` (rows, the batch build's events, the requests, what each try came to,
+    /// the queue policy). `{"rows": [{"action": "delivered" | "retry" | "split" | "dead" |
+    /// "skipped", "retryAt"?, "reason"?}], "logs"}`, one per row, in order.
+    pub fn settle(&self, input_json: &str, now_ms: f64, random: u32, trace_id: &str) -> String {
+        let now = clamp_ms(now_ms);
+        let batch = delivery::Batch::from_json(&json::parse(input_json).unwrap_or(Json::Null));
+        let outcomes = delivery::outcomes(&batch.sent, now);
+        let next = delivery::settle(
+            &batch.policy,
+            &batch.rows,
+            &batch.built,
+            &batch.sent,
+            &outcomes,
+            now,
+            random,
+        );
+        let secrets = observe::secrets(self.inner.config());
+        self.count(|m| delivery::count(m, &batch, &outcomes, &next, now, &secrets));
+        let mut log = observe::logger(self.inner.config(), trace_id, now);
+        observe::log_settle(&mut log, &batch, &outcomes, &next);
+        Json::object([
+            (
+                "rows",
+                Json::Array(next.iter().map(delivery::Next::to_json).collect()),
+            ),
+            ("logs", log.into_json()),
+        ])
+        .to_json()
     }
 
     /// `{endpoint, token}` of the config's error monitor, or `null`.

@@ -400,6 +400,11 @@ impl<'a> Reader<'a> {
         Some(out)
     }
 
+    /// The report the reader writes to (for readers of nested values).
+    pub(crate) fn report(&mut self) -> &mut Report {
+        self.report
+    }
+
     pub(crate) fn unknown_keys(&mut self, known: &[&str]) {
         for (k, _) in self.obj {
             if !known.contains(&k.as_str()) {

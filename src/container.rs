@@ -6,17 +6,27 @@
 //! | route | methods | what |
 //! |---|---|---|
 //! | `[/<prefix>]/g/collect` | GET, POST | GA4 hits as gtag.js sends them (`crate::collect`) -> 204 |
-//! | `/event` | POST | JSON event data: an object, an array, or `{"events": [...]}` -> 202 |
+//! | `/event` | POST | JSON event data: an object, an array, or `{"events": [...]}` -> 202; credentials required (`auth`) |
 //! | `/healthz` | GET | `ok` |
 //! | `/metrics` | GET | the tags' counters, Prometheus text (`?format=json`: JSON); the host renders them |
 //! | `/readyz` | GET | upstream health: each tag's token reads its pixels, identity accepts its token; cached `readyCacheMs` |
 //! | `/dashboard`, `/dashboard/data` | GET | the live dashboard page and its data (HTTP Basic auth, `dashboardToken`) |
-//! | any of the above | OPTIONS | CORS preflight -> 204 |
+//! | `/g/collect`, `/event` | OPTIONS | CORS preflight -> 204 (admin routes never get CORS headers) |
+//!
+//! HEAD works wherever GET does.
 //!
 //! Anything else is 404, a wrong method 405 (with `Allow`), a body over the limit 413, a hit
 //! without a single usable event 400, and a browser request from an origin not in
 //! `allowedOrigins` 403; errors are `{"error": {"code", "message"}}`. A bad event in a batch is
 //! reported (`problems`) and the good ones go on.
+//!
+//! Trust: `/event` needs a token or a signature (`auth`); each client is rate-limited in events
+//! (`limits`: per IP on `/g/collect`, per token on `/event`); the client IP is the socket's (on
+//! Workers `CF-Connecting-IP`, which the host passes as the remote address), `X-Forwarded-For`
+//! only with `trustProxy`; browser hits and unauthenticated events never set the IP or user
+//! agent. Every accepted event gets its final `event_id` and `event_time` here, so a queued event
+//! is the same event however often and however late it is sent. Past the backlog the host
+//! reports (queued or in-flight events) the container answers 503 with Retry-After.
 //!
 //! First-party cookies: the first tag decides `_fbp`/`_fbc` for the first event right here (a
 //! build without identity or dispatch), so the response carries `Set-Cookie`; the values are
@@ -25,16 +35,23 @@ use std::cell::RefCell;
 
 use crate::collect;
 use crate::config::Reader;
+use crate::delivery::QueuePolicy;
 use crate::doctor::{self, Answer, Check, State};
-use crate::event_data::RequestContext;
+use crate::event_data::{EventData, RequestContext};
 use crate::json::{self, Json};
 use crate::payload::Clock;
 use crate::report::Report;
 use crate::tag::Tag;
 use crate::url;
 
+mod auth;
+mod limits;
+mod settings;
 #[cfg(test)]
 mod tests;
+
+pub use auth::{secret_matches, Caller, EventAuth};
+pub use limits::{Buckets, Rate};
 
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 256 * 1024;
 pub const MAX_BODY_BYTES_LIMIT: u64 = 4 * 1024 * 1024;
@@ -50,6 +67,33 @@ const KNOWN_KEYS: &[&str] = &[
     "readyCacheMs",
     "dashboardToken",
     "batchWindowMs",
+    "eventTokens",
+    "eventSigningSecret",
+    "eventAuth",
+    "trustProxy",
+    "rateLimit",
+    "queue",
+    "maxInFlight",
+];
+/// Events the host may hold in memory (running or waiting for a batch) without a queue; past it
+/// new events are refused with 503 (backpressure) instead of growing without bound.
+pub const DEFAULT_MAX_IN_FLIGHT: u64 = 10_000;
+/// Events a durable queue may hold before new ones are refused with 503.
+pub const DEFAULT_QUEUE_MAX_EVENTS: u64 = 1_000_000;
+/// Event keys only an authenticated caller may set: they say who the visitor is to Meta, and a
+/// browser (or anyone, on an open `/event`) could claim any address or agent with them.
+const TRUSTED_EVENT_KEYS: [&str; 4] = [
+    "ip_override",
+    "user_agent",
+    "x-fb-ud-client_ip_address",
+    "x-fb-ud-client_user_agent",
+];
+/// Request headers that carry a client address: read only as `trustProxy` allows, never passed on.
+const ADDRESS_HEADERS: [&str; 4] = [
+    "x-forwarded-for",
+    "cf-connecting-ip",
+    "x-real-ip",
+    "forwarded",
 ];
 /// `batchWindowMs` upper bound: events wait at most this long for company.
 pub const MAX_BATCH_WINDOW_MS: u64 = 10_000;
@@ -62,12 +106,25 @@ const ENV_METRICS_TOKEN: &str = "METRICS_TOKEN";
 const ENV_DASHBOARD_TOKEN: &str = "DASHBOARD_TOKEN";
 const ENV_PIXEL_ID: &str = "META_PIXEL_ID";
 const ENV_IDENTITY_ENDPOINT: &str = "IDENTITY_ENDPOINT";
+const ENV_EVENT_TOKENS: &str = "EVENT_TOKENS";
+const ENV_EVENT_SIGNING_SECRET: &str = "EVENT_SIGNING_SECRET";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Origins {
     Any,
     /// Lowercase `scheme://host[:port]`.
     List(Vec<String>),
+}
+
+/// `queue`: the durable outbox of a Node host (`serve --queue FILE`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueueSettings {
+    /// The SQLite file (the host opens it).
+    pub path: Option<String>,
+    pub max_events: u64,
+    pub policy: QueuePolicy,
+    /// SQLite `synchronous`: `normal` survives a crash of the process, `full` a power loss too.
+    pub synchronous: &'static str,
 }
 
 /// One tag of the container: a name for its counters, and its config (secrets filled in).
@@ -87,6 +144,15 @@ pub struct Container {
     pub batch_window_ms: u64,
     metrics_token: Option<String>,
     dashboard_token: Option<String>,
+    pub auth: EventAuth,
+    /// Proxies in front of the container whose `X-Forwarded-For` is trusted (0: none).
+    pub trust_proxy: u32,
+    /// Per client IP on `/g/collect`, per caller on `/event`; `None`: off.
+    pub browser_rate: Option<Rate>,
+    pub backend_rate: Option<Rate>,
+    buckets: Buckets,
+    pub queue: QueueSettings,
+    pub max_in_flight: u64,
     /// The tags, parsed: the first decides the cookies of the response; all are checked by
     /// `/readyz`.
     parsed: Vec<Tag>,
@@ -150,6 +216,8 @@ pub struct Handled {
     pub request: Json,
     /// Events or lines left out, and why.
     pub problems: Vec<String>,
+    /// Each event's final `event_id` and its `event_name`, as ingestion fixed them.
+    pub ids: Vec<(String, String)>,
 }
 
 impl Container {
@@ -165,6 +233,18 @@ impl Container {
             batch_window_ms: 0,
             metrics_token: env_text(env, ENV_METRICS_TOKEN),
             dashboard_token: env_text(env, ENV_DASHBOARD_TOKEN),
+            auth: EventAuth::default(),
+            trust_proxy: 0,
+            browser_rate: Some(limits::BROWSER_DEFAULT),
+            backend_rate: Some(limits::BACKEND_DEFAULT),
+            buckets: Buckets::default(),
+            queue: QueueSettings {
+                path: None,
+                max_events: DEFAULT_QUEUE_MAX_EVENTS,
+                policy: QueuePolicy::default(),
+                synchronous: "normal",
+            },
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             parsed: Vec::new(),
             ready: RefCell::new(None),
             report: Report::default(),
@@ -182,16 +262,29 @@ impl Container {
             container.report = report;
             return container;
         };
-        // A plain tag config (it has a pixel) is a container of that one tag.
+        // A plain tag config (it has a pixel) is a container of that one tag; container keys
+        // beside its tag keys still count.
         let single = obj.iter().any(|(k, _)| k == "pixelId");
-        if single {
+        let container_keys: Vec<(String, Json)>;
+        let obj = if single {
+            let (mine, tag): (Vec<_>, Vec<_>) = obj
+                .iter()
+                .cloned()
+                .partition(|(k, _)| k != "tags" && KNOWN_KEYS.contains(&k.as_str()));
             container.tags = vec![ContainerTag {
                 name: String::new(),
-                config: config.clone(),
+                config: Json::Object(tag),
             }];
+            container_keys = mine;
+            &container_keys[..]
         } else {
+            obj
+        };
+        {
             let mut r = Reader::new(obj, "", &mut report);
-            r.unknown_keys(KNOWN_KEYS);
+            if !single {
+                r.unknown_keys(KNOWN_KEYS);
+            }
             container.max_body_bytes = r
                 .ranged("maxBodyBytes", 1024, MAX_BODY_BYTES_LIMIT)
                 .unwrap_or(DEFAULT_MAX_BODY_BYTES);
@@ -207,8 +300,22 @@ impl Container {
             container.batch_window_ms = r
                 .ranged("batchWindowMs", 0, MAX_BATCH_WINDOW_MS)
                 .unwrap_or(0);
-            container.tags = tag_list(config.get("tags"), &mut report);
-            container.allowed_origins = origins(config.get("allowedOrigins"), &mut report);
+            container.max_in_flight = r
+                .ranged("maxInFlight", 1, 10_000_000)
+                .unwrap_or(DEFAULT_MAX_IN_FLIGHT);
+            container.trust_proxy = settings::trust_proxy(&mut r);
+            container.auth = settings::event_auth(&mut r, env);
+            (container.browser_rate, container.backend_rate) = settings::rate_limits(&mut r);
+            container.queue = settings::queue_settings(&mut r);
+            if !single {
+                container.tags = tag_list(config.get("tags"), r.report());
+            }
+            container.allowed_origins = origins(config.get("allowedOrigins"), r.report());
+        }
+        if container.auth.open {
+            let message =
+                "eventAuth is \"none\": anyone can send events to /event in this site's name";
+            report.warn("config.event_auth_none", "eventAuth", message);
         }
         if let Some(list) = env_text(env, ENV_ALLOWED_ORIGINS) {
             container.allowed_origins = origins(Some(&Json::from(list)), &mut report);
@@ -231,11 +338,22 @@ impl Container {
         &self.report
     }
 
+    /// `handle_at` with nothing held by the host.
     pub fn handle(&self, incoming: &Incoming, clock: Clock) -> Handled {
+        self.handle_at(incoming, clock, 0)
+    }
+
+    /// Answer one request. `backlog`: the events the host holds now (queued, or running in
+    /// memory), for backpressure.
+    pub fn handle_at(&self, incoming: &Incoming, clock: Clock, backlog: u64) -> Handled {
         let (path, query) = path_and_query(&incoming.url);
         let Some(route) = Route::of(path) else {
             return Handled::answer(error(404, "not_found", format!("no route for {path}")));
         };
+        if route.is_admin() {
+            // Never readable cross-origin: no CORS headers at all.
+            return self.route(route, incoming, query, clock, backlog);
+        }
         let cors = match self.cors(incoming) {
             Ok(headers) => headers,
             Err(origin) => {
@@ -243,15 +361,25 @@ impl Container {
                 return Handled::answer(error(403, "origin_not_allowed", message));
             }
         };
-        let mut handled = self.route(route, incoming, query, clock);
+        let mut handled = self.route(route, incoming, query, clock, backlog);
         handled.response.headers.extend(cors);
         handled
     }
 
-    fn route(&self, route: Route, incoming: &Incoming, query: &str, clock: Clock) -> Handled {
-        let method = incoming.method.to_ascii_uppercase();
-        if method == "OPTIONS" {
+    fn route(
+        &self,
+        route: Route,
+        incoming: &Incoming,
+        query: &str,
+        clock: Clock,
+        backlog: u64,
+    ) -> Handled {
+        let mut method = incoming.method.to_ascii_uppercase();
+        if method == "OPTIONS" && !route.is_admin() {
             return Handled::answer(preflight(route));
+        }
+        if method == "HEAD" && route.methods().contains(&"GET") {
+            method = "GET".into(); // the host sends no body for HEAD
         }
         if !route.methods().contains(&method.as_str()) {
             let mut response = error(
@@ -259,10 +387,7 @@ impl Container {
                 "method_not_allowed",
                 format!("{method} is not allowed here"),
             );
-            let allow = route.methods().join(", ");
-            response
-                .headers
-                .push(("allow".into(), format!("{allow}, OPTIONS")));
+            response.headers.push(("allow".into(), route.allow()));
             return Handled::answer(response);
         }
         match route {
@@ -284,23 +409,122 @@ impl Container {
                 let parsed = collect::parse_hit(query, &incoming.body);
                 // Each message names its line already ("line 2: no event name (en)").
                 let problems = parsed.problems.into_iter().map(|p| p.message).collect();
-                self.accept(incoming, parsed.events, problems, clock, Route::Collect)
+                let client = self.client_address(incoming).unwrap_or_default();
+                let limit = self.browser_rate.map(|rate| (rate, format!("ip:{client}")));
+                let mut events = parsed.events;
+                events.iter_mut().for_each(strip_trusted_keys);
+                self.admit(
+                    incoming,
+                    events,
+                    problems,
+                    clock,
+                    backlog,
+                    limit,
+                    Route::Collect,
+                )
             }
-            Route::Event => match event_list(&incoming.body) {
-                Ok((events, problems)) => {
-                    self.accept(incoming, events, problems, clock, Route::Event)
+            Route::Event => {
+                let caller = self.auth.check(
+                    incoming.header("authorization"),
+                    incoming.header("x-omni-signature"),
+                    &incoming.body,
+                    clock.now_ms,
+                );
+                let caller = match caller {
+                    Ok(caller) => caller,
+                    Err(message) => return Handled::answer(unauthorized(message)),
+                };
+                let (mut events, problems) = match event_list(&incoming.body) {
+                    Ok(list) => list,
+                    Err(message) => return Handled::answer(error(400, "invalid_body", message)),
+                };
+                if !caller.is_trusted() {
+                    events.iter_mut().for_each(strip_trusted_keys);
                 }
-                Err(message) => Handled::answer(error(400, "invalid_body", message)),
-            },
+                let key = match &caller {
+                    Caller::Anonymous => {
+                        format!("ip:{}", self.client_address(incoming).unwrap_or_default())
+                    }
+                    known => known.key(),
+                };
+                let limit = self.backend_rate.map(|rate| (rate, key));
+                self.admit(
+                    incoming,
+                    events,
+                    problems,
+                    clock,
+                    backlog,
+                    limit,
+                    Route::Event,
+                )
+            }
         }
+    }
+
+    /// Rate limit and backpressure, then `accept`. `limit`: the caller's rate and bucket key.
+    #[allow(clippy::too_many_arguments)]
+    fn admit(
+        &self,
+        incoming: &Incoming,
+        events: Vec<Json>,
+        problems: Vec<String>,
+        clock: Clock,
+        backlog: u64,
+        limit: Option<(Rate, String)>,
+        route: Route,
+    ) -> Handled {
+        let cost = events.len() as u64;
+        if cost == 0 {
+            return self.accept(incoming, events, problems, clock, route);
+        }
+        if let Some((rate, key)) = limit {
+            if let Err(seconds) = self.buckets.take(rate, &key, cost, clock.now_ms) {
+                let message = format!(
+                    "rate limit: at most {} events a minute (bursts of {}) per client",
+                    rate.per_minute, rate.burst
+                );
+                return Handled::answer(retry_later(429, "rate_limited", message, seconds));
+            }
+        }
+        let capacity = if self.queue.path.is_some() {
+            self.queue.max_events
+        } else {
+            self.max_in_flight
+        };
+        if backlog.saturating_add(cost) > capacity {
+            let message = format!(
+                "{backlog} events are waiting to be sent (the limit is {capacity}): try again later"
+            );
+            return Handled::answer(retry_later(503, "overloaded", message, 5));
+        }
+        self.accept(incoming, events, problems, clock, route)
+    }
+
+    /// The client's address: the socket's (on Workers, `CF-Connecting-IP`, which the host hands
+    /// over as the remote address), or with `trustProxy: n` the address the outermost of those
+    /// `n` proxies saw (`X-Forwarded-For`, counted from the right: the left is what the client
+    /// claims).
+    fn client_address(&self, incoming: &Incoming) -> Option<String> {
+        if self.trust_proxy > 0 {
+            if let Some(list) = incoming.header("x-forwarded-for") {
+                let hops: Vec<&str> = list.split(',').map(str::trim).collect();
+                let at = hops.len().saturating_sub(self.trust_proxy as usize);
+                if let Some(ip) = hops.get(at).filter(|ip| !ip.is_empty()) {
+                    return Some((*ip).to_string());
+                }
+            }
+        }
+        incoming.remote_address.clone()
     }
 
     fn metrics(&self, incoming: &Incoming, query: &str) -> Handled {
         if let Some(token) = &self.metrics_token {
             let given = incoming
                 .header("authorization")
-                .and_then(|a| a.strip_prefix("Bearer "));
-            if given.map(str::trim) != Some(token.as_str()) {
+                .and_then(|a| a.trim().split_once(' '))
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                .map(|(_, t)| t.trim());
+            if !given.is_some_and(|g| secret_matches(g, token)) {
                 return Handled::answer(error(
                     401,
                     "unauthorized",
@@ -451,7 +675,13 @@ impl Container {
             }
             return Handled::answer(response);
         }
-        let mut request = request_context(incoming);
+        let mut events = events;
+        let ids: Vec<(String, String)> = events
+            .iter_mut()
+            .enumerate()
+            .map(|(i, e)| fix_identity(e, crate::batch::event_clock(clock, i)))
+            .collect();
+        let mut request = request_context(incoming, self.client_address(incoming));
         let mut response = match route {
             Route::Collect => Response {
                 status: 204,
@@ -459,8 +689,10 @@ impl Container {
                 body: String::new(),
             },
             _ => {
+                let event_ids = ids.iter().map(|(id, _)| Json::from(id.as_str())).collect();
                 let body = Json::object([
                     ("received", Json::from(events.len())),
+                    ("eventIds", Json::Array(event_ids)),
                     ("problems", Json::from(problems.clone())),
                 ]);
                 json_response(202, body.to_json())
@@ -496,6 +728,7 @@ impl Container {
             events,
             request,
             problems,
+            ids,
         }
     }
 
@@ -548,6 +781,7 @@ impl Handled {
             events: Vec::new(),
             request: Json::Null,
             problems: Vec::new(),
+            ids: Vec::new(),
         }
     }
 
@@ -569,6 +803,17 @@ impl Handled {
             ("events", Json::Array(self.events.clone())),
             ("request", self.request.clone()),
             ("problems", Json::from(self.problems.clone())),
+            (
+                "ids",
+                Json::Array(
+                    self.ids
+                        .iter()
+                        .map(|(id, name)| {
+                            Json::Array(vec![Json::from(id.as_str()), Json::from(name.as_str())])
+                        })
+                        .collect(),
+                ),
+            ),
         ])
     }
 }
@@ -598,6 +843,23 @@ impl Route {
         }
     }
 
+    /// Routes for operators: never given CORS headers, no preflight.
+    fn is_admin(self) -> bool {
+        !matches!(self, Route::Collect | Route::Event)
+    }
+
+    /// The `Allow` header: the methods, HEAD beside GET, OPTIONS where browsers may preflight.
+    fn allow(self) -> String {
+        let mut allow: Vec<&str> = self.methods().to_vec();
+        if allow.contains(&"GET") {
+            allow.push("HEAD");
+        }
+        if !self.is_admin() {
+            allow.push("OPTIONS");
+        }
+        allow.join(", ")
+    }
+
     fn methods(self) -> &'static [&'static str] {
         match self {
             Route::Collect => &["GET", "POST"],
@@ -612,12 +874,14 @@ impl Route {
 }
 
 fn preflight(route: Route) -> Response {
-    let methods = format!("{}, OPTIONS", route.methods().join(", "));
     Response {
         status: 204,
         headers: vec![
-            ("access-control-allow-methods".into(), methods),
-            ("access-control-allow-headers".into(), "content-type".into()),
+            ("access-control-allow-methods".into(), route.allow()),
+            (
+                "access-control-allow-headers".into(),
+                "content-type, authorization, x-omni-signature".into(),
+            ),
             ("access-control-max-age".into(), "86400".into()),
         ],
         body: String::new(),
@@ -654,6 +918,55 @@ fn json_response(status: u16, body: String) -> Response {
 fn error(status: u16, code: &str, message: String) -> Response {
     let detail = Json::object([("code", Json::from(code)), ("message", Json::from(message))]);
     json_response(status, Json::object([("error", detail)]).to_json())
+}
+
+fn unauthorized(message: String) -> Response {
+    let mut response = error(401, "unauthorized", message);
+    response
+        .headers
+        .push(("www-authenticate".into(), "Bearer".into()));
+    response
+}
+
+/// 429 or 503 with `Retry-After` (seconds).
+fn retry_later(status: u16, code: &str, message: String, seconds: u64) -> Response {
+    let mut response = error(status, code, message);
+    response
+        .headers
+        .push(("retry-after".into(), seconds.to_string()));
+    response
+}
+
+/// Remove what only an authenticated caller may say about the visitor (`TRUSTED_EVENT_KEYS`).
+fn strip_trusted_keys(event: &mut Json) {
+    if let Json::Object(pairs) = event {
+        pairs.retain(|(k, _)| !TRUSTED_EVENT_KEYS.contains(&k.as_str()));
+    }
+}
+
+/// Give the event its final `event_id` (a random UUID when it brings none) and `event_time`
+/// (now when it has none), so that every later build — a retry, a queued send after an outage —
+/// sends the same event. Returns its `event_id` and `event_name`.
+fn fix_identity(event: &mut Json, clock: Clock) -> (String, String) {
+    const ID_KEYS: [&str; 3] = ["x-fb-sed-event_id", "x-fb-event_id", "event_id"];
+    let ev = EventData::new(event);
+    let id = ev.first_text(&ID_KEYS);
+    let has_time = ev
+        .first_text(&["x-fb-sed-event_time", "event_time"])
+        .is_some();
+    let name = ev.text("event_name").unwrap_or_default();
+    let id = match id {
+        Some(id) => id,
+        None => {
+            let id = clock.uuid();
+            event.set("event_id", Json::from(id.as_str()));
+            id
+        }
+    };
+    if !has_time {
+        event.set("event_time", Json::from(clock.now_ms / 1000));
+    }
+    (id, name)
 }
 
 /// The error body with the full problem list added.
@@ -698,20 +1011,16 @@ fn event_list(body: &str) -> Result<(Vec<Json>, Vec<String>), String> {
     Ok((events, problems))
 }
 
-/// The request context the tags get: URL, headers, cookies (parsed out of the Cookie header),
-/// and the client's address. On Cloudflare `CF-Connecting-IP` is the client (it replaces a
-/// client-sent X-Forwarded-For).
-fn request_context(incoming: &Incoming) -> Json {
-    let cf_ip = incoming.header("cf-connecting-ip");
+/// The request context the tags get: URL, headers (without the address headers: the client's
+/// address is decided by `Container::client_address`), cookies (parsed out of the Cookie
+/// header), and the client's address.
+fn request_context(incoming: &Incoming, client: Option<String>) -> Json {
     let mut headers: Vec<(String, Json)> = Vec::new();
     for (name, value) in &incoming.headers {
-        if name == "cookie" || (name == "x-forwarded-for" && cf_ip.is_some()) {
+        if name == "cookie" || ADDRESS_HEADERS.contains(&name.as_str()) {
             continue;
         }
         headers.push((name.clone(), Json::from(value.as_str())));
-    }
-    if let Some(ip) = cf_ip {
-        headers.push(("x-forwarded-for".into(), Json::from(ip)));
     }
     let cookie_header: Vec<(String, Json)> = incoming
         .headers
@@ -730,8 +1039,8 @@ fn request_context(incoming: &Incoming) -> Json {
         ("headers", Json::Object(headers)),
         ("cookies", Json::Object(cookies)),
     ]);
-    if let Some(addr) = &incoming.remote_address {
-        ctx.set("remoteAddress", Json::from(addr.as_str()));
+    if let Some(addr) = client {
+        ctx.set("remoteAddress", Json::from(addr));
     }
     ctx
 }
@@ -758,14 +1067,6 @@ fn in_domain(host: &str, domain: &str) -> bool {
             .checked_sub(domain.len() + 1)
             .and_then(|cut| host.get(cut..))
             .is_some_and(|tail| tail.eq_ignore_ascii_case(&format!(".{domain}")))
-}
-
-/// Equal, in time that does not depend on where they differ (a token compared byte by byte
-/// would leak its prefix through timing).
-fn secret_matches(given: &str, expected: &str) -> bool {
-    let (a, b) = (given.as_bytes(), expected.as_bytes());
-    let diff = a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y));
-    a.len() == b.len() && diff == 0
 }
 
 /// The password of an `Authorization: Basic <base64(user:password)>` header.

@@ -791,7 +791,9 @@ mod decide_tests {
         let refused = attempt(r#"{"kind":"network","message":"fetch failed: ECONNREFUSED"}"#);
         let d = decide_try(&policy, &refused, last(1, false), 0, 7);
         assert_eq!(d.final_state(), Some("failed"));
-        let reset = attempt(r#"{"kind":"network","message":"fetch failed: UND_ERR_SOCKET other side closed"}"#);
+        let reset = attempt(
+            r#"{"kind":"network","message":"fetch failed: UND_ERR_SOCKET other side closed"}"#,
+        );
         let d = decide_try(&policy, &reset, last(1, false), 0, 7);
         assert_eq!(d.final_state(), Some("unconfirmed"));
     }
@@ -816,13 +818,24 @@ mod decide_tests {
         let d = decide_try(&policy, &zero, Try { number: 3, ..first }, 0, 7);
         assert_eq!(d.final_state(), Some("unconfirmed"));
         let d = decide_try(&policy, &zero, Try { sent: 0, ..first }, 0, 7);
-        assert_eq!(d.final_state(), Some("accepted"), "sent 0: no count to check");
+        assert_eq!(
+            d.final_state(),
+            Some("accepted"),
+            "sent 0: no count to check"
+        );
     }
 
     #[test]
     fn contact_details_echoed_by_meta_are_redacted_where_they_enter() {
         let body = r#"{"error":{"message":"Invalid email jane.doe@example.com or phone +1 415 555 0134","code":100,"error_user_msg":"Bad jane.doe@example.com"}}"#;
-        let out = classify(&Attempt::Response { status: 400, body: body.into(), retry_after: None }, 0);
+        let out = classify(
+            &Attempt::Response {
+                status: 400,
+                body: body.into(),
+                retry_after: None,
+            },
+            0,
+        );
         let text = out.to_json().to_json();
         assert!(!text.contains("jane.doe"), "{text}");
         assert!(!text.contains("555 0134"), "{text}");

@@ -11,6 +11,7 @@ pub mod batch;
 pub mod collect;
 pub mod config;
 pub mod container;
+pub mod delivery;
 pub mod dispatch;
 pub mod doctor;
 pub mod enrichment;

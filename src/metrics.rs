@@ -329,8 +329,19 @@ impl Metrics {
         now_ms: u64,
         secrets: &[String],
     ) {
+        self.on_try(&d.outcome, secrets);
+        let Some(state) = d.final_state() else {
+            self.retries += 1;
+            return;
+        };
+        self.requests += 1;
+        self.on_final(state, pixel, events, now_ms);
+    }
+
+    /// One try of a request to Meta: counted, and its error (if any) by code with Meta's message.
+    pub fn on_try(&mut self, outcome: &Outcome, secrets: &[String]) {
         self.tries += 1;
-        let (key, message) = match &d.outcome {
+        let (key, message) = match outcome {
             Outcome::Accepted { .. } => (None, None),
             Outcome::Rejected { error, .. } => (
                 Some(error_key(error).unwrap_or_else(|| "rejected".into())),
@@ -356,12 +367,6 @@ impl Metrics {
                 }
             }
         }
-        let Some(state) = d.final_state() else {
-            self.retries += 1;
-            return;
-        };
-        self.requests += 1;
-        self.on_final(state, pixel, events, now_ms);
     }
 
     /// `events` of `pixel` reached a final state: `accepted`, `rejected`, `unconfirmed` or
@@ -389,7 +394,12 @@ impl Metrics {
         ];
         *totals[slot] += events;
         let m = self.minute(now_ms);
-        *[&mut m.accepted, &mut m.rejected, &mut m.failed, &mut m.unconfirmed][slot] += events;
+        *[
+            &mut m.accepted,
+            &mut m.rejected,
+            &mut m.failed,
+            &mut m.unconfirmed,
+        ][slot] += events;
     }
 
     /// One run's stage times, measured by the host. `sent`: whether the run sent anything (a

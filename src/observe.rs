@@ -2,7 +2,8 @@
 //! request, and the run's timings. Records go through `logging::Logger`, which scrubs tokens,
 //! the app secret and plaintext PII at every level.
 use crate::config::TagConfig;
-use crate::dispatch::Decision;
+use crate::delivery::{self, Next};
+use crate::dispatch::{Decision, Outcome};
 use crate::json::{decimal, Json};
 use crate::logging::{
     Logger, PROCESS_BUILD, PROCESS_DISPATCH, PROCESS_IDENTITY, TYPE_ERROR, TYPE_MESSAGE,
@@ -148,11 +149,17 @@ pub fn events_of_body(body: &str) -> Vec<Json> {
     let Ok(parsed) = crate::json::parse(body) else {
         return Vec::new();
     };
-    let data = parsed.get("data").and_then(Json::as_array).unwrap_or_default();
+    let data = parsed
+        .get("data")
+        .and_then(Json::as_array)
+        .unwrap_or_default();
     data.iter()
         .map(|e| {
             let field = |k: &str| Json::from(e.get(k).and_then(Json::as_str));
-            Json::object([("event_id", field("event_id")), ("event_name", field("event_name"))])
+            Json::object([
+                ("event_id", field("event_id")),
+                ("event_name", field("event_name")),
+            ])
         })
         .collect()
 }
@@ -202,6 +209,64 @@ pub fn log_decision(
             log.error(PROCESS_DISPATCH, TYPE_ERROR, &message, Some(data));
         }
         (None, None) => {}
+    }
+}
+
+/// One try of a queued batch (`crate::delivery`): DEBUG each request's answer, INFO the tally,
+/// and an ERROR per dead-letter reason naming the events (event_id, event_name, attempts) an
+/// operator can look up and retry (`omni-meta-capi queue list`).
+pub fn log_settle(log: &mut Logger, batch: &delivery::Batch, outcomes: &[Outcome], next: &[Next]) {
+    for (sent, outcome) in batch.sent.iter().zip(outcomes) {
+        let message = format!("pixel {}: answer to a queued batch", sent.pixel_id);
+        log.debug(
+            PROCESS_DISPATCH,
+            TYPE_RESPONSE,
+            &message,
+            Some(outcome.to_json()),
+        );
+    }
+    let count = |f: fn(&Next) -> bool| decimal(next.iter().filter(|n| f(n)).count() as u64);
+    let message = format!(
+        "queued batch: {} delivered, {} to retry, {} split, {} dead-lettered, {} skipped",
+        count(|n| matches!(n, Next::Delivered)),
+        count(|n| matches!(n, Next::Retry { .. })),
+        count(|n| matches!(n, Next::Split)),
+        count(|n| matches!(n, Next::Dead { .. })),
+        count(|n| matches!(n, Next::Skipped { .. })),
+    );
+    log.info(PROCESS_DISPATCH, TYPE_MESSAGE, &message, None);
+    let mut reasons: Vec<&str> = Vec::new();
+    for n in next {
+        if let Next::Dead { reason } = n {
+            if !reasons.contains(&reason.as_str()) {
+                reasons.push(reason);
+            }
+        }
+    }
+    for reason in reasons {
+        let events: Vec<Json> = next
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| matches!(n, Next::Dead { reason: r } if r == reason))
+            .map(|(i, _)| {
+                let (id, name) = batch.names.get(i).cloned().unwrap_or_default();
+                let attempts = batch.rows.get(i).map_or(0, |r| r.attempts) + 1;
+                Json::object([
+                    ("event_id", Json::from(id)),
+                    ("event_name", Json::from(name)),
+                    ("attempts", Json::from(u64::from(attempts))),
+                ])
+            })
+            .collect();
+        let message = format!(
+            "{} event(s) dead-lettered: {reason}",
+            decimal(events.len() as u64)
+        );
+        let data = Json::object([
+            ("reason", Json::from(reason)),
+            ("events", Json::Array(events)),
+        ]);
+        log.error(PROCESS_DISPATCH, TYPE_ERROR, &message, Some(data));
     }
 }
 

@@ -10,7 +10,11 @@ fn j(text: &str) -> Json {
 }
 
 const CONFIG: &str = r#"{"tags": [{"name": "main", "pixelId": "111", "accessToken": "tok"},
-    {"pixelId": "222", "accessToken": "tok2"}], "allowedOrigins": ["https://www.shop.com"]}"#;
+    {"pixelId": "222", "accessToken": "tok2"}], "allowedOrigins": ["https://www.shop.com"],
+    "eventTokens": ["test-token-0123456789"]}"#;
+
+/// The credentials `/event` needs with `CONFIG`.
+const AUTH: &[(&str, &str)] = &[("authorization", "Bearer test-token-0123456789")];
 
 fn container(config: &str) -> Container {
     Container::new(&j(config), &Json::Null)
@@ -60,6 +64,14 @@ fn routes_methods_and_answers() {
         ("PUT", HIT, 405, "method_not_allowed"),
         ("GET", "https://x.com/metrics", 200, ""),
         ("OPTIONS", "https://x.com/event", 204, ""),
+        (
+            "OPTIONS",
+            "https://x.com/metrics",
+            405,
+            "method_not_allowed",
+        ),
+        ("HEAD", "https://x.com/healthz", 200, ""),
+        ("HEAD", "https://x.com/event", 405, "method_not_allowed"),
         ("GET", "https://x.com/g/collect?v=2&cid=1", 400, "no_event"),
     ];
     for (method, url, status, error_code) in cases {
@@ -120,12 +132,14 @@ fn a_hit_is_answered_with_cookies_and_handed_to_the_tags() {
         header(&out.response, "access-control-allow-credentials"),
         vec!["true"]
     );
-    // The tags get the same cookies, the client IP from CF-Connecting-IP, and the UA.
+    // The tags get the same cookies, the client IP from the socket (a header claiming another
+    // is not believed without trustProxy), and the UA.
     let ctx = RequestContext::from_json(&out.request);
     assert_eq!(ctx.cookie("_fbc"), Some("fb.1.1795875760000.CLICK1"));
     assert_eq!(ctx.cookie("_fbp"), Some("fb.1.1.999"));
     assert_eq!(ctx.cookie("_ga"), Some("GA1.1.5"));
-    assert_eq!(ctx.header("x-forwarded-for"), Some("203.0.113.9"));
+    assert_eq!(ctx.header("x-forwarded-for"), None);
+    assert_eq!(ctx.header("cf-connecting-ip"), None);
     assert_eq!(ctx.header("user-agent"), Some("Mozilla/5.0 Test"));
     assert_eq!(ctx.remote_address.as_deref(), Some("198.51.100.7"));
     // Built again by a tag from that context, the fbp and fbc are the same.
@@ -178,7 +192,7 @@ fn cors_origins() {
     assert_eq!(preflight.response.status, 204);
     assert_eq!(
         header(&preflight.response, "access-control-allow-methods"),
-        vec!["GET, POST, OPTIONS"]
+        vec!["GET, POST, HEAD, OPTIONS"]
     );
     let none = c.handle(&request("GET", HIT, &[], ""), CLOCK);
     assert!(header(&none.response, "access-control-allow-origin").is_empty());
@@ -208,17 +222,17 @@ fn batches_keep_the_good_events() {
     assert_eq!(out.problems, vec!["line 2: no event name (en)".to_string()]);
 
     let events = r#"[{"event_name": "purchase"}, 7, {"event_name": "lead"}]"#;
-    let out = c.handle(&request("POST", "https://x.com/event", &[], events), CLOCK);
+    let out = c.handle(&request("POST", "https://x.com/event", AUTH, events), CLOCK);
     assert_eq!(out.response.status, 202);
     assert_eq!(
         out.response.body,
-        r#"{"received":2,"problems":["event #1 is not an object"]}"#
+        r#"{"received":2,"eventIds":["6aa1e8fd-f79e-49dc-b504-f9515a25c846","3930409b-ee2b-4c8c-9ddc-eac86eb603d6"],"problems":["event #1 is not an object"]}"#
     );
     let wrapped = c.handle(
         &request(
             "POST",
             "https://x.com/event",
-            &[],
+            AUTH,
             r#"{"events": [{"event_name": "a"}]}"#,
         ),
         CLOCK,
@@ -228,7 +242,7 @@ fn batches_keep_the_good_events() {
         &request(
             "POST",
             "https://x.com/event",
-            &[],
+            AUTH,
             r#"{"event_name": "a", "events": 1}"#,
         ),
         CLOCK,
@@ -276,7 +290,7 @@ fn bad_requests_are_4xx_with_a_message() {
         ),
     ];
     for (method, url, body, status, error_code) in cases {
-        let out = c.handle(&request(method, url, &[], body), CLOCK);
+        let out = c.handle(&request(method, url, AUTH, body), CLOCK);
         assert_eq!(
             (out.response.status, code(&out.response)),
             (*status, error_code.to_string()),
@@ -359,13 +373,20 @@ fn config_tags_secrets_and_errors() {
         Origins::List(vec!["https://a.com".into(), "https://b.com".into()])
     );
 
-    let single = container(r#"{"pixelId": "5", "accessToken": "t", "allowedOrigins": "x"}"#);
+    let single = container(
+        r#"{"pixelId": "5", "accessToken": "t", "allowedOrigins": "x", "eventTokens": "a-long-enough-token-1"}"#,
+    );
     assert_eq!(single.tags.len(), 1);
     assert_eq!(single.tags[0].name, "5");
     assert_eq!(
         single.report().pairs(),
-        vec![("config.unknown_key", "allowedOrigins")],
-        "a tag config is read as one"
+        vec![("config.invalid_value", "allowedOrigins")],
+        "a tag config with container keys beside: both read"
+    );
+    assert_eq!(single.tags[0].config.get("eventTokens"), None);
+    assert_eq!(
+        single.auth.tokens,
+        vec!["a-long-enough-token-1".to_string()]
     );
 
     let cases: &[(&str, &[(&str, &str)])] = &[
@@ -409,7 +430,12 @@ fn config_tags_secrets_and_errors() {
 fn handled_to_json_shape() {
     let c = container(CONFIG);
     let out = c.handle(
-        &request("POST", "https://x.com/event", &[], r#"{"event_name": "a"}"#),
+        &request(
+            "POST",
+            "https://x.com/event",
+            AUTH,
+            r#"{"event_name": "a"}"#,
+        ),
         CLOCK,
     );
     let v = out.to_json();
@@ -625,4 +651,308 @@ fn a_container_from_environment_variables_alone() {
             .as_deref(),
         Some(r#"{"enabled":false,"endpoint":"https://id.example.com/api/v1","token":"id-token"}"#)
     );
+}
+
+const PURCHASE: &str = r#"{"event_name": "purchase", "value": 999999, "currency": "USD",
+    "ip_override": "8.8.8.8", "user_agent": "Forged/1.0", "page_location": "https://www.shop.com/"}"#;
+
+#[test]
+fn event_needs_a_token_or_a_signature() {
+    let c = container(CONFIG);
+    let post = |headers: &[(&str, &str)], body: &str| {
+        c.handle(
+            &request("POST", "https://x.com/event", headers, body),
+            CLOCK,
+        )
+    };
+    let none = post(&[], PURCHASE);
+    assert_eq!(
+        (none.response.status, code(&none.response)),
+        (401, "unauthorized".into())
+    );
+    assert_eq!(none.work, Work::None, "nothing is sent");
+    assert_eq!(header(&none.response, "www-authenticate"), vec!["Bearer"]);
+    let wrong = post(
+        &[("authorization", "Bearer test-token-0123456788")],
+        PURCHASE,
+    );
+    assert_eq!(wrong.response.status, 401);
+    let lower = post(
+        &[("authorization", "bearer test-token-0123456789")],
+        PURCHASE,
+    );
+    assert_eq!((lower.response.status, lower.work), (202, Work::Run));
+    // An authenticated backend may relay its visitor's IP and user agent.
+    assert_eq!(
+        lower.events[0].get("ip_override").and_then(Json::as_str),
+        Some("8.8.8.8")
+    );
+
+    // Closed without credentials configured; open only when the config says so, with a warning.
+    let closed = container(r#"{"tags": [{"pixelId": "1", "accessToken": "t"}]}"#);
+    let out = closed.handle(
+        &request("POST", "https://x.com/event", AUTH, PURCHASE),
+        CLOCK,
+    );
+    assert_eq!(out.response.status, 401);
+    assert!(
+        out.response.body.contains("eventTokens"),
+        "says how: {}",
+        out.response.body
+    );
+    let open =
+        container(r#"{"tags": [{"pixelId": "1", "accessToken": "t"}], "eventAuth": "none"}"#);
+    assert_eq!(open.report().warnings[0].code, "config.event_auth_none");
+    let out = open.handle(
+        &request("POST", "https://x.com/event", &[], PURCHASE),
+        CLOCK,
+    );
+    assert_eq!(out.response.status, 202);
+    // ... but an anonymous caller cannot say who the visitor is.
+    assert_eq!(out.events[0].get("ip_override"), None);
+    assert_eq!(out.events[0].get("user_agent"), None);
+
+    // Tokens and the signing secret from the environment, added to the config's.
+    let env = j(
+        r#"{"EVENT_TOKENS": "env-token-aaaaaaaaaa, env-token-bbbbbbbbbb", "EVENT_SIGNING_SECRET": "whsec-1"}"#,
+    );
+    let c = Container::new(&j(CONFIG), &env);
+    assert_eq!(c.auth.tokens.len(), 3);
+    let t = CLOCK.now_ms / 1000;
+    let v1 = crate::hash::hmac_sha256_hex(b"whsec-1", format!("{t}.{PURCHASE}").as_bytes());
+    let sig = format!("t={t},v1={v1}");
+    let signed = c.handle(
+        &request(
+            "POST",
+            "https://x.com/event",
+            &[("x-omni-signature", &sig)],
+            PURCHASE,
+        ),
+        CLOCK,
+    );
+    assert_eq!(signed.response.status, 202);
+    let replay = c.handle(
+        &request(
+            "POST",
+            "https://x.com/event",
+            &[("x-omni-signature", &sig)],
+            PURCHASE,
+        ),
+        CLOCK,
+    );
+    assert_eq!(replay.response.status, 401);
+}
+
+#[test]
+fn browser_hits_never_set_the_ip_or_user_agent() {
+    let c = container(CONFIG);
+    let hit = format!(
+        "{HIT}&ep.ip_override=8.8.8.8&ep.user_agent=Forged&ep.x-fb-ud-client_ip_address=9.9.9.9"
+    );
+    let out = c.handle(
+        &request("GET", &hit, &[("x-forwarded-for", "8.8.4.4")], ""),
+        CLOCK,
+    );
+    assert_eq!(out.response.status, 204);
+    for key in ["ip_override", "user_agent", "x-fb-ud-client_ip_address"] {
+        assert_eq!(out.events[0].get(key), None, "{key}");
+    }
+    let ctx = RequestContext::from_json(&out.request);
+    assert_eq!(
+        ctx.remote_address.as_deref(),
+        Some("198.51.100.7"),
+        "the socket, not the header"
+    );
+}
+
+#[test]
+fn trust_proxy_reads_the_address_the_proxy_saw() {
+    let one = container(&CONFIG.replace(
+        "\"allowedOrigins\"",
+        "\"trustProxy\": true, \"allowedOrigins\"",
+    ));
+    let xff = [("x-forwarded-for", "1.1.1.1, 203.0.113.9")];
+    let out = one.handle(&request("GET", HIT, &xff, ""), CLOCK);
+    let ctx = RequestContext::from_json(&out.request);
+    assert_eq!(
+        ctx.remote_address.as_deref(),
+        Some("203.0.113.9"),
+        "the right-most: what our proxy appended"
+    );
+    let two = container(&CONFIG.replace(
+        "\"allowedOrigins\"",
+        "\"trustProxy\": 2, \"allowedOrigins\"",
+    ));
+    let out = two.handle(&request("GET", HIT, &xff, ""), CLOCK);
+    let ctx = RequestContext::from_json(&out.request);
+    assert_eq!(ctx.remote_address.as_deref(), Some("1.1.1.1"));
+}
+
+#[test]
+fn every_event_gets_its_final_id_and_time_at_ingestion() {
+    let c = container(CONFIG);
+    let body = r#"[{"event_name": "a"}, {"event_name": "b", "event_id": "order-7", "event_time": 1795875000}]"#;
+    let out = c.handle(&request("POST", "https://x.com/event", AUTH, body), CLOCK);
+    let id0 = out.events[0]
+        .get("event_id")
+        .and_then(Json::as_str)
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(id0.len(), 36, "a UUID: {id0}");
+    assert_eq!(
+        out.events[0].get("event_time").map(Json::to_json),
+        Some("1795875760".into())
+    );
+    assert_eq!(
+        out.events[1].get("event_id").and_then(Json::as_str),
+        Some("order-7")
+    );
+    assert_eq!(
+        out.events[1].get("event_time").map(Json::to_json),
+        Some("1795875000".into())
+    );
+    assert_eq!(
+        out.ids,
+        vec![(id0.clone(), "a".into()), ("order-7".into(), "b".into())]
+    );
+    // Built by a tag later, the event keeps them.
+    let tag = Tag::new(&j(r#"{"pixelId": "1", "accessToken": "t"}"#));
+    let later = Clock {
+        now_ms: CLOCK.now_ms + 3_600_000,
+        entropy: [1; 16],
+    };
+    let built = tag.build_with(&out.events[0], &out.request, later, None, None);
+    let event = built.event.unwrap_or(Json::Null);
+    assert_eq!(
+        event.get("event_id").and_then(Json::as_str),
+        Some(id0.as_str())
+    );
+    assert_eq!(
+        event.get("event_time").map(Json::to_json),
+        Some("1795875760".into())
+    );
+}
+
+#[test]
+fn rate_limits_per_client_in_events() {
+    let c = container(&CONFIG.replace(
+        "\"allowedOrigins\"",
+        "\"rateLimit\": {\"perMinute\": 60, \"burst\": 3, \"backend\": {\"perMinute\": 60, \"burst\": 5}}, \"allowedOrigins\"",
+    ));
+    let from = |ip: &str| {
+        let mut r = request("GET", HIT, &[], "");
+        r.remote_address = Some(ip.into());
+        c.handle(&r, CLOCK)
+    };
+    for _ in 0..3 {
+        assert_eq!(from("198.51.100.1").response.status, 204);
+    }
+    let limited = from("198.51.100.1").response;
+    assert_eq!(
+        (limited.status, code(&limited)),
+        (429, "rate_limited".into())
+    );
+    assert_eq!(header(&limited, "retry-after"), vec!["1"]);
+    assert_eq!(
+        from("198.51.100.2").response.status,
+        204,
+        "another visitor is not starved"
+    );
+    // A backend's POST costs one token per event.
+    let six: String = format!("[{}]", [r#"{"event_name":"x"}"#; 6].join(","));
+    let out = c.handle(&request("POST", "https://x.com/event", AUTH, &six), CLOCK);
+    assert_eq!(
+        out.response.status, 202,
+        "more than the burst passes on a full bucket"
+    );
+    let out = c.handle(
+        &request("POST", "https://x.com/event", AUTH, r#"{"event_name":"x"}"#),
+        CLOCK,
+    );
+    assert_eq!(out.response.status, 429);
+    let off = container(&CONFIG.replace(
+        "\"allowedOrigins\"",
+        "\"rateLimit\": false, \"allowedOrigins\"",
+    ));
+    assert!((0..300).all(|_| off
+        .handle(&request("GET", HIT, &[], ""), CLOCK)
+        .response
+        .status
+        == 204));
+}
+
+#[test]
+fn backpressure_past_the_backlog_the_host_reports() {
+    let c = container(&CONFIG.replace(
+        "\"allowedOrigins\"",
+        "\"maxInFlight\": 10, \"allowedOrigins\"",
+    ));
+    assert_eq!(
+        c.handle_at(&request("GET", HIT, &[], ""), CLOCK, 9)
+            .response
+            .status,
+        204
+    );
+    let full = c
+        .handle_at(&request("GET", HIT, &[], ""), CLOCK, 10)
+        .response;
+    assert_eq!((full.status, code(&full)), (503, "overloaded".into()));
+    assert_eq!(header(&full, "retry-after"), vec!["5"]);
+    let queued = container(&CONFIG.replace(
+        "\"allowedOrigins\"",
+        "\"queue\": {\"path\": \"q.db\", \"maxEvents\": 100}, \"allowedOrigins\"",
+    ));
+    assert_eq!(
+        queued
+            .handle_at(&request("GET", HIT, &[], ""), CLOCK, 50)
+            .response
+            .status,
+        204
+    );
+    assert_eq!(
+        queued
+            .handle_at(&request("GET", HIT, &[], ""), CLOCK, 100)
+            .response
+            .status,
+        503
+    );
+}
+
+#[test]
+fn admin_routes_never_get_cors_headers() {
+    let c = container(&CONFIG.replace(
+        "\"allowedOrigins\": [\"https://www.shop.com\"]",
+        "\"allowedOrigins\": \"*\"",
+    ));
+    for path in ["/metrics", "/readyz", "/dashboard", "/healthz"] {
+        let url = format!("https://x.com{path}");
+        let out = c.handle(
+            &request("GET", &url, &[("origin", "https://evil.example")], ""),
+            CLOCK,
+        );
+        assert!(
+            out.response
+                .headers
+                .iter()
+                .all(|(k, _)| !k.starts_with("access-control")),
+            "{path}: {:?}",
+            out.response.headers
+        );
+    }
+}
+
+#[test]
+fn metrics_token_any_scheme_case() {
+    let c = container(&CONFIG.replace(
+        "\"allowedOrigins\"",
+        "\"metricsToken\": \"m-token-123456\", \"allowedOrigins\"",
+    ));
+    let get = |h: &[(&str, &str)]| {
+        c.handle(&request("GET", "https://x.com/metrics", h, ""), CLOCK)
+            .response
+            .status
+    };
+    assert_eq!(get(&[]), 401);
+    assert_eq!(get(&[("authorization", "Bearer m-token-12345")]), 401);
+    assert_eq!(get(&[("authorization", "bearer m-token-123456")]), 200);
 }

@@ -110,7 +110,10 @@ fn counts_tries_errors_with_messages_and_minutes() {
     );
     assert_eq!(
         m.events_by_pixel,
-        vec![("7".to_string(), [5, 0, 0, 1]), ("8".to_string(), [0, 2, 0, 0])],
+        vec![
+            ("7".to_string(), [5, 0, 0, 1]),
+            ("8".to_string(), [0, 2, 0, 0])
+        ],
         "per pixel: accepted, rejected, failed, unconfirmed (a timeout: Meta may have it)"
     );
     let text = m.to_prometheus();
@@ -118,10 +121,9 @@ fn counts_tries_errors_with_messages_and_minutes() {
         text.contains("omni_meta_capi_pixel_events_total{pixel=\"8\",outcome=\"rejected\"} 2\n"),
         "{text}"
     );
-    assert!(m
-        .to_json(NOW)
-        .to_json()
-        .contains(r#""eventsByPixel":{"7":{"accepted":5,"rejected":0,"failed":0,"unconfirmed":1},"8":"#));
+    assert!(m.to_json(NOW).to_json().contains(
+        r#""eventsByPixel":{"7":{"accepted":5,"rejected":0,"failed":0,"unconfirmed":1},"8":"#
+    ));
     assert_eq!(
         (
             m.events_accepted,
