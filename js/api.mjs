@@ -42,7 +42,11 @@ async function attemptOnce(doFetch, req, timeoutMs) {
     const date = res.headers.get("date") ?? undefined;
     return { kind: "response", status: res.status, body, retryAfter: res.headers.get("retry-after") ?? undefined, date };
   } catch (e) {
-    return controller.signal.aborted ? { kind: "timeout" } : { kind: "network", message: String((e && e.message) || e) };
+    if (controller.signal.aborted) return { kind: "timeout" };
+    // Node's fetch says "fetch failed" and puts the reason (ECONNREFUSED, UND_ERR_SOCKET) in
+    // `cause`: the wasm tells a refused connection (not sent) from a lost one (maybe sent).
+    const cause = e && e.cause ? ` (${e.cause.code ?? ""} ${e.cause.message ?? ""})` : "";
+    return { kind: "network", message: `${String((e && e.message) || e)}${cause}` };
   } finally {
     clearTimeout(timer);
   }
@@ -50,10 +54,12 @@ async function attemptOnce(doFetch, req, timeoutMs) {
 
 /** Send one request, retrying as Rust decides; the final result for that pixel. */
 async function sendWithRetries(wasm, tag, req, io) {
+  let unconfirmed = false;
   for (let attempt = 1; ; attempt++) {
     const tried = await attemptOnce(io.fetch, req, tag.timeoutMs());
     const events = req.eventIndexes ? req.eventIndexes.length : 1;
-    const d = JSON.parse(tag.decide(JSON.stringify(tried), attempt, Date.now(), random32(), req.pixelId, io.traceId, events));
+    const d = JSON.parse(tag.decide(JSON.stringify(tried), attempt, Date.now(), random32(), req.pixelId, io.traceId, events, unconfirmed, req.body));
+    unconfirmed = d.unconfirmed;
     io.emit(d.logs);
     if (d.final) {
       const result = { pixelId: req.pixelId, status: d.final, attempts: attempt, outcome: d.outcome };
@@ -88,17 +94,19 @@ function fetchIdentity(doFetch, calls, timeoutMs) {
 
 /**
  * Hands each log record to the host's logger and collects it; ERROR records also go to the
- * config's error monitor, fire-and-forget (through `waitUntil` where the host has it). Neither a
- * throwing logger nor a failing monitor ever breaks the event.
+ * config's error monitor as the wasm lets through (a few a minute per kind of error),
+ * fire-and-forget (through `waitUntil` where the host has it). Neither a throwing logger nor a
+ * failing monitor ever breaks the event.
  */
-function emitter(wasm, monitor, options) {
+function emitter(tag, monitor, options) {
   const log = options.log ?? ((record) => console.log(JSON.stringify(record)));
   const doFetch = options.fetch ?? globalThis.fetch;
   const all = [];
   const toMonitor = (record) => {
+    const body = tag.monitorBody(JSON.stringify(record), Date.now());
+    if (body === undefined) return;
     const headers = { "content-type": "application/json" };
     if (monitor.token) headers.authorization = `Bearer ${monitor.token}`;
-    const body = wasm.errorMonitorBody(JSON.stringify(record));
     const sent = Promise.resolve()
       .then(() => doFetch(monitor.endpoint, { method: "POST", headers, body }))
       .then((res) => res.body?.cancel?.())
@@ -158,7 +166,7 @@ function makeTag(wasm, config) {
 
   /** Send every built request (in parallel, each retried as the wasm decides), then log timings. */
   async function dispatch(built, started, identityMs, options) {
-    const { all, emit } = emitter(wasm, monitor, options);
+    const { all, emit } = emitter(tag, monitor, options);
     emit(built.logs);
     const builtAt = Date.now();
     const io = {
@@ -176,8 +184,56 @@ function makeTag(wasm, config) {
     return { status, results, timings, logs: all };
   }
 
+  /** Identity answers for each of `events` (JSON text of an array) with its own context. */
+  async function resolveBatch(evsText, ctxText, now, options) {
+    const plans = JSON.parse(tag.identityCallsBatch(evsText, ctxText, now));
+    // At most IDENTITY_EVENTS_IN_FLIGHT events' identity calls at once: a batch of 1,000 must
+    // not open 2,000 connections to the identity service.
+    const resolved = await mapLimited(plans.events, IDENTITY_EVENTS_IN_FLIGHT, (plan) => resolveIdentity({ ...plan, timeoutMs: plans.timeoutMs }, options));
+    const fetched = resolved.some((r) => r.answers !== undefined);
+    return {
+      answers: fetched ? `[${resolved.map((r) => r.answers ?? "null").join(",")}]` : undefined,
+      identityMs: fetched ? Math.max(...resolved.map((r) => r.identityMs)) : -1,
+    };
+  }
+
+  /**
+   * One try of queued events (durable delivery): identity, one batch build (each event with its
+   * own context), each Meta request sent once, then the wasm settles every item: `{action:
+   * "delivered" | "retry" | "dead" | "skipped", retryAt?, reason?}` in order. Items Meta refused
+   * as a batch for one bad event ("split") are tried again each on its own before this returns.
+   */
+  async function deliver(items, options = {}) {
+    if (!items.length) return [];
+    const { all, emit } = emitter(tag, monitor, options);
+    const doFetch = options.fetch ?? globalThis.fetch;
+    const now = Date.now();
+    const evsText = `[${items.map((i) => i.event).join(",")}]`;
+    const ctxText = `[${items.map((i) => i.request).join(",")}]`;
+    const { answers } = await resolveBatch(evsText, ctxText, now, options);
+    const built = withBodies(tag.buildBatch(evsText, ctxText, now, entropy(), options.traceId ?? undefined, answers));
+    emit(built.logs);
+    const tries = await Promise.all(built.requests.map((r) => attemptOnce(doFetch, r, tag.timeoutMs())));
+    const input = {
+      rows: items.map(({ attempts, receivedAt, eventId, eventName }) => ({ attempts, receivedAt, eventId, eventName })),
+      events: built.events,
+      requests: built.requests.map(({ pixelId, eventIndexes }) => ({ pixelId, eventIndexes })),
+      tries,
+      policy: options.policy,
+    };
+    const settled = JSON.parse(tag.settle(JSON.stringify(input), Date.now(), random32(), built.traceId));
+    emit(settled.logs);
+    const results = settled.rows;
+    const split = results.flatMap((r, i) => (r.action === "split" ? [i] : []));
+    const alone = await mapLimited(split, IDENTITY_EVENTS_IN_FLIGHT, (i) => deliver([items[i]], options));
+    split.forEach((i, k) => (results[i] = alone[k][0]));
+    options.onLogs?.(all);
+    return results;
+  }
+
   return {
     configReport: JSON.parse(tag.configReport()),
+    deliver,
     /** Counters of this tag instance (see the README's "Counters" section). */
     metrics: () => JSON.parse(tag.metrics(Date.now())),
     /** The same counters in Prometheus text format. */
@@ -212,13 +268,7 @@ function makeTag(wasm, config) {
       const evs = toJson(events);
       const evsText = evs.error ? "" : evs.text;
       const { req } = inputs(null, request);
-      const plans = JSON.parse(tag.identityCallsBatch(evsText, req, now));
-      // At most IDENTITY_EVENTS_IN_FLIGHT events' identity calls at once: a batch of 1,000 must
-      // not open 2,000 connections to the identity service.
-      const resolved = await mapLimited(plans.events, IDENTITY_EVENTS_IN_FLIGHT, (plan) => resolveIdentity({ ...plan, timeoutMs: plans.timeoutMs }, options));
-      const fetched = resolved.some((r) => r.answers !== undefined);
-      const answers = fetched ? `[${resolved.map((r) => r.answers ?? "null").join(",")}]` : undefined;
-      const identityMs = fetched ? Math.max(...resolved.map((r) => r.identityMs)) : -1;
+      const { answers, identityMs } = await resolveBatch(evsText, req, now, options);
       const built = withBodies(tag.buildBatch(evsText, req, now, entropy(), options.traceId ?? undefined, answers));
       return { traceId: built.traceId, events: built.events, ...(await dispatch(built, started, identityMs, options)) };
     },

@@ -13,8 +13,9 @@ use crate::doctor::{self, Answer, Check};
 use crate::identity::{answer_from_json, Cache, IdentityAnswer};
 use crate::json::{self, Json};
 use crate::jsonl;
-use crate::logging::{error_monitor_body, resolve_trace_id};
+use crate::logging::resolve_trace_id;
 use crate::metrics::{exposition, Metrics};
+use crate::monitor::Gate;
 use crate::normalize::{normalize_and_hash, Context, Field};
 use crate::observe::{self, Timings};
 use crate::payload::Clock;
@@ -172,6 +173,8 @@ pub struct WasmTag {
     metrics: RefCell<Metrics>,
     /// Identity answers kept for `identity.cacheTtlMs` (empty when that is 0).
     identity_cache: RefCell<Cache>,
+    /// What of the ERROR records goes to the error monitor (`crate::monitor`).
+    monitor_gate: RefCell<Gate>,
 }
 
 impl WasmTag {
@@ -222,6 +225,7 @@ impl WasmTag {
             inner: Tag::from_text(config_json),
             metrics: RefCell::new(Metrics::default()),
             identity_cache: RefCell::new(Cache::default()),
+            monitor_gate: RefCell::new(Gate::default()),
         }
     }
 
@@ -459,6 +463,17 @@ impl WasmTag {
         .to_json()
     }
 
+    /// The body to POST to the error monitor for an ERROR record (JSON text), or `undefined`
+    /// when this kind of error was posted `errorMonitor.maxPerMinute` times this minute already
+    /// (the next post says how many were held back).
+    #[wasm_bindgen(js_name = monitorBody)]
+    pub fn monitor_body(&self, record_json: &str, now_ms: f64) -> Option<String> {
+        let per_minute = self.inner.config().error_monitor.as_ref()?.max_per_minute;
+        let record = json::parse(record_json).ok()?;
+        let mut gate = self.monitor_gate.try_borrow_mut().ok()?;
+        gate.admit(&record, clamp_ms(now_ms), per_minute)
+    }
+
     /// `{endpoint, token}` of the config's error monitor, or `null`.
     #[wasm_bindgen(js_name = errorMonitor)]
     pub fn error_monitor(&self) -> String {
@@ -564,8 +579,9 @@ impl WasmContainer {
     }
 
     /// One incoming request: `{response: {status, headers: [[name, value]], body}, work: "none" |
-    /// "run" | "metrics" | "metrics-json", events, request, problems}`. `headers_json`: a JSON
-    /// array of `[name, value]`.
+    /// "run" | "metrics" | "metrics-json" | ..., events, request, problems, ids: [[event_id,
+    /// event_name]]}`. `headers_json`: a JSON array of `[name, value]`; `backlog` the events the
+    /// host holds now (queued or in flight), for backpressure.
     #[allow(clippy::too_many_arguments)]
     pub fn handle(
         &self,
@@ -577,6 +593,7 @@ impl WasmContainer {
         remote_address: Option<String>,
         now_ms: f64,
         entropy: &[u8],
+        backlog: f64,
     ) -> String {
         let headers = match json::parse(headers_json) {
             Ok(Json::Array(items)) => items
@@ -598,7 +615,10 @@ impl WasmContainer {
             remote_address,
         };
         let (clock, _) = run_start(now_ms, entropy, None);
-        self.inner.handle(&incoming, clock).to_json().to_json()
+        self.inner
+            .handle_at(&incoming, clock, clamp_ms(backlog))
+            .to_json()
+            .to_json()
     }
 
     /// `/readyz`, step 1: `{"response": {...}}` when no probe is needed (cached, or a broken
@@ -622,11 +642,35 @@ impl WasmContainer {
     }
 
     /// `/readyz`, step 2: the response from what each probe came to (as `WasmDoctor::judge`).
+    /// `durable`: the host keeps accepted events in a durable queue.
     #[wasm_bindgen(js_name = readyResponse)]
-    pub fn ready_response(&self, answers_json: &str, now_ms: f64) -> String {
+    pub fn ready_response(&self, answers_json: &str, now_ms: f64, durable: bool) -> String {
         let answers = answers_from(answers_json);
-        let response = self.inner.ready_response(&answers, clamp_ms(now_ms));
+        let response = self
+            .inner
+            .ready_response(&answers, clamp_ms(now_ms), durable);
         response.to_json().to_json()
+    }
+
+    /// The container config's `queue`: `{path, maxEvents, synchronous, policy: {baseDelayMs,
+    /// maxDelayMs, maxAgeMs}}` (`path` null when the config names none).
+    #[wasm_bindgen(js_name = queueSettings)]
+    pub fn queue_settings(&self) -> String {
+        let q = &self.inner.queue;
+        Json::object([
+            ("path", Json::from(q.path.as_deref())),
+            ("maxEvents", Json::from(q.max_events)),
+            ("synchronous", Json::from(q.synchronous)),
+            (
+                "policy",
+                Json::object([
+                    ("baseDelayMs", Json::from(q.policy.base_delay_ms)),
+                    ("maxDelayMs", Json::from(q.policy.max_delay_ms)),
+                    ("maxAgeMs", Json::from(q.policy.max_age_ms)),
+                ]),
+            ),
+        ])
+        .to_json()
     }
 }
 
@@ -705,12 +749,6 @@ pub fn metrics_exposition(tags_json: &str) -> String {
     let refs: Vec<(Option<&str>, &Metrics)> =
         tags.iter().map(|(n, m)| (Some(n.as_str()), m)).collect();
     exposition(&refs)
-}
-
-/// The body POSTed to the error monitor for one ERROR record (scrubbed again).
-#[wasm_bindgen(js_name = errorMonitorBody)]
-pub fn error_monitor_body_json(record_json: &str) -> String {
-    error_monitor_body(&json::parse(record_json).unwrap_or(Json::Null))
 }
 
 /// The status of a run from the final state of each pixel's request (a JSON array of strings).

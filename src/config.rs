@@ -134,7 +134,12 @@ pub struct ErrorMonitor {
     pub endpoint: String,
     /// Sent as `Authorization: Bearer <token>`, never in the URL.
     pub token: Option<String>,
+    /// Posts per minute per error kind at most (`crate::monitor`); the rest are counted.
+    pub max_per_minute: u64,
 }
+
+/// `errorMonitor.maxPerMinute` unless set: an outage must not become a flood of posts.
+pub const DEFAULT_MONITOR_PER_MINUTE: u64 = 10;
 
 impl Default for TagConfig {
     fn default() -> Self {
@@ -687,8 +692,11 @@ fn error_monitor(obj: &[(String, Json)], report: &mut Report) -> Option<ErrorMon
         prefix: "errorMonitor.",
         report,
     };
-    r.unknown_keys(&["endpoint", "token"]);
+    r.unknown_keys(&["endpoint", "token", "maxPerMinute"]);
     let token = r.string("token");
+    let max_per_minute = r
+        .ranged("maxPerMinute", 1, 10_000)
+        .unwrap_or(DEFAULT_MONITOR_PER_MINUTE);
     let Some(endpoint) = r.string("endpoint") else {
         r.report.error(
             "config.missing",
@@ -707,7 +715,11 @@ fn error_monitor(obj: &[(String, Json)], report: &mut Report) -> Option<ErrorMon
         );
         return None;
     }
-    Some(ErrorMonitor { endpoint, token })
+    Some(ErrorMonitor {
+        endpoint,
+        token,
+        max_per_minute,
+    })
 }
 
 /// `identity: {enabled, endpoint, token, platform, anonymousIdSource, timeoutMs, useJournal,

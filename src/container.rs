@@ -611,7 +611,14 @@ impl Container {
 
     /// The `/readyz` answer from the answers to `ready_checks`' probes (in order); kept for
     /// `readyCacheMs`. 200 when every check passed, else 503; the checks say what failed.
-    pub fn ready_response(&self, answers: &[Option<Answer>], now_ms: u64) -> Response {
+    /// `durable`: whether the host keeps accepted events in a durable queue; `warnings` say
+    /// what is ready but unsafe (no durable delivery, an open `/event`).
+    pub fn ready_response(
+        &self,
+        answers: &[Option<Answer>],
+        now_ms: u64,
+        durable: bool,
+    ) -> Response {
         let checks = self.ready_checks();
         let mut all_ready = true;
         let mut tags = Vec::new();
@@ -644,6 +651,7 @@ impl Container {
                 Json::from(crate::logging::iso_timestamp(now_ms)),
             ),
             ("tags", Json::Array(tags)),
+            ("warnings", Json::from(self.ready_warnings(durable))),
         ]);
         let mut response = json_response(if all_ready { 200 } else { 503 }, body.to_json());
         response
@@ -653,6 +661,21 @@ impl Container {
             *cache = Some((now_ms.saturating_add(self.ready_cache_ms), response.clone()));
         }
         response
+    }
+
+    fn ready_warnings(&self, durable: bool) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if !durable {
+            warnings.push(
+                "delivery is not durable: accepted events are held in memory until sent (use \
+                 serve --queue FILE on Node, an EVENTS_QUEUE binding on Workers)"
+                    .to_string(),
+            );
+        }
+        if self.auth.open {
+            warnings.push("eventAuth is \"none\": anyone can send events to /event".to_string());
+        }
+        warnings
     }
 
     /// Events in: decide the cookies, answer, and hand the events to the tags.

@@ -20,6 +20,7 @@ pub mod identity;
 pub mod ip;
 pub mod logging;
 pub mod metrics;
+pub mod monitor;
 pub mod number;
 pub mod observe;
 pub mod payload;

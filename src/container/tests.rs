@@ -554,6 +554,7 @@ fn readyz_probes_judges_and_caches() {
     let healthy = c.ready_response(
         &[ok_pixel("1"), answer(400, missing), ok_pixel("2")],
         CLOCK.now_ms,
+        true,
     );
     assert_eq!(healthy.status, 200, "{}", healthy.body);
     assert!(healthy.body.starts_with(r#"{"ready":true,"checkedAt":"2026-11-28T14:22:40.000Z","tags":[{"name":"a","ready":true,"#), "{}", healthy.body);
@@ -564,6 +565,7 @@ fn readyz_probes_judges_and_caches() {
     let sick = c.ready_response(
         &[ok_pixel("1"), answer(401, "{}"), answer(400, expired)],
         CLOCK.now_ms + 2000,
+        true,
     );
     assert_eq!(sick.status, 503);
     let body = j(&sick.body);
