@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // omni-meta-capi command line. I/O only: lines are handed to wasm in chunks, which does the work.
-import { createReadStream, readFileSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
 import { createTag, doctor, normalizeLines } from "./node.mjs";
 
 const USAGE = `usage: omni-meta-capi <command>
@@ -24,7 +25,8 @@ commands:
                      build and send (to the config's graphBaseUrl, e.g. the local sandbox),
                      retrying transient failures; print the outcome as JSON; log records go to
                      stderr as JSON lines. Exit status: 0 accepted by Meta, 2 invalid, 3 skipped,
-                     4 rejected, 5 failed after retries, 1 usage or file errors.
+                     4 rejected, 5 failed after retries, 6 unconfirmed (timed out: Meta may
+                     have it), 1 usage or file errors.
 
   doctor --config FILE [--json]
                      check a tag config against the real world: the config reads without errors;
@@ -35,16 +37,26 @@ commands:
                      check with a fix hint; --json prints {"ok", "checks"}. Exit status 0 when no
                      check failed, 2 when one did, 1 usage or file errors.
 
-  serve --config FILE [--port 8080] [--host 127.0.0.1]
+  serve --config FILE [--port 8080] [--host 127.0.0.1] [--queue QUEUE_FILE]
                      run the server container: /g/collect (GA4 hits from gtag.js), /event
-                     (JSON), /healthz, /readyz, /metrics, /dashboard. FILE is the container
-                     config ({"tags": [...], "allowedOrigins": [...], "batchWindowMs", ...}) or
-                     one tag config; secrets may come from the environment (META_ACCESS_TOKEN,
-                     IDENTITY_TOKEN, IDENTITY_ENDPOINT, ALLOWED_ORIGINS, METRICS_TOKEN,
-                     DASHBOARD_TOKEN). Log
-                     records go to stdout as JSON lines. Runs until SIGINT or SIGTERM, then
-                     drains the events already accepted. Exit status 1 when the config has
-                     errors.
+                     (JSON, with Authorization: Bearer <one of eventTokens>), /healthz, /readyz,
+                     /metrics, /dashboard. FILE is the container config ({"tags": [...],
+                     "allowedOrigins", "eventTokens", "batchWindowMs", ...}) or one tag config;
+                     secrets may come from the environment (META_ACCESS_TOKEN, EVENT_TOKENS,
+                     EVENT_SIGNING_SECRET, IDENTITY_TOKEN, IDENTITY_ENDPOINT, ALLOWED_ORIGINS,
+                     METRICS_TOKEN, DASHBOARD_TOKEN). --queue keeps every accepted event in a
+                     SQLite outbox until Meta accepted it (durable, at-least-once; the config's
+                     queue.path does the same). Log records go to stdout as JSON lines. Runs
+                     until SIGINT or SIGTERM; then, with a queue, finishes the batch in hand and
+                     leaves the rest queued; without one, drains the events already accepted.
+                     Exit status 1 when the config has errors.
+
+  queue stats|list|retry|purge --queue QUEUE_FILE [--reason TEXT] [--limit N] [--json]
+                     the outbox of serve --queue: stats (events waiting, due, dead letters by
+                     reason), list (dead letters: event_id, event name, tag, attempts, reason;
+                     never event data), retry (move dead letters back to be sent, all or those
+                     whose reason contains --reason TEXT), purge (delete those dead letters).
+                     Safe while serve runs. Exit status 0, 1 usage or file errors.
 `;
 
 /** --name value pairs. */
@@ -120,7 +132,7 @@ async function sendCommand(args) {
   const log = (record) => process.stderr.write(JSON.stringify(record) + "\n");
   const { logs, ...outcome } = await tag.run(readJson(opts.event, "event"), request, { log });
   await write(JSON.stringify(outcome, null, 2) + "\n");
-  return { accepted: 0, invalid: 2, skipped: 3, rejected: 4, failed: 5 }[outcome.status] ?? 5;
+  return { accepted: 0, invalid: 2, skipped: 3, rejected: 4, failed: 5, unconfirmed: 6 }[outcome.status] ?? 5;
 }
 
 async function doctorCommand(args) {
@@ -146,7 +158,7 @@ async function serveCommand(args) {
   const port = opts.port === undefined ? 8080 : Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`bad --port ${opts.port}`);
   const { serve } = await import("./serve.mjs");
-  const server = await serve({ config, port, host: opts.host ?? "127.0.0.1" });
+  const server = await serve({ config, port, host: opts.host ?? "127.0.0.1", queue: opts.queue });
   const { report } = server.container;
   for (const issue of [...report.errors, ...report.warnings]) {
     process.stderr.write(`omni-meta-capi serve: ${report.errors.includes(issue) ? "error" : "warning"} ${issue.field}: ${issue.message}\n`);
@@ -155,19 +167,87 @@ async function serveCommand(args) {
     await server.close();
     return 1;
   }
-  process.stderr.write(`omni-meta-capi serve: listening on ${server.url} (${server.container.tags.map((t) => t.name).join(", ")})\n`);
-  await new Promise((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
+  const { queue } = server.container;
+  const delivery = queue.path ? `durable queue ${queue.path}` : "in memory (not durable: see --queue)";
+  process.stderr.write(`omni-meta-capi serve: listening on ${server.url} (${server.container.tags.map((t) => t.name).join(", ")}; delivery ${delivery})\n`);
+  const signal = await new Promise((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
   });
+  process.stderr.write(`omni-meta-capi serve: ${signal}: ${queue.path ? "finishing the batch in hand; the rest stays queued" : "sending the events already accepted"}\n`);
   await server.close();
+  process.stderr.write("omni-meta-capi serve: stopped\n");
   return 0;
+}
+
+/** A one-line progress bar on stderr when it is a terminal (nothing otherwise). */
+function progress(total, label) {
+  const tty = process.stderr.isTTY;
+  return (done) => {
+    if (!tty || !total) return;
+    const width = 30;
+    const full = Math.round((done / total) * width);
+    process.stderr.write(`\r${label} [${"#".repeat(full)}${" ".repeat(width - full)}] ${done}/${total}${done === total ? "\n" : ""}`);
+  };
+}
+
+async function queueCommand(args) {
+  const [action, ...rest] = args;
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      strict: true,
+      options: { queue: { type: "string" }, reason: { type: "string" }, limit: { type: "string" }, json: { type: "boolean" } },
+    }).values;
+  } catch (e) {
+    throw new UsageError(e.message);
+  }
+  if (!["stats", "list", "retry", "purge"].includes(action)) throw new UsageError("queue needs stats, list, retry or purge");
+  if (!parsed.queue) throw new UsageError("queue needs --queue QUEUE_FILE");
+  if (!existsSync(parsed.queue)) throw new UsageError(`no queue file ${parsed.queue}`);
+  const limit = parsed.limit === undefined ? 100 : Number(parsed.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`bad --limit ${parsed.limit}`);
+  const { openOutbox } = await import("./outbox.mjs");
+  const outbox = openOutbox(parsed.queue);
+  try {
+    if (action === "stats") {
+      const stats = outbox.stats();
+      if (parsed.json) await write(JSON.stringify(stats, null, 2) + "\n");
+      else {
+        const oldest = stats.oldestReceivedAt ? new Date(stats.oldestReceivedAt).toISOString() : "-";
+        let text = `waiting: ${stats.pending} (due now: ${stats.due}, oldest received ${oldest})\ndead letters: ${stats.dead}\n`;
+        for (const [reason, n] of Object.entries(stats.deadByReason)) text += `  ${n}  ${reason}\n`;
+        await write(text);
+      }
+      return 0;
+    }
+    if (action === "list") {
+      const dead = outbox.listDead({ limit });
+      if (parsed.json) await write(JSON.stringify(dead, null, 2) + "\n");
+      else for (const d of dead) await write(`${new Date(d.deadAt).toISOString()}  ${d.eventId}  ${d.eventName}  tag=${d.tag}  attempts=${d.attempts}  ${d.reason}\n`);
+      return 0;
+    }
+    const ids = outbox.deadIds({ reason: parsed.reason });
+    const step = action === "retry" ? (chunk) => outbox.retryDead(chunk) : (chunk) => outbox.purgeDead(chunk);
+    const show = progress(ids.length, action === "retry" ? "retrying" : "purging");
+    let done = 0;
+    for (let i = 0; i < ids.length; i += 500) {
+      done += step(ids.slice(i, i + 500));
+      show(Math.min(i + 500, ids.length));
+    }
+    const summary = { [action === "retry" ? "retried" : "purged"]: done };
+    await write(parsed.json ? JSON.stringify(summary) + "\n" : `${action === "retry" ? "moved back to be sent" : "purged"}: ${done}\n`);
+    return 0;
+  } finally {
+    outbox.close();
+  }
 }
 
 async function main(argv) {
   const [command, ...rest] = argv;
   if (command === "normalize") return normalizeCommand(rest);
-  const commands = { build: buildCommand, send: sendCommand, serve: serveCommand, doctor: doctorCommand };
+  const commands = { build: buildCommand, send: sendCommand, serve: serveCommand, doctor: doctorCommand, queue: queueCommand };
   if (commands[command]) {
     try {
       return await commands[command](rest);

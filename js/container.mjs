@@ -1,9 +1,16 @@
 import { DASHBOARD_HTML } from "./dashboard-page.mjs";
+import { consumeBatch, createSender, queuedRows } from "./delivery.mjs";
 
 // The server container's host side, the same for Workers and Node: read the body (bounded),
-// hand the request to the wasm (which routes, parses GA4 hits, checks CORS and decides the
-// cookies), answer at once, and run every tag over the events in the background. No event
-// logic here: see src/container.rs.
+// hand the request to the wasm (which routes, authenticates, rate-limits, parses GA4 hits,
+// checks CORS and decides the cookies), keep the accepted events, answer, and run every tag over
+// them. Where accepted events live until Meta has them:
+// - `options.outbox` (Node, `serve --queue FILE`): committed to SQLite before the 2xx, sent by a
+//   sender loop (delivery.mjs);
+// - `options.eventsQueue` (a Cloudflare Queues producer binding): sent to the queue before the
+//   2xx, delivered by the Worker's queue() consumer (`consume`);
+// - neither: in memory, run in the background (`waitUntil` on Workers), best effort.
+// No event logic here: see src/container.rs.
 
 /** Only the string values of an environment (Worker env also holds bindings objects). */
 function stringEnv(env) {
@@ -39,6 +46,13 @@ async function readBody(request, max) {
   return { body: new TextDecoder().decode(bytes), tooLarge: false };
 }
 
+/** The answer when the durable store refused accepted events: nothing was promised. */
+const UNAVAILABLE = {
+  status: 503,
+  headers: [["content-type", "application/json"], ["retry-after", "5"]],
+  body: JSON.stringify({ error: { code: "queue_unavailable", message: "the event queue could not take the events: try again" } }),
+};
+
 function entropy() {
   return globalThis.crypto.getRandomValues(new Uint8Array(32));
 }
@@ -61,6 +75,52 @@ export function makeContainer(wasm, createTag, attempt) {
     const tags = JSON.parse(container.tags()).map(({ name, config: tagConfig }) => ({ name, tag: createTag(tagConfig) }));
     const maxBody = container.maxBodyBytes();
     const pending = new Set();
+    const queueConfig = JSON.parse(container.queueSettings());
+    // The host opens the outbox (Node only: this file also runs on Workers and in browsers).
+    const path = queueConfig.path;
+    const outbox = options.outbox ?? (path && options.openOutbox ? options.openOutbox(path, { synchronous: queueConfig.synchronous }) : null);
+    const eventsQueue = options.eventsQueue ?? null;
+    const runOptions = { log: options.log, fetch: options.fetch };
+    const sender = outbox
+      ? createSender({ outbox, tags, policy: queueConfig.policy, runOptions, onError: options.onStorageError })
+      : null;
+    let inFlight = 0; // events held in memory (running, or waiting for a batch window)
+
+    /** Events held now, for the wasm's backpressure. */
+    function backlog() {
+      if (outbox) return outbox.pending();
+      return eventsQueue ? 0 : inFlight;
+    }
+
+    /**
+     * Keep accepted events before the answer: in the outbox (committed), in the queue (sent), or
+     * in memory. False when the durable store refused them (the answer is then 503).
+     */
+    async function keep(out, ctx) {
+      if (outbox) {
+        try {
+          outbox.add(queuedRows(tags, out, Date.now()));
+        } catch {
+          return false;
+        }
+        sender.wake();
+        return true;
+      }
+      if (eventsQueue) {
+        const rows = queuedRows(tags, out, Date.now());
+        try {
+          // Cloudflare takes at most 100 messages per sendBatch.
+          for (let i = 0; i < rows.length; i += 100) await eventsQueue.sendBatch(rows.slice(i, i + 100).map((body) => ({ body })));
+        } catch {
+          return false;
+        }
+        return true;
+      }
+      inFlight += out.events.length;
+      const done = runTags(out.events, out.request, ctx);
+      Promise.resolve(done).finally(() => (inFlight -= out.events.length));
+      return true;
+    }
 
     /** Track a background run until it settles (Node's idle(), Workers' waitUntil). */
     function track(promise, ctx) {
@@ -103,14 +163,15 @@ export function makeContainer(wasm, createTag, attempt) {
       }
       track(q.settled, ctx); // every request that added events keeps the isolate alive for them
       if (q.events.length >= 1000) flush();
+      return q.settled;
     }
 
     /** Every tag over the events, after the response; results go to `options.onResult(result,
      * {tag, events, request})` (`request`: a list of contexts when batched across requests). */
     function runTags(events, request, ctx) {
       if (windowMs > 0) return enqueue(events, request, ctx);
-      const runOptions = { log: options.log, fetch: options.fetch, waitUntil: ctx.waitUntil };
-      for (const t of tags) track(runOne(t, events, request, runOptions), ctx);
+      const opts = { ...runOptions, waitUntil: ctx.waitUntil };
+      return Promise.all(tags.map((t) => track(runOne(t, events, request, opts), ctx)));
     }
 
     const tagMetrics = () => tags.map(({ name, tag }) => ({ name, metrics: tag.metrics() }));
@@ -121,7 +182,7 @@ export function makeContainer(wasm, createTag, attempt) {
       if (plan.response) return plan.response;
       const doFetch = options.fetch ?? globalThis.fetch;
       const answers = await Promise.all(plan.probes.map((p) => (p ? attempt(doFetch, p, plan.timeoutMs) : null)));
-      return JSON.parse(container.readyResponse(JSON.stringify(answers), Date.now()));
+      return JSON.parse(container.readyResponse(JSON.stringify(answers), Date.now(), Boolean(outbox || eventsQueue)));
     }
 
     /** The body a route's work asks for (the response itself for /readyz). */
@@ -142,9 +203,9 @@ export function makeContainer(wasm, createTag, attempt) {
     async function answer(incoming, ctx = {}) {
       try {
         const { method, url, headers, body, tooLarge } = incoming;
-        const out = JSON.parse(container.handle(method, url, JSON.stringify(headers), body, tooLarge, ctx.remoteAddress ?? undefined, Date.now(), entropy()));
-        if (out.work === "run") runTags(out.events, out.request, ctx);
-        else await fill(out);
+        const out = JSON.parse(container.handle(method, url, JSON.stringify(headers), body, tooLarge, ctx.remoteAddress ?? undefined, Date.now(), entropy(), backlog()));
+        if (out.work === "run" && !(await keep(out, ctx))) return UNAVAILABLE;
+        if (out.work !== "run") await fill(out);
         return out.response;
       } catch (e) {
         const message = String((e && e.message) || e);
@@ -167,7 +228,8 @@ export function makeContainer(wasm, createTag, attempt) {
         read = { body: "", tooLarge: true }; // an unreadable body is refused like an oversize one
       }
       const out = await answer({ ...incoming, ...read }, ctx);
-      return new Response(out.status === 204 ? null : out.body, { status: out.status, headers: new Headers(out.headers) });
+      const noBody = out.status === 204 || incoming.method.toUpperCase() === "HEAD";
+      return new Response(noBody ? null : out.body, { status: out.status, headers: new Headers(out.headers) });
     }
 
     return {
@@ -182,6 +244,15 @@ export function makeContainer(wasm, createTag, attempt) {
       tags,
       /** Resolves when every background run started so far has finished. */
       async idle() {
+        while (pending.size) await Promise.all([...pending]);
+      },
+      /** `{path, maxEvents, synchronous, policy}` of the config's `queue`. */
+      queue: queueConfig,
+      /** Workers: the queue() consumer's work on one batch of EVENTS_QUEUE messages. */
+      consume: (batch) => consumeBatch(batch, tags, { deadLetters: options.deadLetters, policy: queueConfig.policy, runOptions }),
+      /** Stop the outbox sender after the batch in hand (what is left stays queued). */
+      async close() {
+        await sender?.stop();
         while (pending.size) await Promise.all([...pending]);
       },
     };

@@ -3,6 +3,7 @@
 // Background runs are tracked so that close() can drain them.
 import { createServer } from "node:http";
 import { createContainer } from "./node.mjs";
+import { openOutbox } from "./outbox.mjs";
 
 /** The body as text, reading at most `max` bytes (then `tooLarge`, the rest drained unread). */
 function readBody(req, max) {
@@ -38,6 +39,7 @@ async function handle(container, req, res, origin) {
   const read = await readBody(req, container.maxBodyBytes);
   const headers = [];
   for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i], req.rawHeaders[i + 1]]);
+  // The socket's address; CF-Connecting-IP or X-Forwarded-For count only as trustProxy says.
   const out = await container.answer({ method: req.method, url, headers, ...read }, { remoteAddress: req.socket.remoteAddress });
   const head = {};
   for (const [name, value] of out.headers) {
@@ -48,13 +50,29 @@ async function handle(container, req, res, origin) {
   res.end(out.status === 204 ? undefined : out.body);
 }
 
+/** The config with `queue.path` set to `file` (JSON text that does not parse is left as is). */
+function withQueue(config, file) {
+  if (!file) return config;
+  let parsed = config;
+  if (typeof config === "string") {
+    try {
+      parsed = JSON.parse(config);
+    } catch {
+      return config;
+    }
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return config;
+  return { ...parsed, queue: { ...(parsed.queue ?? {}), path: file } };
+}
+
 /**
  * Start the container on a port. `config`: the container config (object or JSON text); `env`:
- * secrets and overrides (default process.env); `options`: createContainer's (log, onResult, fetch).
+ * secrets and overrides (default process.env); `queue`: a SQLite file for durable delivery (or
+ * the config's `queue.path`); `options`: createContainer's (log, onResult, fetch).
  * @returns {Promise<{ url: string, port: number, container, close(): Promise<void> }>}
  */
-export async function serve({ config, env = process.env, port = 8080, host = "127.0.0.1", options = {} } = {}) {
-  const container = createContainer(config, env, options);
+export async function serve({ config, env = process.env, port = 8080, host = "127.0.0.1", queue, options = {} } = {}) {
+  const container = createContainer(withQueue(config, queue), env, { openOutbox, ...options });
   const server = createServer((req, res) => {
     const origin = `http://${req.headers.host ?? `${host}:${port}`}`;
     handle(container, req, res, origin).catch(() => res.destroy());
@@ -70,13 +88,14 @@ export async function serve({ config, env = process.env, port = 8080, host = "12
     url: `http://${host.includes(":") ? `[${host}]` : host}:${actual}`,
     port: actual,
     container,
-    /** Stop accepting, then wait for the background runs (events already accepted go out). */
+    /** Stop accepting, then wait for the background runs (events already accepted go out, or
+     * stay in the queue for the next start). */
     async close() {
       await new Promise((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections?.();
       });
-      await container.idle();
+      await container.close();
     },
   };
 }

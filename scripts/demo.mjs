@@ -16,6 +16,7 @@ const tagConfig = JSON.parse(readFileSync(new URL("tag.json", examples), "utf8")
 const { accessToken, ...tagWithoutToken } = tagConfig;
 const SITE = "https://www.shop.example.com";
 const IDENTITY_TOKEN = "demo-identity-token";
+const EVENT_TOKEN = "demo-backend-event-token-0123456789";
 
 const [sandbox, identity] = await Promise.all([
   startMetaSandbox({ tokens: { [tagConfig.pixelId]: accessToken } }),
@@ -27,9 +28,10 @@ const container = await serve({
   config: {
     tags: [{ name: "shop", ...tag, identity: { enabled: true, endpoint: identity.url, useJournal: true } }],
     allowedOrigins: [SITE],
+    trustProxy: true, // the demo's X-Forwarded-For plays the site's load balancer
   },
   // Secrets come from the environment, as in production.
-  env: { META_ACCESS_TOKEN: accessToken, IDENTITY_TOKEN },
+  env: { META_ACCESS_TOKEN: accessToken, IDENTITY_TOKEN, EVENT_TOKENS: EVENT_TOKEN },
   port: 0,
   options: {
     log: (r) => console.log(`   log ${r.level} ${r.process}: ${r.message}`),
@@ -58,7 +60,8 @@ async function send(step) {
   // The browser's cookies: sent by the browser with its hits, forwarded by the backend with its events.
   if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
   if (step.event) {
-    return fetch(`${container.url}/event`, { method: "POST", headers, body: JSON.stringify(step.event) });
+    // The site's backend authenticates with its event token.
+    return fetch(`${container.url}/event`, { method: "POST", headers: { ...headers, authorization: `Bearer ${EVENT_TOKEN}` }, body: JSON.stringify(step.event) });
   }
   const shared = `v=2&tid=G-DEMO123&cid=${b.cid}&ul=en-us&sr=390x844&sid=1795870000&sct=2&gcs=${step.consent ?? "G111"}`;
   headers.origin = SITE;

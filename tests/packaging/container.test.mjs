@@ -15,6 +15,10 @@ import { startIdentityService } from "../../identity/start-local.mjs";
 
 const fixture = (name) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8"));
 const ORIGIN = "https://www.shop.example.com";
+const EVENT_TOKEN = "container-event-token-0123456789";
+/** A backend's POST /event, authenticated. */
+const postEvent = (url, body, headers = {}) =>
+  fetch(`${url}/event`, { method: "POST", body, headers: { authorization: `Bearer ${EVENT_TOKEN}`, ...headers } });
 const UA = "Mozilla/5.0 (Test) container";
 let sandbox;
 let server;
@@ -27,6 +31,8 @@ const containerConfig = () => ({
   ],
   allowedOrigins: [ORIGIN],
   maxBodyBytes: 4096,
+  eventTokens: [EVENT_TOKEN],
+  trustProxy: true, // the tests' X-Forwarded-For plays a load balancer's
 });
 
 before(async () => {
@@ -104,11 +110,11 @@ test("a returning visitor keeps its cookies; batched lines each become an event;
 
 test("POST /event takes JSON event data (one, a list, or {events}) and reports the bad ones", async () => {
   const event = { ...fixture("purchase-event.json"), event_id: "evt-json-1" };
-  const one = await fetch(`${server.url}/event`, { method: "POST", body: JSON.stringify(event), headers: { "user-agent": UA } });
+  const one = await postEvent(server.url, JSON.stringify(event), { "user-agent": UA });
   assert.equal(one.status, 202);
-  assert.deepEqual(await one.json(), { received: 1, problems: [] });
-  const many = await fetch(`${server.url}/event`, { method: "POST", body: JSON.stringify({ events: [event, "junk", { ...event, event_id: "evt-json-2" }] }) });
-  assert.deepEqual(await many.json(), { received: 2, problems: ["event #1 is not an object"] });
+  assert.deepEqual(await one.json(), { received: 1, eventIds: ["evt-json-1"], problems: [] });
+  const many = await postEvent(server.url, JSON.stringify({ events: [event, "junk", { ...event, event_id: "evt-json-2" }] }));
+  assert.deepEqual(await many.json(), { received: 2, eventIds: ["evt-json-1", "evt-json-2"], problems: ["event #1 is not an object"] });
   const ids = (await sent()).map((e) => e.event_id).sort();
   assert.deepEqual(ids, ["evt-json-1", "evt-json-1", "evt-json-2"].sort());
 });
@@ -119,7 +125,8 @@ test("bad requests get a 4xx with a clear message and nothing is sent", async ()
     [() => hit(HIT_QUERY, { method: "PUT" }), 405, "method_not_allowed"],
     [() => hit(`${HIT_QUERY}&en=x`, { body: "en=y&" + "a".repeat(5000) }), 413, "body_too_large"],
     [() => hit(`${HIT_QUERY}&en=x`, { headers: { origin: "https://evil.example" } }), 403, "origin_not_allowed"],
-    [() => fetch(`${server.url}/event`, { method: "POST", body: "{oops" }), 400, "invalid_body"],
+    [() => postEvent(server.url, "{oops"), 400, "invalid_body"],
+    [() => fetch(`${server.url}/event`, { method: "POST", body: "{}" }), 401, "unauthorized"],
     [() => fetch(`${server.url}/nowhere`), 404, "not_found"],
   ];
   for (const [send, status, code] of cases) {
@@ -130,7 +137,7 @@ test("bad requests get a 4xx with a clear message and nothing is sent", async ()
     assert.equal(typeof body.error.message, "string");
   }
   const wrong = await hit(HIT_QUERY, { method: "DELETE" });
-  assert.equal(wrong.headers.get("allow"), "GET, POST, OPTIONS");
+  assert.equal(wrong.headers.get("allow"), "GET, POST, HEAD, OPTIONS");
   await wrong.body?.cancel();
   assert.equal((await sent()).length, 0);
   assert.equal((await fetch(`${server.url}/healthz`)).status, 200, "still up");
@@ -213,7 +220,7 @@ test("identity through the container: a sign-up's email reaches a later anonymou
   });
   try {
     const signUp = { event_name: "sign_up", client_id: "id.77", page_location: "https://www.shop.example.com/welcome", user_agent: UA, ip_override: "203.0.113.9", user_data: { email_address: "ct@example.com" } };
-    await fetch(`${withIdentity.url}/event`, { method: "POST", body: JSON.stringify(signUp) });
+    await postEvent(withIdentity.url, JSON.stringify(signUp));
     await withIdentity.container.idle();
     await fetch(`${withIdentity.url}/g/collect?v=2&cid=id.77&en=page_view&dl=${encodeURIComponent("https://www.shop.example.com/")}`, { headers: { "user-agent": UA } });
     await withIdentity.container.idle();

@@ -22,7 +22,7 @@ before(async () => {
   worker = await startContainerWorker({
     entry,
     config: { tags: [{ name: "main", ...tag, graphBaseUrl: sandbox.url, logLevel: "ERROR" }], allowedOrigins: [ORIGIN] },
-    env: { META_ACCESS_TOKEN: accessToken, METRICS_TOKEN: "metrics-secret" },
+    env: { META_ACCESS_TOKEN: accessToken, METRICS_TOKEN: "metrics-secret", EVENT_TOKENS: "workerd-event-token-0123456789" },
   });
 });
 after(async () => {
@@ -59,7 +59,8 @@ test("a gtag hit in workerd: 204 with cookies, and Meta receives the event after
 test("bad input in workerd: 4xx with a message; the Worker keeps answering", async () => {
   const cases = [
     [`${worker.url}/g/collect?v=2`, { method: "POST" }, 400],
-    [`${worker.url}/event`, { method: "POST", body: "[1, 2" }, 400],
+    [`${worker.url}/event`, { method: "POST", body: "[1, 2" }, 401],
+    [`${worker.url}/event`, { method: "POST", body: "[1, 2", headers: { authorization: "Bearer workerd-event-token-0123456789" } }, 400],
     [`${worker.url}/event`, { method: "GET" }, 405],
     [`${worker.url}/event`, { method: "POST", body: "x".repeat(300 * 1024) }, 413],
     [`${worker.url}/g/collect?en=x`, { headers: { origin: "https://evil.example" } }, 403],

@@ -50,6 +50,8 @@ before(async () => {
         { name: "broken", ...fixture("tag.json"), accessToken: WRONG_TOKEN, graphBaseUrl: sandbox.url, retry },
       ],
       dashboardToken: DASH_TOKEN,
+      eventTokens: ["dashboard-event-token-0123456789"],
+      trustProxy: true,
     },
     env: {},
     port: 0,
@@ -66,11 +68,12 @@ before(async () => {
   // 1 event without a name: accepted by the container (202), invalid for both tags.
   const invalid = await fetch(`${server.url}/event`, {
     method: "POST",
-    headers: { "user-agent": UA, "content-type": "application/json" },
+    headers: { "user-agent": UA, "content-type": "application/json", authorization: "Bearer dashboard-event-token-0123456789" },
     body: JSON.stringify({ page_location: "https://shop.example.com/" }),
   });
   assert.equal(invalid.status, 202);
-  assert.deepEqual(await invalid.json(), { received: 1, problems: [] });
+  const answer = await invalid.json();
+  assert.deepEqual([answer.received, answer.problems, answer.eventIds.length], [1, [], 1]);
   await server.container.idle();
   // 1 hit that fails after retries. Both tags send it, in parallel, and faults are consumed in
   // arrival order; with 2 tries per tag, 4 queued 503s hit every try of both tags whatever the
