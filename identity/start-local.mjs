@@ -11,6 +11,7 @@ import { Miniflare } from "miniflare";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { applyMigrations } from "./migrate.mjs";
 
@@ -75,12 +76,13 @@ export async function startLocalWorker({ entry, bindings, port = 0, host = "127.
  *   token: one token with every scope (IDENTITY_TOKEN); tokens: {"<token>": ["resolve", ...]}
  *   (IDENTITY_TOKENS); at least one of them. vars: more of the Worker's vars (RETENTION_DAYS,
  *   MERGE_MIN_TRUST, ...). anonRateLimiter: a Workers Rate Limiting binding ANON_RATE_LIMITER.
+ *   onLog: receives each line the Worker logs (console.*), instead of workerd's stdout/stderr.
  *   persistDir: keep the D1 SQLite files there (default: in memory, gone on close()).
  * @returns {Promise<{ url: string, origin: string, mf: Miniflare, db: any,
  *           scheduled(time?: number): Promise<void>, close(): Promise<void> }>}
  *   scheduled: run the Cron Trigger's handler (retention) as of `time` (ms, default now).
  */
-export async function startIdentityService({ token, tokens, port = 0, host = "127.0.0.1", persistDir, rateLimit, rateLimitWindow, vars = {}, anonRateLimiter } = {}) {
+export async function startIdentityService({ token, tokens, port = 0, host = "127.0.0.1", persistDir, rateLimit, rateLimitWindow, vars = {}, anonRateLimiter, onLog } = {}) {
   const hasToken = typeof token === "string" && token !== "";
   if (!hasToken && (tokens === undefined || Object.keys(tokens).length === 0)) throw new TypeError("startIdentityService: token or tokens is required");
   const bindings = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, String(v)]));
@@ -89,7 +91,12 @@ export async function startIdentityService({ token, tokens, port = 0, host = "12
   if (rateLimit !== undefined) bindings.RATE_LIMIT = String(rateLimit);
   if (rateLimitWindow !== undefined) bindings.RATE_LIMIT_WINDOW = String(rateLimitWindow);
   const miniflare = { d1Databases: { DB: "omni-identity-local" }, d1Persist: persistDir ? resolve(persistDir) : false };
-  if (anonRateLimiter) miniflare.ratelimits = { ANON_RATE_LIMITER: { simple: anonRateLimiter } };
+  if (onLog) {
+    miniflare.handleRuntimeStdio = (stdout, stderr) => {
+      for (const stream of [stdout, stderr]) createInterface({ input: stream }).on("line", onLog);
+    };
+  }
+  if (anonRateLimiter) miniflare.ratelimits = { ANON_RATE_LIMITER: { namespace_id: "1001", simple: anonRateLimiter } };
   const worker = await startLocalWorker({ entry: WORKER, bindings, port, host, miniflare });
   try {
     const db = await worker.mf.getD1Database("DB");
