@@ -19,7 +19,8 @@ const IDENTITY_TOKEN = "demo-identity-token";
 
 const [sandbox, identity] = await Promise.all([
   startMetaSandbox({ tokens: { [tagConfig.pixelId]: accessToken } }),
-  startIdentityService({ token: IDENTITY_TOKEN }),
+  // The tag's token gets only the scopes a tag needs.
+  startIdentityService({ tokens: { [IDENTITY_TOKEN]: ["resolve", "journal:read"] } }),
 ]);
 const tag = { ...tagWithoutToken, graphBaseUrl: sandbox.url, logLevel: "ERROR", retry: { attempts: 3, baseDelayMs: 50 } };
 const outcomes = [];
