@@ -16,7 +16,7 @@ import { erase, parseEraseRequest, retention, stats } from "./privacy.mjs";
 export function policyOf(env) {
   const trust = (name, fallback) => {
     const v = env[name] ?? fallback;
-    if (!(v in TRUST)) throw new HttpError(500, "MISCONFIGURED", `${name} must be one of ${Object.keys(TRUST).join(", ")}`);
+    if (!Object.hasOwn(TRUST, v)) throw new HttpError(500, "MISCONFIGURED", `${name} must be one of ${Object.keys(TRUST).join(", ")}`);
     return TRUST[v];
   };
   return {

@@ -145,3 +145,26 @@ test("shared identifier: the shop's own checkout email across 100 anonymous ids 
   const sightings = await svc.db.prepare("SELECT COUNT(*) AS n FROM sightings WHERE value = ?1").bind(shopEmail).first();
   assert.equal(sightings.n, 0, "a flagged identifier keeps no sightings");
 });
+
+test("the trust needed is configurable: MERGE_MIN_TRUST / FILL_MIN_TRUST = server refuse a user_id-proven browser; a bad value is MISCONFIGURED", async () => {
+  const strict = await startIdentityService({ token: "s", vars: { MERGE_MIN_TRUST: "server", FILL_MIN_TRUST: "server" } });
+  try {
+    const c = client(strict, "s");
+    const userId = unique("user");
+    const home = unique("home");
+    const person = await c.visit("server", { anonymous_id: home, user_id: userId, phone: "+1 415 555 0100" });
+    const browser = await c.visit("browser", { anonymous_id: unique("phone"), user_id: userId });
+    assert.notEqual(browser.uuid, person.uuid, "user_id trust is below server: no join");
+    assert.equal((await c.visit("server", { anonymous_id: unique("laptop"), user_id: userId })).uuid, person.uuid, "a server event still joins");
+  } finally {
+    await strict.close();
+  }
+  const broken = await startIdentityService({ token: "s", vars: { MERGE_MIN_TRUST: "constructor" } });
+  try {
+    const r = await client(broken, "s").call("POST", "/identifier", { anonymous_id: "x" });
+    assert.equal(r.status, 500);
+    assert.deepEqual(r.body.error, { code: "MISCONFIGURED", message: "MERGE_MIN_TRUST must be one of browser, user_id, server" });
+  } finally {
+    await broken.close();
+  }
+});
