@@ -59,10 +59,11 @@ export function parseIdentifierRequest(body, policy) {
 /**
  * One request's batch. In SQL terms (i = identifiers rows):
  * - `usable`: the request's identifiers, except emails/phones flagged shared;
- * - `joinable`: the rows whose persons the request may join. A server request follows every
- *   trusted link (an anonymous id, or an email/phone/user_id linked at mergeMinTrust or more);
- *   a request proven by its user_id (user_id level) only its anonymous id and that user_id; a
- *   browser request only its own anonymous id (without one: the trusted links, never merging);
+ * - `joinable`: the rows whose persons the request may join. A request at mergeMinTrust or more
+ *   follows every trusted link (an anonymous id, or an email/phone/user_id linked at
+ *   mergeMinTrust or more), except that one proven by its user_id (user_id level) follows only
+ *   its anonymous id and that user_id; below mergeMinTrust, only its own anonymous id (without
+ *   one: the trusted links, never merging). MERGE_MIN_TRUST=browser is the pre-trust behaviour;
  * - the oldest joinable person wins; the others merge into it when the trust allows;
  * - reads: a request sees its own journal entries, and, when trusted, those of trusted writers.
  */
@@ -80,7 +81,7 @@ export async function identify(db, request, policy) {
   const ownAnon = sql`(i.kind = 'anonymous_id' AND i.value = ${anon})`;
   const trustedLinks = sql`(${usable} AND (i.kind = 'anonymous_id' OR i.trust >= ${mergeMin}))`;
   const provenUser = sql`(i.kind = 'user_id' AND i.value = ${userId} AND i.trust >= ${TRUST.server})`;
-  const joinable = sql`(CASE WHEN ${st} >= ${mergeMin} AND ${st} >= ${TRUST.server} THEN ${trustedLinks}
+  const joinable = sql`(CASE WHEN ${st} >= ${mergeMin} AND ${st} <> ${TRUST.user_id} THEN ${trustedLinks}
     WHEN ${st} >= ${mergeMin} THEN (${ownAnon} OR ${provenUser})
     WHEN ${anon} IS NULL THEN ${trustedLinks} ELSE ${ownAnon} END)`;
   // Only a server request vouches for an email/phone/user_id link; an anonymous id gets the

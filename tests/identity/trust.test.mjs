@@ -146,7 +146,7 @@ test("shared identifier: the shop's own checkout email across 100 anonymous ids 
   assert.equal(sightings.n, 0, "a flagged identifier keeps no sightings");
 });
 
-test("the trust needed is configurable: MERGE_MIN_TRUST / FILL_MIN_TRUST = server refuse a user_id-proven browser; a bad value is MISCONFIGURED", async () => {
+test("the trust needed is configurable: server refuses a user_id-proven browser, browser is the old open behaviour, a bad value is MISCONFIGURED", async () => {
   const strict = await startIdentityService({ token: "s", vars: { MERGE_MIN_TRUST: "server", FILL_MIN_TRUST: "server" } });
   try {
     const c = client(strict, "s");
@@ -158,6 +158,19 @@ test("the trust needed is configurable: MERGE_MIN_TRUST / FILL_MIN_TRUST = serve
     assert.equal((await c.visit("server", { anonymous_id: unique("laptop"), user_id: userId })).uuid, person.uuid, "a server event still joins");
   } finally {
     await strict.close();
+  }
+  // browser / browser: the behaviour before trust levels (documented as unsafe): the poisoning works
+  const open = await startIdentityService({ token: "s", vars: { MERGE_MIN_TRUST: "browser", FILL_MIN_TRUST: "browser" } });
+  try {
+    const c = client(open, "s");
+    const email = `${unique("v")}@example.com`;
+    const victimPerson = await c.visit("server", { anonymous_id: unique("victim"), email, phone: "+1 415 555 0101" });
+    const attacker = unique("attacker");
+    await c.visit("browser", { anonymous_id: attacker });
+    assert.equal((await c.visit("browser", { anonymous_id: attacker, email })).uuid, victimPerson.uuid);
+    assert.deepEqual(phones((await c.journal("browser", { anonymous_id: attacker })).journal), ["+1 415 555 0101"]);
+  } finally {
+    await open.close();
   }
   const broken = await startIdentityService({ token: "s", vars: { MERGE_MIN_TRUST: "constructor" } });
   try {
