@@ -14,6 +14,13 @@ commands:
                      when any line was malformed or named an unknown field. --summary
                      prints the counts to stderr at the end.
 
+  identity erase --endpoint URL [--email E] [--phone P] [--anonymous-id A] [--user-id U] [--uuid U]
+                     erase people from an identity service (a GDPR/CCPA deletion request): every
+                     person owning one of the identifiers, with their identifiers, aliases and
+                     journal. URL is the API base (https://identity.example.com/api/v1); the token
+                     (scope "erase") comes from IDENTITY_TOKEN. Prints what was deleted (counts).
+                     Exit status 0 done, 2 refused by the service or unreachable, 1 usage errors.
+
   build --config FILE --event FILE [--request FILE] [--now UNIX_SECONDS]
                      build the Meta request(s) for one sGTM event and print
                      {"status", "requests": [{"url", "method", "headers", "body"}],
@@ -244,9 +251,54 @@ async function queueCommand(args) {
   }
 }
 
+const ERASE_FIELDS = { email: "email", phone: "phone", "anonymous-id": "anonymous_id", "user-id": "user_id", uuid: "uuid" };
+
+/** `identity erase`: POST {endpoint}/erase with the token in a header, never in the URL. */
+async function identityCommand(args) {
+  try {
+    const [sub, ...rest] = args;
+    if (sub !== "erase") throw new UsageError(`identity: unknown subcommand ${sub ?? "(none)"}; use identity erase`);
+    const opts = options(rest);
+    const body = {};
+    for (const [name, value] of Object.entries(opts)) {
+      if (name === "endpoint") continue;
+      if (!ERASE_FIELDS[name]) throw new UsageError(`identity erase: unknown option --${name}`);
+      body[ERASE_FIELDS[name]] = value;
+    }
+    if (!opts.endpoint || Object.keys(body).length === 0) throw new UsageError("identity erase needs --endpoint URL and at least one of --email, --phone, --anonymous-id, --user-id, --uuid");
+    const token = process.env.IDENTITY_TOKEN;
+    if (!token) throw new UsageError("identity erase: set IDENTITY_TOKEN (a token with the erase scope)");
+    let res;
+    try {
+      res = await fetch(`${opts.endpoint.replace(/\/+$/, "")}/erase`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(15000),
+      });
+    } catch (e) {
+      process.stderr.write(`omni-meta-capi identity erase: no answer from the identity service (${e.name === "TimeoutError" ? "timed out" : e.cause?.code ?? e.message})\n`);
+      return 2;
+    }
+    const answer = await res.json().catch(() => null);
+    if (res.ok && answer?.success) {
+      await write(JSON.stringify(answer.data) + "\n");
+      return 0;
+    }
+    const error = answer?.error ?? {};
+    process.stderr.write(`omni-meta-capi identity erase: HTTP ${res.status} ${error.code ?? ""}: ${error.message ?? "unexpected answer"}\n`);
+    return 2;
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`omni-meta-capi: ${e.message}\n\n${USAGE}`);
+    return 1;
+  }
+}
+
 async function main(argv) {
   const [command, ...rest] = argv;
   if (command === "normalize") return normalizeCommand(rest);
+  if (command === "identity") return identityCommand(rest);
   const commands = { build: buildCommand, send: sendCommand, serve: serveCommand, doctor: doctorCommand, queue: queueCommand };
   if (commands[command]) {
     try {

@@ -20,7 +20,8 @@ const EVENT_TOKEN = "demo-backend-event-token-0123456789";
 
 const [sandbox, identity] = await Promise.all([
   startMetaSandbox({ tokens: { [tagConfig.pixelId]: accessToken } }),
-  startIdentityService({ token: IDENTITY_TOKEN }),
+  // The tag's token gets only the scopes a tag needs.
+  startIdentityService({ tokens: { [IDENTITY_TOKEN]: ["resolve", "journal:read"] } }),
 ]);
 const tag = { ...tagWithoutToken, graphBaseUrl: sandbox.url, logLevel: "ERROR", retry: { attempts: 3, baseDelayMs: 50 } };
 const outcomes = [];

@@ -13,6 +13,12 @@
 //!    the Meta event is `crate::enrichment`'s business. Failed answers add nothing: identity
 //!    resolution never stops an event.
 //!
+//! Trust: every call says where the event came from (`trust`, `source_trust`): `browser` for a
+//! GA4 hit the container took on `/g/collect` (anyone can send one, with anyone's email),
+//! `server` for anything else the host hands the tag. It also carries the event's `user_id`.
+//! The service weighs links by them (identity/README.md): a browser hit cannot merge persons or
+//! read back another visitor's PII.
+//!
 //! Privacy: the identity service receives the email and phone in plaintext, as the event
 //! carries them. That is the Omni Identity API's design (the service normalizes and matches on
 //! them itself; a hash could not be stitched across identifiers), and they go only to the
@@ -203,6 +209,22 @@ pub struct Identifiers {
     pub phone: Option<String>,
     pub fbclid: Option<String>,
     pub gaclid: Option<String>,
+    /// The site's logged-in user id (`user_id` in the event).
+    pub user_id: Option<String>,
+    /// `source_trust` of the request that brought the event.
+    pub trust: &'static str,
+}
+
+/// `trust` for the identity service: `browser` when the event came in as a GA4 hit on the
+/// container's `/g/collect` (the request URL's path says so), else `server`.
+pub fn source_trust(req: &RequestContext) -> &'static str {
+    let url = req.url.as_deref().unwrap_or_default();
+    let path = url.split(['?', '#']).next().unwrap_or_default();
+    if path.trim_end_matches('/').ends_with("/g/collect") {
+        "browser"
+    } else {
+        "server"
+    }
 }
 
 impl Identifiers {
@@ -219,6 +241,8 @@ impl Identifiers {
             phone: first_value(ev, PHONE_PATHS),
             fbclid: click_id(ev, req, page.as_deref(), "fbclid"),
             gaclid: click_id(ev, req, page.as_deref(), "gclid"),
+            user_id: first_value(ev, &["user_id"]),
+            trust: source_trust(req),
         };
         if ids.anonymous_id.is_none() && ids.email.is_none() {
             return Err(NO_IDENTIFIER);
@@ -227,17 +251,19 @@ impl Identifiers {
     }
 
     /// In the API's body order and names.
-    fn fields(&self) -> [(&'static str, Option<&str>); 5] {
+    fn fields(&self) -> [(&'static str, Option<&str>); 7] {
         [
             ("anonymous_id", self.anonymous_id.as_deref()),
             ("email", self.email.as_deref()),
             ("phone", self.phone.as_deref()),
             ("fbclid", self.fbclid.as_deref()),
             ("gaclid", self.gaclid.as_deref()),
+            ("user_id", self.user_id.as_deref()),
+            ("trust", Some(self.trust).filter(|t| !t.is_empty())),
         ]
     }
 
-    /// The cache key: a digest of all the identifiers, so an event that brings a new one (the
+    /// The cache key: a digest of all the identifiers and the trust, so an event that brings a new one (the
     /// sign-up's email) is asked about rather than answered from the cache, and no plaintext
     /// email sits in the cache's keys.
     pub fn cache_key(&self) -> String {

@@ -261,7 +261,7 @@ fn body_of(call: &IdentityCall) -> Json {
 fn calls_table() {
     let page = "https://shop.com/p?fbclid=FB.1&gclid=G-1";
     let both = format!(
-        r#"{{"platform":"omni-meta-capi","count_prev_visits":true,"anonymous_id":"42","email":"a@b.co","phone":"+1 650 555 1212","fbclid":"FB.1","gaclid":"G-1","valuation_properties":{{"action":"Purchase","properties":{{"value":129.90,"currency":"EUR","transaction_id":"T1","page":"{page}"}}}}}}"#
+        r#"{{"platform":"omni-meta-capi","count_prev_visits":true,"anonymous_id":"42","email":"a@b.co","phone":"+1 650 555 1212","fbclid":"FB.1","gaclid":"G-1","trust":"server","valuation_properties":{{"action":"Purchase","properties":{{"value":129.90,"currency":"EUR","transaction_id":"T1","page":"{page}"}}}}}}"#
     );
     let cases: Vec<CallCase> = vec![
         (
@@ -269,7 +269,7 @@ fn calls_table() {
             r#"{"client_id": "123.456"}"#,
             None,
             Ok(vec![
-                r#"{"platform":"omni-meta-capi","count_prev_visits":true,"anonymous_id":"123.456"}"#,
+                r#"{"platform":"omni-meta-capi","count_prev_visits":true,"anonymous_id":"123.456","trust":"server"}"#,
             ]),
         ),
         (
@@ -277,7 +277,7 @@ fn calls_table() {
             r#"{"user_data": {"email_address": [" A@B.co ", "c@d.co"]}}"#,
             None,
             Ok(vec![
-                r#"{"platform":"omni-meta-capi","count_prev_visits":true,"email":"A@B.co"}"#,
+                r#"{"platform":"omni-meta-capi","count_prev_visits":true,"email":"A@B.co","trust":"server"}"#,
             ]),
         ),
         (
@@ -293,7 +293,7 @@ fn calls_table() {
             r#"{"client_id": "c", "event_name": "page_view", "fbclid": "EV"}"#,
             None,
             Ok(vec![
-                r#"{"platform":"omni-meta-capi","count_prev_visits":true,"anonymous_id":"c","fbclid":"EV","valuation_properties":{"action":"page_view"}}"#,
+                r#"{"platform":"omni-meta-capi","count_prev_visits":true,"anonymous_id":"c","fbclid":"EV","trust":"server","valuation_properties":{"action":"page_view"}}"#,
             ]),
         ),
         (
@@ -383,7 +383,7 @@ fn cookie_source_and_request_click_ids() {
     let calls = identity_calls(&c, &ev, &req, None).expect("calls");
     assert_eq!(
         calls[0].body.as_deref().unwrap_or_default(),
-        r#"{"platform":"omni-meta-capi","count_prev_visits":true,"anonymous_id":"GA1.1.5.6","fbclid":"REF","gaclid":"REQ"}"#
+        r#"{"platform":"omni-meta-capi","count_prev_visits":true,"anonymous_id":"GA1.1.5.6","fbclid":"REF","gaclid":"REQ","trust":"server"}"#
     );
     assert_eq!(
         identity_calls(&c, &ev, &RequestContext::default(), None),
@@ -669,5 +669,36 @@ fn an_echoed_email_or_phone_never_reaches_the_reason() {
     assert_eq!(
         reason(&parse_answer(400, body)),
         "HTTP 400 INVALID_PARAMETER: email [redacted] and phone [redacted] rejected"
+    );
+}
+
+#[test]
+fn trust_is_browser_only_for_collect_hits_and_user_id_is_sent() {
+    let c = cfg();
+    let v = j(r#"{"client_id": "c1", "user_id": " site-7 "}"#);
+    let ev = EventData::new(&v);
+    let body = |url: &str| {
+        let req = RequestContext::from_json(&j(&format!(r#"{{"url": "{url}"}}"#)));
+        body_of(&identity_calls(&c, &ev, &req, None).expect("calls")[0])
+    };
+    for (url, want) in [
+        ("https://t.example.com/g/collect?v=2&en=x", "browser"),
+        ("https://t.example.com/metrics/g/collect", "browser"),
+        ("https://t.example.com/event", "server"),
+        ("https://t.example.com/event?x=/g/collect", "server"),
+        ("", "server"),
+    ] {
+        let b = body(url);
+        assert_eq!(b.get("trust").and_then(Json::as_str), Some(want), "{url}");
+        assert_eq!(b.get("user_id").and_then(Json::as_str), Some("site-7"));
+    }
+    let ids = |url: &str| {
+        let req = RequestContext::from_json(&j(&format!(r#"{{"url": "{url}"}}"#)));
+        Identifiers::of(&c, &ev, &req).expect("ids").cache_key()
+    };
+    assert_ne!(
+        ids("/g/collect"),
+        ids("/event"),
+        "a browser hit's answer is never reused for a server event"
     );
 }

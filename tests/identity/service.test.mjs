@@ -22,14 +22,16 @@ async function post(body, { headers = auth, raw } = {}) {
   const res = await fetch(`${svc.url}/identifier`, { method: "POST", headers, body: raw ?? JSON.stringify(body) });
   return { status: res.status, headers: res.headers, body: await res.json() };
 }
+// Stitching and merging as a server event (trust "server") does it; what browser hits may do is
+// tested in trust.test.mjs.
 const visit = async (fields) => {
-  const r = await post({ platform: "web", count_prev_visits: true, ...fields });
+  const r = await post({ platform: "web", count_prev_visits: true, trust: "server", ...fields });
   assert.equal(r.status, 200, JSON.stringify(r.body));
   assert.equal(r.body.success, true);
   return r.body.data;
 };
 const journal = async (fields) => {
-  const r = await post({ platform: "web", ...fields });
+  const r = await post({ platform: "web", trust: "server", ...fields });
   assert.equal(r.status, 200, JSON.stringify(r.body));
   return r.body.data;
 };
@@ -176,8 +178,8 @@ test("400: missing identifiers, bad JSON, non-object bodies, wrong types", async
   }
 });
 
-test("413 for bodies over 64 KB (declared or streamed)", async () => {
-  const big = JSON.stringify({ anonymous_id: "big", valuation_properties: { action: "x", properties: { blob: "x".repeat(70 * 1024) } } });
+test("413 for bodies over 16 KB (declared or streamed) and journal entries over 8 KB", async () => {
+  const big = JSON.stringify({ anonymous_id: "big", valuation_properties: { action: "x", properties: { blob: "x".repeat(17 * 1024) } } });
   const r = await post(null, { raw: big });
   assert.equal(r.status, 413);
   assert.equal(r.body.error.code, "PAYLOAD_TOO_LARGE");
@@ -190,8 +192,12 @@ test("413 for bodies over 64 KB (declared or streamed)", async () => {
   });
   const res = await fetch(`${svc.url}/identifier`, { method: "POST", headers: auth, body: stream, duplex: "half" });
   assert.equal(res.status, 413);
+  // a body within 16 KB whose journal entry would be over 8 KB: 413 naming valuation_properties
+  const entry = await post({ anonymous_id: unique("entry"), count_prev_visits: true, valuation_properties: { action: "x", properties: { blob: "x".repeat(9 * 1024) } } });
+  assert.equal(entry.status, 413);
+  assert.match(entry.body.error.message, /journal entry .* over 8192: shorten valuation_properties/);
   // just under the limit is accepted
-  const fits = JSON.stringify({ anonymous_id: unique("fits"), valuation_properties: { action: "x", properties: { blob: "x".repeat(60 * 1024) } } });
+  const fits = JSON.stringify({ anonymous_id: unique("fits"), valuation_properties: { action: "x", properties: { blob: "x".repeat(7 * 1024) } } });
   assert.equal((await post(null, { raw: fits })).status, 200);
 });
 
@@ -211,13 +217,14 @@ test("rate-limit headers on responses; 429 past the limit of a fixed window", as
   const limit = Number(r.headers.get("x-ratelimit-limit"));
   const remaining = Number(r.headers.get("x-ratelimit-remaining"));
   const reset = Number(r.headers.get("x-ratelimit-reset"));
-  assert.equal(limit, 600);
+  assert.equal(limit, 6000);
   assert.ok(remaining >= 0 && remaining < limit);
   assert.ok(reset > Date.now() / 1000 - 1 && reset <= Date.now() / 1000 + 61, `reset ${reset} is unix seconds`);
 
   const small = await startIdentityService({ token: "other", rateLimit: 2, rateLimitWindow: 3600 });
   try {
-    const call = () => fetch(`${small.url}/identifier`, { method: "POST", headers: { authorization: "Bearer other" }, body: '{"anonymous_id":"z","count_prev_visits":true}' });
+    let n = 0; // a new anonymous id each time: only the token's limit applies
+    const call = () => fetch(`${small.url}/identifier`, { method: "POST", headers: { authorization: "Bearer other" }, body: JSON.stringify({ anonymous_id: `z${++n}`, count_prev_visits: true }) });
     const statuses = [];
     let last;
     for (let i = 0; i < 3; i++) {
@@ -246,7 +253,7 @@ test("concurrency: 20 simultaneous first requests with the same new identifiers 
   assert.equal(personRows.n, 1);
   const orphans = await svc.db.prepare("SELECT COUNT(*) AS n FROM persons p WHERE NOT EXISTS (SELECT 1 FROM identifiers i WHERE i.person_uuid = p.uuid)").first();
   assert.equal(orphans.n, 0, "no person was created and left without identifiers");
-  const scratch = await svc.db.prepare("SELECT (SELECT COUNT(*) FROM request_winner) + (SELECT COUNT(*) FROM request_losers) AS n").first();
+  const scratch = await svc.db.prepare("SELECT (SELECT COUNT(*) FROM request_state) + (SELECT COUNT(*) FROM request_losers) AS n").first();
   assert.equal(scratch.n, 0);
 });
 
@@ -265,6 +272,6 @@ test("concurrency with merges: simultaneous anon-only, email-only and both end i
 test("migrations: recorded in d1_migrations, re-applying is a no-op", async () => {
   assert.deepEqual(await applyMigrations(svc.db), []);
   const rows = await svc.db.prepare("SELECT name FROM d1_migrations").all();
-  assert.deepEqual(rows.results.map((r) => r.name), ["0001_init.sql"]);
+  assert.deepEqual(rows.results.map((r) => r.name), ["0001_init.sql", "0002_trust_erasure_retention.sql"]);
   assert.deepEqual(splitSql("-- c; x\nCREATE TABLE t (a TEXT DEFAULT 'x;y'); /* ; */ SELECT 1;"), ["CREATE TABLE t (a TEXT DEFAULT 'x;y')", "SELECT 1"]);
 });

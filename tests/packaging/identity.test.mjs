@@ -7,6 +7,8 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { createTag } from "omni-meta-capi";
 import { startMetaSandbox } from "../../sandbox/meta-sandbox.mjs";
 import { startIdentityService } from "../../identity/start-local.mjs";
@@ -14,13 +16,16 @@ import { startIdentityService } from "../../identity/start-local.mjs";
 const fixture = (name) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8"));
 const sha256 = (text) => createHash("sha256").update(text).digest("hex");
 const ID_TOKEN = "id-secret-token-42";
+// The tag's token has only the scopes a tag needs; erasure has its own.
+const ERASE_TOKEN = "id-erase-token-7";
+const RESOLVE_ONLY = "id-resolve-only-token";
 let sandbox;
 let identity;
 
 before(async () => {
   [sandbox, identity] = await Promise.all([
     startMetaSandbox({ tokens: { "1234567890": "EAAB-example-token" } }),
-    startIdentityService({ token: ID_TOKEN }),
+    startIdentityService({ tokens: { [ID_TOKEN]: ["resolve", "journal:read"], [ERASE_TOKEN]: ["erase"], [RESOLVE_ONLY]: ["resolve"] } }),
   ]);
 });
 after(async () => {
@@ -230,4 +235,84 @@ test("a big batch never floods the identity service: at most 16 events' calls in
   } finally {
     counting.close();
   }
+});
+
+/** A browser hit as the container hands it to the tag: its request is the /g/collect one. */
+const browserHit = { url: "https://tag.shop.example.com/g/collect?v=2" };
+
+test("poisoning: a browser hit with the victim's email never puts the victim's phone or person id into the attacker's events", async () => {
+  const tag = tagWith();
+  const victim = newVisitor();
+  // the victim signs up through the site's backend (a server event: no /g/collect request)
+  const signUp = await tag.run(pageView(victim, { event_name: "sign_up", user_data: { email_address: "victim@example.com", phone_number: "+1 415 555 0134" } }), {}, silent);
+  const victimUuid = signUp.identity.uuid;
+
+  const attacker = newVisitor();
+  await tag.run(pageView(attacker), browserHit, silent);
+  const hit = await tag.run(pageView(attacker, { user_data: { email_address: "victim@example.com" } }), browserHit, silent);
+  assert.notEqual(hit.identity.uuid, victimUuid, "not merged into the victim");
+  const next = await tag.run(pageView(attacker), browserHit, silent);
+  assert.equal(next.status, "accepted");
+  assert.notEqual(next.identity.uuid, victimUuid);
+  assert.ok(!next.identity.filled.includes("ph"), JSON.stringify(next.identity));
+  const ud = sentUserData();
+  assert.equal(ud.ph, undefined, "no phone reached Meta");
+  assert.ok(!ud.external_id.includes(sha256(victimUuid)), "not the victim's person id");
+
+  // the victim's own later anonymous browser hit still gets everything back
+  const back = await tag.run(pageView(victim), browserHit, silent);
+  assert.equal(back.identity.uuid, victimUuid);
+  assert.deepEqual(back.identity.filled, ["external_id", "em", "ph"]);
+});
+
+test("a tag token without journal:read: 403 naming the scope in the ERROR, the event still sent", async () => {
+  const records = [];
+  const out = await tagWith({ token: RESOLVE_ONLY }).run(pageView(newVisitor()), {}, { log: (r) => records.push(r) });
+  assert.equal(out.status, "accepted");
+  assert.equal(out.identity.status, "resolved", "the resolve call has its scope");
+  assert.match(out.identity.failures[0], /HTTP 403 FORBIDDEN: this token lacks the scope journal:read/);
+  assert.ok(records.some((r) => r.level === "ERROR" && /journal:read/.test(r.message)));
+  assert.ok(!JSON.stringify(records).includes(RESOLVE_ONLY));
+});
+
+const bin = fileURLToPath(new URL("./node_modules/.bin/omni-meta-capi", import.meta.url));
+function cli(args, env = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(bin, args, { env: { ...process.env, ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test("omni-meta-capi identity erase: the person is gone; the tag's cache serves it at most cacheTtlMs longer", async () => {
+  const ttl = 2000;
+  const tag = tagWith({ cacheTtlMs: ttl });
+  const cid = newVisitor();
+  const email = "erase.me@example.com";
+  const signUp = await tag.run(pageView(cid, { event_name: "sign_up", user_data: { email_address: email } }), {}, silent);
+  const uuid = signUp.identity.uuid;
+  const before = await tag.run(pageView(cid), {}, silent);
+  const cachedAt = Date.now();
+  assert.deepEqual(before.identity.filled, ["external_id", "em"]);
+
+  const refused = await cli(["identity", "erase", "--endpoint", identity.url, "--email", email], { IDENTITY_TOKEN: ID_TOKEN });
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /HTTP 403 FORBIDDEN: this token lacks the scope erase/);
+  const erased = await cli(["identity", "erase", "--endpoint", identity.url, "--email", email], { IDENTITY_TOKEN: ERASE_TOKEN });
+  assert.equal(erased.code, 0, erased.stderr);
+  assert.deepEqual(JSON.parse(erased.stdout), { erased: { journal_entries: 2, identifiers: 2, aliases: 0, persons: 1 } });
+  assert.ok(!(refused.stderr + erased.stderr + erased.stdout).includes(ERASE_TOKEN));
+
+  // Within the TTL the tag may still answer from its cache: the documented bound.
+  const cached = await tag.run(pageView(cid), {}, silent);
+  if (Date.now() - cachedAt < ttl) assert.equal(cached.identity.status, "cached");
+  await new Promise((r) => setTimeout(r, Math.max(0, cachedAt + ttl + 50 - Date.now())));
+  const after = await tag.run(pageView(cid), {}, silent);
+  assert.equal(after.identity.status, "resolved");
+  assert.notEqual(after.identity.uuid, uuid, "a new person");
+  assert.deepEqual(after.identity.filled, ["external_id"], "nothing of the erased person");
+  assert.equal(sentUserData().em, undefined);
 });
