@@ -413,15 +413,14 @@ impl Container {
                 let limit = self.browser_rate.map(|rate| (rate, format!("ip:{client}")));
                 let mut events = parsed.events;
                 events.iter_mut().for_each(strip_trusted_keys);
-                self.admit(
-                    incoming,
+                let arrival = Arrival {
                     events,
                     problems,
-                    clock,
-                    backlog,
                     limit,
-                    Route::Collect,
-                )
+                    route: Route::Collect,
+                    trusted: false,
+                };
+                self.admit(incoming, arrival, clock, backlog)
             }
             Route::Event => {
                 let caller = self.auth.check(
@@ -447,38 +446,27 @@ impl Container {
                     }
                     known => known.key(),
                 };
-                let limit = self.backend_rate.map(|rate| (rate, key));
-                self.admit(
-                    incoming,
+                let arrival = Arrival {
                     events,
                     problems,
-                    clock,
-                    backlog,
-                    limit,
-                    Route::Event,
-                )
+                    limit: self.backend_rate.map(|rate| (rate, key)),
+                    route: Route::Event,
+                    trusted: caller.is_trusted(),
+                };
+                self.admit(incoming, arrival, clock, backlog)
             }
         }
     }
 
-    /// Rate limit and backpressure, then `accept`. `limit`: the caller's rate and bucket key.
-    #[allow(clippy::too_many_arguments)]
-    fn admit(
-        &self,
-        incoming: &Incoming,
-        events: Vec<Json>,
-        problems: Vec<String>,
-        clock: Clock,
-        backlog: u64,
-        limit: Option<(Rate, String)>,
-        route: Route,
-    ) -> Handled {
-        let cost = events.len() as u64;
+    /// Rate limit and backpressure, then `accept`.
+    fn admit(&self, incoming: &Incoming, arrival: Arrival, clock: Clock, backlog: u64) -> Handled {
+        let cost = arrival.events.len() as u64;
         if cost == 0 {
-            return self.accept(incoming, events, problems, clock, route);
+            return self.accept(incoming, arrival, clock);
         }
-        if let Some((rate, key)) = limit {
-            if let Err(seconds) = self.buckets.take(rate, &key, cost, clock.now_ms) {
+        if let Some((rate, key)) = &arrival.limit {
+            let rate = *rate;
+            if let Err(seconds) = self.buckets.take(rate, key, cost, clock.now_ms) {
                 let message = format!(
                     "rate limit: at most {} events a minute (bursts of {}) per client",
                     rate.per_minute, rate.burst
@@ -497,7 +485,7 @@ impl Container {
             );
             return Handled::answer(retry_later(503, "overloaded", message, 5));
         }
-        self.accept(incoming, events, problems, clock, route)
+        self.accept(incoming, arrival, clock)
     }
 
     /// The client's address: the socket's (on Workers, `CF-Connecting-IP`, which the host hands
@@ -679,14 +667,14 @@ impl Container {
     }
 
     /// Events in: decide the cookies, answer, and hand the events to the tags.
-    fn accept(
-        &self,
-        incoming: &Incoming,
-        events: Vec<Json>,
-        problems: Vec<String>,
-        clock: Clock,
-        route: Route,
-    ) -> Handled {
+    fn accept(&self, incoming: &Incoming, arrival: Arrival, clock: Clock) -> Handled {
+        let Arrival {
+            events,
+            problems,
+            route,
+            trusted,
+            ..
+        } = arrival;
         if events.is_empty() {
             let message = match problems.first() {
                 Some(p) => format!("no usable event: {p}"),
@@ -705,6 +693,11 @@ impl Container {
             .map(|(i, e)| fix_identity(e, crate::batch::event_clock(clock, i)))
             .collect();
         let mut request = request_context(incoming, self.client_address(incoming));
+        // Who vouches for the events: the identity service weighs links by it.
+        request.set(
+            "trust",
+            Json::from(if trusted { "server" } else { "browser" }),
+        );
         let mut response = match route {
             Route::Collect => Response {
                 status: 204,
@@ -839,6 +832,16 @@ impl Handled {
             ),
         ])
     }
+}
+
+/// Events that came in on `route`: the caller's rate limit (its rate and bucket key), and
+/// whether an authenticated backend vouches for them.
+struct Arrival {
+    events: Vec<Json>,
+    problems: Vec<String>,
+    limit: Option<(Rate, String)>,
+    route: Route,
+    trusted: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -73,16 +73,20 @@ pub struct RequestContext {
     pub headers: Vec<(String, String)>,
     pub cookies: Vec<(String, String)>,
     pub remote_address: Option<String>,
+    /// Who vouches for the event, as the container decided (`browser`: a GA4 hit or an
+    /// unauthenticated `/event`; `server`: an authenticated backend); `None` outside a container.
+    pub trust: Option<String>,
 }
 
 impl RequestContext {
-    /// Read `{url, headers, cookies, remoteAddress}`. `cookies` may be an object or a `Cookie`
+    /// Read `{url, headers, cookies, remoteAddress, trust}`. `cookies` may be an object or a `Cookie`
     /// header string; a `cookie` header is read too. Anything unusable is ignored.
     pub fn from_json(v: &Json) -> RequestContext {
         let text = |key: &str| v.get(key).and_then(scalar_text).map(str::to_string);
         let mut ctx = RequestContext {
             url: text("url"),
             remote_address: text("remoteAddress").or_else(|| text("remote_address")),
+            trust: text("trust"),
             ..RequestContext::default()
         };
         for (name, value) in v

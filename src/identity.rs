@@ -215,9 +215,16 @@ pub struct Identifiers {
     pub trust: &'static str,
 }
 
-/// `trust` for the identity service: `browser` when the event came in as a GA4 hit on the
-/// container's `/g/collect` (the request URL's path says so), else `server`.
+/// `trust` for the identity service: what the container decided (`browser` for GA4 hits and
+/// unauthenticated `/event` calls, `server` for authenticated backends); without a container's
+/// word, `browser` when the request URL is a `/g/collect` hit, else `server` (a library user's
+/// own server code).
 pub fn source_trust(req: &RequestContext) -> &'static str {
+    match req.trust.as_deref() {
+        Some("browser") => return "browser",
+        Some("server") => return "server",
+        _ => {}
+    }
     let url = req.url.as_deref().unwrap_or_default();
     let path = url.split(['?', '#']).next().unwrap_or_default();
     if path.trim_end_matches('/').ends_with("/g/collect") {

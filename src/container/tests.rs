@@ -958,3 +958,29 @@ fn metrics_token_any_scheme_case() {
     assert_eq!(get(&[("authorization", "Bearer m-token-12345")]), 401);
     assert_eq!(get(&[("authorization", "bearer m-token-123456")]), 200);
 }
+
+#[test]
+fn the_request_context_says_who_vouches_for_the_events() {
+    let trust = |out: &Handled| RequestContext::from_json(&out.request).trust;
+    let c = container(CONFIG);
+    let hit = c.handle(&request("GET", HIT, &[], ""), CLOCK);
+    assert_eq!(trust(&hit).as_deref(), Some("browser"));
+    let backend = c.handle(
+        &request("POST", "https://x.com/event", AUTH, PURCHASE),
+        CLOCK,
+    );
+    assert_eq!(trust(&backend).as_deref(), Some("server"));
+    let open =
+        container(r#"{"tags": [{"pixelId": "1", "accessToken": "t"}], "eventAuth": "none"}"#);
+    let anonymous = open.handle(
+        &request("POST", "https://x.com/event", &[], PURCHASE),
+        CLOCK,
+    );
+    assert_eq!(
+        trust(&anonymous).as_deref(),
+        Some("browser"),
+        "nobody vouches for it"
+    );
+    let ctx = RequestContext::from_json(&anonymous.request);
+    assert_eq!(crate::identity::source_trust(&ctx), "browser");
+}
