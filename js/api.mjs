@@ -205,11 +205,14 @@ function makeTag(wasm, config) {
    */
   async function deliver(items, options = {}) {
     if (!items.length) return [];
-    const { all, emit } = emitter(tag, monitor, options);
+    const started = Date.now();
+    const { emit } = emitter(tag, monitor, options);
     const doFetch = options.fetch ?? globalThis.fetch;
     const now = Date.now();
     const evsText = `[${items.map((i) => i.event).join(",")}]`;
-    const ctxText = `[${items.map((i) => i.request).join(",")}]`;
+    // A later try says so, for identity not to count the visit again (the wasm decides).
+    const context = (i) => (i.attempts > 0 ? JSON.stringify({ ...JSON.parse(i.request), redelivery: true }) : i.request);
+    const ctxText = `[${items.map(context).join(",")}]`;
     const { answers } = await resolveBatch(evsText, ctxText, now, options);
     const built = withBodies(tag.buildBatch(evsText, ctxText, now, entropy(), options.traceId ?? undefined, answers));
     emit(built.logs);
@@ -227,7 +230,8 @@ function makeTag(wasm, config) {
     const split = results.flatMap((r, i) => (r.action === "split" ? [i] : []));
     const alone = await mapLimited(split, IDENTITY_EVENTS_IN_FLIGHT, (i) => deliver([items[i]], options));
     split.forEach((i, k) => (results[i] = alone[k][0]));
-    options.onLogs?.(all);
+    // A host that reports on deliveries (the demo, a dashboard) gets each batch's builds too.
+    options.onDelivered?.({ items, results, events: built.events, ms: Date.now() - started });
     return results;
   }
 

@@ -80,7 +80,7 @@ export function makeContainer(wasm, createTag, attempt) {
     const path = queueConfig.path;
     const outbox = options.outbox ?? (path && options.openOutbox ? options.openOutbox(path, { synchronous: queueConfig.synchronous }) : null);
     const eventsQueue = options.eventsQueue ?? null;
-    const runOptions = { log: options.log, fetch: options.fetch };
+    const runOptions = { log: options.log, fetch: options.fetch, onDelivered: options.onDelivered };
     const sender = outbox
       ? createSender({ outbox, tags, policy: queueConfig.policy, runOptions, onError: options.onStorageError })
       : null;
@@ -248,6 +248,8 @@ export function makeContainer(wasm, createTag, attempt) {
       },
       /** `{path, maxEvents, synchronous, policy}` of the config's `queue`. */
       queue: queueConfig,
+      /** Events held now: queued in the outbox, or running in memory. */
+      backlog,
       /** Workers: the queue() consumer's work on one batch of EVENTS_QUEUE messages. */
       consume: (batch) => consumeBatch(batch, tags, { deadLetters: options.deadLetters, policy: queueConfig.policy, runOptions }),
       /** Stop the outbox sender after the batch in hand (what is left stays queued). */

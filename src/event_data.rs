@@ -76,10 +76,13 @@ pub struct RequestContext {
     /// Who vouches for the event, as the container decided (`browser`: a GA4 hit or an
     /// unauthenticated `/event`; `server`: an authenticated backend); `None` outside a container.
     pub trust: Option<String>,
+    /// The event was tried before (a queued event's later try): identity must not count the
+    /// visit again.
+    pub redelivery: bool,
 }
 
 impl RequestContext {
-    /// Read `{url, headers, cookies, remoteAddress, trust}`. `cookies` may be an object or a `Cookie`
+    /// Read `{url, headers, cookies, remoteAddress, trust, redelivery}`. `cookies` may be an object or a `Cookie`
     /// header string; a `cookie` header is read too. Anything unusable is ignored.
     pub fn from_json(v: &Json) -> RequestContext {
         let text = |key: &str| v.get(key).and_then(scalar_text).map(str::to_string);
@@ -87,6 +90,7 @@ impl RequestContext {
             url: text("url"),
             remote_address: text("remoteAddress").or_else(|| text("remote_address")),
             trust: text("trust"),
+            redelivery: v.get("redelivery") == Some(&Json::Bool(true)),
             ..RequestContext::default()
         };
         for (name, value) in v

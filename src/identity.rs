@@ -311,7 +311,9 @@ pub fn identity_calls(
         }
         Json::Object(pairs).to_json()
     };
-    let mut calls = vec![call(cfg, body(true))];
+    // A queued event's later try was counted (and journaled) on its first: asked again, it only
+    // resolves, so an outage does not turn one visit into several.
+    let mut calls = vec![call(cfg, body(!req.redelivery))];
     if cfg.use_journal {
         calls.push(call(cfg, body(false)));
     }

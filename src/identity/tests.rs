@@ -369,6 +369,13 @@ fn call_url_headers_and_journal_call() {
             .as_deref(),
         Some(r#"{"action":"Lead","properties":{"value":"10"}}"#)
     );
+    // A queued event's later try resolves without counting (or journaling) the visit again.
+    let again = RequestContext {
+        redelivery: true,
+        ..RequestContext::default()
+    };
+    let retry = identity_calls(&c, &EventData::new(&v), &again, Some("Lead")).expect("calls");
+    assert_eq!(body_of(&retry[0]).get("count_prev_visits"), None);
 }
 
 #[test]
