@@ -63,7 +63,7 @@ footer{max-width:1280px;margin:0 auto;padding:8px 24px 24px;color:var(--muted);f
     <div class="tile"><span class="l">Events received</span><span class="v" id="received" data-testid="received">&ndash;</span><span class="s">built <span id="built" data-testid="built">&ndash;</span></span></div>
     <div class="tile ok"><span class="l">Accepted by Meta</span><span class="v" id="accepted" data-testid="accepted">&ndash;</span></div>
     <div class="tile warn"><span class="l">Rejected by Meta</span><span class="v" id="rejected" data-testid="rejected">&ndash;</span></div>
-    <div class="tile bad"><span class="l">Failed (network/5xx)</span><span class="v" id="failed" data-testid="failed">&ndash;</span></div>
+    <div class="tile bad"><span class="l">Failed (network/5xx)</span><span class="v" id="failed" data-testid="failed">&ndash;</span><span class="s">+ <span id="unconfirmed" data-testid="unconfirmed">&ndash;</span> unconfirmed (timed out: Meta may have them)</span></div>
     <div class="tile"><span class="l">Skipped</span><span class="v" id="skipped" data-testid="skipped">&ndash;</span><span class="s">+ <span id="invalid" data-testid="invalid">&ndash;</span> invalid</span></div>
     <div class="tile"><span class="l">Error rate</span><span class="v" id="error-rate" data-testid="error-rate">&ndash;</span><span class="s">(rejected+failed) / sent</span></div>
     <div class="tile"><span class="l">Identity success</span><span class="v" id="identity-success" data-testid="identity-success">&ndash;</span><span class="s">resolved+cached</span></div>
@@ -110,7 +110,7 @@ footer{max-width:1280px;margin:0 auto;padding:8px 24px 24px;color:var(--muted);f
 (function () {
   "use strict";
   var DASH = "–", SVGNS = "http://www.w3.org/2000/svg";
-  var SCALARS = ["eventsReceived", "eventsBuilt", "eventsInvalid", "eventsSkipped", "eventsAccepted", "eventsRejected", "eventsFailed", "requests", "tries", "retries", "identityCalls", "identityCallFailures", "identityEnriched"];
+  var SCALARS = ["eventsReceived", "eventsBuilt", "eventsInvalid", "eventsSkipped", "eventsAccepted", "eventsRejected", "eventsFailed", "eventsUnconfirmed", "requests", "tries", "retries", "identityCalls", "identityCallFailures", "identityEnriched"];
   var MAPS = ["identityByStatus", "skippedByReason", "errorsByCode", "matchKeys"];
   var STAGES = ["build", "identity", "dispatch"];
   var KEY_NAMES = { em: "email", ph: "phone", fn: "first name", ln: "last name", ge: "gender", db: "birth date", ct: "city", st: "state", zp: "zip", country: "country", external_id: "external id", fbc: "click id", fbp: "browser id", client_ip_address: "IP address", client_user_agent: "user agent" };
@@ -272,6 +272,7 @@ footer{max-width:1280px;margin:0 auto;padding:8px 24px 24px;color:var(--muted);f
     setVal("accepted", fmtInt(m.eventsAccepted), m.eventsAccepted);
     setVal("rejected", fmtInt(m.eventsRejected), m.eventsRejected);
     setVal("failed", fmtInt(m.eventsFailed), m.eventsFailed);
+    setVal("unconfirmed", fmtInt(m.eventsUnconfirmed), m.eventsUnconfirmed);
     setVal("skipped", fmtInt(m.eventsSkipped), m.eventsSkipped);
     setVal("invalid", fmtInt(m.eventsInvalid), m.eventsInvalid);
     var errRate = ratio(add(m.eventsRejected, m.eventsFailed), add(m.eventsAccepted, add(m.eventsRejected, m.eventsFailed)));

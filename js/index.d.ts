@@ -194,20 +194,23 @@ export function createTag(config: TagConfig): Tag;
 /** How one pixel's request ended after its tries. */
 export interface PixelResult {
   pixelId: string;
-  /** `failed`: transient failures until out of tries — the host should queue `request`. */
-  status: "accepted" | "rejected" | "failed";
+  /** `failed`: transient failures until out of tries, Meta cannot have the events — the host
+   * should queue `request`; `unconfirmed`: the same after a try that timed out or lost its
+   * connection, so Meta may have them (a resend with the same event_id is deduplicated). */
+  status: "accepted" | "rejected" | "failed" | "unconfirmed";
   attempts: number;
   /** Meta's answer to the last try: `{status: "accepted", events_received, fbtrace_id, messages}`,
    * `{status: "rejected", httpStatus, error: {message, type, code, error_subcode, ...}}` or
-   * `{status: "transient", reason, retryAfterMs, error?}`. */
+   * `{status: "transient", reason, retryAfterMs, maybeDelivered, error?}`. */
   outcome: Record<string, unknown>;
   /** For rejected and failed requests: the request with `access_token`/`appsecret_proof` redacted. */
   request?: MetaRequest;
 }
 
 export interface RunResult extends Omit<BuildResult, "status" | "requests"> {
-  /** `accepted` (every pixel), `rejected`, `failed` (some request ran out of tries), or the build's `invalid`/`skipped`. */
-  status: "accepted" | "rejected" | "failed" | "invalid" | "skipped";
+  /** `accepted` (every pixel), `rejected`, `failed` (some request ran out of tries), `unconfirmed`
+   * (one may have reached Meta), or the build's `invalid`/`skipped`. */
+  status: "accepted" | "rejected" | "failed" | "unconfirmed" | "invalid" | "skipped";
   results: PixelResult[];
   traceId: string;
   /** Measured by the host: build, identity calls (when made), dispatch (all tries and waits) and the whole run. */
@@ -256,7 +259,7 @@ export interface BatchEventResult {
 }
 
 export interface BatchResult {
-  status: "accepted" | "rejected" | "failed" | "invalid" | "skipped";
+  status: "accepted" | "rejected" | "failed" | "unconfirmed" | "invalid" | "skipped";
   traceId: string;
   /** Per input event: built, invalid (left out, report says why) or skipped. */
   events: BatchEventResult[];
@@ -281,6 +284,8 @@ export interface TagMetrics {
   eventsAccepted: number;
   eventsRejected: number;
   eventsFailed: number;
+  /** Events whose request timed out or lost its connection after sending: Meta may have them. */
+  eventsUnconfirmed: number;
   requests: number;
   tries: number;
   retries: number;
@@ -298,7 +303,7 @@ export interface TagMetrics {
   /** Failed tries by Meta `code/subcode` (e.g. "100/2804003") or transport reason ("timeout"). */
   errorsByCode: Record<string, number>;
   /** Per pixel of the tag: events accepted, rejected and failed. */
-  eventsByPixel: Record<string, { accepted: number; rejected: number; failed: number }>;
+  eventsByPixel: Record<string, { accepted: number; rejected: number; failed: number; unconfirmed: number }>;
   /** Meta's last message per error code (secrets redacted). */
   errorMessages: Record<string, string>;
   /** `events`: built events; per key: how many of them carried it. */
@@ -308,13 +313,22 @@ export interface TagMetrics {
   /** The cumulative histograms behind `latencyMs`. */
   histogramsMs: Record<"build" | "identity" | "dispatch", { buckets: Array<{ le: number | "+Inf"; count: number }>; sumMs: number; count: number }>;
   /** The last 30 minutes, oldest first. */
-  perMinute: Array<{ minute: string; received: number; accepted: number; rejected: number; failed: number }>;
+  perMinute: Array<{ minute: string; received: number; accepted: number; rejected: number; failed: number; unconfirmed: number }>;
 }
 
 export interface Tag {
   metrics(): TagMetrics;
   /** The counters in Prometheus text format (serve it at /metrics). */
   metricsText(): string;
+  /**
+   * One try of queued events (durable delivery; the server container's queues use it): identity,
+   * one batch build, each Meta request sent once, then what the wasm decided per event, in order.
+   * `event` and `request` are JSON text; `attempts` the tries made before; `receivedAt` Unix ms.
+   */
+  deliver(
+    items: Array<{ event: string; request: string; attempts: number; receivedAt: number; eventId?: string; eventName?: string }>,
+    options?: RunOptions & { policy?: { baseDelayMs?: number; maxDelayMs?: number; maxAgeMs?: number } },
+  ): Promise<DeliveryResult[]>;
 }
 
 /** A tag of the server container: a name (its counters' `tag` label) and its config. */
@@ -337,6 +351,40 @@ export interface ContainerConfig {
   readyCacheMs?: number;
   /** Hold events up to this long (ms, at most 10000) to send many hits' events in one Meta request (default 0: send each at once). */
   batchWindowMs?: number;
+  /** Bearer tokens /event accepts (or EVENT_TOKENS, comma-separated; both add up). */
+  eventTokens?: string[] | string;
+  /** Secret for `X-Omni-Signature: t=<unix s>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>` (or EVENT_SIGNING_SECRET). */
+  eventSigningSecret?: string;
+  /** "none" opens /event to anyone (warned); default "required". */
+  eventAuth?: "required" | "none";
+  /** Trust X-Forwarded-For from this many proxies (true = 1); default false: the socket's address. */
+  trustProxy?: boolean | number;
+  /** Per-client token buckets in events: browsers per IP, backends (`backend`) per token; false turns them off. */
+  rateLimit?: false | { perMinute?: number; burst?: number; backend?: { perMinute?: number; burst?: number } };
+  /** The durable outbox (Node): `path` of the SQLite file (or `serve --queue FILE`), its bound and retry policy. */
+  queue?: {
+    path?: string;
+    /** Events waiting before new ones get 503 (default 1000000). */
+    maxEvents?: number;
+    /** First backoff (default 1000 ms), doubling to `maxDelayMs` (default 300000); Retry-After is always honoured. */
+    baseDelayMs?: number;
+    maxDelayMs?: number;
+    /** Dead-letter what was not delivered within this many hours (default 167, at most 168). */
+    maxAgeHours?: number;
+    /** SQLite synchronous: "normal" (survives a process crash, default) or "full" (a power loss too). */
+    synchronous?: "normal" | "full";
+  };
+  /** Events held in memory (no queue) before new ones get 503 (default 10000). */
+  maxInFlight?: number;
+}
+
+/** What `tag.deliver` decided for one queued event after a try. */
+export interface DeliveryResult {
+  action: "delivered" | "retry" | "dead" | "skipped";
+  /** `retry`: when (Unix ms). */
+  retryAt?: number;
+  /** `dead` and `skipped`: why (Meta's error, redacted; a validation code; too old). */
+  reason?: string;
 }
 
 export interface ContainerOptions {
@@ -346,6 +394,14 @@ export interface ContainerOptions {
   onResult?: (result: RunResult | BatchResult, meta: { tag: string; events: Array<Record<string, unknown>>; request: RequestContext }) => void;
   /** The fetch the tags use (default: globalThis.fetch). */
   fetch?: typeof fetch;
+  /** Workers: a Queues producer binding (EVENTS_QUEUE): accepted events are enqueued before the answer. */
+  eventsQueue?: { sendBatch(messages: Array<{ body: unknown }>): Promise<unknown> };
+  /** Workers: a producer binding for dead letters (DEAD_LETTERS). */
+  deadLetters?: { send(body: unknown): Promise<unknown> };
+  /** Node: opens the outbox at the config's `queue.path` (serve passes the SQLite one). */
+  openOutbox?: (path: string, options: { synchronous: "normal" | "full" }) => unknown;
+  /** Called after each delivery of queued events, with what was decided for each. */
+  onDelivered?: (delivery: { items: Array<{ eventId?: string; eventName?: string; attempts: number }>; results: DeliveryResult[]; events: BatchEventResult[]; ms: number }) => void;
 }
 
 /** The server container: GA4 hits (`/g/collect`) and JSON (`/event`) in, the tags run after the answer. */
@@ -356,11 +412,17 @@ export interface Container {
   readonly tags: Array<{ name: string; tag: Tag }>;
   /** Resolves when every background run started so far has finished. */
   idle(): Promise<void>;
+  /** Events held now: waiting in the outbox, or running in memory. */
+  backlog(): number;
+  /** Workers: the queue() consumer's work on a batch of EVENTS_QUEUE messages. */
+  consume(batch: { messages: Array<{ body: unknown; attempts?: number; ack(): void; retry(options?: { delaySeconds?: number }): void }> }): Promise<void>;
+  /** Stop the outbox sender after the batch in hand, then wait for in-memory runs. */
+  close(): Promise<void>;
 }
 
 /**
  * A server container (see the README's "Server container"). `env`: secrets and overrides,
- * `META_ACCESS_TOKEN`, `IDENTITY_TOKEN`, `IDENTITY_ENDPOINT`, `ALLOWED_ORIGINS`, `METRICS_TOKEN`,
+ * `META_ACCESS_TOKEN`, `EVENT_TOKENS`, `EVENT_SIGNING_SECRET`, `IDENTITY_TOKEN`, `IDENTITY_ENDPOINT`, `ALLOWED_ORIGINS`, `METRICS_TOKEN`,
  * `DASHBOARD_TOKEN`, and `META_PIXEL_ID` (a one-tag container when `config` is empty); other
  * values are ignored.
  */

@@ -9,5 +9,7 @@ export function serve(options: {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /** A SQLite file for durable delivery (sets the config's `queue.path`; needs better-sqlite3). */
+  queue?: string;
   options?: ContainerOptions;
 }): Promise<{ url: string; port: number; container: Container; close(): Promise<void> }>;

@@ -2,12 +2,16 @@
 //! request context and as the config, and every output must serialize to JSON that re-parses and
 //! never carry the access token in a URL. The raw text also goes through every normalizer, and is
 //! the identity service's answer to a tag with identity on (answer parsing and enrichment), and
-//! as a GA4 hit and a request body to the server container.
+//! as a GA4 hit and a request body to the server container (with the text as its credentials,
+//! signature and forwarded addresses), as a queued batch to settle after a try, and as a record
+//! for the error monitor's gate.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use omni_meta_capi::collect::parse_hit;
 use omni_meta_capi::container::{Container, Incoming};
+use omni_meta_capi::delivery::{outcomes, settle, Batch};
+use omni_meta_capi::monitor::Gate;
 use omni_meta_capi::identity::{parse_answer, Cache};
 use omni_meta_capi::json::{self, Json};
 use omni_meta_capi::normalize::{normalize_and_hash, Context, Field};
@@ -78,15 +82,25 @@ fuzz_target!(|data: &[u8]| {
         assert!(json::parse(&event.to_json()).is_ok(), "hit event does not re-parse");
     }
     let container = Container::new(
-        &json::parse(r#"{"tags": [{"pixelId": "1", "accessToken": "t"}], "allowedOrigins": "*"}"#)
-            .expect("container config parses"),
+        &json::parse(
+            r#"{"tags": [{"pixelId": "1", "accessToken": "t"}], "allowedOrigins": "*",
+            "eventTokens": ["fuzz-token-0123456789"], "eventSigningSecret": "s", "trustProxy": 2,
+            "rateLimit": {"perMinute": 5, "burst": 2}}"#,
+        )
+        .expect("container config parses"),
         &Json::Null,
     );
     for (method, path) in [("POST", "/g/collect?"), ("POST", "/event?"), ("GET", "/data/g/collect?v=2&")] {
         let incoming = Incoming {
             method: method.into(),
             url: format!("https://c.example.com{path}{text}"),
-            headers: vec![("cookie".into(), text.to_string()), ("origin".into(), "https://x.com".into())],
+            headers: vec![
+                ("cookie".into(), text.to_string()),
+                ("origin".into(), "https://x.com".into()),
+                ("authorization".into(), text.to_string()),
+                ("x-omni-signature".into(), text.to_string()),
+                ("x-forwarded-for".into(), text.to_string()),
+            ],
             body: text.to_string(),
             body_too_large: false,
             remote_address: None,
@@ -108,6 +122,22 @@ fuzz_target!(|data: &[u8]| {
     let Ok(fuzzed) = json::parse(&text) else {
         return;
     };
+
+    // The input as a queued batch after a try: one decision per row, each re-parsing.
+    let batch = Batch::from_json(&fuzzed);
+    let tried = outcomes(&batch.sent, CLOCK.now_ms);
+    let next = settle(&batch.policy, &batch.rows, &batch.built, &batch.sent, &tried, CLOCK.now_ms, 7);
+    assert_eq!(next.len(), batch.rows.len());
+    for n in &next {
+        assert!(json::parse(&n.to_json().to_json()).is_ok());
+    }
+    // ... and as an ERROR record for the monitor's gate.
+    let mut gate = Gate::default();
+    for _ in 0..3 {
+        if let Some(body) = gate.admit(&fuzzed, CLOCK.now_ms, 2) {
+            assert!(json::parse(&body).is_ok());
+        }
+    }
     let fixed = Tag::new(&json::parse(CONFIG).expect("fixed config parses"));
     let from_input = Tag::new(&fuzzed);
     for (tag, name) in [(&fixed, "fixed config"), (&from_input, "fuzzed config")] {

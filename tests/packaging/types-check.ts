@@ -26,10 +26,20 @@ createTag({ pixelId: "1", actionSource: "web" });
 const container = createContainer({ tags: [{ name: "main", ...config }], allowedOrigins: ["https://www.example.com"] }, { META_ACCESS_TOKEN: "t" });
 const answer: Promise<Response> = container.fetch(new Request("https://x.com/healthz"));
 const started = serve({ config: { tags: [config] }, port: 0 }).then((s) => s.close());
+const durable = serve({
+  config: { tags: [config], eventTokens: ["a-long-backend-token"], trustProxy: true, rateLimit: { perMinute: 600, backend: { burst: 5000 } }, queue: { maxEvents: 1000, synchronous: "full" } },
+  port: 0,
+  queue: "outbox.db",
+}).then((s) => s.container.backlog());
+const delivered: Promise<Array<"delivered" | "retry" | "dead" | "skipped">> = tag
+  .deliver([{ event: "{}", request: "{}", attempts: 0, receivedAt: Date.now() }])
+  .then((rs) => rs.map((r) => r.action));
+// @ts-expect-error: eventAuth is "required" or "none"
+createContainer({ tags: [config], eventAuth: "open" });
 
 const checked: Promise<boolean> = doctor(config).then((r) => r.ok && r.checks.every((c) => c.status !== "fail"));
 
 // @ts-expect-error: tags must be a list
 createContainer({ tags: config });
 
-export { ok, body, status, header, hash, batch, answer, started, checked };
+export { ok, body, status, header, hash, batch, answer, started, checked, durable, delivered };
