@@ -181,6 +181,8 @@ export interface ErrorMonitorConfig {
   endpoint: string;
   /** Sent as `Authorization: Bearer <token>`, never in the URL. */
   token?: string | null;
+  /** Posts a minute per kind of error at most (default 10); the next post counts the ones held back. */
+  maxPerMinute?: ConfigInteger | null;
 }
 
 /** An identifier the journal may fill when the event lacks it. */
