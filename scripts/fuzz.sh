@@ -1,33 +1,52 @@
 #!/usr/bin/env bash
-# Fuzz the tag pipeline over event JSON (fuzz/fuzz_targets/build_event.rs) with libFuzzer.
-#   bash scripts/fuzz.sh                 # 60 seconds
-#   FUZZ_SECONDS=600 bash scripts/fuzz.sh
-# Installs cargo-fuzz if missing; needs the nightly toolchain (rustup's `nightly`). The corpus
-# lives in fuzz/corpus/build_event (seeded from fuzz/seeds); crashes go to fuzz/artifacts/.
+# Fuzz every entry point (fuzz/fuzz_targets/*.rs), one target after the other, each for
+# SECONDS (default 60), from a corpus seeded by the tests (fuzz/seeds.mjs). Prints and writes
+# fuzz/results.tsv: target, executions, seconds, execs/s, corpus size, outcome. Exits non-zero
+# on the first crash or timeout (the input is in fuzz/artifacts/<target>/).
+#   bash scripts/fuzz.sh 600                 # ten minutes each
+#   bash scripts/fuzz.sh 5 build_event       # one target
+# Needs nightly (rustup toolchain install nightly --profile minimal) and cargo install cargo-fuzz.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
-
-if ! cargo fuzz --version >/dev/null 2>&1; then
-  echo "== cargo install cargo-fuzz"
-  cargo install cargo-fuzz --locked
+seconds=${1:-60}
+shift || true
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  mapfile -t targets < <(ls fuzz/fuzz_targets/*.rs | xargs -n1 basename | sed 's/\.rs$//')
 fi
-rustup run nightly rustc --version >/dev/null 2>&1 || rustup toolchain install nightly --profile minimal
+# Inputs as large as a real batch (1,000 events) where batches go in; 64 KiB elsewhere.
+max_len() {
+  case "$1" in
+    build_batch|container_request|delivery_settle|golden_differential) echo 1048576 ;;
+    *) echo 65536 ;;
+  esac
+}
 
-mkdir -p fuzz/corpus/build_event
-cp -n fuzz/seeds/*.json fuzz/corpus/build_event/ 2>/dev/null || true
-
-mkdir -p fuzz/artifacts
-log=fuzz/artifacts/build_event.log
-echo "== cargo +nightly fuzz run build_event (${FUZZ_SECONDS:-60}s)"
+node fuzz/seeds.mjs 2>/dev/null
+(cd fuzz && cargo +nightly fuzz build -O)
+results=fuzz/results.tsv
+[ -f "$results" ] || printf 'target\texecutions\tseconds\texecs_per_s\tcorpus\toutcome\n' >"$results"
 status=0
-cargo +nightly fuzz run build_event fuzz/corpus/build_event fuzz/seeds -- \
-  -max_total_time="${FUZZ_SECONDS:-60}" -rss_limit_mb=2048 2>&1 | tee "$log" || status=$?
-
-echo "== summary"
-grep -E '^Done [0-9]+ runs in [0-9]+ second' "$log" || echo "no 'Done' line: libFuzzer stopped early (see $log)"
-if [ "$status" -ne 0 ]; then
-  grep -E 'panicked at|^artifact_prefix|Test unit written to' "$log" || true
-  echo "fuzzing FAILED (exit $status)"
-fi
-exit "$status"
+for t in "${targets[@]}"; do
+  log=$(mktemp)
+  mkdir -p "fuzz/artifacts/$t"
+  set +e
+  (cd fuzz && cargo +nightly fuzz run -O "$t" "corpus/$t" -- -max_total_time="$seconds" -timeout=10 \
+    -max_len="$(max_len "$t")" -rss_limit_mb=2048 -print_final_stats=1 \
+    -artifact_prefix="artifacts/$t/") >"$log" 2>&1
+  rc=$?
+  set -e
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+  secs=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+  corpus=$(ls "fuzz/corpus/$t" | wc -l)
+  outcome=ok
+  if [ $rc -ne 0 ]; then
+    outcome=$(grep -oE 'ERROR: libFuzzer: [a-z-]+|panicked at [^:]*:[0-9]+' "$log" | head -1 || echo "exit $rc")
+    tail -40 "$log" >&2
+    status=1
+  fi
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "${execs:-0}" "$seconds" "${secs:-0}" "$corpus" "$outcome" | tee -a "$results"
+  rm -f "$log"
+  [ $status -eq 0 ] || exit $status
+done

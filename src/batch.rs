@@ -24,7 +24,7 @@ pub struct BatchOutput {
 }
 
 /// Each event gets its own randomness (its own generated event_id), derived from the run's.
-pub(crate) fn event_clock(clock: Clock, index: usize) -> Clock {
+pub fn event_clock(clock: Clock, index: usize) -> Clock {
     let mut seed = clock.entropy.to_vec();
     seed.extend_from_slice(&(index as u64).to_le_bytes());
     let digest = sha256(&seed);

@@ -44,7 +44,7 @@ use crate::report::Report;
 use crate::tag::Tag;
 use crate::url;
 
-mod auth;
+pub mod auth;
 mod limits;
 mod settings;
 #[cfg(test)]

@@ -27,7 +27,7 @@ use crate::json::{self, decimal, Json};
 use crate::logging::foreign_message;
 use crate::number::whole;
 
-mod retry_after;
+pub mod retry_after;
 #[cfg(test)]
 mod tests;
 
