@@ -27,6 +27,19 @@ function entropy() {
   return globalThis.crypto.getRandomValues(new Uint8Array(32));
 }
 
+/** A tag's seed: its event ids, generated fbp values and trace ids are stretched from it in wasm. */
+function seed() {
+  return globalThis.crypto.getRandomValues(new Uint8Array(32));
+}
+
+/** No host entropy for this call: the tag draws from its own stream (see `seed`). */
+const OWN_ENTROPY = new Uint8Array(0);
+
+// Event and request JSON go into wasm as UTF-8 bytes: TextEncoder is native, where a string
+// argument is copied by the glue one character at a time.
+const encoder = new TextEncoder();
+const utf8 = (text) => encoder.encode(text);
+
 /** A random u32 for backoff jitter. */
 function random32() {
   return globalThis.crypto.getRandomValues(new Uint32Array(1))[0];
@@ -150,7 +163,7 @@ function inputs(eventData, request) {
 function makeTag(wasm, config) {
   const json = toJson(config);
   // Unserializable config: let Rust report it as unreadable JSON, like any other bad config.
-  const tag = new wasm.WasmTag(json.error ? "" : json.text);
+  const tag = new wasm.WasmTag(json.error ? "" : json.text, seed());
   const monitor = JSON.parse(tag.errorMonitor());
 
   /**
@@ -214,7 +227,7 @@ function makeTag(wasm, config) {
     const context = (i) => (i.attempts > 0 ? JSON.stringify({ ...JSON.parse(i.request), redelivery: true }) : i.request);
     const ctxText = `[${items.map(context).join(",")}]`;
     const { answers } = await resolveBatch(evsText, ctxText, now, options);
-    const built = withBodies(tag.buildBatch(evsText, ctxText, now, entropy(), options.traceId ?? undefined, answers));
+    const built = withBodies(tag.buildBatch(utf8(evsText), utf8(ctxText), now, OWN_ENTROPY, options.traceId ?? undefined, answers));
     emit(built.logs);
     const tries = await Promise.all(built.requests.map((r) => attemptOnce(doFetch, r, tag.timeoutMs())));
     const input = {
@@ -245,7 +258,7 @@ function makeTag(wasm, config) {
     /** Build without calling anyone (identity answers only from the cache). */
     build(eventData, request = {}, options = {}) {
       const { event, req } = inputs(eventData, request);
-      return withBodies(tag.build(event, req, clock(options), entropy(), options.traceId ?? undefined, undefined));
+      return withBodies(tag.build(utf8(event), utf8(req), clock(options), OWN_ENTROPY, options.traceId ?? undefined, undefined));
     },
     /**
      * Resolve identity (when configured), build and send: one request per pixel, in parallel,
@@ -257,7 +270,7 @@ function makeTag(wasm, config) {
       const now = clock(options);
       const { event, req } = inputs(eventData, request);
       const { answers, identityMs } = await resolveIdentity(JSON.parse(tag.identityCalls(event, req, now)), options);
-      const built = withBodies(tag.build(event, req, now, entropy(), options.traceId ?? undefined, answers));
+      const built = withBodies(tag.build(utf8(event), utf8(req), now, OWN_ENTROPY, options.traceId ?? undefined, answers));
       const { requests, logs, status, ...rest } = built;
       return { ...rest, ...(await dispatch(built, started, identityMs, options)) };
     },
@@ -273,7 +286,7 @@ function makeTag(wasm, config) {
       const evsText = evs.error ? "" : evs.text;
       const { req } = inputs(null, request);
       const { answers, identityMs } = await resolveBatch(evsText, req, now, options);
-      const built = withBodies(tag.buildBatch(evsText, req, now, entropy(), options.traceId ?? undefined, answers));
+      const built = withBodies(tag.buildBatch(utf8(evsText), utf8(req), now, OWN_ENTROPY, options.traceId ?? undefined, answers));
       return { traceId: built.traceId, events: built.events, ...(await dispatch(built, started, identityMs, options)) };
     },
   };

@@ -10,6 +10,7 @@ use crate::container::{Container, Incoming};
 use crate::delivery;
 use crate::dispatch::{decide_try, overall_status, redact_request_body, Attempt, Try};
 use crate::doctor::{self, Answer, Check};
+use crate::entropy::Entropy;
 use crate::identity::{answer_from_json, Cache, IdentityAnswer};
 use crate::json::{self, Json};
 use crate::jsonl;
@@ -175,6 +176,8 @@ pub struct WasmTag {
     identity_cache: RefCell<Cache>,
     /// What of the ERROR records goes to the error monitor (`crate::monitor`).
     monitor_gate: RefCell<Gate>,
+    /// Randomness stretched from the host's seed (see `crate::entropy`).
+    entropy: RefCell<Entropy>,
 }
 
 impl WasmTag {
@@ -182,6 +185,21 @@ impl WasmTag {
     fn count(&self, update: impl FnOnce(&mut Metrics)) {
         if let Ok(mut m) = self.metrics.try_borrow_mut() {
             update(&mut m);
+        }
+    }
+
+    /// The host's `entropy` when it gave any, else the next block of this tag's own stream.
+    fn entropy_or_own(&self, host: &[u8]) -> [u8; 32] {
+        if !host.is_empty() {
+            let mut out = [0u8; 32];
+            for (o, b) in out.iter_mut().zip(host) {
+                *o = *b;
+            }
+            return out;
+        }
+        match self.entropy.try_borrow_mut() {
+            Ok(mut e) => e.next_block(),
+            Err(_) => [0u8; 32],
         }
     }
 
@@ -218,14 +236,17 @@ fn answers_from_json(text: &str) -> Vec<IdentityAnswer> {
 
 #[wasm_bindgen]
 impl WasmTag {
-    /// From config JSON text. Never fails: problems are in `configReport`.
+    /// From config JSON text and 32 random bytes of the host (the seed of every event id,
+    /// generated `_fbp` and trace id of this tag; see `crate::entropy`). Never fails: problems
+    /// are in `configReport`.
     #[wasm_bindgen(constructor)]
-    pub fn new(config_json: &str) -> WasmTag {
+    pub fn new(config_json: &str, seed: Option<Vec<u8>>) -> WasmTag {
         WasmTag {
             inner: Tag::from_text(config_json),
             metrics: RefCell::new(Metrics::default()),
             identity_cache: RefCell::new(Cache::default()),
             monitor_gate: RefCell::new(Gate::default()),
+            entropy: RefCell::new(Entropy::new(seed.as_deref().unwrap_or_default())),
         }
     }
 
@@ -279,16 +300,22 @@ impl WasmTag {
     /// line. `now_ms` is the host's clock; `entropy` 32 random bytes (event ids and generated
     /// fbp, then the trace id); `trace_id` the host's own trace id, if it has one;
     /// `answers_json` what the `identityCalls` fetches came to (a JSON array in call order).
+    ///
+    /// Event and request arrive as UTF-8 bytes (`TextEncoder.encode`: a native copy, where a
+    /// string argument is copied character by character by the glue). An empty `entropy` takes
+    /// the next block of the tag's own stream.
     pub fn build(
         &self,
-        event_json: &str,
-        request_json: &str,
+        event_json: &[u8],
+        request_json: &[u8],
         now_ms: f64,
         entropy: &[u8],
         trace_id: Option<String>,
         answers_json: Option<String>,
     ) -> String {
-        let (clock, trace) = run_start(now_ms, entropy, trace_id);
+        let event_json = utf8(event_json);
+        let request_json = utf8(request_json);
+        let (clock, trace) = run_start(now_ms, &self.entropy_or_own(entropy), trace_id);
         let answers = answers_json.as_deref().map(answers_from_json);
         let out = match json::parse(event_json) {
             Ok(event) => {
@@ -324,14 +351,16 @@ impl WasmTag {
     #[wasm_bindgen(js_name = buildBatch)]
     pub fn build_batch(
         &self,
-        events_json: &str,
-        request_json: &str,
+        events_json: &[u8],
+        request_json: &[u8],
         now_ms: f64,
         entropy: &[u8],
         trace_id: Option<String>,
         answers_json: Option<String>,
     ) -> String {
-        let (clock, trace) = run_start(now_ms, entropy, trace_id);
+        let events_json = utf8(events_json);
+        let request_json = utf8(request_json);
+        let (clock, trace) = run_start(now_ms, &self.entropy_or_own(entropy), trace_id);
         let mut log = observe::logger(self.inner.config(), &trace, clock.now_ms);
         let events = match json::parse(events_json) {
             Ok(Json::Array(events)) => events,
@@ -784,6 +813,12 @@ fn clamp_ms(ms: f64) -> u64 {
     } else {
         0
     }
+}
+
+/// Input bytes as text; bytes that are not UTF-8 (never from `TextEncoder`) read as nothing,
+/// which the JSON parser reports like any unreadable input.
+fn utf8(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap_or_default()
 }
 
 fn entropy16(bytes: &[u8]) -> [u8; 16] {

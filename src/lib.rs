@@ -15,6 +15,7 @@ pub mod delivery;
 pub mod dispatch;
 pub mod doctor;
 pub mod enrichment;
+pub mod entropy;
 pub mod golden;
 pub mod event_data;
 pub mod identity;

@@ -622,6 +622,20 @@ impl Logger {
         self.log(LogLevel::Debug, process, kind, message, data);
     }
 
+    /// A DEBUG record whose message and data are built only when DEBUG records are kept: at
+    /// INFO a build pays nothing for them (no copy of the event, no report rendering).
+    pub fn debug_with(
+        &mut self,
+        process: &str,
+        kind: &str,
+        record: impl FnOnce() -> (String, Option<Json>),
+    ) {
+        if self.enabled(LogLevel::Debug) {
+            let (message, data) = record();
+            self.log(LogLevel::Debug, process, kind, &message, data);
+        }
+    }
+
     pub fn info(&mut self, process: &str, kind: &str, message: &str, data: Option<Json>) {
         self.log(LogLevel::Info, process, kind, message, data);
     }

@@ -37,19 +37,13 @@ pub fn log_build(log: &mut Logger, out: &BuildOutput) {
     if let Some(identity) = &out.identity {
         log_identity(log, identity, None);
     }
-    log.debug(
-        PROCESS_BUILD,
-        TYPE_MESSAGE,
-        "validation report",
-        Some(out.report.to_json()),
-    );
+    log.debug_with(PROCESS_BUILD, TYPE_MESSAGE, || {
+        ("validation report".into(), Some(out.report.to_json()))
+    });
     if let Some(event) = &out.event {
-        log.debug(
-            PROCESS_BUILD,
-            TYPE_REQUEST,
-            "Meta server event (hashed)",
-            Some(event.clone()),
-        );
+        log.debug_with(PROCESS_BUILD, TYPE_REQUEST, || {
+            ("Meta server event (hashed)".into(), Some(event.clone()))
+        });
     }
     match out.status {
         Status::Ready => {
@@ -91,23 +85,25 @@ pub fn log_identity(log: &mut Logger, identity: &IdentityOutcome, event_index: O
             format!("{which}identity resolution failed ({reason}): the event is sent without it");
         log.error(PROCESS_IDENTITY, TYPE_ERROR, &message, None);
     }
-    let filled = if identity.filled.is_empty() {
-        "nothing".to_string()
-    } else {
-        identity.filled.join(", ")
-    };
-    let mut data = Json::object([
-        ("status", Json::from(r.status)),
-        (
-            "filled",
-            Json::Array(identity.filled.iter().map(|k| Json::from(*k)).collect()),
-        ),
-    ]);
-    if let Some(n) = r.previous_visits {
-        data.set("previousVisits", Json::from(n));
-    }
-    let message = format!("{which}identity {}: filled {filled}", r.status);
-    log.debug(PROCESS_IDENTITY, TYPE_MESSAGE, &message, Some(data));
+    log.debug_with(PROCESS_IDENTITY, TYPE_MESSAGE, || {
+        let filled = if identity.filled.is_empty() {
+            "nothing".to_string()
+        } else {
+            identity.filled.join(", ")
+        };
+        let mut data = Json::object([
+            ("status", Json::from(r.status)),
+            (
+                "filled",
+                Json::Array(identity.filled.iter().map(|k| Json::from(*k)).collect()),
+            ),
+        ]);
+        if let Some(n) = r.previous_visits {
+            data.set("previousVisits", Json::from(n));
+        }
+        let message = format!("{which}identity {}: filled {filled}", r.status);
+        (message, Some(data))
+    });
 }
 
 /// Batch build: INFO how many events became how many requests; ERROR for the events left out.
@@ -175,12 +171,10 @@ pub fn log_decision(
 ) {
     let outcome = d.outcome.to_json();
     let n = decimal(u64::from(attempt));
-    log.debug(
-        PROCESS_DISPATCH,
-        TYPE_RESPONSE,
-        &format!("pixel {pixel_id}, try {n}: answer"),
-        Some(outcome.clone()),
-    );
+    log.debug_with(PROCESS_DISPATCH, TYPE_RESPONSE, || {
+        let message = format!("pixel {pixel_id}, try {n}: answer");
+        (message, Some(outcome.clone()))
+    });
     match (d.final_state(), d.retry_in_ms) {
         (None, Some(ms)) => {
             let message = format!(
@@ -217,13 +211,10 @@ pub fn log_decision(
 /// operator can look up and retry (`omni-meta-capi queue list`).
 pub fn log_settle(log: &mut Logger, batch: &delivery::Batch, outcomes: &[Outcome], next: &[Next]) {
     for (sent, outcome) in batch.sent.iter().zip(outcomes) {
-        let message = format!("pixel {}: answer to a queued batch", sent.pixel_id);
-        log.debug(
-            PROCESS_DISPATCH,
-            TYPE_RESPONSE,
-            &message,
-            Some(outcome.to_json()),
-        );
+        log.debug_with(PROCESS_DISPATCH, TYPE_RESPONSE, || {
+            let message = format!("pixel {}: answer to a queued batch", sent.pixel_id);
+            (message, Some(outcome.to_json()))
+        });
     }
     let count = |f: fn(&Next) -> bool| decimal(next.iter().filter(|n| f(n)).count() as u64);
     let message = format!(

@@ -1,0 +1,57 @@
+//! Native bench of one Purchase build (11 PII fields, 5 items; tests/bench/purchase-sgtm.json)
+//! and a minimal page_view: microseconds per event and allocations per event (counted by a
+//! counting allocator), from JSON text in to the request body out, as the wasm export does.
+//! Prints; asserts nothing (tests/allocations.rs holds the allocation bound).
+//!   cargo bench --bench build
+use omni_meta_capi::payload::Clock;
+use omni_meta_capi::tag::Tag;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+struct Counting;
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        System.alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        System.realloc(ptr, layout, size)
+    }
+}
+#[global_allocator]
+static A: Counting = Counting;
+
+const CLOCK: Clock = Clock { now_ms: 1_780_315_200_000, entropy: [9; 16] };
+
+fn measure(name: &str, tag: &Tag, event: &str, request: &str) {
+    let n = 20_000;
+    for _ in 0..1000 {
+        std::hint::black_box(tag.build_text(event, request, CLOCK));
+    }
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let out = tag.build_text(event, request, CLOCK);
+    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    assert!(!out.requests.is_empty(), "{name}: nothing built: {:?}", out.report);
+    let t = Instant::now();
+    for _ in 0..n {
+        std::hint::black_box(tag.build_text(event, request, CLOCK));
+    }
+    let us = t.elapsed().as_secs_f64() * 1e6 / f64::from(n);
+    println!("{name:<40} {us:>8.2} us/event {allocations:>6} allocations/event");
+}
+
+fn main() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let read = |p: &str| std::fs::read_to_string(format!("{root}/{p}")).expect(p);
+    let tag = Tag::from_text(&read("examples/tag.json"));
+    let request = read("examples/request.json");
+    measure("Purchase (11 PII fields, 5 items)", &tag, &read("tests/bench/purchase-sgtm.json"), &request);
+    let page_view = r#"{"event_name":"page_view","client_id":"1.2","page_location":"https://s.com/","user_agent":"UA","ip_override":"203.0.113.9"}"#;
+    measure("page_view (no PII)", &tag, page_view, "{}");
+}
