@@ -20,14 +20,9 @@ use crate::monitor::Gate;
 use crate::normalize::{normalize_and_hash, Context, Field};
 use crate::observe::{self, Timings};
 use crate::payload::Clock;
-use crate::tag::{IdentityPlan, Tag};
+use crate::tag::{IdentityPlan, Tag, MAX_EVENT_BYTES};
 use crate::user_data::{hash_user_data, scalar_text, HashedUserData};
 
-// Allocation-heavy JSON work runs faster on talc than on Rust's default dlmalloc (measured: see
-// the README) and the module gets smaller.
-#[cfg(all(not(target_feature = "atomics"), target_family = "wasm"))]
-#[global_allocator]
-static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 #[wasm_bindgen(start)]
 pub fn start() {
@@ -317,15 +312,17 @@ impl WasmTag {
         let request_json = utf8(request_json);
         let (clock, trace) = run_start(now_ms, &self.entropy_or_own(entropy), trace_id);
         let answers = answers_json.as_deref().map(answers_from_json);
-        let out = match json::parse(event_json) {
-            Ok(event) => {
+        // Too large or unreadable: `build_text` reports it.
+        let within = event_json.len() <= MAX_EVENT_BYTES;
+        let out = match within.then(|| json::parse(event_json)) {
+            Some(Ok(event)) => {
                 let request = json::parse(request_json).unwrap_or(Json::Null);
                 let mut cache = self.identity_cache.try_borrow_mut().ok();
                 let cache = cache.as_deref_mut();
                 self.inner
                     .build_with(&event, &request, clock, answers.as_deref(), cache)
             }
-            Err(_) => self.inner.build_text(event_json, request_json, clock),
+            _ => self.inner.build_text(event_json, request_json, clock),
         };
         self.count(|m| m.on_build(&out, clock.now_ms));
         let mut log = observe::logger(self.inner.config(), &trace, clock.now_ms);

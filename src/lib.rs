@@ -6,6 +6,9 @@
 //! -> dispatch (`request` builds the HTTP request; `dispatch` decides on each try's answer).
 pub use omni_meta_capi_pii::{hash, json, jsonl, normalize, user_data};
 
+// The wasm heap (talc, growing the memory geometrically).
+#[cfg(all(not(target_feature = "atomics"), target_arch = "wasm32"))]
+mod allocator;
 pub mod base64;
 pub mod batch;
 pub mod collect;

@@ -16,6 +16,10 @@ use crate::report::{Issue, Report};
 use crate::request::{build_requests, HttpRequest};
 use crate::validate::{validate_event, validate_event_count};
 
+/// The JSON text one event may take (a 10,000-item order is under 1 MB): the parse, the build
+/// and their memory stay bounded whatever a caller sends.
+pub const MAX_EVENT_BYTES: usize = 2 * 1024 * 1024;
+
 pub struct Tag {
     config: TagConfig,
     config_report: Report,
@@ -183,9 +187,26 @@ impl Tag {
         }
     }
 
+    /// An event text longer than `MAX_EVENT_BYTES`: invalid, reported without reading it.
+    pub fn too_large(&self, event: &str) -> Option<BuildOutput> {
+        if event.len() <= MAX_EVENT_BYTES {
+            return None;
+        }
+        let mut report = self.config_report.clone();
+        let message = format!(
+            "the event is {} bytes of JSON: at most {MAX_EVENT_BYTES} are accepted",
+            event.len()
+        );
+        report.error("event.too_large", "event", message);
+        Some(BuildOutput::invalid(report))
+    }
+
     /// `build` from JSON text (the wasm boundary). Unreadable event text is reported; unreadable
     /// request context is ignored (it is optional).
     pub fn build_text(&self, event: &str, request: &str, clock: Clock) -> BuildOutput {
+        if let Some(out) = self.too_large(event) {
+            return out;
+        }
         match json::parse(event) {
             Ok(event) => self.build(&event, &json::parse(request).unwrap_or(Json::Null), clock),
             Err(e) => {

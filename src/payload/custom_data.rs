@@ -8,6 +8,10 @@ use crate::json::{self, Json};
 use crate::report::Report;
 use crate::user_data::scalar_text;
 
+/// Items one event may carry in `contents`: an order, however large, stays far below it, and the
+/// bound keeps one event's work and memory bounded (past it the event is invalid, with an error).
+pub const MAX_CONTENTS: usize = 10_000;
+
 const DELIVERY_CATEGORIES: [&str; 3] = ["in_store", "curbside", "home_delivery"];
 const CONTENT_TYPES: [&str; 2] = ["product", "product_group"];
 
@@ -213,7 +217,20 @@ fn products(config: &TagConfig, ev: &EventData, report: &mut Report) -> Vec<Prod
         );
         return Vec::new();
     };
-    let mut out = Vec::new();
+    if items.len() > MAX_CONTENTS {
+        let message = format!(
+            "{} has {} items: at most {MAX_CONTENTS} are accepted in one event",
+            schema.array_variable,
+            items.len()
+        );
+        report.error(
+            "custom_data.too_many_contents",
+            schema.array_variable.clone(),
+            message,
+        );
+        return Vec::new();
+    }
+    let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let field = |k: &str| item.get(k).filter(|v| !v.is_null());
         let text = |k: &str| {

@@ -7,6 +7,7 @@ mod event_name;
 mod user_fields;
 
 pub use click_ids::{fbc_from_click, is_valid as is_valid_click_id, SetCookie};
+pub use custom_data::MAX_CONTENTS;
 pub use event_name::{meta_event_name, STANDARD_EVENTS};
 
 use crate::config::TagConfig;
