@@ -30,8 +30,8 @@ static A: Counting = Counting;
 const CLOCK: Clock = Clock { now_ms: 1_780_315_200_000, entropy: [9; 16] };
 
 fn measure(name: &str, tag: &Tag, event: &str, request: &str) {
-    let n = 20_000;
-    for _ in 0..1000 {
+    let n: u32 = std::env::var("BENCH_N").ok().and_then(|s| s.parse().ok()).unwrap_or(20_000);
+    for _ in 0..n / 20 {
         std::hint::black_box(tag.build_text(event, request, CLOCK));
     }
     let before = ALLOCATIONS.load(Ordering::Relaxed);
@@ -46,12 +46,32 @@ fn measure(name: &str, tag: &Tag, event: &str, request: &str) {
     println!("{name:<40} {us:>8.2} us/event {allocations:>6} allocations/event");
 }
 
+/// Allocations of one call of `f`.
+fn allocations(f: impl FnOnce()) -> u64 {
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    f();
+    ALLOCATIONS.load(Ordering::Relaxed) - before
+}
+
+/// Where a Purchase's allocations go, stage by stage.
+fn stages(tag: &Tag, event: &str, request: &str) {
+    use omni_meta_capi::json;
+    let parsed = json::parse(event).unwrap_or(json::Json::Null);
+    let req = json::parse(request).unwrap_or(json::Json::Null);
+    let parse = allocations(|| drop(std::hint::black_box(json::parse(event))));
+    let build = allocations(|| drop(std::hint::black_box(tag.build(&parsed, &req, CLOCK))));
+    let out = tag.build(&parsed, &req, CLOCK);
+    let wire = allocations(|| drop(std::hint::black_box(out.to_wire())));
+    println!("  allocations by stage: parse {parse}, build {build}, result text {wire}");
+}
+
 fn main() {
     let root = env!("CARGO_MANIFEST_DIR");
     let read = |p: &str| std::fs::read_to_string(format!("{root}/{p}")).expect(p);
     let tag = Tag::from_text(&read("examples/tag.json"));
     let request = read("examples/request.json");
     measure("Purchase (11 PII fields, 5 items)", &tag, &read("tests/bench/purchase-sgtm.json"), &request);
+    stages(&tag, &read("tests/bench/purchase-sgtm.json"), &request);
     let page_view = r#"{"event_name":"page_view","client_id":"1.2","page_location":"https://s.com/","user_agent":"UA","ip_override":"203.0.113.9"}"#;
     measure("page_view (no PII)", &tag, page_view, "{}");
 }

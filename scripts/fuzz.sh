@@ -25,7 +25,7 @@ max_len() {
 
 node fuzz/seeds.mjs 2>/dev/null
 (cd fuzz && cargo +nightly fuzz build -O)
-results=fuzz/results.tsv
+results=${FUZZ_RESULTS:-fuzz/results.tsv}
 [ -f "$results" ] || printf 'target\texecutions\tseconds\texecs_per_s\tcorpus\toutcome\n' >"$results"
 status=0
 for t in "${targets[@]}"; do

@@ -84,8 +84,21 @@ setup_npm() {
   fi
 }
 
+# Fuzzing (scripts/fuzz.sh and the smoke in scripts/test.sh): nightly Rust and cargo-fuzz.
+setup_fuzz() {
+  if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+    say "installing nightly Rust (minimal profile) for cargo-fuzz"
+    rustup toolchain install nightly --profile minimal >&2
+  fi
+  if ! command -v cargo-fuzz >/dev/null; then
+    say "installing cargo-fuzz (a few minutes)"
+    cargo install -q cargo-fuzz >&2
+  fi
+}
+
 case "${1:-all}" in
   wasm) setup_wasm_target; setup_wasm_tools ;;
-  all) setup_wasm_target; setup_wasm_tools; setup_browser; setup_npm ;;
-  *) say "usage: setup.sh [all|wasm]"; exit 2 ;;
+  fuzz) setup_fuzz ;;
+  all) setup_wasm_target; setup_wasm_tools; setup_browser; setup_npm; setup_fuzz ;;
+  *) say "usage: setup.sh [all|wasm|fuzz]"; exit 2 ;;
 esac

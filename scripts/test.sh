@@ -2,7 +2,8 @@
 # All tests, from a fresh machine: set-up, build, Rust tests (native and in headless Chromium),
 # the local Meta CAPI sandbox, then the packed npm tarball installed into a scratch project and
 # tested in Node (ESM, CJS, CLI, differential against Meta's normalizer, requests accepted by the
-# sandbox, TypeScript types), in workerd (Miniflare) and in Chromium.
+# sandbox, TypeScript types), in workerd (Miniflare) and in Chromium. A short smoke of every fuzz
+# target runs beside the Rust tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -14,6 +15,9 @@ echo "== cargo test (native)"
 cargo test --quiet --workspace 2>&1 | tee target/cargo-test.log | grep -E '^(test result|error|failures)' || true
 grep -q '^test result: FAILED' target/cargo-test.log && exit 1
 grep -q '^test result: ok' target/cargo-test.log || { cat target/cargo-test.log; exit 1; }
+
+echo "== fuzz smoke (every cargo-fuzz target, ${FUZZ_SMOKE_SECONDS:-5} s each; scripts/fuzz.sh for longer runs)"
+FUZZ_RESULTS=target/fuzz-smoke.tsv bash scripts/fuzz.sh "${FUZZ_SMOKE_SECONDS:-5}" | grep -v '^ *Finished'
 
 echo "== wasm-pack test --headless --chrome (the Rust core as wasm in Chromium)"
 toolchain=$(cat target/.wasm-toolchain 2>/dev/null || true)

@@ -79,28 +79,34 @@ pub fn build_requests(
     events: &[Json],
     test_event_code: Option<&str>,
 ) -> Vec<HttpRequest> {
+    // The `data` array is written once, straight into text (no body tree), and shared by
+    // every pixel's body; each body is allocated once at its final size (near enough).
+    let mut data = String::from("{\"data\":[");
+    for (i, event) in events.iter().enumerate() {
+        if i > 0 {
+            data.push(',');
+        }
+        event.write(&mut data);
+    }
+    data.push(']');
     config
         .pixels
         .iter()
-        .map(|p| one(config, p, events, test_event_code))
+        .map(|p| one(config, p, &data, test_event_code))
         .collect()
 }
+
+/// Room for the fields after `data` (test code, partner agent, token, proof).
+const BODY_TAIL_BYTES: usize = 512;
 
 fn one(
     config: &TagConfig,
     pixel: &Pixel,
-    events: &[Json],
+    data: &str,
     test_event_code: Option<&str>,
 ) -> HttpRequest {
-    // Written straight into the text: the events are not copied into a body tree first.
-    let mut body = String::from("{\"data\":[");
-    for (i, event) in events.iter().enumerate() {
-        if i > 0 {
-            body.push(',');
-        }
-        event.write(&mut body);
-    }
-    body.push(']');
+    let mut body = String::with_capacity(data.len() + BODY_TAIL_BYTES);
+    body.push_str(data);
     let mut field = |key: &str, value: &str| {
         body.push_str(",\"");
         body.push_str(key);

@@ -178,7 +178,8 @@ pub fn decimal(mut n: u64) -> String {
             break;
         }
     }
-    digits[i..].iter().map(|&d| char::from(d)).collect()
+    // ASCII digits: one exact-size allocation instead of a char-by-char collect.
+    String::from_utf8(digits[i..].to_vec()).unwrap_or_default()
 }
 
 /// Bytes that must be escaped inside a JSON string: controls, `"` and `\\`.
