@@ -48,6 +48,8 @@ pub fn is_never_retry_code(code: i64) -> bool {
     matches!(code, 3 | 10 | 100 | 102 | 190 | 200..=299)
 }
 
+pub use crate::model::config::RetryPolicy;
+
 /// Meta error codes that mean "wait and retry": 1 unknown, 2 service, 4 app throttled, 17 user
 /// throttled, 341 application limit, 368 temporarily blocked, 613 rate limit, 80000..=80014
 /// business-use-case throttles.
@@ -55,29 +57,8 @@ pub fn is_retry_code(code: i64) -> bool {
     matches!(code, 1 | 2 | 4 | 17 | 341 | 368 | 613 | 80_000..=80_014)
 }
 
-/// How often and how patiently a request is tried.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Tries in all, counting the first (1 = never retry).
-    pub attempts: u32,
-    /// The backoff before the second try; doubles for each try after it.
-    pub base_delay_ms: u64,
-    /// The longest single wait (also the longest Retry-After that is honoured).
-    pub max_delay_ms: u64,
-    /// Per-try deadline JS gives `fetch` (Meta recommends 1500 ms; responses take < 600 ms).
-    pub timeout_ms: u64,
-}
 
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            attempts: 3,
-            base_delay_ms: 200,
-            max_delay_ms: 5000,
-            timeout_ms: 1500,
-        }
-    }
-}
+
 
 /// What JS reports after one fetch.
 #[derive(Clone, Debug, PartialEq, Eq)]

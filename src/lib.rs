@@ -25,12 +25,14 @@ pub mod identity;
 pub mod ip;
 pub mod logging;
 pub mod metrics;
+pub mod model;
 pub mod monitor;
 pub mod number;
 pub mod observe;
 pub mod payload;
 pub mod privacy;
-pub mod report;
+
+pub use model::report;
 pub mod request;
 pub mod sort;
 pub mod tag;

@@ -19,7 +19,7 @@
 //!
 //! Messages are stored as given (bar registered secrets): callers must never put a secret or a
 //! PII value into a message; structured values belong in `data`, where they are scrubbed.
-use crate::config::LogLevel;
+use crate::model::config::LogLevel;
 use crate::json::{self, decimal, Json};
 
 #[cfg(test)]

@@ -10,8 +10,17 @@
 use crate::dispatch::{Decision, MetaError, Outcome};
 use crate::json::{decimal, Json};
 use crate::logging::{foreign_message, iso_timestamp};
-use crate::observe::Timings;
 use crate::tag::{BuildOutput, IdentityOutcome, Status};
+
+/// How long each stage of a run took (measured by the host, which has the clock).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Timings {
+    pub build_ms: u64,
+    /// The identity calls; `None` when none were made.
+    pub identity_ms: Option<u64>,
+    pub dispatch_ms: u64,
+    pub total_ms: u64,
+}
 
 /// The matching keys counted per built event.
 pub const MATCH_KEYS: [&str; 9] = [

@@ -1,7 +1,7 @@
 //! What the tag says about a run, per stage: the log records of building, of each try of each
 //! request, and the run's timings. Records go through `logging::Logger`, which scrubs tokens,
 //! the app secret and plaintext PII at every level.
-use crate::config::TagConfig;
+use crate::model::config::TagConfig;
 use crate::delivery::{self, Next};
 use crate::dispatch::{Decision, Outcome};
 use crate::json::{decimal, Json};
@@ -261,15 +261,8 @@ pub fn log_settle(log: &mut Logger, batch: &delivery::Batch, outcomes: &[Outcome
     }
 }
 
-/// How long each stage of a run took (measured by the host, which has the clock).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Timings {
-    pub build_ms: u64,
-    /// The identity calls; `None` when none were made.
-    pub identity_ms: Option<u64>,
-    pub dispatch_ms: u64,
-    pub total_ms: u64,
-}
+// How long each stage took: counted by `crate::metrics`, logged here.
+pub use crate::metrics::Timings;
 
 /// The run's execution time and each stage's.
 pub fn log_timings(log: &mut Logger, status: &str, t: Timings) {
@@ -299,7 +292,7 @@ pub fn log_timings(log: &mut Logger, status: &str, t: Timings) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::LogLevel;
+    use crate::model::config::LogLevel;
     use crate::dispatch::{decide, Attempt, RetryPolicy};
     use crate::json::parse;
     use crate::payload::Clock;

@@ -1,6 +1,6 @@
 //! Validation of a built Meta server event against Meta's documented rules, and of a request's
 //! event count. Works on the final JSON, so it checks what would actually be sent.
-use crate::config::ACTION_SOURCES;
+use crate::model::config::ACTION_SOURCES;
 use crate::json::Json;
 use crate::report::Report;
 

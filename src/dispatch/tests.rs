@@ -715,7 +715,7 @@ fn redaction_removes_secrets_and_keeps_the_rest() {
 
 #[test]
 fn a_real_request_body_redacts_to_itself_but_the_secrets() {
-    use crate::config::{Pixel, TagConfig};
+    use crate::model::config::{Pixel, TagConfig};
     use crate::request::build_requests;
     let config = TagConfig {
         pixels: vec![Pixel {

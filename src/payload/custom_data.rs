@@ -2,7 +2,7 @@
 //! (`contents`, `content_ids`, `num_items`, `content_type`), the other standard parameters, and
 //! any `x-fb-cd-<key>` from the event. Config `customData` overrides win.
 use super::currencies::is_iso4217;
-use crate::config::TagConfig;
+use crate::model::config::TagConfig;
 use crate::event_data::EventData;
 use crate::json::{self, Json};
 use crate::report::Report;
@@ -273,7 +273,7 @@ fn products(config: &TagConfig, ev: &EventData, report: &mut Report) -> Vec<Prod
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ProductSchema;
+    use crate::model::config::ProductSchema;
     use crate::json::parse;
 
     fn run(config: &TagConfig, event: &str) -> (Json, Report) {

@@ -1,6 +1,6 @@
 //! Meta event names: GA4 names map to Meta's standard events; anything else goes as a custom
 //! event, unchanged. The config can override (a custom name first, then a fixed name).
-use crate::config::TagConfig;
+use crate::model::config::TagConfig;
 
 /// GA4 (and common GTM) event names -> Meta standard events.
 const GA4_TO_META: &[(&str, &str)] = &[

@@ -10,7 +10,7 @@ pub use click_ids::{fbc_from_click, is_valid as is_valid_click_id, SetCookie};
 pub use custom_data::MAX_CONTENTS;
 pub use event_name::{meta_event_name, STANDARD_EVENTS};
 
-use crate::config::TagConfig;
+use crate::model::config::TagConfig;
 use crate::event_data::{EventData, RequestContext};
 use crate::ip;
 use crate::json::Json;

@@ -1,0 +1,68 @@
+//! HTTP requests the wasm hands the host to send: Meta's (`HttpRequest`, built by
+//! `crate::request`) and any other (`Outgoing`: identity calls, health probes).
+use crate::json::Json;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpRequest {
+    pub pixel_id: String,
+    pub url: String,
+    pub method: &'static str,
+    pub headers: Vec<(&'static str, &'static str)>,
+    /// The exact body to send.
+    pub body: String,
+}
+
+impl HttpRequest {
+    /// Everything but the body (the body travels on its own; see `BuildOutput::to_wire`).
+    pub fn head_json(&self) -> Json {
+        let headers = Json::Object(
+            self.headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), Json::from(*v)))
+                .collect(),
+        );
+        Json::object([
+            ("pixelId", Json::from(self.pixel_id.as_str())),
+            ("url", Json::from(self.url.as_str())),
+            ("method", Json::from(self.method)),
+            ("headers", headers),
+        ])
+    }
+
+    pub fn to_json(&self) -> Json {
+        let mut j = self.head_json();
+        j.set("body", Json::from(self.body.as_str()));
+        j
+    }
+}
+
+/// Any other HTTP request the wasm asks the host to send (identity calls, health probes): the
+/// host only performs it and hands back what it came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outgoing {
+    pub url: String,
+    pub method: &'static str,
+    /// Secrets (bearer tokens) travel here, never in `url`.
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Option<String>,
+}
+
+impl Outgoing {
+    /// `{url, method, headers, body?}` for the host's `fetch`.
+    pub fn to_json(&self) -> Json {
+        let headers = self
+            .headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), Json::from(v.as_str())))
+            .collect();
+        let mut out = Json::object([
+            ("url", Json::from(self.url.as_str())),
+            ("method", Json::from(self.method)),
+            ("headers", Json::Object(headers)),
+        ]);
+        if let Some(body) = &self.body {
+            out.set("body", Json::from(body.as_str()));
+        }
+        out
+    }
+}
