@@ -27,17 +27,27 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static A: Counting = Counting;
 
-const CLOCK: Clock = Clock { now_ms: 1_780_315_200_000, entropy: [9; 16] };
+const CLOCK: Clock = Clock {
+    now_ms: 1_780_315_200_000,
+    entropy: [9; 16],
+};
 
 fn measure(name: &str, tag: &Tag, event: &str, request: &str) {
-    let n: u32 = std::env::var("BENCH_N").ok().and_then(|s| s.parse().ok()).unwrap_or(20_000);
+    let n: u32 = std::env::var("BENCH_N")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_000);
     for _ in 0..n / 20 {
         std::hint::black_box(tag.build_text(event, request, CLOCK));
     }
     let before = ALLOCATIONS.load(Ordering::Relaxed);
     let out = tag.build_text(event, request, CLOCK);
     let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
-    assert!(!out.requests.is_empty(), "{name}: nothing built: {:?}", out.report);
+    assert!(
+        !out.requests.is_empty(),
+        "{name}: nothing built: {:?}",
+        out.report
+    );
     let t = Instant::now();
     for _ in 0..n {
         std::hint::black_box(tag.build_text(event, request, CLOCK));
@@ -70,7 +80,12 @@ fn main() {
     let read = |p: &str| std::fs::read_to_string(format!("{root}/{p}")).expect(p);
     let tag = Tag::from_text(&read("examples/tag.json"));
     let request = read("examples/request.json");
-    measure("Purchase (11 PII fields, 5 items)", &tag, &read("tests/bench/purchase-sgtm.json"), &request);
+    measure(
+        "Purchase (11 PII fields, 5 items)",
+        &tag,
+        &read("tests/bench/purchase-sgtm.json"),
+        &request,
+    );
     stages(&tag, &read("tests/bench/purchase-sgtm.json"), &request);
     let page_view = r#"{"event_name":"page_view","client_id":"1.2","page_location":"https://s.com/","user_agent":"UA","ip_override":"203.0.113.9"}"#;
     measure("page_view (no PII)", &tag, page_view, "{}");

@@ -6,8 +6,8 @@
 use core::alloc::Layout;
 use core::arch::wasm32::{memory_grow, memory_size};
 use core::ptr::NonNull;
-use talc::base::{Talc, CHUNK_UNIT};
 use talc::base::binning::Binning;
+use talc::base::{Talc, CHUNK_UNIT};
 use talc::cell::TalcSyncCell;
 use talc::wasm::WasmBinning;
 

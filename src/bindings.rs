@@ -23,7 +23,6 @@ use crate::payload::Clock;
 use crate::tag::{IdentityPlan, Tag, MAX_EVENT_BYTES};
 use crate::user_data::{hash_user_data, scalar_text, HashedUserData};
 
-
 #[wasm_bindgen(start)]
 pub fn start() {
     console_error_panic_hook::set_once();

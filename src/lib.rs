@@ -1,42 +1,34 @@
 //! omni-meta-capi: a Meta Conversions API tag. The core is plain Rust (no wasm-bindgen types);
-//! `bindings` is the one module that speaks to JavaScript.
+//! `bindings` is the one module that speaks to JavaScript. The folders show the design:
+//! - `model`: the typed model (tag config, report, HTTP requests) every part reads;
+//! - `pipeline`: the tag's layers, in the order an event goes through them (see its docs);
+//! - `container`: the server container (routes, GA4 hits, auth, limits, its settings);
+//! - `ops`: operations (logs, metrics, the error monitor's gate, doctor);
+//! - `support`: small shared helpers.
 //!
-//! The pipeline (`tag`): payload construction (`payload`, `user_data`, `normalize`, `privacy`)
-//! -> identity resolution (`identity`) -> validation (`validate`) -> enrichment (`enrichment`)
-//! -> dispatch (`request` builds the HTTP request; `dispatch` decides on each try's answer).
+//! Normalization and hashing (`normalize`, `user_data`, `hash`) and the JSON value are the
+//! `omni-meta-capi-pii` crate, compiled for speed. Every module is also re-exported at the root
+//! under its old path (`crate::tag`, `crate::logging`, ...), which the tests, the fuzz targets
+//! and the benches use.
 pub use omni_meta_capi_pii::{hash, json, jsonl, normalize, user_data};
 
 // The wasm heap (talc, growing the memory geometrically).
 #[cfg(all(not(target_feature = "atomics"), target_arch = "wasm32"))]
 mod allocator;
-pub mod base64;
-pub mod batch;
-pub mod collect;
-pub mod config;
-pub mod container;
-pub mod delivery;
-pub mod dispatch;
-pub mod doctor;
-pub mod enrichment;
-pub mod entropy;
-pub mod golden;
-pub mod event_data;
-pub mod identity;
-pub mod ip;
-pub mod logging;
-pub mod metrics;
-pub mod model;
-pub mod monitor;
-pub mod number;
-pub mod observe;
-pub mod payload;
-pub mod privacy;
 
+pub mod container;
+pub mod model;
+pub mod ops;
+pub mod pipeline;
+pub mod support;
+
+pub use container::collect;
 pub use model::report;
-pub mod request;
-pub mod sort;
-pub mod tag;
-pub mod url;
-pub mod validate;
+pub use ops::{doctor, logging, metrics, monitor, observe};
+pub use pipeline::{
+    batch, config, delivery, dispatch, enrichment, event_data, identity, payload, privacy, request,
+    tag, validate,
+};
+pub use support::{base64, entropy, golden, ip, number, sort, url};
 
 pub mod bindings;

@@ -16,7 +16,14 @@ fuzz_target!(|data: &[u8]| {
     let list = events.as_array().unwrap_or_default();
     for config in [CONFIG, MULTI_PIXEL] {
         let t = tag(config);
-        let out = build_batch(&t, list, Contexts::of(&contexts, list.len()), CLOCK, &[], None);
+        let out = build_batch(
+            &t,
+            list,
+            Contexts::of(&contexts, list.len()),
+            CLOCK,
+            &[],
+            None,
+        );
         assert_eq!(out.events.len(), list.len());
         for r in &out.requests {
             assert!(!r.event_indexes.is_empty() && r.event_indexes.len() <= 1000);

@@ -14,7 +14,10 @@ fuzz_target!(|data: &[u8]| {
     let fuzzed = as_json(&text);
     let from_input = Tag::new(&fuzzed);
     for (t, name) in [(&fixed, "fixed config"), (&from_input, "fuzzed config")] {
-        check_build(&t.build(&fuzzed, &omni_meta_capi::json::Json::Null, CLOCK), name);
+        check_build(
+            &t.build(&fuzzed, &omni_meta_capi::json::Json::Null, CLOCK),
+            name,
+        );
         check_build(&t.build(&fuzzed, &fuzzed, CLOCK), name);
     }
 });

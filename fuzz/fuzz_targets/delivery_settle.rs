@@ -12,7 +12,15 @@ fuzz_target!(|data: &[u8]| {
     let batch = Batch::from_json(&as_json(&text));
     for now in [0, CLOCK.now_ms] {
         let tried = outcomes(&batch.sent, now);
-        let next = settle(&batch.policy, &batch.rows, &batch.built, &batch.sent, &tried, now, 7);
+        let next = settle(
+            &batch.policy,
+            &batch.rows,
+            &batch.built,
+            &batch.sent,
+            &tried,
+            now,
+            7,
+        );
         assert_eq!(next.len(), batch.rows.len());
         for n in &next {
             reparses(&n.to_json().to_json(), "settled row");

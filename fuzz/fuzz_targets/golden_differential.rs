@@ -52,9 +52,19 @@ fuzz_target!(|data: &[u8]| {
     // A batch gives its event #0 the clock `event_clock(clock, 0)`: built alone with that
     // clock, the same server event must come out.
     let alone = t.build(&event, &request, event_clock(case.clock, 0));
-    let batch = build_batch(&t, std::slice::from_ref(&event), Contexts::Shared(&request), case.clock, &[], None);
+    let batch = build_batch(
+        &t,
+        std::slice::from_ref(&event),
+        Contexts::Shared(&request),
+        case.clock,
+        &[],
+        None,
+    );
     check_build(&alone, "golden mutant");
     let a = alone.requests.first().and_then(|r| first_event(&r.body));
-    let b = batch.requests.first().and_then(|r| first_event(&r.request.body));
+    let b = batch
+        .requests
+        .first()
+        .and_then(|r| first_event(&r.request.body));
     assert_eq!(a, b, "alone and as a batch differ");
 });

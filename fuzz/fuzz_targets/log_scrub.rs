@@ -5,8 +5,8 @@ mod common;
 
 use common::*;
 use libfuzzer_sys::fuzz_target;
-use omni_meta_capi::json::Json;
 use omni_meta_capi::config::LogLevel;
+use omni_meta_capi::json::Json;
 use omni_meta_capi::logging::{error_monitor_body, foreign_message, scrub, Logger};
 
 const SECRET: &str = "EAAB-fuzz-secret";
@@ -19,7 +19,12 @@ fuzz_target!(|data: &[u8]| {
     let message = foreign_message(&polluted, 500, &secrets);
     assert!(!message.contains(SECRET));
     log.error("Dispatch", "Error", &polluted, Some(as_json(&text)));
-    log.debug("Dispatch", "Response", &message, Some(Json::from(polluted.as_str())));
+    log.debug(
+        "Dispatch",
+        "Response",
+        &message,
+        Some(Json::from(polluted.as_str())),
+    );
     let _ = scrub(&as_json(&text));
     for record in log.records() {
         let line = record.to_json();

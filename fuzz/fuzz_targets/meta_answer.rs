@@ -24,10 +24,23 @@ fuzz_target!(|data: &[u8]| {
         ("retryAfter", omni_meta_capi::json::Json::from(retry_after)),
     ]);
     let config = tag(CONFIG);
-    for a in [Attempt::from_json(&attempt), Attempt::from_json(&as_json(&text))] {
+    for a in [
+        Attempt::from_json(&attempt),
+        Attempt::from_json(&as_json(&text)),
+    ] {
         for number in [1, u32::from(n >> 4) + 1] {
-            let tried = Try { number, sent: u64::from(n), earlier_unconfirmed: n & 1 == 1 };
-            let d = decide_try(&config.config().retry, &a, tried, CLOCK.now_ms, u32::from(n) * 7919);
+            let tried = Try {
+                number,
+                sent: u64::from(n),
+                earlier_unconfirmed: n & 1 == 1,
+            };
+            let d = decide_try(
+                &config.config().retry,
+                &a,
+                tried,
+                CLOCK.now_ms,
+                u32::from(n) * 7919,
+            );
             reparses(&d.to_json().to_json(), "decision");
         }
     }

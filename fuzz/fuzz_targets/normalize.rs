@@ -21,6 +21,9 @@ fuzz_target!(|data: &[u8]| {
     }
     let out = normalize_lines(&text, 1, ctx);
     for line in out.output.lines() {
-        assert!(omni_meta_capi::json::parse(line).is_ok(), "output line: {line}");
+        assert!(
+            omni_meta_capi::json::parse(line).is_ok(),
+            "output line: {line}"
+        );
     }
 });

@@ -12,7 +12,6 @@ pub const MAX_TIMEOUT_MS: u64 = 10_000;
 /// `identity.cacheTtlMs` upper bound (a day). 0, the default, means no cache.
 pub const MAX_CACHE_TTL_MS: u64 = 86_400_000;
 
-
 /// An identifier enrichment may take from the journal when the event lacks it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FillField {

@@ -35,7 +35,11 @@ pub fn reparses(text: &str, what: &str) {
 pub fn check_build(out: &omni_meta_capi::tag::BuildOutput, what: &str) {
     reparses(&out.to_json().to_json(), what);
     for r in &out.requests {
-        assert!(!r.url.contains("access_token") && !r.url.contains('?'), "{what}: {}", r.url);
+        assert!(
+            !r.url.contains("access_token") && !r.url.contains('?'),
+            "{what}: {}",
+            r.url
+        );
         reparses(&r.body, what);
     }
 }

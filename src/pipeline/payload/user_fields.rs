@@ -1,9 +1,9 @@
 //! Where each `user_data` key comes from in sGTM event data (first source with a value wins;
 //! `x-fb-ud-<key>` beats the automatic mapping, config `userData` beats both). The result is a
 //! raw record, hashed afterwards by `crate::user_data`.
-use crate::model::config::TagConfig;
 use crate::event_data::{EventData, RequestContext};
 use crate::json::Json;
+use crate::model::config::TagConfig;
 use crate::user_data::scalar_text;
 
 /// Hashed keys and their sources in the event data (GA4 user-provided data first, then common

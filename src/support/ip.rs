@@ -2,8 +2,8 @@
 //! `X-Forwarded-For` or sGTM's `ip_override`), IPv6 preferred as Meta advises; optionally
 //! truncated or removed for privacy. Parsing and formatting are done here rather than with
 //! `std::net`, whose parser and formatter cost ~7 KB of wasm.
-use crate::model::config::IpHandling;
 use crate::json::decimal;
+use crate::model::config::IpHandling;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ip {

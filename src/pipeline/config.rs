@@ -2,11 +2,11 @@
 //! Wrong types and bad values are errors naming the key; unknown keys are warnings (a typo must
 //! not pass silently, and a newer config must not break an older tag).
 use crate::dispatch::{MAX_ATTEMPTS, MAX_DELAY_CAP_MS, MAX_TIMEOUT_MS};
+use crate::json::Json;
 use crate::model::identity::{
     AnonymousIdSource, FillField, IdentityConfig, MAX_CACHE_TTL_MS,
     MAX_TIMEOUT_MS as MAX_IDENTITY_TIMEOUT_MS,
 };
-use crate::json::Json;
 use crate::report::Report;
 
 // The types read here live in the model (`crate::model::config`), where every layer reads them.

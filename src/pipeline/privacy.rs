@@ -1,8 +1,8 @@
 //! Privacy rules applied to a built event: the consent gate (Consent Mode signals in sGTM event
 //! data), the PII-off switch, and Limited Data Use (`data_processing_options`).
-use crate::model::config::{Consent, TagConfig, WhenConsentMissing};
 use crate::event_data::EventData;
 use crate::json::Json;
+use crate::model::config::{Consent, TagConfig, WhenConsentMissing};
 use crate::normalize::Field;
 use crate::report::Issue;
 

@@ -1,10 +1,10 @@
 //! The HTTP request Meta receives: `POST {graphBaseUrl}/{version}/{pixelId}/events` with a JSON
 //! body. The access token (and `appsecret_proof`) travel in the body, never in the URL, so no
 //! proxy or access log ever records them.
-use crate::model::config::{Pixel, TagConfig};
-pub use crate::model::http::{HttpRequest, Outgoing};
 use crate::hash::hmac_sha256_hex;
 use crate::json::Json;
+use crate::model::config::{Pixel, TagConfig};
+pub use crate::model::http::{HttpRequest, Outgoing};
 
 /// Sent when the config names no partner agent, so Meta can attribute the integration.
 pub const DEFAULT_PARTNER_AGENT: &str = concat!("omni-meta-capi-", env!("CARGO_PKG_VERSION"));

@@ -57,9 +57,6 @@ pub fn is_retry_code(code: i64) -> bool {
     matches!(code, 1 | 2 | 4 | 17 | 341 | 368 | 613 | 80_000..=80_014)
 }
 
-
-
-
 /// What JS reports after one fetch.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Attempt {

@@ -33,7 +33,6 @@
 //! put into the request context the background runs get, so Meta receives the very same ones.
 use std::cell::RefCell;
 
-use crate::collect;
 use crate::config::Reader;
 use crate::delivery::QueuePolicy;
 use crate::doctor::{self, Answer, Check, State};
@@ -45,6 +44,7 @@ use crate::tag::Tag;
 use crate::url;
 
 pub mod auth;
+pub mod collect;
 mod limits;
 mod settings;
 #[cfg(test)]

@@ -482,21 +482,41 @@ fn cookies_alone_match_the_builds_cookies() {
 #[test]
 fn an_event_past_the_bounds_is_invalid_with_a_clear_error() {
     let tag = Tag::from_text(r#"{"pixelId": "1", "accessToken": "t"}"#);
-    let clock = Clock { now_ms: 1_764_331_200_000, entropy: [1; 16] };
+    let clock = Clock {
+        now_ms: 1_764_331_200_000,
+        entropy: [1; 16],
+    };
     let items = |n: usize| {
         let list = vec![r#"{"item_id": "A", "price": 1}"#; n].join(",");
-        format!(r#"{{"event_name": "purchase", "page_location": "https://s.com/", "user_agent": "UA",
-            "value": 1, "currency": "USD", "items": [{list}]}}"#)
+        format!(
+            r#"{{"event_name": "purchase", "page_location": "https://s.com/", "user_agent": "UA",
+            "value": 1, "currency": "USD", "items": [{list}]}}"#
+        )
     };
     let at_bound = tag.build_text(&items(crate::payload::MAX_CONTENTS), "{}", clock);
     assert_eq!(at_bound.status, Status::Ready, "{:?}", at_bound.report);
     let past = tag.build_text(&items(crate::payload::MAX_CONTENTS + 1), "{}", clock);
     assert_eq!(past.status, Status::Invalid);
-    assert!(past.report.errors.iter().any(|e| e.code == "custom_data.too_many_contents"));
+    assert!(past
+        .report
+        .errors
+        .iter()
+        .any(|e| e.code == "custom_data.too_many_contents"));
 
     let padding = " ".repeat(crate::tag::MAX_EVENT_BYTES);
-    let huge = tag.build_text(&format!(r#"{{"event_name": "page_view"}}{padding}"#), "{}", clock);
+    let huge = tag.build_text(
+        &format!(r#"{{"event_name": "page_view"}}{padding}"#),
+        "{}",
+        clock,
+    );
     assert_eq!(huge.status, Status::Invalid);
-    assert_eq!(huge.report.errors.last().map(|e| e.code), Some("event.too_large"));
-    assert!(huge.report.errors.last().is_some_and(|e| e.message.contains("at most 2097152")));
+    assert_eq!(
+        huge.report.errors.last().map(|e| e.code),
+        Some("event.too_large")
+    );
+    assert!(huge
+        .report
+        .errors
+        .last()
+        .is_some_and(|e| e.message.contains("at most 2097152")));
 }

@@ -1,7 +1,6 @@
 //! What the tag says about a run, per stage: the log records of building, of each try of each
 //! request, and the run's timings. Records go through `logging::Logger`, which scrubs tokens,
 //! the app secret and plaintext PII at every level.
-use crate::model::config::TagConfig;
 use crate::delivery::{self, Next};
 use crate::dispatch::{Decision, Outcome};
 use crate::json::{decimal, Json};
@@ -9,6 +8,7 @@ use crate::logging::{
     Logger, PROCESS_BUILD, PROCESS_DISPATCH, PROCESS_IDENTITY, TYPE_ERROR, TYPE_MESSAGE,
     TYPE_REQUEST, TYPE_RESPONSE,
 };
+use crate::model::config::TagConfig;
 use crate::tag::{BuildOutput, IdentityOutcome, Status};
 
 /// Every secret of the config: access tokens, the app secret, the identity and monitor tokens.
@@ -292,9 +292,9 @@ pub fn log_timings(log: &mut Logger, status: &str, t: Timings) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::config::LogLevel;
     use crate::dispatch::{decide, Attempt, RetryPolicy};
     use crate::json::parse;
+    use crate::model::config::LogLevel;
     use crate::payload::Clock;
     use crate::tag::Tag;
 

@@ -9,10 +9,10 @@
 //! | `identity` | `POST {endpoint}/identifier` with `{"platform"}` only: refused as incomplete, nothing written | the service answers 400 `MISSING_IDENTIFIER` (the token is accepted) |
 //! | `error_monitor` | `GET {endpoint}` | any HTTP answer (it is reachable) |
 //! | `clock` | the `Date` of Graph's answer | local time within a minute of it (a warning up to 5) |
-use crate::model::config::{Pixel, TagConfig};
 use crate::dispatch::{classify, http_date_ms, meta_error, Attempt, Outcome};
 use crate::json::{self, decimal, Json};
 use crate::logging::{foreign_message, redact_secrets};
+use crate::model::config::{Pixel, TagConfig};
 use crate::payload::Clock;
 use crate::report::Report;
 use crate::request::Outgoing;

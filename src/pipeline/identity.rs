@@ -27,12 +27,12 @@
 use crate::event_data::{EventData, RequestContext};
 use crate::hash::sha256_hex;
 use crate::json::{self, Json};
-use crate::number::whole;
 use crate::model::http::Outgoing;
 pub use crate::model::identity::{
     AnonymousIdSource, FillField, IdentityConfig, DEFAULT_ANONYMOUS_ID_SOURCE, DEFAULT_PLATFORM,
     DEFAULT_TIMEOUT_MS, MAX_CACHE_TTL_MS, MAX_TIMEOUT_MS,
 };
+use crate::number::whole;
 
 /// Why no call is made: the API requires an anonymous_id or an email.
 pub const NO_IDENTIFIER: &str =

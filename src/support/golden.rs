@@ -66,8 +66,16 @@ impl Case {
                 None,
             );
             let requests = out.requests.iter().map(|r| request_json(&r.request));
-            let status = if out.requests.is_empty() { "none" } else { "ready" };
-            (status, requests.collect(), out.events.iter().map(event_json).collect())
+            let status = if out.requests.is_empty() {
+                "none"
+            } else {
+                "ready"
+            };
+            (
+                status,
+                requests.collect(),
+                out.events.iter().map(event_json).collect(),
+            )
         } else {
             let out = tag.build_text(&self.event, &self.request, self.clock);
             let requests = out.requests.iter().map(request_json).collect();

@@ -1,9 +1,9 @@
 //! `fbc` and `fbp`: read from the request's cookies (or the event), validated, built from
 //! `fbclid` when the page carries one, generated when missing; and the first-party cookies the
 //! host should set, with the very values the payload uses.
-use crate::model::config::{CookieDomain, TagConfig};
 use crate::event_data::{EventData, RequestContext};
 use crate::json::{decimal, Json};
+use crate::model::config::{CookieDomain, TagConfig};
 use crate::report::Report;
 use crate::url;
 

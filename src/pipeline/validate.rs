@@ -1,7 +1,7 @@
 //! Validation of a built Meta server event against Meta's documented rules, and of a request's
 //! event count. Works on the final JSON, so it checks what would actually be sent.
-use crate::model::config::ACTION_SOURCES;
 use crate::json::Json;
+use crate::model::config::ACTION_SOURCES;
 use crate::report::Report;
 
 pub const MAX_EVENTS_PER_REQUEST: usize = 1000;

@@ -10,10 +10,10 @@ pub use click_ids::{fbc_from_click, is_valid as is_valid_click_id, SetCookie};
 pub use custom_data::MAX_CONTENTS;
 pub use event_name::{meta_event_name, STANDARD_EVENTS};
 
-use crate::model::config::TagConfig;
 use crate::event_data::{EventData, RequestContext};
 use crate::ip;
 use crate::json::Json;
+use crate::model::config::TagConfig;
 use crate::normalize::Context;
 use crate::report::Report;
 use crate::user_data::hash_user_data;

@@ -19,8 +19,8 @@
 //!
 //! Messages are stored as given (bar registered secrets): callers must never put a secret or a
 //! PII value into a message; structured values belong in `data`, where they are scrubbed.
-use crate::model::config::LogLevel;
 use crate::json::{self, decimal, Json};
+use crate::model::config::LogLevel;
 
 #[cfg(test)]
 mod tests;

@@ -2,9 +2,9 @@
 //! (`contents`, `content_ids`, `num_items`, `content_type`), the other standard parameters, and
 //! any `x-fb-cd-<key>` from the event. Config `customData` overrides win.
 use super::currencies::is_iso4217;
-use crate::model::config::TagConfig;
 use crate::event_data::EventData;
 use crate::json::{self, Json};
+use crate::model::config::TagConfig;
 use crate::report::Report;
 use crate::user_data::scalar_text;
 
@@ -273,8 +273,8 @@ fn products(config: &TagConfig, ev: &EventData, report: &mut Report) -> Vec<Prod
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::config::ProductSchema;
     use crate::json::parse;
+    use crate::model::config::ProductSchema;
 
     fn run(config: &TagConfig, event: &str) -> (Json, Report) {
         let v = parse(event).expect("event");
