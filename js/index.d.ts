@@ -346,6 +346,10 @@ export interface ContainerOptions {
   onResult?: (result: RunResult | BatchResult, meta: { tag: string; events: Array<Record<string, unknown>>; request: RequestContext }) => void;
   /** The fetch the tags use (default: globalThis.fetch). */
   fetch?: typeof fetch;
+  /** Workers: a Cloudflare Queues producer binding; accepted events are sent to it before the answer (durable delivery by `consume`). */
+  eventsQueue?: { sendBatch(messages: Array<{ body: unknown; contentType?: string }>): Promise<unknown> };
+  /** Workers: a Queues producer for events that cannot be delivered (with their reason); without it they are retried until the queue's max_retries moves them to its dead_letter_queue. */
+  deadLetters?: { send(body: unknown, options?: { contentType?: string }): Promise<unknown> };
 }
 
 /** The server container: GA4 hits (`/g/collect`) and JSON (`/event`) in, the tags run after the answer. */
@@ -356,6 +360,8 @@ export interface Container {
   readonly tags: Array<{ name: string; tag: Tag }>;
   /** Resolves when every background run started so far has finished. */
   idle(): Promise<void>;
+  /** Workers: deliver one batch of `eventsQueue` messages (the Worker's queue() handler). */
+  consume(batch: { queue: string; messages: ReadonlyArray<unknown> }, ctx?: { waitUntil?: (promise: Promise<unknown>) => void }): Promise<void>;
 }
 
 /**
