@@ -95,6 +95,9 @@ const ADDRESS_HEADERS: [&str; 4] = [
     "x-real-ip",
     "forwarded",
 ];
+/// Request headers with the caller's credentials: checked here, never passed on (the request
+/// context is kept with every queued event, in the outbox, in Cloudflare Queues and in dead letters).
+const CREDENTIAL_HEADERS: [&str; 3] = ["authorization", "proxy-authorization", "x-omni-signature"];
 /// `batchWindowMs` upper bound: events wait at most this long for company.
 pub const MAX_BATCH_WINDOW_MS: u64 = 10_000;
 
@@ -1038,12 +1041,13 @@ fn event_list(body: &str) -> Result<(Vec<Json>, Vec<String>), String> {
 }
 
 /// The request context the tags get: URL, headers (without the address headers: the client's
-/// address is decided by `Container::client_address`), cookies (parsed out of the Cookie
-/// header), and the client's address.
+/// address is decided by `Container::client_address`; without the credentials), cookies
+/// (parsed out of the Cookie header), and the client's address.
 fn request_context(incoming: &Incoming, client: Option<String>) -> Json {
     let mut headers: Vec<(String, Json)> = Vec::new();
     for (name, value) in &incoming.headers {
-        if name == "cookie" || ADDRESS_HEADERS.contains(&name.as_str()) {
+        let n = name.as_str();
+        if name == "cookie" || ADDRESS_HEADERS.contains(&n) || CREDENTIAL_HEADERS.contains(&n) {
             continue;
         }
         headers.push((name.clone(), Json::from(value.as_str())));

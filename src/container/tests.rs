@@ -984,3 +984,21 @@ fn the_request_context_says_who_vouches_for_the_events() {
     let ctx = RequestContext::from_json(&anonymous.request);
     assert_eq!(crate::identity::source_trust(&ctx), "browser");
 }
+
+#[test]
+fn the_request_context_never_carries_the_callers_credentials() {
+    let c = container(CONFIG);
+    let headers = [
+        ("authorization", "Bearer test-token-0123456789"),
+        ("x-omni-signature", "t=1,v1=abc"),
+        ("user-agent", "UA-kept"),
+    ];
+    let out = c.handle(
+        &request("POST", "https://x.com/event", &headers, PURCHASE),
+        CLOCK,
+    );
+    let text = out.request.to_json();
+    assert!(text.contains("UA-kept"), "{text}");
+    assert!(!text.contains("test-token-0123456789"), "{text}");
+    assert!(!text.contains("x-omni-signature"), "{text}");
+}
