@@ -66,6 +66,11 @@ export function createSender({ outbox, tags, policy, runOptions = {}, onError = 
   }
 
   const running = (async () => {
+    try {
+      outbox.buryOrphans(tags.map((t) => t.name));
+    } catch (e) {
+      onError(e);
+    }
     while (!stopped) {
       try {
         await Promise.all(tags.map(drainTag));

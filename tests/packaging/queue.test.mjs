@@ -232,6 +232,25 @@ test("a permanent rejection is a dead letter with Meta's redacted reason; queue 
   }
 });
 
+test("events of a tag the config no longer has become dead letters, not eternal waiters", async () => {
+  const file = join(dir, "orphans.db");
+  sandbox.injectFaults([{ times: 1_000_000, status: 503 }]);
+  const before = await serve({ config: config(), env: {}, port: 0, queue: file, options: { log: () => {} } });
+  const accepted = await postEvents(before.url, [lead(300)]);
+  await before.close();
+  sandbox.clearFaults();
+  const renamed = config();
+  renamed.tags[0].name = "renamed";
+  const after = await serve({ config: renamed, env: {}, port: 0, queue: file, options: { log: () => {} } });
+  try {
+    await until(() => queueCli("stats", "--queue", file).dead === 1, "the orphan dead-lettered");
+    const [dead] = queueCli("list", "--queue", file);
+    assert.deepEqual([dead.eventId, dead.tag, dead.reason], [accepted[0], "main", 'no tag named "main" in the container config']);
+  } finally {
+    await after.close();
+  }
+});
+
 test("backpressure: past queue.maxEvents the container answers 503 with Retry-After, and takes events again once drained", async () => {
   const server = await serve({ config: config({ queue: { maxEvents: 20 } }), env: {}, port: 0, queue: join(dir, "full.db"), options: { log: () => {} } });
   try {
