@@ -376,6 +376,8 @@ export interface ContainerConfig {
   };
   /** Events held in memory (no queue) before new ones get 503 (default 10000). */
   maxInFlight?: number;
+  /** Unknown keys (the container's and its tags') are errors instead of warnings. Default: false. */
+  strict?: boolean;
 }
 
 /** What `tag.deliver` decided for one queued event after a try. */
