@@ -40,7 +40,8 @@ currency, order_id, action_source (physical_store, system_generated, ...), clien
 client_user_agent, fbc, fbp, or any sGTM event key. Each row is normalized, hashed and validated
 by the tag; bad rows are reported on stderr with their line number and the rest is sent, 1,000
 events per request (--batch-size), each request retried as for --event. A row without event_id
-gets one derived from its content, so a row sent twice is deduplicated by Meta. Progress bar on a
+gets one derived from its content, so a row sent twice is deduplicated by Meta. No _fbp is
+generated for rows (generateFbp defaults to false here). Progress bar on a
 terminal (--progress forces it); summary on stdout (--json: as JSON). --dry-run validates only.
 --resume continues after the last batch Meta answered (recorded in --state, default
 FILE.progress). Exit status 0 every row accepted, 2 some rows invalid, 4 some rows rejected by
@@ -254,7 +255,8 @@ async function sendCommand(opts) {
   const config = readJson(opts.config, "config");
   const request = opts.request ? readJson(opts.request, "request") : {};
   const { createTag } = await api();
-  const tag = createTag(config);
+  // Offline rows come from no browser: a generated _fbp would be a made-up matching key.
+  const tag = createTag(opts.events !== undefined && config && typeof config === "object" ? { generateFbp: false, ...config } : config);
   if (opts.events !== undefined) {
     const batchSize = opts["batch-size"] === undefined ? 1000 : integer(opts["batch-size"], "batch-size", 1, 1000);
     if (!existsSync(opts.events)) throw new UsageError(`cannot read events ${opts.events}: ENOENT`);
