@@ -183,17 +183,14 @@ export async function bulkSend({ tag, file, request, batchSize, dryRun, resume, 
   let lastLine = after;
   let batch = [];
 
+  /** What became of each row of a batch: accepted, rejected, invalid, skipped, failed, unconfirmed. */
   const settle = async (rowsIn) => {
     if (dryRun) {
-      for (const r of rowsIn) {
+      return rowsIn.map((r) => {
         const out = tag.build(r.event, request);
-        if (out.status === "invalid") {
-          c.invalid++;
-          reportBad(r.line, out.report.errors.map((e) => `${e.field}: ${e.message}`).join("; "));
-        } else if (out.status === "skipped") c.skipped++;
-        else c.sent++;
-      }
-      return true;
+        if (out.status === "invalid") reportBad(r.line, out.report.errors.map((e) => `${e.field}: ${e.message}`).join("; "));
+        return out.status === "ready" ? "accepted" : out.status;
+      });
     }
     deriveEventIds(rowsIn);
     const result = await tag.runBatch(rowsIn.map((r) => r.event), request, { log });
@@ -213,28 +210,36 @@ export async function bulkSend({ tag, file, request, batchSize, dryRun, resume, 
         reportBad(rowsIn[ev.index].line, ev.report.errors.map((e) => `${e.field}: ${e.message}`).join("; "));
       } else if (ev.status === "skipped") worst[ev.index] = "skipped";
     }
-    if (worst.some((s) => s === "failed" || s === "unconfirmed")) {
+    return worst;
+  };
+
+  // Two batches at a time (one building while the other waits for Meta); they are committed to
+  // the state file in order, so its line is always a clean cut.
+  const inFlight = [];
+  const commit = async () => {
+    const { rowsIn, outcome, bad } = inFlight.shift();
+    const worst = await outcome;
+    if (stopped) return false;
+    if (worst.some((w) => w === "failed" || w === "unconfirmed")) {
       stopped = worst.includes("unconfirmed") ? "unconfirmed" : "failed";
       return false;
     }
-    for (const s of worst) {
-      if (s === "accepted") c.sent++;
-      else if (s === "rejected") c.rejected++;
-      else if (s === "invalid") c.invalid++;
-      else c.skipped++;
-    }
-    return true;
-  };
-
-  const flush = async () => {
-    if (!batch.length) return true;
-    const rowsIn = batch;
-    batch = [];
-    if (!(await settle(rowsIn))) return false;
-    c.rows += rowsIn.length;
-    lastLine = rowsIn[rowsIn.length - 1].line;
+    const key = { accepted: "sent", rejected: "rejected", invalid: "invalid", skipped: "skipped" };
+    for (const w of worst) c[key[w] ?? "skipped"]++;
+    c.rows += rowsIn.length + bad.rows;
+    c.invalid += bad.rows;
+    lastLine = Math.max(rowsIn.length ? rowsIn[rowsIn.length - 1].line : 0, bad.line);
     if (!dryRun) saveState(statePath, { file, size, line: lastLine, ...c, started: undefined });
     show(c, stream.bytesRead);
+    return true;
+  };
+  let bad = { rows: 0, line: 0 };
+  const flush = async () => {
+    if (!batch.length && !bad.rows) return true;
+    inFlight.push({ rowsIn: batch, outcome: settle(batch), bad });
+    batch = [];
+    bad = { rows: 0, line: 0 };
+    while (inFlight.length >= 2) if (!(await commit())) return false;
     return true;
   };
 
@@ -242,15 +247,18 @@ export async function bulkSend({ tag, file, request, batchSize, dryRun, resume, 
     for await (const row of rows) {
       if (row.line <= after) continue;
       if (row.error) {
-        c.invalid++;
-        c.rows++;
+        // Counted with the batch it falls in, so a checkpoint covers it exactly once.
+        bad.rows++;
+        bad.line = row.line;
         reportBad(row.line, row.error);
         continue;
       }
       batch.push(row);
       if (batch.length >= batchSize && !(await flush())) break;
     }
-    if (!stopped) await flush();
+    if (!stopped && (await flush())) while (inFlight.length && (await commit()));
+    // A stop leaves later batches running: wait for them (their rows are sent again on resume).
+    await Promise.allSettled(inFlight.map((f) => f.outcome));
   } catch (e) {
     throw new UsageError(`cannot read events ${file}: ${e.code ?? e.message}`);
   } finally {
