@@ -12,7 +12,12 @@ let container; // one per isolate: its tags keep their counters and identity cac
 
 export default {
   fetch(request, env, ctx) {
-    container ??= createContainer(env.CONTAINER_CONFIG ?? "", env);
+    if (!container) {
+      container = createContainer(env.CONTAINER_CONFIG ?? "", env);
+      // A Worker has no startup log: the isolate's first request logs what is wrong.
+      for (const e of container.report.errors) console.error(`omni-meta-capi config error ${e.field}: ${e.message}`);
+      for (const w of container.report.warnings) console.warn(`omni-meta-capi config warning ${w.field}: ${w.message}`);
+    }
     const remoteAddress = request.headers.get("cf-connecting-ip") ?? undefined;
     return container.fetch(request, { waitUntil: (promise) => ctx.waitUntil(promise), remoteAddress });
   },
