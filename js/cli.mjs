@@ -116,7 +116,9 @@ function version() {
 }
 
 function generalHelp() {
-  const lines = Object.values(COMMANDS).map((c) => `  omni-meta-capi ${c.usage.split("\n")[0]}`);
+  const lines = Object.values(COMMANDS)
+    .flatMap((c) => c.usage.split("\n").map((u) => u.trim()))
+    .map((u) => (COMMANDS[u.split(" ")[0]] ? `  omni-meta-capi ${u}` : `        ${u}`));
   return `usage: omni-meta-capi <command> [options]   (omni-meta-capi <command> --help for each)
 
 ${lines.join("\n")}
