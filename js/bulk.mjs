@@ -32,6 +32,8 @@ async function* csvRows(stream) {
     bom: true, info: true, relax_column_count: true, skip_empty_lines: true, skip_records_with_error: true,
     on_skip: (err) => skipped.push({ line: err.lines ?? 0, error: `unreadable CSV (${err.code})` }),
   }));
+  // pipe() does not pass a read error on: end the parse with it.
+  stream.on("error", (e) => parser.destroy(e));
   let header;
   for await (const { record, info } of parser) {
     yield* skipped.splice(0);
