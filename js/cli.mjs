@@ -295,6 +295,14 @@ async function doctorCommand(opts) {
   return result.ok ? 0 : 2;
 }
 
+/** Resolves with the name of the first SIGINT or SIGTERM. */
+function signalled() {
+  return new Promise((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
+}
+
 async function serveCommand(opts) {
   need(opts, "config");
   const config = readJson(opts.config, "config");
@@ -319,11 +327,10 @@ async function serveCommand(opts) {
   }
   const { queue } = server.container;
   const delivery = queue.path ? `durable queue ${queue.path}` : "in memory (not durable: see --queue)";
+  // Handlers first: a supervisor may signal as soon as it reads the line (stderr is synchronous).
+  const stop = signalled();
   process.stderr.write(`omni-meta-capi serve: listening on ${server.url} (${server.container.tags.map((t) => t.name).join(", ")}; delivery ${delivery})\n`);
-  const signal = await new Promise((resolve) => {
-    process.once("SIGINT", () => resolve("SIGINT"));
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-  });
+  const signal = await stop;
   process.stderr.write(`omni-meta-capi serve: ${signal}: ${queue.path ? "finishing the batch in hand; the rest stays queued" : "sending the events already accepted"}\n`);
   await server.close();
   process.stderr.write("omni-meta-capi serve: stopped\n");
@@ -432,12 +439,10 @@ async function sandboxCommand(opts) {
   } catch (e) {
     throw new UsageError(`cannot listen on ${opts.host ?? "127.0.0.1"}:${port}: ${e.code ?? e.message}`);
   }
+  const stop = signalled();
   process.stdout.write(`${sandbox.url}\n`);
   process.stderr.write(`omni-meta-capi sandbox: Meta CAPI sandbox on ${sandbox.url} (graphBaseUrl); Ctrl-C stops it\n`);
-  const signal = await new Promise((resolve) => {
-    process.once("SIGINT", () => resolve("SIGINT"));
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-  });
+  const signal = await stop;
   process.stderr.write(`omni-meta-capi sandbox: ${signal}: stopping\n`);
   await sandbox.close();
   return 0;

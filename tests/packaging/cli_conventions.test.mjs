@@ -209,7 +209,7 @@ test("serve: a port in use exits 1 in one line; SIGTERM says it drains", async (
   const served = start(["serve", "--config", config, "--port=0"], /listening on (http:\/\/\S+)/);
   await served.matched;
   served.child.kill("SIGTERM");
-  assert.equal(await served.exited, 0);
+  assert.equal(await served.exited, 0, served.output());
   assert.match(served.output(), /SIGTERM: sending the events already accepted/);
   assert.match(served.output(), /stopped/);
 });
