@@ -13,10 +13,15 @@ import { createContainer } from "omni-meta-capi";
 let container; // one per isolate: its tags keep their counters and identity cache across requests
 
 function get(env) {
-  container ??= createContainer(env.CONTAINER_CONFIG ?? "", env, {
-    eventsQueue: env.EVENTS_QUEUE,
-    deadLetters: env.DEAD_LETTERS,
-  });
+  if (!container) {
+    container = createContainer(env.CONTAINER_CONFIG ?? "", env, {
+      eventsQueue: env.EVENTS_QUEUE,
+      deadLetters: env.DEAD_LETTERS,
+    });
+    // A Worker has no startup log: the isolate's first request logs what is wrong.
+    for (const e of container.report.errors) console.error(`omni-meta-capi config error ${e.field}: ${e.message}`);
+    for (const w of container.report.warnings) console.warn(`omni-meta-capi config warning ${w.field}: ${w.message}`);
+  }
   return container;
 }
 

@@ -227,7 +227,7 @@ export interface RunTimings {
 }
 
 export interface RunOptions extends BuildOptions {
-  /** Receives each log record (default: console.log of its JSON). A throwing logger is ignored. */
+  /** Receives each log record (default: only ERROR records, as JSON on stderr). A throwing logger is ignored. */
   log?: (record: Record<string, unknown>) => void;
   /** The host's trace id for this run (default: a fresh one). */
   traceId?: string;
@@ -376,6 +376,8 @@ export interface ContainerConfig {
   };
   /** Events held in memory (no queue) before new ones get 503 (default 10000). */
   maxInFlight?: number;
+  /** Unknown keys (the container's and its tags') are errors instead of warnings. Default: false. */
+  strict?: boolean;
 }
 
 /** What `tag.deliver` decided for one queued event after a try. */
@@ -388,7 +390,7 @@ export interface DeliveryResult {
 }
 
 export interface ContainerOptions {
-  /** Receives every log record of the tags' runs (default: console.log of its JSON). */
+  /** Receives every log record of the tags' runs (default: only ERROR records, as JSON on stderr). */
   log?: (record: Record<string, unknown>) => void;
   /** Called after each tag's background run. */
   onResult?: (result: RunResult | BatchResult, meta: { tag: string; events: Array<Record<string, unknown>>; request: RequestContext }) => void;

@@ -16,6 +16,7 @@ pub mod dispatch;
 pub mod doctor;
 pub mod enrichment;
 pub mod event_data;
+pub mod hints;
 pub mod identity;
 pub mod ip;
 pub mod logging;
