@@ -112,7 +112,8 @@ function fetchIdentity(doFetch, calls, timeoutMs) {
  * failing monitor ever breaks the event.
  */
 function emitter(tag, monitor, options) {
-  const log = options.log ?? ((record) => console.log(JSON.stringify(record)));
+  // A library stays quiet: by default only ERROR records, on stderr (console.error).
+  const log = options.log ?? ((record) => record.level === "ERROR" && console.error(JSON.stringify(record)));
   const doFetch = options.fetch ?? globalThis.fetch;
   const all = [];
   const toMonitor = (record) => {

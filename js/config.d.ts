@@ -140,6 +140,8 @@ export interface TagConfig {
   appSecret?: ConfigText | null;
   /** Logging verbosity; feeds no Meta field. Default: "INFO". */
   logLevel?: CaseInsensitive<LogLevel> | null;
+  /** Unknown keys are errors instead of warnings. Default: false. */
+  strict?: ConfigBoolean | null;
   /** Create a `_fbp` browser ID (`user_data.fbp` and a cookie) when the request has none. Default: true. */
   generateFbp?: ConfigBoolean | null;
   /** `_fbc` / `_fbp` cookie domain: "auto" (registrable domain), "none" (host-only) or a domain. Default: "auto". */

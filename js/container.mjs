@@ -53,6 +53,31 @@ const UNAVAILABLE = {
   body: JSON.stringify({ error: { code: "queue_unavailable", message: "the event queue could not take the events: try again" } }),
 };
 
+/**
+ * Queued rows as sendBatch calls within Cloudflare's limits: at most 100 messages and 256 KB a
+ * call, counting ~100 bytes of metadata per message. JSON content: the size counted here is the
+ * size sent (v8 serialization doubles strings with any non-Latin-1 character), and an operator can
+ * read the messages (HTTP pull consumers and the dashboard do not decode v8).
+ */
+function queueBatches(rows) {
+  const utf8 = new TextEncoder();
+  const batches = [];
+  let batch = [];
+  let bytes = 0;
+  for (const body of rows) {
+    const size = utf8.encode(JSON.stringify(body)).byteLength + 100;
+    if (batch.length && (batch.length === 100 || bytes + size > 256_000)) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push({ body, contentType: "json" });
+    bytes += size;
+  }
+  if (batch.length) batches.push(batch);
+  return batches;
+}
+
 function entropy() {
   return globalThis.crypto.getRandomValues(new Uint8Array(32));
 }
@@ -107,10 +132,8 @@ export function makeContainer(wasm, createTag, attempt) {
         return true;
       }
       if (eventsQueue) {
-        const rows = queuedRows(tags, out, Date.now());
         try {
-          // Cloudflare takes at most 100 messages per sendBatch.
-          for (let i = 0; i < rows.length; i += 100) await eventsQueue.sendBatch(rows.slice(i, i + 100).map((body) => ({ body })));
+          for (const chunk of queueBatches(queuedRows(tags, out, Date.now()))) await eventsQueue.sendBatch(chunk);
         } catch {
           return false;
         }
@@ -250,8 +273,10 @@ export function makeContainer(wasm, createTag, attempt) {
       queue: queueConfig,
       /** Events held now: queued in the outbox, or running in memory. */
       backlog,
-      /** Workers: the queue() consumer's work on one batch of EVENTS_QUEUE messages. */
-      consume: (batch) => consumeBatch(batch, tags, { deadLetters: options.deadLetters, policy: queueConfig.policy, runOptions }),
+      /** Workers: the queue() consumer's work on one batch of EVENTS_QUEUE messages (`ctx.waitUntil`
+       * keeps the error monitor's posts alive past the handler). */
+      consume: (batch, ctx = {}) =>
+        consumeBatch(batch, tags, { deadLetters: options.deadLetters, policy: queueConfig.policy, runOptions: { ...runOptions, waitUntil: ctx.waitUntil } }),
       /** Stop the outbox sender after the batch in hand (what is left stays queued). */
       async close() {
         await sender?.stop();

@@ -66,6 +66,11 @@ export function createSender({ outbox, tags, policy, runOptions = {}, onError = 
   }
 
   const running = (async () => {
+    try {
+      outbox.buryOrphans(tags.map((t) => t.name));
+    } catch (e) {
+      onError(e);
+    }
     while (!stopped) {
       try {
         await Promise.all(tags.map(drainTag));
@@ -126,7 +131,9 @@ export async function consumeBatch(batch, tags, { deadLetters, policy, runOption
 
   async function bury(msg, reason) {
     if (!deadLetters) return msg.retry();
-    await deadLetters.send({ ...msg.body, reason, attempts: msg.attempts, deadAt: now });
+    // JSON, so that an operator can read dead letters with an HTTP pull consumer or the dashboard
+    // (neither decodes the default v8 serialization).
+    await deadLetters.send({ ...msg.body, reason, attempts: msg.attempts, deadAt: now }, { contentType: "json" });
     msg.ack();
   }
 }

@@ -227,7 +227,7 @@ export interface RunTimings {
 }
 
 export interface RunOptions extends BuildOptions {
-  /** Receives each log record (default: console.log of its JSON). A throwing logger is ignored. */
+  /** Receives each log record (default: only ERROR records, as JSON on stderr). A throwing logger is ignored. */
   log?: (record: Record<string, unknown>) => void;
   /** The host's trace id for this run (default: a fresh one). */
   traceId?: string;
@@ -376,6 +376,8 @@ export interface ContainerConfig {
   };
   /** Events held in memory (no queue) before new ones get 503 (default 10000). */
   maxInFlight?: number;
+  /** Unknown keys (the container's and its tags') are errors instead of warnings. Default: false. */
+  strict?: boolean;
 }
 
 /** What `tag.deliver` decided for one queued event after a try. */
@@ -388,16 +390,16 @@ export interface DeliveryResult {
 }
 
 export interface ContainerOptions {
-  /** Receives every log record of the tags' runs (default: console.log of its JSON). */
+  /** Receives every log record of the tags' runs (default: only ERROR records, as JSON on stderr). */
   log?: (record: Record<string, unknown>) => void;
   /** Called after each tag's background run. */
   onResult?: (result: RunResult | BatchResult, meta: { tag: string; events: Array<Record<string, unknown>>; request: RequestContext }) => void;
   /** The fetch the tags use (default: globalThis.fetch). */
   fetch?: typeof fetch;
-  /** Workers: a Queues producer binding (EVENTS_QUEUE): accepted events are enqueued before the answer. */
-  eventsQueue?: { sendBatch(messages: Array<{ body: unknown }>): Promise<unknown> };
-  /** Workers: a producer binding for dead letters (DEAD_LETTERS). */
-  deadLetters?: { send(body: unknown): Promise<unknown> };
+  /** Workers: a Cloudflare Queues producer binding; accepted events are sent to it before the answer (durable delivery by `consume`). */
+  eventsQueue?: { sendBatch(messages: Array<{ body: unknown; contentType?: string }>): Promise<unknown> };
+  /** Workers: a Queues producer for events that cannot be delivered (with their reason); without it they are retried until the queue's max_retries moves them to its dead_letter_queue. */
+  deadLetters?: { send(body: unknown, options?: { contentType?: string }): Promise<unknown> };
   /** Node: opens the outbox at the config's `queue.path` (serve passes the SQLite one). */
   openOutbox?: (path: string, options: { synchronous: "normal" | "full" }) => unknown;
   /** Called after each delivery of queued events, with what was decided for each. */
@@ -414,10 +416,10 @@ export interface Container {
   idle(): Promise<void>;
   /** Events held now: waiting in the outbox, or running in memory. */
   backlog(): number;
-  /** Workers: the queue() consumer's work on a batch of EVENTS_QUEUE messages. */
-  consume(batch: { messages: Array<{ body: unknown; attempts?: number; ack(): void; retry(options?: { delaySeconds?: number }): void }> }): Promise<void>;
   /** Stop the outbox sender after the batch in hand, then wait for in-memory runs. */
   close(): Promise<void>;
+  /** Workers: deliver one batch of `eventsQueue` messages (the Worker's queue() handler). */
+  consume(batch: { queue: string; messages: ReadonlyArray<unknown> }, ctx?: { waitUntil?: (promise: Promise<unknown>) => void }): Promise<void>;
 }
 
 /**

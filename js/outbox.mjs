@@ -120,6 +120,18 @@ export function openOutbox(path, { synchronous = "normal" } = {}) {
       const oldest = db.prepare("SELECT min(received_at) AS at FROM outbox").get().at ?? null;
       return { pending: c.pending, dead: c.dead, due, oldestReceivedAt: oldest, byTag, deadByReason };
     },
+    /** Dead-letter the events of tags the config no longer has (renamed or removed): they
+     * would otherwise wait forever. Returns how many. */
+    buryOrphans: db.transaction((tags, now = Date.now()) => {
+      const marks = tags.map(() => "?").join(", ");
+      const orphans = db.prepare(`SELECT id, tag FROM outbox WHERE tag NOT IN (${marks || "''"})`).all(...tags);
+      for (const o of orphans) {
+        bury.run(`no tag named "${o.tag}" in the container config`, now, o.id);
+        remove.run(o.id);
+      }
+      pending -= orphans.length;
+      return orphans.length;
+    }),
     /** Dead letters, newest first: what an operator needs, never the event's data. */
     listDead: ({ limit = 100, offset = 0 } = {}) =>
       db

@@ -3,7 +3,7 @@
 // wasm-pack (web glue) -> wasm-opt (npm binaryen) -> a CommonJS copy of the glue and of the API
 // shim for `require` users (esbuild). Run scripts/setup.sh first (scripts/test.sh does).
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -57,6 +57,13 @@ run(esbuild, [join(outDir, `${outName}.js`), "--format=cjs", "--log-level=error"
   `--outfile=${join(outDir, `${outName}.cjs`)}`]);
 // The API shim and the modules it imports (the container's host side), as one CJS file.
 run(esbuild, ["js/api.mjs", "--bundle", "--platform=neutral", "--format=cjs", "--log-level=error", `--outfile=${join(outDir, "api.cjs")}`]);
+
+// Declarations for `require` (TS1479: a CommonJS consumer cannot take the ESM .d.ts): the same
+// text as .d.cts, so that TypeScript reads them as CommonJS.
+for (const name of ["index", "config"]) {
+  const text = readFileSync(join(root, "js", `${name}.d.ts`), "utf8").replaceAll('"./config.js"', '"./config.cjs"');
+  writeFileSync(join(pkg, `${name}.d.cts`), text);
+}
 
 // wasm-pack's .gitignore ("*") would make `npm pack` leave pkg/ out of the tarball.
 rmSync(join(pkg, ".gitignore"), { force: true });

@@ -568,11 +568,16 @@ impl WasmContainer {
     /// From the container config JSON and the environment (an object of strings: secrets).
     #[wasm_bindgen(constructor)]
     pub fn new(config_json: &str, env_json: &str) -> WasmContainer {
-        let config = json::parse(config_json).unwrap_or(Json::Null);
         let env = json::parse(env_json).unwrap_or(Json::Null);
-        WasmContainer {
-            inner: Container::new(&config, &env),
+        let parsed = json::parse(config_json);
+        let mut inner = Container::new(parsed.as_ref().unwrap_or(&Json::Null), &env);
+        // Say why text was unreadable rather than "must be an object" (empty text: no config).
+        if let Err(e) = &parsed {
+            if !config_json.trim().is_empty() {
+                inner.config_unreadable(crate::hints::json_error(config_json, e));
+            }
         }
+        WasmContainer { inner }
     }
 
     /// `{valid, errors, warnings}` of the container config (its tags' included).

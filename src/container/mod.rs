@@ -74,6 +74,7 @@ const KNOWN_KEYS: &[&str] = &[
     "rateLimit",
     "queue",
     "maxInFlight",
+    "strict",
 ];
 /// Events the host may hold in memory (running or waiting for a batch) without a queue; past it
 /// new events are refused with 503 (backpressure) instead of growing without bound.
@@ -95,6 +96,9 @@ const ADDRESS_HEADERS: [&str; 4] = [
     "x-real-ip",
     "forwarded",
 ];
+/// Request headers with the caller's credentials: checked here, never passed on (the request
+/// context is kept with every queued event, in the outbox, in Cloudflare Queues and in dead letters).
+const CREDENTIAL_HEADERS: [&str; 3] = ["authorization", "proxy-authorization", "x-omni-signature"];
 /// `batchWindowMs` upper bound: events wait at most this long for company.
 pub const MAX_BATCH_WINDOW_MS: u64 = 10_000;
 
@@ -264,6 +268,7 @@ impl Container {
         };
         // A plain tag config (it has a pixel) is a container of that one tag; container keys
         // beside its tag keys still count.
+        let strict;
         let single = obj.iter().any(|(k, _)| k == "pixelId");
         let container_keys: Vec<(String, Json)>;
         let obj = if single {
@@ -307,6 +312,7 @@ impl Container {
             container.auth = settings::event_auth(&mut r, env);
             (container.browser_rate, container.backend_rate) = settings::rate_limits(&mut r);
             container.queue = settings::queue_settings(&mut r);
+            strict = r.boolean("strict", false);
             if !single {
                 container.tags = tag_list(config.get("tags"), r.report());
             }
@@ -329,8 +335,18 @@ impl Container {
             prefix_issues(&mut report, parsed.config_report(), i, single);
             container.parsed.push(parsed);
         }
+        if strict {
+            crate::hints::strict(&mut report);
+        }
         container.report = report;
         container
+    }
+
+    /// The config text was not JSON: that is the one error to report.
+    pub fn config_unreadable(&mut self, why: String) {
+        self.report = Report::default();
+        let message = format!("the container config is not valid JSON: {why}");
+        self.report.error("config.invalid_json", "config", message);
     }
 
     /// What was wrong with the config (every tag's problems, named `tags[i].<key>`).
@@ -575,7 +591,14 @@ impl Container {
     /// container config with errors.
     pub fn ready_cached(&self, now_ms: u64) -> Option<Response> {
         if !self.report.is_valid() {
-            let message = "the container config has errors: not ready".to_string();
+            // Name each error (they never hold a secret): the Worker has no startup log.
+            let errors: Vec<String> = self
+                .report
+                .errors
+                .iter()
+                .map(|i| format!("{}: {}", i.field, i.message))
+                .collect();
+            let message = format!("the container config has errors: {}", errors.join("; "));
             return Some(error(503, "config_invalid", message));
         }
         let cache = self.ready.try_borrow().ok()?;
@@ -1038,12 +1061,13 @@ fn event_list(body: &str) -> Result<(Vec<Json>, Vec<String>), String> {
 }
 
 /// The request context the tags get: URL, headers (without the address headers: the client's
-/// address is decided by `Container::client_address`), cookies (parsed out of the Cookie
-/// header), and the client's address.
+/// address is decided by `Container::client_address`; without the credentials), cookies
+/// (parsed out of the Cookie header), and the client's address.
 fn request_context(incoming: &Incoming, client: Option<String>) -> Json {
     let mut headers: Vec<(String, Json)> = Vec::new();
     for (name, value) in &incoming.headers {
-        if name == "cookie" || ADDRESS_HEADERS.contains(&name.as_str()) {
+        let n = name.as_str();
+        if name == "cookie" || ADDRESS_HEADERS.contains(&n) || CREDENTIAL_HEADERS.contains(&n) {
             continue;
         }
         headers.push((name.clone(), Json::from(value.as_str())));

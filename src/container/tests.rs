@@ -723,26 +723,16 @@ fn event_needs_a_token_or_a_signature() {
     let t = CLOCK.now_ms / 1000;
     let v1 = crate::hash::hmac_sha256_hex(b"whsec-1", format!("{t}.{PURCHASE}").as_bytes());
     let sig = format!("t={t},v1={v1}");
-    let signed = c.handle(
-        &request(
-            "POST",
-            "https://x.com/event",
-            &[("x-omni-signature", &sig)],
-            PURCHASE,
-        ),
-        CLOCK,
-    );
-    assert_eq!(signed.response.status, 202);
-    let replay = c.handle(
-        &request(
-            "POST",
-            "https://x.com/event",
-            &[("x-omni-signature", &sig)],
-            PURCHASE,
-        ),
-        CLOCK,
-    );
-    assert_eq!(replay.response.status, 401);
+    let signed = || {
+        let headers = [("x-omni-signature", sig.as_str())];
+        let out = c.handle(
+            &request("POST", "https://x.com/event", &headers, PURCHASE),
+            CLOCK,
+        );
+        out.response.status
+    };
+    assert_eq!(signed(), 202);
+    assert_eq!(signed(), 401, "the same signature again: a replay");
 }
 
 #[test]
@@ -983,4 +973,22 @@ fn the_request_context_says_who_vouches_for_the_events() {
     );
     let ctx = RequestContext::from_json(&anonymous.request);
     assert_eq!(crate::identity::source_trust(&ctx), "browser");
+}
+
+#[test]
+fn the_request_context_never_carries_the_callers_credentials() {
+    let c = container(CONFIG);
+    let headers = [
+        ("authorization", "Bearer test-token-0123456789"),
+        ("x-omni-signature", "t=1,v1=abc"),
+        ("user-agent", "UA-kept"),
+    ];
+    let out = c.handle(
+        &request("POST", "https://x.com/event", &headers, PURCHASE),
+        CLOCK,
+    );
+    let text = out.request.to_json();
+    assert!(text.contains("UA-kept"), "{text}");
+    assert!(!text.contains("test-token-0123456789"), "{text}");
+    assert!(!text.contains("x-omni-signature"), "{text}");
 }

@@ -267,7 +267,15 @@ fn config_verdict(report: &Report) -> Verdict {
                 issues(&report.warnings)
             ),
         };
-        return Verdict::new("config", State::Pass, message, None);
+        // Unknown keys are likely typos (a misspelt graphBaseUrl sends to the live API): WARN.
+        let state = if report.warnings.is_empty() {
+            State::Pass
+        } else {
+            State::Warn
+        };
+        let hint = (!report.warnings.is_empty())
+            .then_some("fix or remove the keys named above (strict: true makes them errors)");
+        return Verdict::new("config", state, message, hint);
     }
     Verdict::new(
         "config",

@@ -36,6 +36,7 @@ const KNOWN_KEYS: &[&str] = &[
     "partnerAgent",
     "appSecret",
     "logLevel",
+    "strict",
     "generateFbp",
     "cookieDomain",
     "cookieMaxAgeDays",
@@ -250,7 +251,7 @@ impl<'a> Reader<'a> {
         for (k, _) in self.obj {
             if !known.contains(&k.as_str()) {
                 let path = self.path(k);
-                let message = format!("unknown config key \"{path}\" is ignored");
+                let message = crate::hints::unknown_key_message(&path, k, known);
                 self.report.warn("config.unknown_key", path, message);
             }
         }
@@ -341,7 +342,39 @@ pub fn parse_config(input: &Json) -> (TagConfig, Report) {
     if let Some(identity) = r.object("identity") {
         config.identity = identity_settings(&identity, r.report);
     }
+    let strict = r.boolean("strict", false);
+    check_endpoints(&config, &mut report);
+    if strict {
+        crate::hints::strict(&mut report);
+    }
     (config, report)
+}
+
+/// Endpoints in clear text: the token goes to Graph and the monitor, plaintext PII to identity.
+fn check_endpoints(config: &TagConfig, report: &mut Report) {
+    use crate::hints::warn_cleartext;
+    warn_cleartext(
+        report,
+        "graphBaseUrl",
+        &config.graph_base_url,
+        "the access token and the events",
+    );
+    if let Some(identity) = &config.identity {
+        warn_cleartext(
+            report,
+            "identity.endpoint",
+            &identity.endpoint,
+            "the token and plaintext email and phone",
+        );
+    }
+    if let Some(monitor) = &config.error_monitor {
+        warn_cleartext(
+            report,
+            "errorMonitor.endpoint",
+            &monitor.endpoint,
+            "its token and error records",
+        );
+    }
 }
 
 /// `pixelId` + `accessToken`, or `pixelId` as a list of `{pixelId, accessToken}` (multi-pixel;

@@ -17,6 +17,7 @@ pub mod delivery;
 pub mod dispatch;
 pub mod enrichment;
 pub mod event_data;
+pub mod hints;
 pub mod identity;
 pub mod payload;
 pub mod privacy;

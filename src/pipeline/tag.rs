@@ -179,7 +179,10 @@ impl Tag {
             Err(e) => {
                 let mut tag = Tag::new(&Json::Object(Vec::new()));
                 tag.config_report = Report::default();
-                let message = format!("the config is not valid JSON: {}", e.describe());
+                let message = format!(
+                    "the config is not valid JSON: {}",
+                    crate::hints::json_error(text, &e)
+                );
                 tag.config_report
                     .error("config.invalid_json", "config", message);
                 tag

@@ -66,8 +66,8 @@ test("large input streams through in order", async () => {
   assert.equal(JSON.parse(out[54321]).normalized, "id54321");
 });
 
-test("unknown command: usage and exit 2", async () => {
+test("unknown command: one line pointing to --help, exit 1 (a usage error)", async () => {
   const { code, stderr } = await run(["frobnicate"], "");
-  assert.equal(code, 2);
-  assert.match(stderr, /usage: omni-meta-capi/);
+  assert.equal(code, 1);
+  assert.equal(stderr, "omni-meta-capi: unknown command frobnicate (see omni-meta-capi --help)\n");
 });

@@ -25,6 +25,28 @@ export function faultPlan(share, rounds = 400) {
 }
 const isPass = (f) => f != null && f.delayMs === 0 && !f.status && !f.error && !f.drop;
 
+/**
+ * `omni-meta-capi serve` in its own process on a free port (with `--queue` when `queueFile` is
+ * given): `{url, child, stdout(), stderr()}` once it listens.
+ */
+export async function spawnServe(cli, configPath, queueFile) {
+  const args = [cli, "serve", "--config", configPath, "--port", "0"];
+  if (queueFile) args.push("--queue", queueFile);
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d) => (out += d));
+  const url = await new Promise((resolve, reject) => {
+    child.stderr.on("data", (d) => {
+      err += d;
+      const m = /listening on (http:\/\/\S+)/.exec(err);
+      if (m) resolve(m[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+  });
+  return { url, child, stdout: () => out, stderr: () => err };
+}
+
 /** Percentile of sorted numbers. */
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
@@ -58,18 +80,7 @@ export async function runHitLoad({ cli, events, inFlight = 32, queue = true, bat
     queue: { baseDelayMs: 200, maxDelayMs: 1000 },
   };
   writeFileSync(join(dir, "config.json"), JSON.stringify(config));
-  const args = [cli, "serve", "--config", join(dir, "config.json"), "--port", "0"];
-  if (queue) args.push("--queue", join(dir, "queue.db"));
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] });
-  let err = "";
-  const url = await new Promise((resolve, reject) => {
-    child.stderr.on("data", (d) => {
-      err += d;
-      const m = /listening on (http:\/\/\S+)/.exec(err);
-      if (m) resolve(m[1]);
-    });
-    child.once("exit", (code) => reject(new Error(`serve exited ${code}: ${err}`)));
-  });
+  const { url, child } = await spawnServe(cli, join(dir, "config.json"), queue ? join(dir, "queue.db") : undefined);
   try {
     const plan = faultPlan(faultShare);
     await sandbox.call("injectFaults", plan);

@@ -4,7 +4,7 @@
 // that exactly those reached Meta: none lost, no stranger added.
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "omni-meta-capi/serve";
 import { startMetaSandbox } from "../../sandbox/meta-sandbox.mjs";
+import { spawnServe } from "./queue-load.mjs";
 
 const fixture = (name) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8"));
 const cli = fileURLToPath(new URL("./node_modules/omni-meta-capi/js/cli.mjs", import.meta.url));
@@ -86,23 +87,11 @@ async function until(check, what, ms = 60_000) {
   }
 }
 
-/** `omni-meta-capi serve --queue FILE` in its own process: `{url, child, stdout()}`. */
-async function startServe(cfg, queueFile) {
+/** `omni-meta-capi serve --queue FILE` in its own process: `{url, child, stdout(), stderr()}`. */
+function startServe(cfg, queueFile) {
   const path = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(path, JSON.stringify(cfg));
-  const child = spawn(process.execPath, [cli, "serve", "--config", path, "--port", "0", "--queue", queueFile], { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout.on("data", (d) => (out += d));
-  let err = "";
-  const url = await new Promise((resolve, reject) => {
-    child.stderr.on("data", (d) => {
-      err += d;
-      const m = /listening on (http:\/\/\S+)/.exec(err);
-      if (m) resolve(m[1]);
-    });
-    child.once("exit", (code) => reject(new Error(`serve exited ${code}: ${err}`)));
-  });
-  return { url, child, stdout: () => out, stderr: () => err };
+  return spawnServe(cli, path, queueFile);
 }
 
 async function stop(server, signal = "SIGTERM") {
@@ -240,6 +229,25 @@ test("a permanent rejection is a dead letter with Meta's redacted reason; queue 
     assert.equal(queueCli("stats", "--queue", file).dead, 0);
   } finally {
     await stop(fixed);
+  }
+});
+
+test("events of a tag the config no longer has become dead letters, not eternal waiters", async () => {
+  const file = join(dir, "orphans.db");
+  sandbox.injectFaults([{ times: 1_000_000, status: 503 }]);
+  const before = await serve({ config: config(), env: {}, port: 0, queue: file, options: { log: () => {} } });
+  const accepted = await postEvents(before.url, [lead(300)]);
+  await before.close();
+  sandbox.clearFaults();
+  const renamed = config();
+  renamed.tags[0].name = "renamed";
+  const after = await serve({ config: renamed, env: {}, port: 0, queue: file, options: { log: () => {} } });
+  try {
+    await until(() => queueCli("stats", "--queue", file).dead === 1, "the orphan dead-lettered");
+    const [dead] = queueCli("list", "--queue", file);
+    assert.deepEqual([dead.eventId, dead.tag, dead.reason], [accepted[0], "main", 'no tag named "main" in the container config']);
+  } finally {
+    await after.close();
   }
 });
 

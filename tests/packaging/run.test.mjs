@@ -191,7 +191,7 @@ test("counters: events by outcome, tries, retries, errors by code, latency — a
   assert.equal(m.histogramsMs.dispatch.count, 2, "runs that sent something");
   assert.equal(m.histogramsMs.build.count, 4);
   assert.equal(m.eventsReceived, 5);
-  assert.deepEqual(m.eventsByPixel, { 1234567890: { accepted: 3, rejected: 0, failed: 0 } });
+  assert.deepEqual(m.eventsByPixel, { 1234567890: { accepted: 3, rejected: 0, failed: 0, unconfirmed: 0 } });
   assert.deepEqual(m.skippedByReason, { "website.event_source_url_missing": 1, "consent.denied": 1 });
   assert.equal(m.matchKeys.events, 3);
   assert.equal(m.perMinute.length, 30);

@@ -1,0 +1,282 @@
+// `omni-meta-capi send --events FILE`: offline conversions in bulk. I/O only: rows are read as a
+// stream (CSV through csv-parse, or JSON lines), handed to the tag in batches (the wasm
+// normalizes, hashes, validates, builds and decides retries), and the progress is checkpointed.
+import { createReadStream, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { parse } from "csv-parse";
+import { hashUserDataBatch } from "./node.mjs";
+
+/** Column names whose event key differs (the rest are event keys as they are). */
+const RENAMES = {
+  order_id: "transaction_id",
+  action_source: "x-fb-sed-action_source",
+  client_ip_address: "ip_override",
+  client_user_agent: "user_agent",
+};
+
+/** Longest JSON line read (a line without end must not grow memory without bound). */
+const MAX_LINE = 1 << 20;
+
+function toEvent(record) {
+  const event = {};
+  for (const [key, value] of Object.entries(record)) {
+    if (value === "" || value === null || value === undefined) continue;
+    event[RENAMES[key] ?? key] = value;
+  }
+  return event;
+}
+
+/** Rows of a CSV file with a header row: `{line, event}` or `{line, error}`. */
+async function* csvRows(stream) {
+  const skipped = [];
+  const parser = stream.pipe(parse({
+    bom: true, info: true, relax_column_count: true, skip_empty_lines: true, skip_records_with_error: true,
+    on_skip: (err) => skipped.push({ line: err.lines ?? 0, error: `unreadable CSV (${err.code})` }),
+  }));
+  // pipe() does not pass a read error on: end the parse with it.
+  stream.on("error", (e) => parser.destroy(e));
+  let header;
+  for await (const { record, info } of parser) {
+    yield* skipped.splice(0);
+    if (!header) {
+      header = record.map((c) => c.trim());
+      continue;
+    }
+    if (record.length !== header.length) {
+      yield { line: info.lines, error: `${record.length} fields where the header has ${header.length}` };
+      continue;
+    }
+    const row = {};
+    header.forEach((name, i) => (row[name] = record[i]));
+    yield { line: info.lines, event: toEvent(row) };
+  }
+  yield* skipped.splice(0);
+}
+
+/** Rows of a JSON-lines file: one object per line; blank lines skipped. */
+async function* jsonRows(stream) {
+  stream.setEncoding("utf8");
+  let pending = "";
+  let line = 0;
+  let tooLong = false;
+  const row = (text) => {
+    line++;
+    if (!text.trim()) return null;
+    let value;
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      return { line, error: `not valid JSON (${e.message})` };
+    }
+    if (!value || typeof value !== "object" || Array.isArray(value)) return { line, error: "not a JSON object" };
+    return { line, event: toEvent(value) };
+  };
+  for await (const chunk of stream) {
+    pending += chunk;
+    let cut;
+    while ((cut = pending.indexOf("\n")) >= 0) {
+      const text = pending.slice(0, cut);
+      pending = pending.slice(cut + 1);
+      if (tooLong) {
+        line++;
+        tooLong = false;
+        yield { line, error: `line longer than ${MAX_LINE} characters` };
+        continue;
+      }
+      const r = row(text);
+      if (r) yield r;
+    }
+    if (pending.length > MAX_LINE) {
+      tooLong = true;
+      pending = "";
+    }
+  }
+  if (tooLong) yield { line: line + 1, error: `line longer than ${MAX_LINE} characters` };
+  else if (pending) {
+    const r = row(pending);
+    if (r) yield r;
+  }
+}
+
+/** An event_id from the row's content, hashed in wasm: the same row gets the same id every run. */
+function deriveEventIds(rows) {
+  const need = rows.filter((r) => r.event.event_id === undefined && r.event["x-fb-sed-event_id"] === undefined);
+  if (!need.length) return;
+  const hashed = hashUserDataBatch(need.map((r) => ({ external_id: JSON.stringify(r.event) })));
+  need.forEach((r, i) => {
+    const hash = hashed[i]?.userData?.external_id?.[0];
+    if (hash) r.event.event_id = `row-${hash.slice(0, 32)}`;
+  });
+}
+
+function readState(path) {
+  try {
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    if (e.code === "ENOENT") return null;
+    return { unreadable: e.message };
+  }
+}
+
+/** Atomically: a kill leaves the old state or the new one. */
+function saveState(path, state) {
+  writeFileSync(`${path}.tmp`, JSON.stringify(state) + "\n");
+  renameSync(`${path}.tmp`, path);
+}
+
+function duration(seconds) {
+  if (!Number.isFinite(seconds)) return "-";
+  const s = Math.round(seconds);
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+}
+
+/** The progress line on stderr: bar by bytes read, rows/s, sent, rejected, ETA. */
+function progressBar(enabled, total) {
+  let last = 0;
+  return (c, bytes, final = false) => {
+    if (!enabled) return;
+    const now = Date.now();
+    if (!final && now - last < 200) return;
+    last = now;
+    const elapsed = (now - c.started) / 1000;
+    const rate = elapsed > 0 ? c.rows / elapsed : 0;
+    const share = total ? Math.min(bytes / total, 1) : 0;
+    const eta = share > 0 ? (elapsed / share) * (1 - share) : Infinity;
+    const width = 24;
+    const full = Math.round(share * width);
+    const bar = `[${"#".repeat(full)}${"-".repeat(width - full)}] ${(share * 100).toFixed(0).padStart(3)}%`;
+    const rejected = c.invalid + c.rejected;
+    process.stderr.write(`\r${bar} ${Math.round(rate)} rows/s  sent ${c.sent}  rejected ${rejected}  ETA ${final ? "0m00s" : duration(eta)}   ${final ? "\n" : ""}`);
+  };
+}
+
+function reportBad(line, message) {
+  process.stderr.write(`line ${line}: ${message}\n`);
+}
+
+/**
+ * Upload (or with dryRun, validate) every row of `file`. Returns the exit status; prints the
+ * summary. Rows are sent in order, one batch at a time, so the state file's line is a clean cut.
+ */
+export async function bulkSend({ tag, file, request, batchSize, dryRun, resume, state: statePath, progress, json, write, UsageError }) {
+  if (!tag.configReport.valid) {
+    for (const e of tag.configReport.errors) process.stderr.write(`config error ${e.field}: ${e.message}\n`);
+    return 1;
+  }
+  const { size } = statSync(file);
+  let after = 0;
+  const c = { started: Date.now(), rows: 0, sent: 0, invalid: 0, skipped: 0, rejected: 0 };
+  if (resume) {
+    const saved = readState(statePath);
+    if (saved?.unreadable) throw new UsageError(`cannot read state ${statePath}: ${saved.unreadable}`);
+    if (saved && saved.size !== size) throw new UsageError(`${file} changed since the upload began (state ${statePath}); start again without --resume`);
+    if (saved) {
+      after = saved.line;
+      for (const k of ["rows", "sent", "invalid", "skipped", "rejected"]) c[k] = saved[k] ?? 0;
+    }
+  }
+  const stream = createReadStream(file);
+  stream.on("error", () => {}); // surfaced by the iteration below
+  const rows = /\.csv$/i.test(file) ? csvRows(stream) : jsonRows(stream);
+  const show = progressBar(progress, size);
+  const log = (record) => {
+    if (record.level === "ERROR") process.stderr.write(JSON.stringify(record) + "\n");
+  };
+  let stopped = null;
+  let lastLine = after;
+  let batch = [];
+
+  /** What became of each row of a batch: accepted, rejected, invalid, skipped, failed, unconfirmed. */
+  const settle = async (rowsIn) => {
+    if (dryRun) {
+      return rowsIn.map((r) => {
+        const out = tag.build(r.event, request);
+        if (out.status === "invalid") reportBad(r.line, out.report.errors.map((e) => `${e.field}: ${e.message}`).join("; "));
+        return out.status === "ready" ? "accepted" : out.status;
+      });
+    }
+    deriveEventIds(rowsIn);
+    const result = await tag.runBatch(rowsIn.map((r) => r.event), request, { log });
+    const worst = new Array(rowsIn.length).fill("accepted");
+    const rank = { accepted: 0, rejected: 1, unconfirmed: 2, failed: 3 };
+    for (const res of result.results ?? []) {
+      for (const i of res.eventIndexes ?? []) if (rank[res.status] > rank[worst[i]]) worst[i] = res.status;
+      if (res.status === "rejected") {
+        const lines = res.eventIndexes.map((i) => rowsIn[i].line);
+        const why = res.outcome?.message ?? res.outcome?.code ?? "rejected";
+        reportBad(`${lines[0]}-${lines[lines.length - 1]}`, `rejected by Meta: ${typeof why === "string" ? why : JSON.stringify(why)}`);
+      }
+    }
+    for (const ev of result.events ?? []) {
+      if (ev.status === "invalid") {
+        worst[ev.index] = "invalid";
+        reportBad(rowsIn[ev.index].line, ev.report.errors.map((e) => `${e.field}: ${e.message}`).join("; "));
+      } else if (ev.status === "skipped") worst[ev.index] = "skipped";
+    }
+    return worst;
+  };
+
+  // Two batches at a time (one building while the other waits for Meta); they are committed to
+  // the state file in order, so its line is always a clean cut.
+  const inFlight = [];
+  const commit = async () => {
+    const { rowsIn, outcome, bad } = inFlight.shift();
+    const worst = await outcome;
+    if (stopped) return false;
+    if (worst.some((w) => w === "failed" || w === "unconfirmed")) {
+      stopped = worst.includes("unconfirmed") ? "unconfirmed" : "failed";
+      return false;
+    }
+    const key = { accepted: "sent", rejected: "rejected", invalid: "invalid", skipped: "skipped" };
+    for (const w of worst) c[key[w] ?? "skipped"]++;
+    c.rows += rowsIn.length + bad.rows;
+    c.invalid += bad.rows;
+    lastLine = Math.max(rowsIn.length ? rowsIn[rowsIn.length - 1].line : 0, bad.line);
+    if (!dryRun) saveState(statePath, { file, size, line: lastLine, ...c, started: undefined });
+    show(c, stream.bytesRead);
+    return true;
+  };
+  let bad = { rows: 0, line: 0 };
+  const flush = async () => {
+    if (!batch.length && !bad.rows) return true;
+    inFlight.push({ rowsIn: batch, outcome: settle(batch), bad });
+    batch = [];
+    bad = { rows: 0, line: 0 };
+    while (inFlight.length >= 2) if (!(await commit())) return false;
+    return true;
+  };
+
+  try {
+    for await (const row of rows) {
+      if (row.line <= after) continue;
+      if (row.error) {
+        // Counted with the batch it falls in, so a checkpoint covers it exactly once.
+        bad.rows++;
+        bad.line = row.line;
+        reportBad(row.line, row.error);
+        continue;
+      }
+      batch.push(row);
+      if (batch.length >= batchSize && !(await flush())) break;
+    }
+    if (!stopped && (await flush())) while (inFlight.length && (await commit()));
+    // A stop leaves later batches running: wait for them (their rows are sent again on resume).
+    await Promise.allSettled(inFlight.map((f) => f.outcome));
+  } catch (e) {
+    throw new UsageError(`cannot read events ${file}: ${e.code ?? e.message}`);
+  } finally {
+    stream.destroy();
+  }
+  show(c, stream.bytesRead, true);
+  const seconds = (Date.now() - c.started) / 1000;
+  const summary = {
+    file, dryRun, rows: c.rows, sent: c.sent, invalid: c.invalid, skipped: c.skipped, rejected: c.rejected,
+    ...(after ? { resumedAfterLine: after } : {}), lastLine, seconds: Number(seconds.toFixed(3)),
+    ...(stopped ? { stopped: `a batch ${stopped === "failed" ? "failed after retries" : "got no answer (Meta may have it)"}: run again with --resume` } : {}),
+  };
+  const verb = dryRun ? "valid" : "sent";
+  await write(json ? JSON.stringify(summary) + "\n"
+    : `${c.rows} rows: ${c.sent} ${verb}, ${c.invalid} invalid, ${c.rejected} rejected by Meta, ${c.skipped} skipped (consent)${after ? `; resumed after line ${after}` : ""}\n${summary.stopped ? `stopped after line ${lastLine}: ${summary.stopped}\n` : ""}`);
+  if (stopped) return 5;
+  if (c.rejected) return 4;
+  return c.invalid ? 2 : 0;
+}
