@@ -5,7 +5,7 @@
 // puts in its params) on the same sGTM event in the same run. Both sides end with the body text.
 // Nothing is sent: EventRequest is not constructed (its constructor calls FacebookAdsApi.init,
 // which arms a crash reporter that posts to the Graph API on an uncaught SDK exception).
-// Prints the ratios; asserts nothing (timings are for reading, not for gating).
+// Then a minimal page_view the same way, also in µs per event. Prints the ratios; asserts nothing (timings are for reading, not for gating).
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { runInterleaved } from "./harness.mjs";
@@ -158,6 +158,30 @@ const contenders = {
 };
 
 runInterleaved("Purchase events (11 PII fields, 5 items)", contenders, { items: N, rounds: ROUNDS, unit: "events", peerLabel: "Meta's SDK", width: 56 });
+
+// A minimal page_view (no PII: IP, user agent, page, fbp): the fixed cost of one build, in µs,
+// against the SDK's same event.
+const pageView = { event_name: "page_view", client_id: "1.2", ip_override: "203.0.113.42", user_agent: event.user_agent, page_location: "https://www.shop.example.com/" };
+function metaPageView(ev, req, nowMs) {
+  const serverEvent = new ServerEvent()
+    .setEventName("PageView")
+    .setEventTime(Math.floor(nowMs / 1000))
+    .setEventId(`pv-${nowMs}`)
+    .setEventSourceUrl(ev.page_location)
+    .setActionSource("website")
+    .setUserData(new UserData().setClientIpAddress(ev.ip_override).setClientUserAgent(ev.user_agent).setFbp(req.cookies?._fbp ?? null));
+  return JSON.stringify({ data: [serverEvent.normalize()], test_event_code: config.testEventCode, access_token: config.accessToken });
+}
+if (tag.build(pageView, request, { now }).status !== "ready") fail("our tag did not build the page_view");
+const pv = runInterleaved("page_view events (no PII)", {
+  [`facebook-nodejs-business-sdk ${SDK_VERSION} (Meta)`]: () => {
+    for (let i = 0; i < N; i++) metaPageView(pageView, request, now);
+  },
+  "omni-meta-capi, tag.build": () => {
+    for (let i = 0; i < N; i++) tag.build(pageView, request, { now });
+  },
+}, { items: N, rounds: ROUNDS, unit: "events", peerLabel: "Meta's SDK", width: 56 });
+for (const [name, rate] of Object.entries(pv)) console.log(`${name.padEnd(56)} ${(1e6 / rate).toFixed(1).padStart(10)} µs/event`);
 
 // How the two bodies differ (for reading; the SDK has its own normalizer, not capi-param-builder).
 const sdkUd = JSON.parse(sdkBody).data[0].user_data;
