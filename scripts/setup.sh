@@ -85,14 +85,17 @@ setup_npm() {
 }
 
 # Fuzzing (scripts/fuzz.sh and the smoke in scripts/test.sh): nightly Rust and cargo-fuzz.
+# Best effort: a machine whose rustup cannot fetch a toolchain still builds and tests; the fuzz
+# smoke then says it was skipped (scripts/test.sh).
 setup_fuzz() {
   if ! rustup run nightly rustc --version >/dev/null 2>&1; then
-    say "installing nightly Rust (minimal profile) for cargo-fuzz"
-    rustup toolchain install nightly --profile minimal >&2
+    say "installing nightly Rust (minimal profile) for cargo-fuzz (120 s limit)"
+    timeout 120 rustup toolchain install nightly --profile minimal >&2 \
+      || { say "nightly Rust could not be installed: no fuzzing here"; return 0; }
   fi
   if ! command -v cargo-fuzz >/dev/null; then
     say "installing cargo-fuzz (a few minutes)"
-    cargo install -q cargo-fuzz >&2
+    cargo install -q cargo-fuzz >&2 || say "cargo-fuzz could not be installed: no fuzzing here"
   fi
 }
 
