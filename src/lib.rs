@@ -14,6 +14,7 @@ pub mod container;
 pub mod delivery;
 pub mod dispatch;
 pub mod doctor;
+pub mod emq;
 pub mod enrichment;
 pub mod event_data;
 pub mod identity;

@@ -244,9 +244,13 @@ fn error_key(error: &MetaError) -> Option<String> {
     })
 }
 
-/// A Prometheus label value, escaped.
-fn label(value: &str) -> String {
-    value.replace('\\', "\\\\").replace('"', "\\\"")
+/// A Prometheus label value, escaped as the text format requires: backslash, double quote and
+/// line feed (a raw newline would end the sample line).
+pub fn label(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 /// `{key: count}` in first-seen order.
