@@ -6,6 +6,7 @@
 //! -> dispatch (`request` builds the HTTP request; `dispatch` decides on each try's answer).
 pub use omni_meta_capi_pii::{hash, json, jsonl, normalize, user_data};
 
+pub mod alerts;
 pub mod base64;
 pub mod batch;
 pub mod collect;
@@ -17,6 +18,7 @@ pub mod doctor;
 pub mod emq;
 pub mod enrichment;
 pub mod event_data;
+pub mod history;
 pub mod identity;
 pub mod ip;
 pub mod logging;

@@ -1,0 +1,237 @@
+//! Alerts (`alerts: [{when, webhook}]` in the container config), decided from the shared
+//! history (`crate::history`), so every instance agrees and a restart forgets nothing:
+//!
+//! - `{"errorRate": 0.1, "minutes": 15, "minEvents": 10}`: of the events sent in the last 15
+//!   minutes (at least `minEvents`, default 10), 10% or more were rejected or failed;
+//! - `{"silent": "Purchase", "hours": 6}`: Meta accepted no Purchase in the last 6 hours.
+//!
+//! Either may name a `tag`. An alert posts at most once per its window (`minutes`/`hours`); the
+//! host keeps when each last posted, in the same store. Bodies carry counts, names and times:
+//! no PII, no token.
+use crate::history::{self, Row, HOUR_MS, MINUTE_MS};
+use crate::json::{decimal, Json};
+use crate::report::Report;
+
+const DEFAULT_MIN_EVENTS: u64 = 10;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum When {
+    /// Rejected + failed over sent, in ten-thousandths.
+    ErrorRate { rate: u64, min_events: u64 },
+    Silent { event: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Alert {
+    pub when: When,
+    pub window_ms: u64,
+    pub tag: Option<String>,
+    pub webhook: String,
+}
+
+/// `alerts` of the container config; problems go to `report`, bad entries are left out.
+pub fn parse(v: Option<&Json>, report: &mut Report) -> Vec<Alert> {
+    let items = match v {
+        None | Some(Json::Null) => return Vec::new(),
+        Some(Json::Array(items)) => items,
+        Some(_) => {
+            report.error(
+                "config.invalid_type",
+                "alerts",
+                "alerts must be a list of {when, webhook}",
+            );
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let field = format!("alerts[{i}]");
+        match alert(item) {
+            Ok(a) => out.push(a),
+            Err(message) => report.error(
+                "config.invalid_value",
+                field.clone(),
+                format!("{field}: {message}"),
+            ),
+        }
+    }
+    out
+}
+
+fn alert(item: &Json) -> Result<Alert, String> {
+    let webhook = item
+        .get("webhook")
+        .and_then(Json::as_str)
+        .map(str::trim)
+        .filter(|w| w.starts_with("https://") || w.starts_with("http://"))
+        .ok_or("webhook must be an http(s) URL")?
+        .to_string();
+    let when = item.get("when").ok_or("when is missing")?;
+    let number = |k: &str| match when.get(k) {
+        Some(Json::Number(t)) => t.parse::<f64>().ok().filter(|x| x.is_finite()),
+        _ => None,
+    };
+    let window_ms = match (number("minutes"), number("hours")) {
+        (Some(m), None) if (1.0..=1440.0).contains(&m) => (m * MINUTE_MS as f64) as u64,
+        (None, Some(h)) if h > 0.0 && h <= 168.0 => (h * HOUR_MS as f64) as u64,
+        _ => return Err("when needs minutes (1-1440) or hours (up to 168)".into()),
+    };
+    let tag = when.get("tag").and_then(Json::as_str).map(str::to_string);
+    let when = if let Some(rate) = number("errorRate") {
+        if !(rate > 0.0 && rate <= 1.0) {
+            return Err("errorRate is a share of the events sent, above 0 and at most 1".into());
+        }
+        let min_events = match number("minEvents") {
+            None => DEFAULT_MIN_EVENTS,
+            Some(n) if n >= 1.0 && n.fract() == 0.0 => n as u64,
+            Some(_) => return Err("minEvents must be a whole number, at least 1".into()),
+        };
+        When::ErrorRate {
+            rate: (rate * 10_000.0).round() as u64,
+            min_events,
+        }
+    } else if let Some(event) = when.get("silent").and_then(Json::as_str) {
+        if event.trim().is_empty() {
+            return Err("silent names an event (e.g. \"Purchase\")".into());
+        }
+        When::Silent {
+            event: event.trim().to_string(),
+        }
+    } else {
+        return Err("when needs errorRate or silent".into());
+    };
+    Ok(Alert {
+        when,
+        window_ms,
+        tag,
+        webhook,
+    })
+}
+
+fn window_text(ms: u64) -> String {
+    if ms % HOUR_MS == 0 {
+        format!("{} hour(s)", decimal(ms / HOUR_MS))
+    } else {
+        format!("{} minute(s)", decimal(ms / MINUTE_MS))
+    }
+}
+
+impl Alert {
+    pub fn describe(&self) -> String {
+        let scope = self
+            .tag
+            .as_ref()
+            .map_or(String::new(), |t| format!(" (tag {t})"));
+        match &self.when {
+            When::ErrorRate { rate, min_events } => format!(
+                "error rate at or above {}% over {} (at least {} events){scope}",
+                *rate as f64 / 100.0,
+                window_text(self.window_ms),
+                decimal(*min_events)
+            ),
+            When::Silent { event } => format!(
+                "no {event} accepted by Meta for {}{scope}",
+                window_text(self.window_ms)
+            ),
+        }
+    }
+
+    /// Minute rows cover windows up to a day; longer ones read hour rows.
+    fn res(&self) -> char {
+        if self.window_ms <= history::MINUTE_ROWS_MS {
+            'm'
+        } else {
+            'h'
+        }
+    }
+
+    fn from(&self, now_ms: u64) -> u64 {
+        now_ms.saturating_sub(self.window_ms)
+    }
+}
+
+/// `[{res, from}]`: the rows `due` needs (nothing without alerts).
+pub fn queries(alerts: &[Alert], now_ms: u64) -> Json {
+    let mut out: Vec<(char, u64)> = Vec::new();
+    for a in alerts {
+        let from = a.from(now_ms);
+        match out.iter_mut().find(|(r, _)| *r == a.res()) {
+            Some((_, f)) => *f = (*f).min(from),
+            None => out.push((a.res(), from)),
+        }
+    }
+    let queries = out.iter().map(|(res, from)| {
+        // A bucket that started before `from` still holds events inside the window.
+        let size = if *res == 'm' { MINUTE_MS } else { HOUR_MS };
+        Json::object([
+            ("res", Json::from(res.to_string())),
+            ("from", Json::from(from - from % size)),
+        ])
+    });
+    Json::Array(queries.collect())
+}
+
+/// The posts due now: `(id, webhook, body)`. `posted`: when each alert (by id, `alerts[i]`)
+/// last posted.
+pub fn due(
+    alerts: &[Alert],
+    rows: &[Row],
+    posted: &[(String, u64)],
+    now_ms: u64,
+) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for (i, a) in alerts.iter().enumerate() {
+        let id = format!("alerts[{i}]");
+        let last = posted.iter().find(|(p, _)| *p == id).map(|p| p.1);
+        if last.is_some_and(|at| at.saturating_add(a.window_ms) > now_ms) {
+            continue;
+        }
+        let size = if a.res() == 'm' { MINUTE_MS } else { HOUR_MS };
+        let from = a.from(now_ms);
+        let mine = rows.iter().filter(|r| {
+            r.res == a.res()
+                && r.at + size > from
+                && r.at <= now_ms
+                && a.tag.as_ref().is_none_or(|t| &r.tag == t)
+        });
+        let count = |metric: &str, event: Option<&str>| -> u64 {
+            mine.clone()
+                .filter(|r| r.metric == metric && event.is_none_or(|e| r.event == e))
+                .map(|r| r.n)
+                .sum()
+        };
+        let mut body = Json::object([
+            ("alert", Json::from(a.describe())),
+            ("id", Json::from(id.as_str())),
+            ("window", Json::from(window_text(a.window_ms))),
+            ("tag", Json::from(a.tag.clone())),
+            ("at", Json::from(crate::logging::iso_timestamp(now_ms))),
+        ]);
+        let fire = match &a.when {
+            When::ErrorRate { rate, min_events } => {
+                let errors = count("rejected", None) + count("failed", None);
+                let sent = errors + count("accepted", None) + count("unconfirmed", None);
+                body.set("kind", Json::from("errorRate"));
+                body.set("sent", Json::from(sent));
+                body.set("errors", Json::from(errors));
+                body.set("errorRate", history::ratio(errors, sent));
+                body.set("threshold", history::ratio(*rate, 10_000));
+                sent >= *min_events && errors * 10_000 >= rate * sent
+            }
+            When::Silent { event } => {
+                let accepted = count("accepted", Some(event));
+                body.set("kind", Json::from("silent"));
+                body.set("event", Json::from(event.as_str()));
+                body.set("accepted", Json::from(accepted));
+                accepted == 0
+            }
+        };
+        if fire {
+            out.push((id, a.webhook.clone(), body.to_json()));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;
