@@ -17,8 +17,13 @@ const DEFAULT_MIN_EVENTS: u64 = 10;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum When {
     /// Rejected + failed over sent, in ten-thousandths.
-    ErrorRate { rate: u64, min_events: u64 },
-    Silent { event: String },
+    ErrorRate {
+        rate: u64,
+        min_events: u64,
+    },
+    Silent {
+        event: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,7 +114,7 @@ fn alert(item: &Json) -> Result<Alert, String> {
 }
 
 fn window_text(ms: u64) -> String {
-    if ms % HOUR_MS == 0 {
+    if ms.is_multiple_of(HOUR_MS) {
         format!("{} hour(s)", decimal(ms / HOUR_MS))
     } else {
         format!("{} minute(s)", decimal(ms / MINUTE_MS))

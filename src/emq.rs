@@ -111,11 +111,9 @@ pub fn estimate(events: u64, carried: impl Fn(&str) -> u64) -> Estimate {
     let of = |key: &str| coverage.iter().find(|(k, _)| *k == key).map_or(0, |c| c.1);
     // Points x events; the score in tenths is points / 10 (points are out of 100).
     let scaled = |points_times_events: u64| {
-        if events == 0 {
-            0
-        } else {
-            (points_times_events + events / 2) / events
-        }
+        (points_times_events + events / 2)
+            .checked_div(events)
+            .unwrap_or(0)
     };
     let total: u64 = WEIGHTS.iter().map(|(k, w)| w * of(k)).sum();
     let mut raisers: Vec<(&'static str, u64)> = WEIGHTS
@@ -124,7 +122,7 @@ pub fn estimate(events: u64, carried: impl Fn(&str) -> u64) -> Estimate {
         .filter(|(_, gain)| *gain > 0)
         .collect();
     // Stable: equal gains stay in priority order.
-    raisers.sort_by(|a, b| b.1.cmp(&a.1));
+    raisers.sort_by_key(|r| std::cmp::Reverse(r.1));
     raisers.truncate(RAISERS);
     Estimate {
         events,
@@ -146,11 +144,9 @@ impl Estimate {
             ])
         });
         let coverage = self.coverage.iter().map(|(k, n)| {
-            let pct = if self.events == 0 {
-                0
-            } else {
-                (n * 100 + self.events / 2) / self.events
-            };
+            let pct = (n * 100 + self.events / 2)
+                .checked_div(self.events)
+                .unwrap_or(0);
             (k.to_string(), Json::from(pct))
         });
         Json::object([
@@ -220,7 +216,10 @@ mod tests {
         assert_eq!(e.raisers, vec![("ph", 15), ("fbc", 12), ("em", 10)]);
         let json = e.to_json().to_json();
         assert!(json.contains(r#""score":3.8"#), "{json}");
-        assert!(json.contains(r#""em":60"#) && json.contains(r#""ph":0"#), "{json}");
+        assert!(
+            json.contains(r#""em":60"#) && json.contains(r#""ph":0"#),
+            "{json}"
+        );
         assert!(json.contains(r#"{"key":"fbc","add":1.2}"#), "{json}");
     }
 
@@ -239,7 +238,10 @@ mod tests {
     fn unweighted_keys_are_covered_but_do_not_score() {
         let e = estimate(5, of(&[("lead_id", 5)]));
         assert_eq!(e.tenths, 0);
-        assert_eq!(e.coverage.iter().find(|c| c.0 == "lead_id"), Some(&("lead_id", 5)));
+        assert_eq!(
+            e.coverage.iter().find(|c| c.0 == "lead_id"),
+            Some(&("lead_id", 5))
+        );
         assert_eq!(e.coverage.len(), USER_DATA_KEYS.len());
     }
 

@@ -98,7 +98,11 @@ impl Activity {
             Some(Outcome::Accepted { fbtrace_id, .. }) => (fbtrace_id.clone(), None),
             Some(Outcome::Rejected { http_status, error }) => (
                 error.fbtrace_id.clone(),
-                Some(error_json(Some(error), &format!("HTTP {http_status}"), secrets)),
+                Some(error_json(
+                    Some(error),
+                    &format!("HTTP {http_status}"),
+                    secrets,
+                )),
             ),
             Some(Outcome::Transient { reason, error, .. }) => (
                 error.as_ref().and_then(|e| e.fbtrace_id.clone()),
@@ -139,17 +143,20 @@ impl Activity {
     /// Everything since the last drain, for the store, and forget it: `{rows, recent, last,
     /// prune: {m, h}}` (`prune`: rows older than these bucket starts may go).
     pub fn drain(&mut self, tag: &str, now_ms: u64) -> Json {
-        let rows = self.counts.drain(..).map(|((res, at, pixel, event, metric), n)| {
-            Json::Array(vec![
-                Json::from(res.to_string()),
-                Json::from(at),
-                Json::from(tag),
-                Json::from(pixel),
-                Json::from(event),
-                Json::from(metric),
-                Json::from(n),
-            ])
-        });
+        let rows = self
+            .counts
+            .drain(..)
+            .map(|((res, at, pixel, event, metric), n)| {
+                Json::Array(vec![
+                    Json::from(res.to_string()),
+                    Json::from(at),
+                    Json::from(tag),
+                    Json::from(pixel),
+                    Json::from(event),
+                    Json::from(metric),
+                    Json::from(n),
+                ])
+            });
         let recent = self.recent.drain(..).map(|mut e| {
             e.set("tag", Json::from(tag));
             e
@@ -217,7 +224,10 @@ pub fn sent_events(body: &str) -> Vec<SentEvent> {
     let Ok(parsed) = json::parse(body) else {
         return Vec::new();
     };
-    let data = parsed.get("data").and_then(Json::as_array).unwrap_or_default();
+    let data = parsed
+        .get("data")
+        .and_then(Json::as_array)
+        .unwrap_or_default();
     data.iter()
         .map(|e| SentEvent {
             name: e
@@ -343,7 +353,10 @@ impl Range {
 }
 
 /// Sums of `metric` per key.
-fn sums<'a>(rows: impl Iterator<Item = &'a Row>, key: impl Fn(&Row) -> String) -> Vec<(String, u64)> {
+fn sums<'a>(
+    rows: impl Iterator<Item = &'a Row>,
+    key: impl Fn(&Row) -> String,
+) -> Vec<(String, u64)> {
     let mut out: Vec<(String, u64)> = Vec::new();
     for r in rows {
         let k = key(r);
@@ -371,10 +384,18 @@ pub fn view(rows: &[Row], tag: Option<&str>, range: Range, now_ms: u64) -> Json 
     let totals = sums(rows.iter().copied(), |r| r.metric.clone());
     let total = |m: &str| get(&totals, m);
     let totals_json = Json::Object(
-        ["received", "accepted", "rejected", "failed", "unconfirmed", "invalid", "skipped"]
-            .iter()
-            .map(|m| (m.to_string(), Json::from(total(m))))
-            .collect(),
+        [
+            "received",
+            "accepted",
+            "rejected",
+            "failed",
+            "unconfirmed",
+            "invalid",
+            "skipped",
+        ]
+        .iter()
+        .map(|m| (m.to_string(), Json::from(total(m))))
+        .collect(),
     );
     let sent: u64 = OUTCOMES.iter().map(|o| total(o)).sum();
 
@@ -394,7 +415,10 @@ pub fn view(rows: &[Row], tag: Option<&str>, range: Range, now_ms: u64) -> Json 
             let mine: Vec<&&Row> = rows.iter().filter(|r| &r.event == name).collect();
             let s = sums(mine.iter().map(|r| **r), |r| r.metric.clone());
             let mut series = vec![0u64; bins];
-            for r in mine.iter().filter(|r| OUTCOMES.contains(&r.metric.as_str())) {
+            for r in mine
+                .iter()
+                .filter(|r| OUTCOMES.contains(&r.metric.as_str()))
+            {
                 if let Some(slot) = series.get_mut(bin_of(r)) {
                     *slot += r.n;
                 }
@@ -417,7 +441,9 @@ pub fn view(rows: &[Row], tag: Option<&str>, range: Range, now_ms: u64) -> Json 
     let by_pixel: Vec<Json> = pixels
         .iter()
         .map(|p| {
-            let s = sums(rows.iter().copied().filter(|r| &r.pixel == p), |r| r.metric.clone());
+            let s = sums(rows.iter().copied().filter(|r| &r.pixel == p), |r| {
+                r.metric.clone()
+            });
             let mut out = counts_json(&s);
             out.set("pixel", Json::from(p.as_str()));
             out
@@ -463,7 +489,10 @@ pub fn view(rows: &[Row], tag: Option<&str>, range: Range, now_ms: u64) -> Json 
     }
     let chart = chart.iter().enumerate().map(|(i, b)| {
         Json::object([
-            ("at", Json::from(iso_timestamp(from + i as u64 * range.bin_ms))),
+            (
+                "at",
+                Json::from(iso_timestamp(from + i as u64 * range.bin_ms)),
+            ),
             ("received", Json::from(b[0])),
             ("accepted", Json::from(b[1])),
             ("rejected", Json::from(b[2])),
@@ -478,7 +507,10 @@ pub fn view(rows: &[Row], tag: Option<&str>, range: Range, now_ms: u64) -> Json 
         ("binMinutes", Json::from(range.bin_ms / MINUTE_MS)),
         ("totals", totals_json),
         ("sent", Json::from(sent)),
-        ("errorRate", ratio(total("rejected") + total("failed"), sent)),
+        (
+            "errorRate",
+            ratio(total("rejected") + total("failed"), sent),
+        ),
         (
             "dedup",
             Json::object([
@@ -500,17 +532,27 @@ fn is_count(metric: &str) -> bool {
 
 fn counts_json(s: &[(String, u64)]) -> Json {
     Json::Object(
-        ["received", "accepted", "rejected", "failed", "unconfirmed", "invalid", "skipped", "id_page", "id_generated"]
-            .iter()
-            .map(|m| {
-                let key = match *m {
-                    "id_page" => "idFromPage",
-                    "id_generated" => "idGenerated",
-                    m => m,
-                };
-                (key.to_string(), Json::from(get(s, m)))
-            })
-            .collect(),
+        [
+            "received",
+            "accepted",
+            "rejected",
+            "failed",
+            "unconfirmed",
+            "invalid",
+            "skipped",
+            "id_page",
+            "id_generated",
+        ]
+        .iter()
+        .map(|m| {
+            let key = match *m {
+                "id_page" => "idFromPage",
+                "id_generated" => "idGenerated",
+                m => m,
+            };
+            (key.to_string(), Json::from(get(s, m)))
+        })
+        .collect(),
     )
 }
 
@@ -520,7 +562,11 @@ pub fn ratio(n: u64, d: u64) -> Json {
         return Json::Null;
     }
     let scaled = (n.min(d) * 10_000 + d / 2) / d;
-    Json::Number(format!("{}.{:0>4}", decimal(scaled / 10_000), decimal(scaled % 10_000)))
+    Json::Number(format!(
+        "{}.{:0>4}",
+        decimal(scaled / 10_000),
+        decimal(scaled % 10_000)
+    ))
 }
 
 #[cfg(test)]
@@ -546,10 +592,16 @@ pub fn dashboard(input: &Json, alerts: &[crate::alerts::Alert]) -> Json {
         })
         .collect();
     let last_at = |tag: &str, kind: &str| {
-        let at = last.iter().find(|(t, k, _)| t == tag && k == kind).map(|l| l.2);
+        let at = last
+            .iter()
+            .find(|(t, k, _)| t == tag && k == kind)
+            .map(|l| l.2);
         Json::from(at.map(iso_timestamp))
     };
-    let tags_in = input.get("tags").and_then(Json::as_array).unwrap_or_default();
+    let tags_in = input
+        .get("tags")
+        .and_then(Json::as_array)
+        .unwrap_or_default();
     let mut identity_in_use = false;
     let mut views = vec![("".to_string(), view(&rows, None, range, now))];
     let tags: Vec<Json> = tags_in
@@ -576,7 +628,12 @@ pub fn dashboard(input: &Json, alerts: &[crate::alerts::Alert]) -> Json {
         ("range", Json::from(range.name)),
         (
             "ranges",
-            Json::from(RANGES.iter().map(|r| r.name.to_string()).collect::<Vec<_>>()),
+            Json::from(
+                RANGES
+                    .iter()
+                    .map(|r| r.name.to_string())
+                    .collect::<Vec<_>>(),
+            ),
         ),
         ("store", input.get("store").cloned().unwrap_or(Json::Null)),
         ("identityInUse", Json::Bool(identity_in_use)),
@@ -588,4 +645,65 @@ pub fn dashboard(input: &Json, alerts: &[crate::alerts::Alert]) -> Json {
             Json::Array(alerts.iter().map(|a| Json::from(a.describe())).collect()),
         ),
     ])
+}
+
+/// After a queued batch's one try (`crate::delivery`): each event that reached a final state
+/// goes into `a` under its pixel(s), read from the request bodies the host passed along
+/// (`input.requests[i].body`); events not built count as invalid or skipped.
+pub fn on_settled(
+    a: &mut Activity,
+    input: &Json,
+    batch: &crate::delivery::Batch,
+    outcomes: &[Outcome],
+    next: &[crate::delivery::Next],
+    now_ms: u64,
+    secrets: &[String],
+) {
+    use crate::delivery::{Built, Next};
+    let requests = input
+        .get("requests")
+        .and_then(Json::as_array)
+        .unwrap_or_default();
+    for (r, (sent, outcome)) in batch.sent.iter().zip(outcomes).enumerate() {
+        let body = requests
+            .get(r)
+            .and_then(|q| q.get("body"))
+            .and_then(Json::as_str)
+            .unwrap_or_default();
+        let events = sent_events(body);
+        for (j, i) in sent.event_indexes.iter().enumerate() {
+            let state = match next.get(*i) {
+                Some(Next::Delivered) => "accepted",
+                Some(Next::Dead { reason }) if reason.starts_with("rejected") => "rejected",
+                Some(Next::Dead { reason }) if !reason.starts_with("invalid") => "failed",
+                _ => continue,
+            };
+            // The event as sent, or (no body) its name as ingestion recorded it.
+            let event = events.get(j).cloned().unwrap_or_else(|| SentEvent {
+                name: batch
+                    .names
+                    .get(*i)
+                    .and_then(|n| n.1.clone())
+                    .unwrap_or_default(),
+                keys: Vec::new(),
+            });
+            a.on_final(
+                &sent.pixel_id,
+                state,
+                &[event],
+                Some(outcome),
+                now_ms,
+                secrets,
+            );
+        }
+    }
+    for (i, built) in batch.built.iter().enumerate() {
+        let status = match built {
+            Built::Ready => continue,
+            Built::Invalid(_) => "invalid",
+            Built::Skipped(_) => "skipped",
+        };
+        let name = batch.names.get(i).and_then(|n| n.1.as_deref());
+        a.on_not_built(name.unwrap_or_default(), status, now_ms);
+    }
 }

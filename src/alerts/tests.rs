@@ -55,7 +55,13 @@ fn config_forms_and_their_problems() {
     let fields: Vec<&str> = report.errors.iter().map(|e| e.field.as_str()).collect();
     assert_eq!(
         fields,
-        ["alerts[2]", "alerts[3]", "alerts[4]", "alerts[5]", "alerts[6]"]
+        [
+            "alerts[2]",
+            "alerts[3]",
+            "alerts[4]",
+            "alerts[5]",
+            "alerts[6]"
+        ]
     );
     let (none, report) = alerts(r#"{"when": 1}"#);
     assert!(none.is_empty() && !report.is_valid());
@@ -78,8 +84,14 @@ fn error_rate_fires_at_the_threshold_with_enough_events_once_per_window() {
     let fired = due(&list, &rows, &[], NOW);
     assert_eq!(fired.len(), 1);
     let (id, webhook, body) = &fired[0];
-    assert_eq!((id.as_str(), webhook.as_str()), ("alerts[0]", "https://h.example/x"));
-    assert!(body.contains(r#""sent":8"#) && body.contains(r#""errors":2"#), "{body}");
+    assert_eq!(
+        (id.as_str(), webhook.as_str()),
+        ("alerts[0]", "https://h.example/x")
+    );
+    assert!(
+        body.contains(r#""sent":8"#) && body.contains(r#""errors":2"#),
+        "{body}"
+    );
     assert!(body.contains(r#""errorRate":0.2500"#), "{body}");
     // Posted 10 minutes ago: not again within its 15-minute window; after it, again.
     let posted = vec![("alerts[0]".to_string(), NOW - 10 * MINUTE_MS)];
@@ -114,7 +126,10 @@ fn long_windows_read_hour_rows_and_queries_say_so() {
             {"when": {"errorRate": 0.5, "minutes": 30}, "webhook": "https://h.example/e"}]"#,
     );
     let q = queries(&list, NOW).to_json();
-    assert!(q.contains(r#"{"res":"h","from":"#) && q.contains(r#"{"res":"m","from":"#), "{q}");
+    assert!(
+        q.contains(r#"{"res":"h","from":"#) && q.contains(r#"{"res":"m","from":"#),
+        "{q}"
+    );
     let rows = vec![row('h', 30 * HOUR_MS, "t", "Purchase", "accepted", 1)];
     assert!(due(&list[..1], &rows, &[], NOW).is_empty());
     assert_eq!(queries(&[], NOW).to_json(), "[]");

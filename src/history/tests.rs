@@ -32,7 +32,10 @@ fn stored(a: &mut Activity, tag: &str) -> (Vec<Row>, Json) {
 #[test]
 fn sent_events_read_names_and_carried_keys_only() {
     let b = body(&[
-        ("Purchase", r#"{"em":["a"],"ph":[],"fbp":"fb.1.1.1","zp":"","client_ip_address":"1.2.3.4","x":"y"}"#),
+        (
+            "Purchase",
+            r#"{"em":["a"],"ph":[],"fbp":"fb.1.1.1","zp":"","client_ip_address":"1.2.3.4","x":"y"}"#,
+        ),
         ("Lead", "null"),
     ]);
     let events = sent_events(&b);
@@ -77,7 +80,13 @@ fn activity_counts_per_pixel_event_and_key_at_both_resolutions_then_forgets() {
     assert!(text.contains(r#""fbtraceId":"TRACE1""#) && text.contains(r#""tag":"shop""#));
     assert!(text.contains(r#"["shop","event","#) && !text.contains(r#""error"]"#));
     assert!(a.is_empty());
-    assert_eq!(a.drain("shop", NOW).get("rows").map(Json::to_json).as_deref(), Some("[]"));
+    assert_eq!(
+        a.drain("shop", NOW)
+            .get("rows")
+            .map(Json::to_json)
+            .as_deref(),
+        Some("[]")
+    );
 }
 
 #[test]
@@ -89,22 +98,41 @@ fn a_rejection_keeps_metas_redacted_texts_in_recent_events() {
             "error_user_title":"Event time too old","error_user_msg":"token SECRETTOKEN1234 for jane.doe@example.com is old","fbtrace_id":"TRACE2"}}"#,
     );
     let events = sent_events(&body(&[("Purchase", r#"{"em":["h"]}"#)]));
-    a.on_final("222", "rejected", &events, Some(&rejected), NOW, &["SECRETTOKEN1234".into()]);
+    a.on_final(
+        "222",
+        "rejected",
+        &events,
+        Some(&rejected),
+        NOW,
+        &["SECRETTOKEN1234".into()],
+    );
     let (_, drained) = stored(&mut a, "t");
-    let recent = drained.get("recent").and_then(Json::as_array).unwrap_or_default();
+    let recent = drained
+        .get("recent")
+        .and_then(Json::as_array)
+        .unwrap_or_default();
     let e = &recent[0];
     assert_eq!(e.get("status").and_then(Json::as_str), Some("rejected"));
     assert_eq!(e.get("fbtraceId").and_then(Json::as_str), Some("TRACE2"));
     let error = e.get("error").map(Json::to_json).unwrap_or_default();
     assert!(error.contains(r#""code":"100/2804003""#), "{error}");
     assert!(error.contains(r#""title":"Event time too old""#), "{error}");
-    assert!(!error.contains("SECRETTOKEN1234") && !error.contains("jane.doe@example.com"), "{error}");
+    assert!(
+        !error.contains("SECRETTOKEN1234") && !error.contains("jane.doe@example.com"),
+        "{error}"
+    );
     // Recent events are bounded.
     for _ in 0..(RECENT_KEPT + 5) {
         a.on_final("222", "failed", &events, None, NOW, &[]);
     }
     let (_, drained) = stored(&mut a, "t");
-    assert_eq!(drained.get("recent").and_then(Json::as_array).map(<[Json]>::len), Some(RECENT_KEPT));
+    assert_eq!(
+        drained
+            .get("recent")
+            .and_then(Json::as_array)
+            .map(<[Json]>::len),
+        Some(RECENT_KEPT)
+    );
     let last = drained.get("last").map(Json::to_json).unwrap_or_default();
     assert!(last.contains(r#"["t","error","#), "{last}");
 }
@@ -118,13 +146,31 @@ fn views_add_up_per_event_pixel_and_tag_with_emq() {
         let ok = outcome(200, r#"{"events_received":1}"#);
         for (name, ud, n) in [
             ("Purchase", r#"{"em":["x"],"ph":["y"],"fbp":"f"}"#, 3),
-            ("PageView", r#"{"fbp":"f","client_ip_address":"1.1.1.1","client_user_agent":"ua"}"#, 5),
+            (
+                "PageView",
+                r#"{"fbp":"f","client_ip_address":"1.1.1.1","client_user_agent":"ua"}"#,
+                5,
+            ),
         ] {
             for _ in 0..n {
-                act.on_final(pixel, "accepted", &sent_events(&body(&[(name, ud)])), Some(&ok), NOW, &[]);
+                act.on_final(
+                    pixel,
+                    "accepted",
+                    &sent_events(&body(&[(name, ud)])),
+                    Some(&ok),
+                    NOW,
+                    &[],
+                );
             }
         }
-        act.on_final(pixel, "rejected", &sent_events(&body(&[("Lead", "{}")])), None, NOW - 2 * MINUTE_MS, &[]);
+        act.on_final(
+            pixel,
+            "rejected",
+            &sent_events(&body(&[("Lead", "{}")])),
+            None,
+            NOW - 2 * MINUTE_MS,
+            &[],
+        );
         rows.extend(rows_from_json(act.drain(tag, NOW).get("rows")));
     }
     let mut c = Activity::default();
@@ -134,23 +180,54 @@ fn views_add_up_per_event_pixel_and_tag_with_emq() {
     rows.extend(rows_from_json(c.drain("", NOW).get("rows")));
 
     let all = view(&rows, None, range(Some("1h")), NOW).to_json();
-    assert!(all.contains(r#""totals":{"received":18,"accepted":16,"rejected":2,"failed":0"#), "{all}");
-    assert!(all.contains(r#""sent":18"#) && all.contains(r#""errorRate":0.1111"#), "{all}");
-    assert!(all.contains(r#""dedup":{"fromPage":9,"generated":9}"#), "{all}");
+    assert!(
+        all.contains(r#""totals":{"received":18,"accepted":16,"rejected":2,"failed":0"#),
+        "{all}"
+    );
+    assert!(
+        all.contains(r#""sent":18"#) && all.contains(r#""errorRate":0.1111"#),
+        "{all}"
+    );
+    assert!(
+        all.contains(r#""dedup":{"fromPage":9,"generated":9}"#),
+        "{all}"
+    );
     let only_a = view(&rows, Some("a"), range(Some("1h")), NOW);
     let pixels = only_a.get("byPixel").map(Json::to_json).unwrap_or_default();
-    assert!(pixels.contains(r#""accepted":8,"rejected":1"#) && !pixels.contains("222"), "{pixels}");
+    assert!(
+        pixels.contains(r#""accepted":8,"rejected":1"#) && !pixels.contains("222"),
+        "{pixels}"
+    );
     // Events per name: 60 one-minute bins, the last holding this minute's.
-    let by_event = only_a.get("byEvent").and_then(Json::as_array).unwrap_or_default();
-    let names: Vec<&str> = by_event.iter().filter_map(|e| e.get("event")?.as_str()).collect();
+    let by_event = only_a
+        .get("byEvent")
+        .and_then(Json::as_array)
+        .unwrap_or_default();
+    let names: Vec<&str> = by_event
+        .iter()
+        .filter_map(|e| e.get("event")?.as_str())
+        .collect();
     assert_eq!(names, ["Lead", "PageView", "Purchase"]);
     let purchase = by_event[2].to_json();
-    assert!(purchase.contains(r#""accepted":3"#) && purchase.contains(r#""received":6"#), "{purchase}");
-    let series = by_event[2].get("series").and_then(Json::as_array).unwrap_or_default();
+    assert!(
+        purchase.contains(r#""accepted":3"#) && purchase.contains(r#""received":6"#),
+        "{purchase}"
+    );
+    let series = by_event[2]
+        .get("series")
+        .and_then(Json::as_array)
+        .unwrap_or_default();
     assert_eq!(series.len(), 60);
     assert_eq!(series.last().map(Json::to_json).as_deref(), Some("3"));
-    let lead = by_event[0].get("series").and_then(Json::as_array).unwrap_or_default();
-    assert_eq!(lead[57].to_json(), "1", "the rejection 2 minutes ago is in its own bin");
+    let lead = by_event[0]
+        .get("series")
+        .and_then(Json::as_array)
+        .unwrap_or_default();
+    assert_eq!(
+        lead[57].to_json(),
+        "1",
+        "the rejection 2 minutes ago is in its own bin"
+    );
     // EMQ per pixel and event: Purchase em+ph+fbp = 25+15+8 = 4.8; PageView fbp+ip+ua = 2.0.
     let emq = only_a.get("emq").map(Json::to_json).unwrap_or_default();
     assert!(emq.contains(r#""score":4.8,"band":"ok""#), "{emq}");
@@ -168,16 +245,24 @@ fn ranges_pick_rows_and_bins() {
     let q = range(Some("24h")).query(NOW).to_json();
     assert!(q.starts_with(r#"{"res":"m","from":"#));
     let v = view(&[], None, range(Some("7d")), NOW);
-    assert_eq!(v.get("chart").and_then(Json::as_array).map(<[Json]>::len), Some(28));
+    assert_eq!(
+        v.get("chart").and_then(Json::as_array).map(<[Json]>::len),
+        Some(28)
+    );
     assert!(v.get("errorRate").is_some_and(Json::is_null));
 }
 
 #[test]
 fn malformed_store_rows_and_input_never_panic() {
-    let junk = parse(r#"[["m"], ["m", -1, "t", "p", "e", "accepted", 1], [1,2,3,4,5,6,7], "x", null]"#)
-        .expect("json");
+    let junk =
+        parse(r#"[["m"], ["m", -1, "t", "p", "e", "accepted", 1], [1,2,3,4,5,6,7], "x", null]"#)
+            .expect("json");
     assert!(rows_from_json(Some(&junk)).is_empty());
-    let d = dashboard(&parse(r#"{"now": "x", "tags": [{"no": "name"}, 3], "recent": 5, "last": [[1]]}"#).expect("json"), &[]);
+    let d = dashboard(
+        &parse(r#"{"now": "x", "tags": [{"no": "name"}, 3], "recent": 5, "last": [[1]]}"#)
+            .expect("json"),
+        &[],
+    );
     assert!(d.to_json().contains(r#""tags":[]"#));
     let d = dashboard(&Json::Null, &[]);
     assert!(d.get("views").is_some());
@@ -195,8 +280,14 @@ fn the_dashboard_joins_tags_last_times_and_recent_newest_first() {
     .expect("json");
     let d = dashboard(&input, &[]).to_json();
     assert!(d.contains(r#""identityInUse":true"#), "{d}");
-    assert!(d.contains(r#""name":"a","testMode":true,"identity":false,"lastEventAt":"2026-"#), "{d}");
-    assert!(d.contains(r#""name":"b","identity":true,"lastEventAt":null,"lastErrorAt":null"#), "{d}");
+    assert!(
+        d.contains(r#""name":"a","testMode":true,"identity":false,"lastEventAt":"2026-"#),
+        "{d}"
+    );
+    assert!(
+        d.contains(r#""name":"b","identity":true,"lastEventAt":null,"lastErrorAt":null"#),
+        "{d}"
+    );
     assert!(d.find(r#""event":"new""#) < d.find(r#""event":"old""#));
     assert!(d.contains(r#""views":{"":{"range":"1h""#) && d.contains(r#""b":{"range":"1h""#));
 }
