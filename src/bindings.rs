@@ -202,10 +202,11 @@ impl WasmTag {
             crate::tag::Status::Invalid => "invalid",
             crate::tag::Status::Skipped => "skipped",
         };
-        let name = input
+        let incoming = input
             .and_then(|e| e.get("event_name"))
-            .and_then(Json::as_str)
-            .unwrap_or_default();
+            .and_then(Json::as_str);
+        let name = crate::payload::meta_event_name(self.inner.config(), incoming);
+        let name = name.as_deref().or(incoming).unwrap_or_default();
         self.record(|a| a.on_not_built(name, status, now_ms));
     }
 
@@ -680,7 +681,7 @@ impl WasmContainer {
         let handled = self.inner.handle_at(&incoming, clock, clamp_ms(backlog));
         if let Ok(mut a) = self.activity.try_borrow_mut() {
             for ((_, name), generated) in handled.ids.iter().zip(&handled.generated) {
-                a.on_received(name, *generated, clock.now_ms);
+                a.on_received(&self.inner.meta_name(name), *generated, clock.now_ms);
             }
         }
         handled.to_json().to_json()

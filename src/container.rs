@@ -349,6 +349,15 @@ impl Container {
         container
     }
 
+    /// The Meta event name the first tag gives an incoming `event_name` (for the history's
+    /// received counts, so they line up with what the tags send).
+    pub fn meta_name(&self, name: &str) -> String {
+        self.parsed
+            .first()
+            .and_then(|t| crate::payload::meta_event_name(t.config(), Some(name)))
+            .unwrap_or_else(|| name.to_string())
+    }
+
     /// What was wrong with the config (every tag's problems, named `tags[i].<key>`).
     pub fn report(&self) -> &Report {
         &self.report

@@ -758,7 +758,11 @@ fn labels(tag: Option<&str>, extra: &[(&str, &str)]) -> String {
 /// sample per tag (labelled `tag="<name>"` when a name is given).
 pub fn exposition(tags: &[(Option<&str>, &Metrics)]) -> String {
     let per_tag: Vec<Vec<Family>> = tags.iter().map(|(name, m)| m.families(*name)).collect();
-    let mut out = String::new();
+    // Prometheus' convention: each instance exposes its own counters, the server sums them.
+    let mut out = String::from(
+        "# omni-meta-capi: the counters of this instance (one process, or one Workers isolate) \
+         since it started; /dashboard shows the shared history.\n",
+    );
     let Some(first) = per_tag.first() else {
         return out;
     };
