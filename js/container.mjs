@@ -121,18 +121,22 @@ export function makeContainer(wasm, createTag, attempt) {
     const historyConfig = JSON.parse(container.historySettings());
     const history =
       options.history ?? (historyConfig.path && options.openHistory ? options.openHistory(historyConfig.path) : memoryHistory());
-    let flushing = Promise.resolve();
 
-    /** Drain what the wasm recorded since the last flush into the history (one at a time). */
-    function flushHistory() {
-      flushing = flushing.then(async () => {
+    /**
+     * Drain what the wasm recorded since the last flush into the history. The drain is
+     * synchronous, so concurrent flushes add disjoint counts (no chain: on Workers a promise must
+     * not carry one request's I/O into another's).
+     */
+    async function flushHistory() {
+      try {
         const now = Date.now();
         const parts = [JSON.parse(container.drainActivity(now)), ...tags.map(({ name, tag }) => tag.drainActivity(name, now))];
         const delta = { rows: [], recent: [], last: [], prune: parts[0].prune };
         for (const p of parts) for (const k of ["rows", "recent", "last"]) delta[k].push(...(p[k] ?? []));
         if (delta.rows.length || delta.recent.length || delta.last.length) await history.add(delta);
-      }).catch((e) => options.onStorageError?.(e));
-      return flushing;
+      } catch (e) {
+        options.onStorageError?.(e);
+      }
     }
 
     /** Post the alerts the wasm finds due (each claimed in the history first: once per window). */

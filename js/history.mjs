@@ -148,8 +148,9 @@ export class MonitorHistory {
 
 /** A Worker's client of the MonitorHistory Durable Object (`namespace`: its binding). */
 export function durableObjectHistory(namespace) {
-  const stub = namespace.get(namespace.idFromName("history"));
   const call = async (op, ...args) => {
+    // A stub per call: Workers ties a stub to the request that made it.
+    const stub = namespace.get(namespace.idFromName("history"));
     const res = await stub.fetch("https://monitor-history/", { method: "POST", body: JSON.stringify({ op, args }) });
     if (!res.ok) throw new Error(`monitor history: HTTP ${res.status}`);
     return (await res.json()).result;
