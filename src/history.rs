@@ -649,7 +649,7 @@ pub fn dashboard(input: &Json, alerts: &[crate::alerts::Alert]) -> Json {
 
 /// After a queued batch's one try (`crate::delivery`): each event that reached a final state
 /// goes into `a` under its pixel(s), read from the request bodies the host passed along
-/// (`input.requests[i].body`); events not built count as invalid or skipped.
+/// (`input.requests[i].body`). Events not built were counted by the batch build.
 pub fn on_settled(
     a: &mut Activity,
     input: &Json,
@@ -659,7 +659,7 @@ pub fn on_settled(
     now_ms: u64,
     secrets: &[String],
 ) {
-    use crate::delivery::{Built, Next};
+    use crate::delivery::Next;
     let requests = input
         .get("requests")
         .and_then(Json::as_array)
@@ -696,14 +696,5 @@ pub fn on_settled(
                 secrets,
             );
         }
-    }
-    for (i, built) in batch.built.iter().enumerate() {
-        let status = match built {
-            Built::Ready => continue,
-            Built::Invalid(_) => "invalid",
-            Built::Skipped(_) => "skipped",
-        };
-        let name = batch.names.get(i).and_then(|n| n.1.as_deref());
-        a.on_not_built(name.unwrap_or_default(), status, now_ms);
     }
 }

@@ -291,3 +291,68 @@ fn the_dashboard_joins_tags_last_times_and_recent_newest_first() {
     assert!(d.find(r#""event":"new""#) < d.find(r#""event":"old""#));
     assert!(d.contains(r#""views":{"":{"range":"1h""#) && d.contains(r#""b":{"range":"1h""#));
 }
+
+/// A queued batch's one try: the accepted request's events count as accepted with their keys,
+/// the rejected one's as rejected with Meta's code; an event still to retry counts nothing yet.
+#[test]
+fn a_settled_queue_batch_counts_each_final_event_once() {
+    use crate::delivery;
+    let accepted = body(&[("Purchase", r#"{"em":["a"]}"#), ("PageView", "{}")]);
+    let rejected = body(&[("Lead", "{}")]);
+    let input = Json::object([
+        (
+            "rows",
+            parse(&r#"[{"attempts":0,"receivedAt":AT,"eventName":"purchase"},{"attempts":0,"receivedAt":AT},{"attempts":0,"receivedAt":AT},{"attempts":0,"receivedAt":AT}]"#.replace("AT", &NOW.to_string()))
+                .expect("rows"),
+        ),
+        (
+            "events",
+            parse(r#"[{"status":"ready"},{"status":"ready"},{"status":"ready"},{"status":"ready"}]"#).expect("events"),
+        ),
+        (
+            "requests",
+            Json::Array(vec![
+                Json::object([("pixelId", Json::from("1")), ("eventIndexes", parse("[0,1]").expect("i")), ("body", Json::from(accepted))]),
+                Json::object([("pixelId", Json::from("1")), ("eventIndexes", parse("[2]").expect("i")), ("body", Json::from(rejected))]),
+                Json::object([("pixelId", Json::from("1")), ("eventIndexes", parse("[3]").expect("i")), ("body", Json::from(body(&[("X", "{}")])))]),
+            ]),
+        ),
+        (
+            "tries",
+            parse(r#"[{"kind":"response","status":200,"body":"{\"events_received\":2}"},
+                      {"kind":"response","status":400,"body":"{\"error\":{\"code\":190,\"message\":\"bad token\"}}"},
+                      {"kind":"response","status":503,"body":"down"}]"#)
+                .expect("tries"),
+        ),
+    ]);
+    let batch = delivery::Batch::from_json(&input);
+    let outcomes = delivery::outcomes(&batch.sent, NOW);
+    let next = delivery::settle(
+        &batch.policy,
+        &batch.rows,
+        &batch.built,
+        &batch.sent,
+        &outcomes,
+        NOW,
+        0,
+    );
+    let mut a = Activity::default();
+    on_settled(&mut a, &input, &batch, &outcomes, &next, NOW, &[]);
+    let (rows, drained) = stored(&mut a, "q");
+    let n = |event: &str, metric: &str| -> u64 {
+        rows.iter()
+            .filter(|r| r.res == 'h' && r.event == event && r.metric == metric)
+            .map(|r| r.n)
+            .sum()
+    };
+    assert_eq!((n("Purchase", "accepted"), n("Purchase", "key:em")), (1, 1));
+    assert_eq!(n("PageView", "accepted"), 1);
+    assert_eq!(n("Lead", "rejected"), 1);
+    assert_eq!(
+        n("X", "failed") + n("X", "accepted"),
+        0,
+        "to be retried: nothing final yet"
+    );
+    let recent = drained.get("recent").map(Json::to_json).unwrap_or_default();
+    assert!(recent.contains(r#""code":"190""#), "{recent}");
+}
