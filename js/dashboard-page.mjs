@@ -429,7 +429,7 @@ footer{max-width:1280px;margin:0 auto;padding:8px 24px 24px;color:var(--muted);f
     if (!emq.some(function (r) { return r.pixel + "|" + r.event === state.picked; })) state.picked = emq.length ? emq[0].pixel + "|" + emq[0].event : "";
     fillRows(byId("emq-body"), emq.map(function (r) {
       var key = r.pixel + "|" + r.event, tr = row({ "data-testid": "emq-row", "data-pixel": r.pixel, "data-event": r.event, "data-score": String(r.score), class: "pick" + (key === state.picked ? " picked" : "") }, [["pixel", r.pixel, "mono"], ["event", r.event, "mono"], ["events", fmtInt(r.events), "n"]]);
-      var sc = tr.appendChild(el("td", { class: "n", "data-cell": "score" }, String(r.score) + " "));
+      var sc = tr.appendChild(el("td", { class: "n", "data-cell": "score" }, fmtFix(Number(r.score), 1) + " "));
       sc.appendChild(el("span", { class: "badge " + r.band }, r.band));
       tr.appendChild(el("td", { "data-cell": "raise" }, (r.raise || []).map(function (x) { return x.key + " +" + x.add; }).join(", ") || "nothing: every weighted key on every event"));
       tr.addEventListener("click", function () { state.picked = key; render(); });
