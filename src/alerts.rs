@@ -72,29 +72,30 @@ fn alert(item: &Json) -> Result<Alert, String> {
         .ok_or("webhook must be an http(s) URL")?
         .to_string();
     let when = item.get("when").ok_or("when is missing")?;
+    // Numbers in ten-thousandths (no float parsing in the wasm).
     let number = |k: &str| match when.get(k) {
-        Some(Json::Number(t)) => t.parse::<f64>().ok().filter(|x| x.is_finite()),
-        _ => None,
+        Some(Json::Number(t)) => {
+            Some(ten_thousandths(t).ok_or(format!("{k} must be a plain decimal number")))
+        }
+        Some(_) => Some(Err(format!("{k} must be a number"))),
+        None => None,
     };
-    let window_ms = match (number("minutes"), number("hours")) {
-        (Some(m), None) if (1.0..=1440.0).contains(&m) => (m * MINUTE_MS as f64) as u64,
-        (None, Some(h)) if h > 0.0 && h <= 168.0 => (h * HOUR_MS as f64) as u64,
+    let window_ms = match (number("minutes").transpose()?, number("hours").transpose()?) {
+        (Some(m), None) if (10_000..=1440 * 10_000).contains(&m) => m * MINUTE_MS / 10_000,
+        (None, Some(h)) if h > 0 && h <= 168 * 10_000 => h * HOUR_MS / 10_000,
         _ => return Err("when needs minutes (1-1440) or hours (up to 168)".into()),
     };
     let tag = when.get("tag").and_then(Json::as_str).map(str::to_string);
-    let when = if let Some(rate) = number("errorRate") {
-        if !(rate > 0.0 && rate <= 1.0) {
+    let when = if let Some(rate) = number("errorRate").transpose()? {
+        if !(rate > 0 && rate <= 10_000) {
             return Err("errorRate is a share of the events sent, above 0 and at most 1".into());
         }
-        let min_events = match number("minEvents") {
+        let min_events = match number("minEvents").transpose()? {
             None => DEFAULT_MIN_EVENTS,
-            Some(n) if n >= 1.0 && n.fract() == 0.0 => n as u64,
+            Some(n) if n >= 10_000 && n % 10_000 == 0 => n / 10_000,
             Some(_) => return Err("minEvents must be a whole number, at least 1".into()),
         };
-        When::ErrorRate {
-            rate: (rate * 10_000.0).round() as u64,
-            min_events,
-        }
+        When::ErrorRate { rate, min_events }
     } else if let Some(event) = when.get("silent").and_then(Json::as_str) {
         if event.trim().is_empty() {
             return Err("silent names an event (e.g. \"Purchase\")".into());
@@ -113,11 +114,34 @@ fn alert(item: &Json) -> Result<Alert, String> {
     })
 }
 
+/// A non-negative plain decimal (`0.25`, `6`) times 10,000, truncated past 4 digits; `None` for
+/// a sign, an exponent or a value too large.
+fn ten_thousandths(text: &str) -> Option<u64> {
+    let (int, frac) = text.split_once('.').unwrap_or((text, "0"));
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(int) || !digits(frac) || int.len() > 9 {
+        return None;
+    }
+    let frac: String = frac.chars().chain(std::iter::repeat('0')).take(4).collect();
+    Some(int.parse::<u64>().ok()? * 10_000 + frac.parse::<u64>().ok()?)
+}
+
 fn window_text(ms: u64) -> String {
     if ms.is_multiple_of(HOUR_MS) {
         format!("{} hour(s)", decimal(ms / HOUR_MS))
     } else {
         format!("{} minute(s)", decimal(ms / MINUTE_MS))
+    }
+}
+
+/// Ten-thousandths as a percentage without trailing zeros (`1250` -> `12.5`).
+fn percent(rate: u64) -> String {
+    let frac = format!("{:02}", rate % 100);
+    let frac = frac.trim_end_matches('0');
+    if frac.is_empty() {
+        decimal(rate / 100)
+    } else {
+        format!("{}.{frac}", decimal(rate / 100))
     }
 }
 
@@ -130,7 +154,7 @@ impl Alert {
         match &self.when {
             When::ErrorRate { rate, min_events } => format!(
                 "error rate at or above {}% over {} (at least {} events){scope}",
-                *rate as f64 / 100.0,
+                percent(*rate),
                 window_text(self.window_ms),
                 decimal(*min_events)
             ),

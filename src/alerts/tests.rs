@@ -143,3 +143,33 @@ fn a_tag_scoped_alert_reads_only_its_tag() {
     let rows = vec![row('m', 60_000, "a", "Purchase", "accepted", 3)];
     assert_eq!(due(&list, &rows, &[], NOW).len(), 1);
 }
+
+#[test]
+fn numbers_are_read_as_plain_decimals() {
+    assert_eq!(ten_thousandths("0.25"), Some(2_500));
+    assert_eq!(ten_thousandths("6"), Some(60_000));
+    assert_eq!(ten_thousandths("0.123456"), Some(1_234));
+    for bad in ["-1", "1e-1", ".5", "5.", "", "99999999999"] {
+        assert_eq!(ten_thousandths(bad), None, "{bad}");
+    }
+    assert_eq!(
+        (percent(1_250), percent(1_000), percent(5)),
+        ("12.5".into(), "10".into(), "0.05".into())
+    );
+    let (list, report) = alerts(
+        r#"[{"when": {"errorRate": 1e-1, "minutes": 5}, "webhook": "https://h.example/x"},
+            {"when": {"silent": "Lead", "hours": 0.5}, "webhook": "https://h.example/y"},
+            {"when": {"errorRate": 0.1, "minutes": "5"}, "webhook": "https://h.example/z"}]"#,
+    );
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].window_ms, 30 * MINUTE_MS);
+    let messages: Vec<&str> = report.errors.iter().map(|e| e.message.as_str()).collect();
+    assert!(
+        messages[0].contains("errorRate must be a plain decimal"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[1].contains("minutes must be a number"),
+        "{messages:?}"
+    );
+}
