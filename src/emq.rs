@@ -16,6 +16,7 @@
 //!
 //! Bands as Events Manager names them: poor (< 4), ok (< 6), good (< 8), great.
 use crate::json::{decimal, Json};
+use crate::normalize::{Field, PLAIN_KEYS};
 
 /// Points out of 100 per customer information parameter, highest priority first.
 pub const WEIGHTS: [(&str, u64); 16] = [
@@ -37,34 +38,14 @@ pub const WEIGHTS: [(&str, u64); 16] = [
     ("fb_login_id", 1),
 ];
 
-/// Every `user_data` key Meta takes: coverage is shown for each (the unweighted ones score 0).
-pub const USER_DATA_KEYS: [&str; 25] = [
-    "em",
-    "ph",
-    "fn",
-    "ln",
-    "ge",
-    "db",
-    "ct",
-    "st",
-    "zp",
-    "country",
-    "external_id",
-    "client_ip_address",
-    "client_user_agent",
-    "fbc",
-    "fbp",
-    "subscription_id",
-    "fb_login_id",
-    "lead_id",
-    "anon_id",
-    "madid",
-    "page_id",
-    "page_scoped_user_id",
-    "ctwa_clid",
-    "ig_account_id",
-    "ig_sid",
-];
+/// Every `user_data` key Meta takes (hashed, then plain): coverage is shown for each (those
+/// without a weight score 0).
+pub fn user_data_keys() -> impl Iterator<Item = &'static str> {
+    Field::ALL
+        .into_iter()
+        .map(Field::key)
+        .chain(PLAIN_KEYS.iter().copied())
+}
 
 /// How many parameters "would raise it most" lists.
 const RAISERS: usize = 3;
@@ -84,7 +65,7 @@ pub struct Estimate {
     pub tenths: u64,
     /// (key, tenths it would add if every event carried it), largest first; none that add 0.
     pub raisers: Vec<(&'static str, u64)>,
-    /// (key, events that carried it) for every `USER_DATA_KEYS` key.
+    /// (key, events that carried it) for every `user_data_keys` key.
     pub coverage: Vec<(&'static str, u64)>,
 }
 
@@ -104,9 +85,8 @@ pub fn band(tenths: u64) -> &'static str {
 
 /// `weight x carried / events` summed, in tenths of the score (rounded to nearest).
 pub fn estimate(events: u64, carried: impl Fn(&str) -> u64) -> Estimate {
-    let coverage: Vec<(&'static str, u64)> = USER_DATA_KEYS
-        .iter()
-        .map(|k| (*k, carried(k).min(events)))
+    let coverage: Vec<(&'static str, u64)> = user_data_keys()
+        .map(|k| (k, carried(k).min(events)))
         .collect();
     let of = |key: &str| coverage.iter().find(|(k, _)| *k == key).map_or(0, |c| c.1);
     // Points x events; the score in tenths is points / 10 (points are out of 100).
@@ -173,7 +153,9 @@ mod tests {
     #[test]
     fn weights_add_up_to_ten_and_every_weighted_key_is_a_user_data_key() {
         assert_eq!(WEIGHTS.iter().map(|w| w.1).sum::<u64>(), 100);
-        assert!(WEIGHTS.iter().all(|(k, _)| USER_DATA_KEYS.contains(k)));
+        assert!(WEIGHTS
+            .iter()
+            .all(|(k, _)| user_data_keys().any(|u| u == *k)));
         // Highest priority first, as the README lists them.
         assert!(WEIGHTS.windows(2).all(|w| w[0].1 >= w[1].1));
     }
@@ -242,7 +224,8 @@ mod tests {
             e.coverage.iter().find(|c| c.0 == "lead_id"),
             Some(&("lead_id", 5))
         );
-        assert_eq!(e.coverage.len(), USER_DATA_KEYS.len());
+        assert_eq!(e.coverage.len(), user_data_keys().count());
+        assert!(e.coverage.len() >= 26, "hashed and plain keys");
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //! Meta's (redacted) error texts.
 use crate::dispatch::{MetaError, Outcome};
 use crate::emq;
-use crate::json::{self, decimal, Json};
+use crate::json::{decimal, Json};
 use crate::logging::{foreign_message, iso_timestamp};
 
 pub const MINUTE_MS: u64 = 60_000;
@@ -221,14 +221,8 @@ pub struct SentEvent {
 
 /// The events of a Meta request body (`{"data": [...]}`), in order; none if it does not parse.
 pub fn sent_events(body: &str) -> Vec<SentEvent> {
-    let Ok(parsed) = json::parse(body) else {
-        return Vec::new();
-    };
-    let data = parsed
-        .get("data")
-        .and_then(Json::as_array)
-        .unwrap_or_default();
-    data.iter()
+    crate::observe::body_data(body)
+        .iter()
         .map(|e| SentEvent {
             name: e
                 .get("event_name")
@@ -240,7 +234,7 @@ pub fn sent_events(body: &str) -> Vec<SentEvent> {
                 .and_then(Json::as_object)
                 .unwrap_or_default()
                 .iter()
-                .filter(|(k, v)| emq::USER_DATA_KEYS.contains(&k.as_str()) && carries(v))
+                .filter(|(k, v)| emq::user_data_keys().any(|u| u == k) && carries(v))
                 .map(|(k, _)| k.clone())
                 .collect(),
         })
@@ -383,20 +377,7 @@ pub fn view(rows: &[Row], tag: Option<&str>, range: Range, now_ms: u64) -> Json 
         .collect();
     let totals = sums(rows.iter().copied(), |r| r.metric.clone());
     let total = |m: &str| get(&totals, m);
-    let totals_json = Json::Object(
-        [
-            "received",
-            "accepted",
-            "rejected",
-            "failed",
-            "unconfirmed",
-            "invalid",
-            "skipped",
-        ]
-        .iter()
-        .map(|m| (m.to_string(), Json::from(total(m))))
-        .collect(),
-    );
+    let totals_json = counts_json(&totals);
     let sent: u64 = OUTCOMES.iter().map(|o| total(o)).sum();
 
     // Per event name: outcomes, and its chart series (events sent per bin).

@@ -186,7 +186,7 @@ async function checkFigures() {
   const first = expected[0];
   assert.equal(await page.textContent('[data-testid="coverage-of"]'), `${first[1]} at pixel ${first[0]}, ${atA.filter((e) => e.name === first[1]).length} accepted events`);
   const coverage = await page.locator('[data-testid="cov-row"]').evaluateAll((rows) => rows.map((r) => [r.dataset.key, Number(r.dataset.pct)]));
-  assert.equal(coverage.length, 25, "every user_data key Meta takes");
+  assert.equal(coverage.length, 26, "every user_data key Meta takes");
   const leads = atA.filter((e) => e.name === first[1]);
   for (const [key, pct] of coverage) assert.equal(pct, Math.round((100 * leads.filter((e) => e.keys.includes(key)).length) / leads.length), key);
 
