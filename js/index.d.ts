@@ -482,10 +482,10 @@ export function doctor(
   options?: { fetch?: typeof fetch; timeoutMs?: number },
 ): Promise<{ ok: boolean; checks: DoctorCheck[]; text: string }>;
 
-/** Workers (the "workerd" entry only): the Durable Object class of the container's dashboard history (wrangler.toml: MONITOR). */
+/** Workers (ES module entries): the Durable Object class of the container's dashboard history (wrangler.toml: MONITOR). */
 export declare class MonitorHistory {
   constructor(ctx: unknown, env?: unknown);
   fetch(request: Request): Promise<Response>;
 }
-/** Workers (the "workerd" entry only): the container's history in the MonitorHistory Durable Object behind `namespace`. */
+/** Workers (ES module entries): the container's history in the MonitorHistory Durable Object behind `namespace`. */
 export function durableObjectHistory(namespace: unknown): HistoryStore;

@@ -219,15 +219,14 @@ pub fn due(
         let from = a.from(now_ms);
         let mine = rows.iter().filter(|r| {
             r.res == a.res()
-                && r.at + size > from
+                && r.at.saturating_add(size) > from
                 && r.at <= now_ms
                 && a.tag.as_ref().is_none_or(|t| &r.tag == t)
         });
         let count = |metric: &str, event: Option<&str>| -> u64 {
             mine.clone()
                 .filter(|r| r.metric == metric && event.is_none_or(|e| r.event == e))
-                .map(|r| r.n)
-                .sum()
+                .fold(0u64, |a, r| a.saturating_add(r.n))
         };
         let mut body = Json::object([
             ("alert", Json::from(a.describe())),
@@ -238,14 +237,17 @@ pub fn due(
         ]);
         let fire = match &a.when {
             When::ErrorRate { rate, min_events } => {
-                let errors = count("rejected", None) + count("failed", None);
-                let sent = errors + count("accepted", None) + count("unconfirmed", None);
+                let errors = count("rejected", None).saturating_add(count("failed", None));
+                let sent = [count("accepted", None), count("unconfirmed", None)]
+                    .iter()
+                    .fold(errors, |a, n| a.saturating_add(*n));
                 body.set("kind", Json::from("errorRate"));
                 body.set("sent", Json::from(sent));
                 body.set("errors", Json::from(errors));
                 body.set("errorRate", history::ratio(errors, sent));
                 body.set("threshold", history::ratio(*rate, 10_000));
-                sent >= *min_events && errors * 10_000 >= rate * sent
+                sent >= *min_events
+                    && u128::from(errors) * 10_000 >= u128::from(*rate) * u128::from(sent)
             }
             When::Silent { event } => {
                 let accepted = count("accepted", Some(event));

@@ -91,14 +91,17 @@ pub fn estimate(events: u64, carried: impl Fn(&str) -> u64) -> Estimate {
     let of = |key: &str| coverage.iter().find(|(k, _)| *k == key).map_or(0, |c| c.1);
     // Points x events; the score in tenths is points / 10 (points are out of 100).
     let scaled = |points_times_events: u64| {
-        (points_times_events + events / 2)
+        points_times_events
+            .saturating_add(events / 2)
             .checked_div(events)
             .unwrap_or(0)
     };
-    let total: u64 = WEIGHTS.iter().map(|(k, w)| w * of(k)).sum();
+    let total = WEIGHTS
+        .iter()
+        .fold(0u64, |a, (k, w)| a.saturating_add(w.saturating_mul(of(k))));
     let mut raisers: Vec<(&'static str, u64)> = WEIGHTS
         .iter()
-        .map(|(k, w)| (*k, scaled(w * (events - of(k)))))
+        .map(|(k, w)| (*k, scaled(w.saturating_mul(events - of(k)))))
         .filter(|(_, gain)| *gain > 0)
         .collect();
     // Stable: equal gains stay in priority order.
@@ -124,7 +127,9 @@ impl Estimate {
             ])
         });
         let coverage = self.coverage.iter().map(|(k, n)| {
-            let pct = (n * 100 + self.events / 2)
+            let pct = n
+                .saturating_mul(100)
+                .saturating_add(self.events / 2)
                 .checked_div(self.events)
                 .unwrap_or(0);
             (k.to_string(), Json::from(pct))

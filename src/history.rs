@@ -355,7 +355,7 @@ fn sums<'a>(
     for r in rows {
         let k = key(r);
         match out.iter_mut().find(|(x, _)| *x == k) {
-            Some((_, n)) => *n += r.n,
+            Some((_, n)) => *n = n.saturating_add(r.n),
             None => out.push((k, r.n)),
         }
     }
@@ -378,7 +378,9 @@ pub fn view(rows: &[Row], tag: Option<&str>, range: Range, now_ms: u64) -> Json 
     let totals = sums(rows.iter().copied(), |r| r.metric.clone());
     let total = |m: &str| get(&totals, m);
     let totals_json = counts_json(&totals);
-    let sent: u64 = OUTCOMES.iter().map(|o| total(o)).sum();
+    let sent = OUTCOMES
+        .iter()
+        .fold(0u64, |a, o| a.saturating_add(total(o)));
 
     // Per event name: outcomes, and its chart series (events sent per bin).
     let bins = (range.span_ms / range.bin_ms) as usize;
@@ -401,7 +403,7 @@ pub fn view(rows: &[Row], tag: Option<&str>, range: Range, now_ms: u64) -> Json 
                 .filter(|r| OUTCOMES.contains(&r.metric.as_str()))
             {
                 if let Some(slot) = series.get_mut(bin_of(r)) {
-                    *slot += r.n;
+                    *slot = slot.saturating_add(r.n);
                 }
             }
             let mut out = counts_json(&s);
@@ -465,7 +467,7 @@ pub fn view(rows: &[Row], tag: Option<&str>, range: Range, now_ms: u64) -> Json 
             _ => continue,
         };
         if let Some(bin) = chart.get_mut(bin_of(r)) {
-            bin[slot] += r.n;
+            bin[slot] = bin[slot].saturating_add(r.n);
         }
     }
     let chart = chart.iter().enumerate().map(|(i, b)| {
@@ -542,7 +544,8 @@ pub fn ratio(n: u64, d: u64) -> Json {
     if d == 0 {
         return Json::Null;
     }
-    let scaled = (n.min(d) * 10_000 + d / 2) / d;
+    // u128: counts read back from a store may be anything.
+    let scaled = ((u128::from(n.min(d)) * 10_000 + u128::from(d / 2)) / u128::from(d)) as u64;
     Json::Number(format!(
         "{}.{:0>4}",
         decimal(scaled / 10_000),

@@ -356,3 +356,26 @@ fn a_settled_queue_batch_counts_each_final_event_once() {
     let recent = drained.get("recent").map(Json::to_json).unwrap_or_default();
     assert!(recent.contains(r#""code":"190""#), "{recent}");
 }
+
+#[test]
+fn huge_counts_from_a_store_saturate_instead_of_panicking() {
+    let max = u64::MAX.to_string();
+    let rows = parse(&format!(
+        r#"[["m", {NOW}, "t", "1", "Purchase", "accepted", {max}], ["m", {NOW}, "t", "1", "Purchase", "accepted", {max}],
+            ["m", {NOW}, "t", "1", "Purchase", "rejected", {max}], ["m", {NOW}, "t", "1", "Purchase", "matched", {max}],
+            ["m", {NOW}, "t", "1", "Purchase", "key:em", {max}], ["m", {max}, "t", "1", "Purchase", "failed", 1]]"#
+    ))
+    .expect("json");
+    let rows = rows_from_json(Some(&rows));
+    let v = view(&rows, None, range(Some("1h")), NOW).to_json();
+    assert!(v.contains(r#""errorRate":1.0000"#) && v.contains(r#""emq":[{"events":18446744073709551615"#), "{v}");
+    let (alerts, _) = {
+        let mut report = crate::report::Report::default();
+        let list = parse(
+            r#"[{"when": {"errorRate": 0.5, "minutes": 5}, "webhook": "https://h.example/"}]"#,
+        )
+        .expect("json");
+        (crate::alerts::parse(Some(&list), &mut report), report)
+    };
+    assert_eq!(crate::alerts::due(&alerts, &rows, &[], NOW).len(), 1);
+}
