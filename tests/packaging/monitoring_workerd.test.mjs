@@ -1,10 +1,12 @@
 // The monitoring history on Workers: two Worker instances (two isolates, as Cloudflare runs many)
 // of container/worker.mjs, bundled against the installed package, share the MonitorHistory
 // Durable Object (SQLite storage) in real workerd via Miniflare. Events sent through each add up
-// in either's /dashboard/data, while /metrics stays per instance.
+// in either's /dashboard/data, while /metrics stays per instance; an alert checked by both
+// instances' Cron Triggers posts once.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,15 +21,25 @@ let sandbox;
 let mf;
 let outdir;
 let workers; // { a, b }: each a fetch into one Worker instance
+let instances; // the Miniflare workers, for scheduled()
+let hook;
+const posts = [];
 
 before(async () => {
   sandbox = await startMetaSandbox({ tokens: { "1234567890": TOKEN } });
+  hook = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => res.end(void posts.push(JSON.parse(body))));
+  });
+  await new Promise((r) => hook.listen(0, "127.0.0.1", r));
   const entry = fileURLToPath(new URL("./monitoring-worker.mjs", import.meta.url));
   copyFileSync(new URL("../../container/worker.mjs", import.meta.url), entry);
   outdir = mkdtempSync(join(tmpdir(), "omni-monitor-"));
   const scriptPath = await bundleWorker(outdir, entry);
   const config = {
     tags: [{ name: "main", pixelId: "1234567890", actionSource: "website", graphBaseUrl: sandbox.url, logLevel: "ERROR", consent: { requireAdStorage: false } }],
+    alerts: [{ when: { silent: "Purchase", hours: 1 }, webhook: `http://127.0.0.1:${hook.address().port}/silent` }],
   };
   const worker = (name) => ({
     name,
@@ -44,6 +56,7 @@ before(async () => {
   await mf.ready;
   const a = await mf.getWorker("a");
   const b = await mf.getWorker("b");
+  instances = { a, b };
   workers = { a: (path, init) => a.fetch(`http://container${path}`, init), b: (path, init) => b.fetch(`http://container${path}`, init) };
 });
 
@@ -51,6 +64,7 @@ after(async () => {
   await mf?.dispose();
   if (outdir) rmSync(outdir, { recursive: true, force: true });
   await sandbox?.close();
+  await new Promise((r) => (hook ? hook.close(r) : r()));
 });
 
 const send = (fetchIn, events) =>
@@ -104,4 +118,14 @@ test("events through two Worker instances add up in the Durable Object's history
   assert.deepEqual([await built(workers.a), await built(workers.b)], [4, 2]);
   const text = await (await workers.a("/metrics")).text();
   assert.match(text.split("\n")[0], /^# omni-meta-capi: the counters of this instance/);
+});
+
+test("an alert checked by both instances' Cron Triggers posts once (claimed in the Durable Object)", async () => {
+  // scheduled() resolves after the handler's waitUntil work: the post is made by then.
+  await instances.a.scheduled({ cron: "* * * * *" });
+  assert.equal(posts.length, 1);
+  await instances.b.scheduled({ cron: "* * * * *" });
+  await instances.a.scheduled({ cron: "* * * * *" });
+  assert.equal(posts.length, 1);
+  assert.deepEqual([posts[0].kind, posts[0].event, posts[0].accepted], ["silent", "Purchase", 0]);
 });
