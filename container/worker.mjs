@@ -7,8 +7,12 @@
 // Bindings: CONTAINER_CONFIG (the container config as JSON text: {"tags": [...],
 // "allowedOrigins": [...]}), secrets META_ACCESS_TOKEN, IDENTITY_TOKEN, METRICS_TOKEN,
 // DASHBOARD_TOKEN, EVENT_TOKENS, and ALLOWED_ORIGINS to override the config's list. Queues
-// (optional): EVENTS_QUEUE and DEAD_LETTERS producers, DEAD_LETTER_QUEUE_NAME (a var).
-import { createContainer } from "omni-meta-capi";
+// (optional): EVENTS_QUEUE and DEAD_LETTERS producers, DEAD_LETTER_QUEUE_NAME (a var). MONITOR
+// (optional): the MonitorHistory Durable Object, for a dashboard history every isolate adds to.
+import { createContainer, durableObjectHistory, MonitorHistory } from "omni-meta-capi";
+
+// The Durable Object that keeps the monitoring history of every isolate (wrangler.toml: MONITOR).
+export { MonitorHistory };
 
 let container; // one per isolate: its tags keep their counters and identity cache across requests
 
@@ -17,6 +21,7 @@ function get(env) {
     container = createContainer(env.CONTAINER_CONFIG ?? "", env, {
       eventsQueue: env.EVENTS_QUEUE,
       deadLetters: env.DEAD_LETTERS,
+      history: env.MONITOR ? durableObjectHistory(env.MONITOR) : undefined,
     });
     // A Worker has no startup log: the isolate's first request logs what is wrong.
     for (const e of container.report.errors) console.error(`omni-meta-capi config error ${e.field}: ${e.message}`);
@@ -26,6 +31,11 @@ function get(env) {
 }
 
 export default {
+  // Cron Trigger (wrangler.toml): alerts (an event gone silent needs a clock, not a request).
+  scheduled(controller, env, ctx) {
+    ctx.waitUntil(get(env).checkAlerts());
+  },
+
   fetch(request, env, ctx) {
     const remoteAddress = request.headers.get("cf-connecting-ip") ?? undefined;
     return get(env).fetch(request, { waitUntil: (promise) => ctx.waitUntil(promise), remoteAddress });

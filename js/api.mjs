@@ -234,7 +234,7 @@ function makeTag(wasm, config) {
     const input = {
       rows: items.map(({ attempts, receivedAt, eventId, eventName }) => ({ attempts, receivedAt, eventId, eventName })),
       events: built.events,
-      requests: built.requests.map(({ pixelId, eventIndexes }) => ({ pixelId, eventIndexes })),
+      requests: built.requests.map(({ pixelId, eventIndexes, body }) => ({ pixelId, eventIndexes, body })),
       tries,
       policy: options.policy,
     };
@@ -256,6 +256,10 @@ function makeTag(wasm, config) {
     metrics: () => JSON.parse(tag.metrics(Date.now())),
     /** The same counters in Prometheus text format. */
     metricsText: () => tag.metricsPrometheus(),
+    /** `{pixels, testMode, identity}` (for the dashboard). */
+    info: () => JSON.parse(tag.info()),
+    /** What happened since the last call, for a history store (see js/history.mjs). */
+    drainActivity: (name, now = Date.now()) => JSON.parse(tag.drainActivity(name, now)),
     /** Build without calling anyone (identity answers only from the cache). */
     build(eventData, request = {}, options = {}) {
       const { event, req } = inputs(eventData, request);

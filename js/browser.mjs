@@ -5,3 +5,4 @@ import { makeApi } from "./api.mjs";
 await init({ module_or_path: new URL("../pkg/omni_meta_capi_bg.wasm", import.meta.url) });
 
 export const { createTag, createContainer, doctor, normalize, hashUserData, hashUserDataBatch, normalizeLines } = makeApi(wasm);
+export { MonitorHistory, durableObjectHistory } from "./history.mjs";

@@ -1,5 +1,6 @@
 import { DASHBOARD_HTML } from "./dashboard-page.mjs";
 import { consumeBatch, createSender, queuedRows } from "./delivery.mjs";
+import { memoryHistory } from "./history.mjs";
 
 // The server container's host side, the same for Workers and Node: read the body (bounded),
 // hand the request to the wasm (which routes, authenticates, rate-limits, parses GA4 hits,
@@ -105,11 +106,60 @@ export function makeContainer(wasm, createTag, attempt) {
     const path = queueConfig.path;
     const outbox = options.outbox ?? (path && options.openOutbox ? options.openOutbox(path, { synchronous: queueConfig.synchronous }) : null);
     const eventsQueue = options.eventsQueue ?? null;
-    const runOptions = { log: options.log, fetch: options.fetch, onDelivered: options.onDelivered };
+    // Every queued batch's results go into the history (flushHistory is hoisted).
+    const onDelivered = (report) => {
+      flushHistory();
+      options.onDelivered?.(report);
+    };
+    const runOptions = { log: options.log, fetch: options.fetch, onDelivered };
     const sender = outbox
       ? createSender({ outbox, tags, policy: queueConfig.policy, runOptions, onError: options.onStorageError })
       : null;
     let inFlight = 0; // events held in memory (running, or waiting for a batch window)
+    // The monitoring history (src/history.rs): shared and durable when the host gives a store
+    // (a Durable Object on Workers) or a file (Node: `history.path`, else the queue's).
+    const historyConfig = JSON.parse(container.historySettings());
+    const history =
+      options.history ?? (historyConfig.path && options.openHistory ? options.openHistory(historyConfig.path) : memoryHistory());
+
+    /**
+     * Drain what the wasm recorded since the last flush into the history. The drain is
+     * synchronous, so concurrent flushes add disjoint counts (no chain: on Workers a promise must
+     * not carry one request's I/O into another's).
+     */
+    async function flushHistory() {
+      try {
+        const now = Date.now();
+        const parts = [JSON.parse(container.drainActivity(now)), ...tags.map(({ name, tag }) => tag.drainActivity(name, now))];
+        const delta = { rows: [], recent: [], last: [], prune: parts[0].prune };
+        for (const p of parts) for (const k of ["rows", "recent", "last"]) delta[k].push(...(p[k] ?? []));
+        if (delta.rows.length || delta.recent.length || delta.last.length) await history.add(delta);
+      } catch (e) {
+        options.onStorageError?.(e);
+      }
+    }
+
+    /** Post the alerts the wasm finds due (each claimed in the history first: once per window). */
+    async function checkAlerts(now = Date.now()) {
+      const queries = JSON.parse(container.alertQueries(now));
+      if (!queries.length) return [];
+      await flushHistory();
+      const read = await history.read(queries);
+      const doFetch = options.fetch ?? globalThis.fetch;
+      const posted = [];
+      for (const a of JSON.parse(container.alertsDue(JSON.stringify(read), now))) {
+        if (!(await history.claim(a.id, now, a.windowMs))) continue;
+        await Promise.resolve()
+          .then(() => doFetch(a.webhook, { method: "POST", headers: { "content-type": "application/json" }, body: a.body }))
+          .then((res) => res.body?.cancel?.())
+          .catch(() => {});
+        posted.push(a.id);
+      }
+      return posted;
+    }
+    // Node: a timer (serve passes alertIntervalMs); Workers: the scheduled() handler.
+    const alertTimer = historyConfig.alerts && options.alertIntervalMs ? setInterval(() => checkAlerts().catch(() => {}), options.alertIntervalMs) : null;
+    alertTimer?.unref?.();
 
     /** Events held now, for the wasm's backpressure. */
     function backlog() {
@@ -129,6 +179,7 @@ export function makeContainer(wasm, createTag, attempt) {
           return false;
         }
         sender.wake();
+        track(flushHistory(), ctx); // the received counts
         return true;
       }
       if (eventsQueue) {
@@ -137,11 +188,12 @@ export function makeContainer(wasm, createTag, attempt) {
         } catch {
           return false;
         }
+        track(flushHistory(), ctx);
         return true;
       }
       inFlight += out.events.length;
       const done = runTags(out.events, out.request, ctx);
-      Promise.resolve(done).finally(() => (inFlight -= out.events.length));
+      track(Promise.resolve(done).finally(() => (inFlight -= out.events.length)).then(flushHistory), ctx);
       return true;
     }
 
@@ -208,13 +260,24 @@ export function makeContainer(wasm, createTag, attempt) {
       return JSON.parse(container.readyResponse(JSON.stringify(answers), Date.now(), Boolean(outbox || eventsQueue)));
     }
 
+    /** The dashboard's data: this instance's counters, the shared history, joined in the wasm. */
+    async function dashboardData(url) {
+      await flushHistory();
+      const now = Date.now();
+      const plan = JSON.parse(container.dashboardQuery(url, now));
+      const read = await history.read(plan.queries);
+      const tagInfo = tags.map(({ name, tag }) => ({ name, ...tag.info(), metrics: tag.metrics() }));
+      const store = { kind: history.kind, durable: history.durable };
+      return container.dashboardData(JSON.stringify({ now, range: plan.range, store, tags: tagInfo, ...read }));
+    }
+
     /** The body a route's work asks for (the response itself for /readyz). */
-    async function fill(out) {
+    async function fill(out, url) {
       const work = out.work;
       if (work === "metrics") out.response.body = wasm.metricsExposition(JSON.stringify(tagMetrics()));
       if (work === "metrics-json") out.response.body = JSON.stringify({ tags: tagMetrics() });
       if (work === "dashboard") out.response.body = DASHBOARD_HTML;
-      if (work === "dashboard-data") out.response.body = JSON.stringify({ generatedAt: new Date().toISOString(), tags: tagMetrics() });
+      if (work === "dashboard-data") out.response.body = await dashboardData(url);
       if (work === "ready") out.response = await ready();
     }
 
@@ -228,7 +291,7 @@ export function makeContainer(wasm, createTag, attempt) {
         const { method, url, headers, body, tooLarge } = incoming;
         const out = JSON.parse(container.handle(method, url, JSON.stringify(headers), body, tooLarge, ctx.remoteAddress ?? undefined, Date.now(), entropy(), backlog()));
         if (out.work === "run" && !(await keep(out, ctx))) return UNAVAILABLE;
-        if (out.work !== "run") await fill(out);
+        if (out.work !== "run") await fill(out, url);
         return out.response;
       } catch (e) {
         const message = String((e && e.message) || e);
@@ -277,10 +340,19 @@ export function makeContainer(wasm, createTag, attempt) {
        * keeps the error monitor's posts alive past the handler). */
       consume: (batch, ctx = {}) =>
         consumeBatch(batch, tags, { deadLetters: options.deadLetters, policy: queueConfig.policy, runOptions: { ...runOptions, waitUntil: ctx.waitUntil } }),
+      /** The monitoring history (`kind`: "sqlite", "durable-object" or "memory"). */
+      history,
+      /** Write what was recorded so far into the history. */
+      flush: flushHistory,
+      /** Post the alerts due now (Workers: from scheduled()); resolves to the ids posted. */
+      checkAlerts,
       /** Stop the outbox sender after the batch in hand (what is left stays queued). */
       async close() {
+        if (alertTimer) clearInterval(alertTimer);
         await sender?.stop();
         while (pending.size) await Promise.all([...pending]);
+        await flushHistory();
+        history.close?.();
       },
     };
   };

@@ -46,6 +46,11 @@ svg{display:block;width:100%;height:auto}svg text{font-size:11px;fill:var(--mute
 .kv dt{color:var(--muted)}.kv dd{margin:0;text-align:right;font-variant-numeric:tabular-nums}
 .cov{display:grid;grid-template-columns:minmax(120px,auto) 1fr 52px;gap:6px 10px;align-items:center}
 .track{height:10px;background:var(--line);border-radius:5px;overflow:hidden}.fill{height:100%;background:var(--accent);border-radius:5px}
+.hhead{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:baseline;justify-content:space-between}
+.badge{display:inline-block;padding:1px 7px;border-radius:9px;font-size:11.5px;font-weight:600;background:var(--line);color:var(--fg)}
+.badge.test{background:#fff1cc;color:#7a4d00}.badge.poor{background:#fdecea;color:#8a1c12}.badge.ok{background:#fff1cc;color:#7a4d00}.badge.good{background:#e3f1ff;color:#1b4c8a}.badge.great{background:#e2f5ea;color:#146342}
+.badge.accepted{background:#e2f5ea;color:#146342}.badge.rejected{background:#fff1cc;color:#7a4d00}.badge.failed,.badge.unconfirmed{background:#fdecea;color:#8a1c12}
+h2.section{font-size:15px;margin:8px 0 -4px}.scroll{overflow-x:auto}tr.pick{cursor:pointer}tr.picked td{background:#eef3fd}
 footer{max-width:1280px;margin:0 auto;padding:8px 24px 24px;color:var(--muted);font-size:12px}
 </style>
 </head>
@@ -59,6 +64,33 @@ footer{max-width:1280px;margin:0 auto;padding:8px 24px 24px;color:var(--muted);f
 </header>
 <main>
   <div id="banner" class="banner" data-testid="error-banner" role="alert" hidden></div>
+  <section class="card" aria-label="History">
+    <div class="hhead"><h2>Events, all instances <span class="hint" id="h-scope" data-testid="history-scope"></span></h2>
+      <label class="hint">Range <select id="range" data-testid="range-select"><option value="1h">last hour (per minute)</option><option value="24h" selected>last 24 hours (per hour)</option><option value="7d">last 7 days (per 6 hours)</option></select></label></div>
+    <div class="tiles">
+      <div class="tile"><span class="l">Received</span><span class="v" id="h-received" data-testid="h-received">&ndash;</span><span class="s">skipped <span id="h-skipped" data-testid="h-skipped">&ndash;</span>, invalid <span id="h-invalid" data-testid="h-invalid">&ndash;</span></span></div>
+      <div class="tile ok"><span class="l">Accepted by Meta</span><span class="v" id="h-accepted" data-testid="h-accepted">&ndash;</span></div>
+      <div class="tile warn"><span class="l">Rejected by Meta</span><span class="v" id="h-rejected" data-testid="h-rejected">&ndash;</span><span class="s">error rate <span id="h-error-rate" data-testid="h-error-rate">&ndash;</span></span></div>
+      <div class="tile bad"><span class="l">Failed</span><span class="v" id="h-failed" data-testid="h-failed">&ndash;</span><span class="s">+ <span id="h-unconfirmed" data-testid="h-unconfirmed">&ndash;</span> unconfirmed</span></div>
+    </div>
+    <div id="event-chart" data-testid="event-chart" style="margin-top:12px"></div>
+    <div class="legend" id="event-legend"></div>
+  </section>
+  <div class="grid">
+    <section class="card span2"><h2>By event name</h2><div class="scroll"><table><thead><tr><th>event</th><th class="n">received</th><th class="n">accepted</th><th class="n">rejected</th><th class="n">failed</th><th class="n">unconfirmed</th></tr></thead><tbody id="events-body"></tbody></table></div></section>
+    <section class="card"><h2>By pixel</h2><div class="scroll"><table><thead><tr><th>pixel</th><th class="n">accepted</th><th class="n">rejected</th><th class="n">failed</th><th class="n">unconfirmed</th></tr></thead><tbody id="pixels-body"></tbody></table></div></section>
+    <section class="card"><h2>Deduplication with the browser pixel</h2>
+      <dl class="kv"><dt>event_id from the page</dt><dd id="dedup-page" data-testid="dedup-page">&ndash;</dd><dt>event_id generated here</dt><dd id="dedup-generated" data-testid="dedup-generated">&ndash;</dd><dt>share the pixel can match</dt><dd id="dedup-share" data-testid="dedup-share">&ndash;</dd></dl>
+      <p class="note">Meta deduplicates a server event against the pixel's only if both carry the same event_id: one generated here has no pixel twin.</p></section>
+    <section class="card full"><h2>Tags</h2><div class="scroll"><table><thead><tr><th>tag</th><th>pixels</th><th>mode</th><th>last event</th><th>last error</th></tr></thead><tbody id="tags-body"></tbody></table></div></section>
+    <section class="card full"><h2>Event Match Quality &mdash; estimate</h2>
+      <div class="scroll"><table><thead><tr><th>pixel</th><th>event</th><th class="n">events</th><th class="n">estimate (0&ndash;10)</th><th>would raise it most</th></tr></thead><tbody id="emq-body"></tbody></table></div>
+      <p class="note">An estimate from which customer information parameters the accepted events carried (weights in the README), not Meta's score: Events Manager shows Meta's. Pick a row for its coverage.</p></section>
+    <section class="card full"><h2>Coverage of every user_data key <span class="hint" id="cov-of" data-testid="coverage-of"></span></h2><div class="cov" id="key-coverage" data-testid="key-coverage"></div></section>
+    <section class="card full"><h2>Recent events</h2><div class="scroll"><table><thead><tr><th>time</th><th>event</th><th>pixel</th><th>tag</th><th>status</th><th>matching keys</th><th>fbtrace_id</th><th>Meta's message</th></tr></thead><tbody id="recent-body"></tbody></table></div></section>
+    <section class="card full"><h2>Alerts</h2><ul id="alerts-list" data-testid="alerts-list"></ul></section>
+  </div>
+  <h2 class="section">This instance since it started <span class="hint" id="instance-note" data-testid="instance-note">(Prometheus /metrics shows the same, per instance)</span></h2>
   <section class="tiles" aria-label="Headline numbers">
     <div class="tile"><span class="l">Events received</span><span class="v" id="received" data-testid="received">&ndash;</span><span class="s">built <span id="built" data-testid="built">&ndash;</span></span></div>
     <div class="tile ok"><span class="l">Accepted by Meta</span><span class="v" id="accepted" data-testid="accepted">&ndash;</span></div>
@@ -81,7 +113,7 @@ footer{max-width:1280px;margin:0 auto;padding:8px 24px 24px;color:var(--muted);f
       <div class="legend" id="olegend"></div>
       <dl class="kv"><dt>HTTP requests</dt><dd id="requests" data-testid="requests">&ndash;</dd><dt>tries</dt><dd id="tries" data-testid="tries">&ndash;</dd><dt>retries</dt><dd id="retries" data-testid="retries">&ndash;</dd></dl>
     </section>
-    <section class="card">
+    <section class="card" id="identity-card">
       <h2>Identity resolution</h2>
       <table><thead><tr><th>status</th><th class="n">events</th></tr></thead><tbody id="identity-body"></tbody></table>
       <dl class="kv"><dt>API calls</dt><dd id="identity-calls" data-testid="identity-calls">&ndash;</dd><dt>call failures</dt><dd id="identity-call-failures" data-testid="identity-call-failures">&ndash;</dd><dt>enriched events</dt><dd id="identity-enriched" data-testid="identity-enriched">&ndash;</dd></dl>
@@ -105,7 +137,7 @@ footer{max-width:1280px;margin:0 auto;padding:8px 24px 24px;color:var(--muted);f
     </section>
   </div>
 </main>
-<footer>Aggregate counters only, no personal data. Refreshes every 5 seconds.</footer>
+<footer>Counts, names and Meta's redacted messages only: no personal data. Refreshes every 5 seconds.</footer>
 <script>
 (function () {
   "use strict";
@@ -288,6 +320,7 @@ footer{max-width:1280px;margin:0 auto;padding:8px 24px 24px;color:var(--muted);f
     setVal("identity-call-failures", fmtInt(m.identityCallFailures), m.identityCallFailures);
     setVal("identity-enriched", fmtInt(m.identityEnriched), m.identityEnriched);
 
+    renderHistory(data, sel.value);
     renderChart(m.perMinute);
     renderOutcome(m);
     var msgs = m.errorMessages || {};
@@ -319,6 +352,115 @@ footer{max-width:1280px;margin:0 auto;padding:8px 24px 24px;color:var(--muted);f
     });
   }
 
+  var PALETTE = ["#2f5fd0", "#1f8a5b", "#c07a00", "#8a4fd0", "#c8372d", "#2a9bb0", "#7d8796"];
+  var when = function (iso) { var d = new Date(iso); return typeof iso === "string" && !isNaN(d) ? d.toLocaleString() : DASH; };
+
+  function renderEventChart(v) {
+    var box = byId("event-chart"), lg = byId("event-legend");
+    box.replaceChildren(); lg.replaceChildren();
+    var events = (v.byEvent || []).slice().sort(function (a, b) { return (b.accepted + b.rejected + b.failed + b.unconfirmed) - (a.accepted + a.rejected + a.failed + a.unconfirmed); });
+    var shown = events.slice(0, PALETTE.length - 1), rest = events.slice(PALETTE.length - 1), bins = (v.chart || []).length;
+    if (rest.length) shown.push({ event: "other", series: rest.reduce(function (acc, e) { return acc.map(function (n, i) { return n + (e.series[i] || 0); }); }, new Array(bins).fill(0)) });
+    var totals = new Array(bins).fill(0);
+    shown.forEach(function (e) { (e.series || []).forEach(function (n, i) { totals[i] += n; }); });
+    var W = 900, H = 190, L = 36, R = 8, T = 8, B = 22, pw = W - L - R, ph = H - T - B;
+    var max = niceMax(Math.max.apply(null, totals.concat([0]))), slot = pw / Math.max(bins, 1);
+    var s = svg("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": "events sent per event name" });
+    [0, 0.5, 1].forEach(function (f) {
+      var yy = T + ph - f * ph;
+      s.appendChild(svg("line", { x1: L, x2: W - R, y1: yy, y2: yy, stroke: "#e2e6eb" }));
+      s.appendChild(svg("text", { x: L - 5, y: yy + 4, "text-anchor": "end" }, String(Math.round(max * f))));
+    });
+    for (var i = 0; i < bins; i++) {
+      var base = 0;
+      shown.forEach(function (e, k) {
+        var n = (e.series || [])[i] || 0;
+        if (!n) return;
+        var h = (n / max) * ph;
+        s.appendChild(svg("rect", { x: L + i * slot + slot * 0.1, width: Math.max(slot * 0.8, 1), y: T + ph - base - h, height: h, fill: PALETTE[k], "data-event": e.event, "data-bin": i, "data-count": n }));
+        base += h;
+      });
+    }
+    var label = function (iso) { var d = new Date(iso); return isNaN(d) ? "" : (v.range === "7d" ? (d.getMonth() + 1) + "/" + d.getDate() + " " : "") + pad2(d.getHours()) + ":" + pad2(d.getMinutes()); };
+    [0, Math.floor(bins / 2), bins - 1].forEach(function (i) { if (v.chart && v.chart[i]) s.appendChild(svg("text", { x: L + i * slot + slot / 2, y: H - 6, "text-anchor": "middle" }, label(v.chart[i].at))); });
+    box.appendChild(s);
+    shown.forEach(function (e, k) {
+      var item = lg.appendChild(el("span", { "data-testid": "legend-event", "data-event": e.event }));
+      item.appendChild(el("i", { class: "sw" })).style.background = PALETTE[k];
+      item.appendChild(document.createTextNode(e.event || "(no name)"));
+    });
+  }
+
+  function renderCoverage(r) {
+    var cov = byId("key-coverage");
+    cov.replaceChildren();
+    byId("cov-of").textContent = r ? r.event + " at pixel " + r.pixel + ", " + fmtInt(r.events) + " accepted events" : "";
+    if (!r) { cov.appendChild(el("p", { class: "empty" }, "No accepted events in this range.")); return; }
+    Object.keys(r.coverage || {}).forEach(function (k) {
+      var pct = r.coverage[k], label = el("div", { "data-testid": "cov-row", "data-key": k, "data-pct": String(pct) });
+      label.appendChild(el("span", { class: "mono" }, k));
+      if (KEY_NAMES[k]) label.appendChild(el("span", { class: "hint" }, " " + KEY_NAMES[k]));
+      var track = el("div", { class: "track" });
+      track.appendChild(el("div", { class: "fill" })).style.width = Math.min(100, Math.max(0, pct)) + "%";
+      cov.appendChild(label); cov.appendChild(track); cov.appendChild(el("div", { class: "n" }, pct + "%"));
+    });
+  }
+
+  function renderHistory(data, tagName) {
+    var v = (data.views || {})[tagName || ""] || {}, t = v.totals || {};
+    var store = data.store || {};
+    byId("h-scope").textContent = store.durable ? "(" + (store.kind === "durable-object" ? "Durable Object" : "SQLite") + ": every instance, kept across restarts)" : "(this instance only, since it started: no history store configured)";
+    document.body.dataset.store = String(store.kind || "");
+    ["received", "accepted", "rejected", "failed", "unconfirmed", "skipped", "invalid"].forEach(function (k) { setVal("h-" + k, fmtInt(t[k]), t[k]); });
+    var rate = v.errorRate === null || v.errorRate === undefined ? undefined : Number(v.errorRate);
+    setVal("h-error-rate", fmtPct(rate), rate);
+    renderEventChart(v);
+    fillRows(byId("events-body"), (v.byEvent || []).map(function (e) {
+      return row({ "data-testid": "event-row", "data-event": e.event }, [["event", e.event || "(no name)", "mono"], ["received", fmtInt(e.received), "n"], ["accepted", fmtInt(e.accepted), "n"], ["rejected", fmtInt(e.rejected), "n"], ["failed", fmtInt(e.failed), "n"], ["unconfirmed", fmtInt(e.unconfirmed), "n"]]);
+    }), 6, true);
+    fillRows(byId("pixels-body"), (v.byPixel || []).map(function (p) {
+      return row({ "data-testid": "pixel-row", "data-pixel": p.pixel }, [["pixel", p.pixel, "mono"], ["accepted", fmtInt(p.accepted), "n"], ["rejected", fmtInt(p.rejected), "n"], ["failed", fmtInt(p.failed), "n"], ["unconfirmed", fmtInt(p.unconfirmed), "n"]]);
+    }), 5, true);
+    var d = v.dedup || {}, share = ratio(d.fromPage, add(d.fromPage, d.generated));
+    setVal("dedup-page", fmtInt(d.fromPage), d.fromPage);
+    setVal("dedup-generated", fmtInt(d.generated), d.generated);
+    setVal("dedup-share", fmtPct(share), share);
+    var emq = v.emq || [];
+    if (!emq.some(function (r) { return r.pixel + "|" + r.event === state.picked; })) state.picked = emq.length ? emq[0].pixel + "|" + emq[0].event : "";
+    fillRows(byId("emq-body"), emq.map(function (r) {
+      var key = r.pixel + "|" + r.event, tr = row({ "data-testid": "emq-row", "data-pixel": r.pixel, "data-event": r.event, "data-score": String(r.score), class: "pick" + (key === state.picked ? " picked" : "") }, [["pixel", r.pixel, "mono"], ["event", r.event, "mono"], ["events", fmtInt(r.events), "n"]]);
+      var sc = tr.appendChild(el("td", { class: "n", "data-cell": "score" }, fmtFix(Number(r.score), 1) + " "));
+      sc.appendChild(el("span", { class: "badge " + r.band }, r.band));
+      tr.appendChild(el("td", { "data-cell": "raise" }, (r.raise || []).map(function (x) { return x.key + " +" + x.add; }).join(", ") || "nothing: every weighted key on every event"));
+      tr.addEventListener("click", function () { state.picked = key; render(); });
+      return tr;
+    }), 5, true);
+    renderCoverage(emq.filter(function (r) { return r.pixel + "|" + r.event === state.picked; })[0]);
+    var tags = (data.tags || []).filter(function (x) { return !tagName || x.name === tagName; });
+    fillRows(byId("tags-body"), tags.map(function (x) {
+      var tr = row({ "data-testid": "tag-row", "data-tag": x.name }, [["tag", x.name, "mono"], ["pixels", (x.pixels || []).join(", "), "mono"]]);
+      tr.appendChild(el("td", { "data-cell": "mode" })).appendChild(el("span", { class: "badge" + (x.testMode ? " test" : ""), "data-testid": "tag-mode" }, x.testMode ? "test mode (testEventCode)" : "live"));
+      tr.appendChild(el("td", { "data-cell": "last-event", class: "nw" }, when(x.lastEventAt)));
+      tr.appendChild(el("td", { "data-cell": "last-error", class: "nw" }, when(x.lastErrorAt)));
+      return tr;
+    }), 5, true);
+    var recent = (data.recent || []).filter(function (e) { return !tagName || e.tag === tagName; });
+    fillRows(byId("recent-body"), recent.map(function (e) {
+      var err = e.error || {}, msg = [err.code, err.title, err.message].filter(function (x) { return typeof x === "string" && x; }).join(" · ");
+      var tr = row({ "data-testid": "recent-row", "data-status": e.status, "data-event": e.event, "data-pixel": e.pixel }, [["time", when(e.at), "nw"], ["event", e.event, "mono"], ["pixel", e.pixel, "mono"], ["tag", e.tag, "mono"]]);
+      tr.appendChild(el("td", { "data-cell": "status" })).appendChild(el("span", { class: "badge " + e.status }, e.status));
+      tr.appendChild(el("td", { "data-cell": "keys", class: "mono" }, (e.keys || []).join(" ")));
+      tr.appendChild(el("td", { "data-cell": "trace", class: "mono" }, e.fbtraceId || DASH));
+      tr.appendChild(el("td", { "data-cell": "message", class: "msg" }, msg || DASH));
+      return tr;
+    }), 8, true);
+    var al = byId("alerts-list");
+    al.replaceChildren();
+    (data.alerts || []).forEach(function (a) { al.appendChild(el("li", { "data-testid": "alert" }, a)); });
+    if (!(data.alerts || []).length) al.appendChild(el("li", { class: "empty" }, "No alerts configured (see alerts in the README)."));
+    byId("identity-card").hidden = !data.identityInUse;
+  }
+
   function showError(msg) {
     document.body.dataset.error = msg;
     var b = byId("banner");
@@ -329,7 +471,7 @@ footer{max-width:1280px;margin:0 auto;padding:8px 24px 24px;color:var(--muted);f
     clearTimeout(state.timer);
     try {
       if (!document.hidden || !state.loaded) {
-        var res = await fetch("/dashboard/data", { credentials: "same-origin", cache: "no-store", headers: { accept: "application/json" } });
+        var res = await fetch("/dashboard/data?range=" + encodeURIComponent(byId("range").value), { credentials: "same-origin", cache: "no-store", headers: { accept: "application/json" } });
         if (res.status === 401) throw new Error("Not authorized (HTTP 401): reload the page and sign in.");
         if (res.status === 403) throw new Error("Forbidden (HTTP 403).");
         if (!res.ok) throw new Error("The server answered HTTP " + res.status + ".");
@@ -348,6 +490,7 @@ footer{max-width:1280px;margin:0 auto;padding:8px 24px 24px;color:var(--muted);f
     }
   }
   byId("tag").addEventListener("change", function () { if (state.data) render(); });
+  byId("range").addEventListener("change", function () { refresh(); });
   window.addEventListener("resize", function () { if (state.data) render(); });
   document.addEventListener("visibilitychange", function () { if (!document.hidden) refresh(); });
   refresh();

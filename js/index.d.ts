@@ -320,6 +320,10 @@ export interface Tag {
   metrics(): TagMetrics;
   /** The counters in Prometheus text format (serve it at /metrics). */
   metricsText(): string;
+  /** `{pixels, testMode, identity}` for the dashboard. */
+  info(): { pixels: string[]; testMode: boolean; identity: boolean };
+  /** What happened since the last call (a history store's delta, see js/history.mjs). */
+  drainActivity(name: string, now?: number): unknown;
   /**
    * One try of queued events (durable delivery; the server container's queues use it): identity,
    * one batch build, each Meta request sent once, then what the wasm decided per event, in order.
@@ -378,6 +382,24 @@ export interface ContainerConfig {
   maxInFlight?: number;
   /** Unknown keys (the container's and its tags') are errors instead of warnings. Default: false. */
   strict?: boolean;
+  /** Node: the SQLite file of the dashboard's history when it is not the queue's. */
+  history?: { path: string };
+  /** Webhook alerts decided on the shared history; each posts at most once per its window. */
+  alerts?: Array<{
+    when:
+      | { errorRate: number; minutes?: number; hours?: number; minEvents?: number; tag?: string }
+      | { silent: string; minutes?: number; hours?: number; tag?: string };
+    webhook: string;
+  }>;
+}
+
+/** Where the dashboard's history lives (js/history.mjs). */
+export interface HistoryStore {
+  kind: "sqlite" | "durable-object" | "memory";
+  durable: boolean;
+  add(delta: unknown): unknown;
+  read(queries: Array<{ res: "m" | "h"; from: number }>): unknown;
+  claim(id: string, now: number, windowMs: number): boolean | Promise<boolean>;
 }
 
 /** What `tag.deliver` decided for one queued event after a try. */
@@ -398,6 +420,12 @@ export interface ContainerOptions {
   fetch?: typeof fetch;
   /** Workers: a Cloudflare Queues producer binding; accepted events are sent to it before the answer (durable delivery by `consume`). */
   eventsQueue?: { sendBatch(messages: Array<{ body: unknown; contentType?: string }>): Promise<unknown> };
+  /** The dashboard's history (Workers: `durableObjectHistory(env.MONITOR)`); default: `history.path` or the queue's file via `openHistory` (Node), else this instance's memory. */
+  history?: HistoryStore;
+  /** Node: opens a SQLite history file (serve passes it). */
+  openHistory?: (path: string) => HistoryStore;
+  /** Check alerts this often (ms; serve: 60000). Workers check from scheduled(). */
+  alertIntervalMs?: number;
   /** Workers: a Queues producer for events that cannot be delivered (with their reason); without it they are retried until the queue's max_retries moves them to its dead_letter_queue. */
   deadLetters?: { send(body: unknown, options?: { contentType?: string }): Promise<unknown> };
   /** Node: opens the outbox at the config's `queue.path` (serve passes the SQLite one). */
@@ -418,6 +446,12 @@ export interface Container {
   backlog(): number;
   /** Stop the outbox sender after the batch in hand, then wait for in-memory runs. */
   close(): Promise<void>;
+  /** The dashboard's history store. */
+  history: HistoryStore;
+  /** Write what the tags and the container recorded so far into the history. */
+  flush(): Promise<void>;
+  /** Post the alerts due now (Workers: from scheduled()); resolves to the ids posted ("alerts[i]"). */
+  checkAlerts(now?: number): Promise<string[]>;
   /** Workers: deliver one batch of `eventsQueue` messages (the Worker's queue() handler). */
   consume(batch: { queue: string; messages: ReadonlyArray<unknown> }, ctx?: { waitUntil?: (promise: Promise<unknown>) => void }): Promise<void>;
 }
@@ -449,3 +483,11 @@ export function doctor(
   config: TagConfig | string,
   options?: { fetch?: typeof fetch; timeoutMs?: number },
 ): Promise<{ ok: boolean; checks: DoctorCheck[]; text: string }>;
+
+/** Workers (ES module entries): the Durable Object class of the container's dashboard history (wrangler.toml: MONITOR). */
+export declare class MonitorHistory {
+  constructor(ctx: unknown, env?: unknown);
+  fetch(request: Request): Promise<Response>;
+}
+/** Workers (ES module entries): the container's history in the MonitorHistory Durable Object behind `namespace`. */
+export function durableObjectHistory(namespace: unknown): HistoryStore;

@@ -5,6 +5,7 @@
 // service needs it): it is created readable by its owner only.
 import { chmodSync, existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { sqliteHistory } from "./history.mjs";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS outbox (
@@ -40,6 +41,15 @@ function loadSqlite() {
   } catch (e) {
     throw new Error(`the durable queue needs better-sqlite3 (npm install better-sqlite3@12): ${e.message}`);
   }
+}
+
+/** The monitoring history in a SQLite file (the outbox's, or its own: `history.path`). */
+export function openHistory(path) {
+  const Database = loadSqlite();
+  const created = !existsSync(path);
+  const history = sqliteHistory(Database, path);
+  if (created) chmodSync(path, 0o600);
+  return history;
 }
 
 /**

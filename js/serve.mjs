@@ -3,7 +3,7 @@
 // Background runs are tracked so that close() can drain them.
 import { createServer } from "node:http";
 import { createContainer } from "./node.mjs";
-import { openOutbox } from "./outbox.mjs";
+import { openHistory, openOutbox } from "./outbox.mjs";
 
 /** The body as text, reading at most `max` bytes (then `tooLarge`, the rest drained unread). */
 function readBody(req, max) {
@@ -72,7 +72,7 @@ function withQueue(config, file) {
  * @returns {Promise<{ url: string, port: number, container, close(): Promise<void> }>}
  */
 export async function serve({ config, env = process.env, port = 8080, host = "127.0.0.1", queue, options = {} } = {}) {
-  const container = createContainer(withQueue(config, queue), env, { openOutbox, ...options });
+  const container = createContainer(withQueue(config, queue), env, { openOutbox, openHistory, alertIntervalMs: 60_000, ...options });
   const server = createServer((req, res) => {
     const origin = `http://${req.headers.host ?? `${host}:${port}`}`;
     handle(container, req, res, origin).catch(() => res.destroy());

@@ -8,3 +8,4 @@ import { makeApi } from "./api.mjs";
 wasm.initSync({ module: wasmModule });
 
 export const { createTag, createContainer, doctor, normalize, hashUserData, hashUserDataBatch, normalizeLines } = makeApi(wasm);
+export { MonitorHistory, durableObjectHistory } from "./history.mjs";

@@ -11,6 +11,7 @@ use crate::delivery;
 use crate::dispatch::{decide_try, overall_status, redact_request_body, Attempt, Try};
 use crate::doctor::{self, Answer, Check};
 use crate::entropy::Entropy;
+use crate::history::{self, Activity};
 use crate::identity::{answer_from_json, Cache, IdentityAnswer};
 use crate::json::{self, Json};
 use crate::jsonl;
@@ -172,6 +173,8 @@ pub struct WasmTag {
     monitor_gate: RefCell<Gate>,
     /// Randomness stretched from the host's seed (see `crate::entropy`).
     entropy: RefCell<Entropy>,
+    /// What happened since the host last drained it into the history store.
+    activity: RefCell<Activity>,
 }
 
 impl WasmTag {
@@ -195,6 +198,28 @@ impl WasmTag {
             Ok(mut e) => e.next_block(),
             Err(_) => [0u8; 32],
         }
+    }
+
+    /// Update the history's pending activity (skipped, never a panic, if in use).
+    fn record(&self, update: impl FnOnce(&mut Activity)) {
+        if let Ok(mut a) = self.activity.try_borrow_mut() {
+            update(&mut a);
+        }
+    }
+
+    /// An event that was not built (invalid or skipped) into the history, under its name.
+    fn record_not_built(&self, out: &crate::tag::BuildOutput, input: Option<&Json>, now_ms: u64) {
+        let status = match out.status {
+            crate::tag::Status::Ready => return,
+            crate::tag::Status::Invalid => "invalid",
+            crate::tag::Status::Skipped => "skipped",
+        };
+        let incoming = input
+            .and_then(|e| e.get("event_name"))
+            .and_then(Json::as_str);
+        let name = crate::payload::meta_event_name(self.inner.config(), incoming);
+        let name = name.as_deref().or(incoming).unwrap_or_default();
+        self.record(|a| a.on_not_built(name, status, now_ms));
     }
 
     /// The deadline JS gives each identity call (0 when identity is off).
@@ -241,6 +266,7 @@ impl WasmTag {
             identity_cache: RefCell::new(Cache::default()),
             monitor_gate: RefCell::new(Gate::default()),
             entropy: RefCell::new(Entropy::new(seed.as_deref().unwrap_or_default())),
+            activity: RefCell::new(Activity::default()),
         }
     }
 
@@ -313,17 +339,19 @@ impl WasmTag {
         let answers = answers_json.as_deref().map(answers_from_json);
         // Too large or unreadable: `build_text` reports it.
         let within = event_json.len() <= MAX_EVENT_BYTES;
-        let out = match within.then(|| json::parse(event_json)) {
-            Some(Ok(event)) => {
+        let event = within.then(|| json::parse(event_json).ok()).flatten();
+        let out = match &event {
+            Some(event) => {
                 let request = json::parse(request_json).unwrap_or(Json::Null);
                 let mut cache = self.identity_cache.try_borrow_mut().ok();
                 let cache = cache.as_deref_mut();
                 self.inner
-                    .build_with(&event, &request, clock, answers.as_deref(), cache)
+                    .build_with(event, &request, clock, answers.as_deref(), cache)
             }
-            _ => self.inner.build_text(event_json, request_json, clock),
+            None => self.inner.build_text(event_json, request_json, clock),
         };
         self.count(|m| m.on_build(&out, clock.now_ms));
+        self.record_not_built(&out, event.as_ref(), clock.now_ms);
         let mut log = observe::logger(self.inner.config(), &trace, clock.now_ms);
         observe::log_build(&mut log, &out);
         out.to_wire_with(vec![
@@ -396,6 +424,9 @@ impl WasmTag {
             cache.as_deref_mut(),
         );
         self.count(|m| out.events.iter().for_each(|e| m.on_build(e, clock.now_ms)));
+        for (e, input) in out.events.iter().zip(&events) {
+            self.record_not_built(e, Some(input), clock.now_ms);
+        }
         observe::log_batch(&mut log, &out);
         let wire = out.to_wire();
         let (head, bodies) = wire
@@ -443,6 +474,11 @@ impl WasmTag {
         let d = decide_try(&config.retry, &attempt, tried, clamp_ms(now_ms), random);
         let secrets = observe::secrets(config);
         self.count(|m| m.on_decision(&d, pixel_id, u64::from(events), clamp_ms(now_ms), &secrets));
+        if let (Some(state), Some(body)) = (d.final_state(), body.as_deref()) {
+            let sent = history::sent_events(body);
+            let now = clamp_ms(now_ms);
+            self.record(|a| a.on_final(pixel_id, state, &sent, Some(&d.outcome), now, &secrets));
+        }
         let mut log = observe::logger(config, trace_id, clamp_ms(now_ms));
         let undelivered = match d.final_state() {
             Some("accepted") | None => Vec::new(),
@@ -463,7 +499,8 @@ impl WasmTag {
     /// "skipped", "retryAt"?, "reason"?}], "logs"}`, one per row, in order.
     pub fn settle(&self, input_json: &str, now_ms: f64, random: u32, trace_id: &str) -> String {
         let now = clamp_ms(now_ms);
-        let batch = delivery::Batch::from_json(&json::parse(input_json).unwrap_or(Json::Null));
+        let input = json::parse(input_json).unwrap_or(Json::Null);
+        let batch = delivery::Batch::from_json(&input);
         let outcomes = delivery::outcomes(&batch.sent, now);
         let next = delivery::settle(
             &batch.policy,
@@ -476,6 +513,7 @@ impl WasmTag {
         );
         let secrets = observe::secrets(self.inner.config());
         self.count(|m| delivery::count(m, &batch, &outcomes, &next, now, &secrets));
+        self.record(|a| history::on_settled(a, &input, &batch, &outcomes, &next, now, &secrets));
         let mut log = observe::logger(self.inner.config(), trace_id, now);
         observe::log_settle(&mut log, &batch, &outcomes, &next);
         Json::object([
@@ -528,6 +566,28 @@ impl WasmTag {
             .unwrap_or_default()
     }
 
+    /// What happened since the last call, for the history store (see `crate::history`):
+    /// `{rows, recent, last, prune}`, labelled with the container's name for this tag.
+    #[wasm_bindgen(js_name = drainActivity)]
+    pub fn drain_activity(&self, tag_name: &str, now_ms: f64) -> String {
+        self.activity
+            .try_borrow_mut()
+            .map(|mut a| a.drain(tag_name, clamp_ms(now_ms)).to_json())
+            .unwrap_or_default()
+    }
+
+    /// `{pixels, testMode, identity}` for the dashboard (no secret, no test code).
+    pub fn info(&self) -> String {
+        let c = self.inner.config();
+        let pixels: Vec<String> = c.pixels.iter().map(|p| p.id.clone()).collect();
+        Json::object([
+            ("pixels", Json::from(pixels)),
+            ("testMode", Json::Bool(c.test_event_code.is_some())),
+            ("identity", Json::Bool(c.identity.is_some())),
+        ])
+        .to_json()
+    }
+
     /// INFO records of the run's timings (measured by the host) and its final status;
     /// `identity_ms` negative when no identity call was made.
     #[allow(clippy::too_many_arguments)]
@@ -561,6 +621,8 @@ impl WasmTag {
 #[wasm_bindgen]
 pub struct WasmContainer {
     inner: Container,
+    /// Events received since the host last drained them into the history store.
+    activity: RefCell<Activity>,
 }
 
 #[wasm_bindgen]
@@ -577,7 +639,10 @@ impl WasmContainer {
                 inner.config_unreadable(crate::hints::json_error(config_json, e));
             }
         }
-        WasmContainer { inner }
+        WasmContainer {
+            inner,
+            activity: RefCell::new(Activity::default()),
+        }
     }
 
     /// `{valid, errors, warnings}` of the container config (its tags' included).
@@ -645,10 +710,96 @@ impl WasmContainer {
             remote_address,
         };
         let (clock, _) = run_start(now_ms, entropy, None);
-        self.inner
-            .handle_at(&incoming, clock, clamp_ms(backlog))
-            .to_json()
-            .to_json()
+        let handled = self.inner.handle_at(&incoming, clock, clamp_ms(backlog));
+        if let Ok(mut a) = self.activity.try_borrow_mut() {
+            for ((_, name), generated) in handled.ids.iter().zip(&handled.generated) {
+                a.on_received(&self.inner.meta_name(name), *generated, clock.now_ms);
+            }
+        }
+        handled.to_json().to_json()
+    }
+
+    /// Events received since the last call, for the history store (`crate::history`).
+    #[wasm_bindgen(js_name = drainActivity)]
+    pub fn drain_activity(&self, now_ms: f64) -> String {
+        self.activity
+            .try_borrow_mut()
+            .map(|mut a| a.drain("", clamp_ms(now_ms)).to_json())
+            .unwrap_or_default()
+    }
+
+    /// `{path}`: where a Node host keeps the history (`history.path`, else the queue's file).
+    #[wasm_bindgen(js_name = historySettings)]
+    pub fn history_settings(&self) -> String {
+        let path = self
+            .inner
+            .history_path
+            .as_deref()
+            .or(self.inner.queue.path.as_deref());
+        Json::object([
+            ("path", Json::from(path)),
+            ("alerts", Json::from(self.inner.alerts.len())),
+        ])
+        .to_json()
+    }
+
+    /// The store rows a dashboard request needs: `[{res, from}]` for the `range` of its URL.
+    #[wasm_bindgen(js_name = dashboardQuery)]
+    pub fn dashboard_query(&self, url: &str, now_ms: f64) -> String {
+        let range = history::range(crate::url::query_param(url, "range"));
+        Json::object([
+            ("range", Json::from(range.name)),
+            ("queries", Json::Array(vec![range.query(clamp_ms(now_ms))])),
+        ])
+        .to_json()
+    }
+
+    /// The dashboard's data from what the host gathered (see `history::dashboard`).
+    #[wasm_bindgen(js_name = dashboardData)]
+    pub fn dashboard_data(&self, input_json: &str) -> String {
+        let input = json::parse(input_json).unwrap_or(Json::Null);
+        history::dashboard(&input, &self.inner.alerts).to_json()
+    }
+
+    /// The store rows the alerts need: `[{res, from}]` (empty without alerts).
+    #[wasm_bindgen(js_name = alertQueries)]
+    pub fn alert_queries(&self, now_ms: f64) -> String {
+        crate::alerts::queries(&self.inner.alerts, clamp_ms(now_ms)).to_json()
+    }
+
+    /// The alert posts due: `[{id, webhook, body, windowMs}]` from the store's `{rows, posted:
+    /// [[id, at]]}`. The host claims each in the store (once per window across instances), then
+    /// POSTs `body`.
+    #[wasm_bindgen(js_name = alertsDue)]
+    pub fn alerts_due(&self, input_json: &str, now_ms: f64) -> String {
+        let input = json::parse(input_json).unwrap_or(Json::Null);
+        let rows = history::rows_from_json(input.get("rows"));
+        let posted: Vec<(String, u64)> = input
+            .get("posted")
+            .and_then(Json::as_array)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|p| {
+                let p = p.as_array()?;
+                Some((p.first()?.as_str()?.to_string(), history::uint(p.get(1))?))
+            })
+            .collect();
+        let alerts = &self.inner.alerts;
+        let due = crate::alerts::due(alerts, &rows, &posted, clamp_ms(now_ms));
+        let out = due.into_iter().map(|(id, webhook, body)| {
+            let window = alerts
+                .iter()
+                .enumerate()
+                .find(|(i, _)| format!("alerts[{i}]") == id)
+                .map_or(0, |(_, a)| a.window_ms);
+            Json::object([
+                ("id", Json::from(id)),
+                ("webhook", Json::from(webhook)),
+                ("body", Json::from(body)),
+                ("windowMs", Json::from(window)),
+            ])
+        });
+        Json::Array(out.collect()).to_json()
     }
 
     /// `/readyz`, step 1: `{"response": {...}}` when no probe is needed (cached, or a broken

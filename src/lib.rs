@@ -24,7 +24,7 @@ pub mod support;
 
 pub use container::collect;
 pub use model::report;
-pub use ops::{doctor, logging, metrics, monitor, observe};
+pub use ops::{alerts, doctor, emq, history, logging, metrics, monitor, observe};
 pub use pipeline::{
     batch, config, delivery, dispatch, enrichment, event_data, hints, identity, payload, privacy,
     request, tag, validate,

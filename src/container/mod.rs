@@ -75,6 +75,8 @@ const KNOWN_KEYS: &[&str] = &[
     "queue",
     "maxInFlight",
     "strict",
+    "alerts",
+    "history",
 ];
 /// Events the host may hold in memory (running or waiting for a batch) without a queue; past it
 /// new events are refused with 503 (backpressure) instead of growing without bound.
@@ -157,6 +159,10 @@ pub struct Container {
     buckets: Buckets,
     pub queue: QueueSettings,
     pub max_in_flight: u64,
+    /// `alerts`: thresholds on the shared history that post to a webhook (`crate::alerts`).
+    pub alerts: Vec<crate::alerts::Alert>,
+    /// `history.path`: the SQLite file of the monitoring history on Node (else the queue's).
+    pub history_path: Option<String>,
     /// The tags, parsed: the first decides the cookies of the response; all are checked by
     /// `/readyz`.
     parsed: Vec<Tag>,
@@ -222,6 +228,9 @@ pub struct Handled {
     pub problems: Vec<String>,
     /// Each event's final `event_id` and its `event_name`, as ingestion fixed them.
     pub ids: Vec<(String, String)>,
+    /// Per event: whether its `event_id` was made up here (it came without one, so no browser
+    /// pixel event can share it for deduplication).
+    pub generated: Vec<bool>,
 }
 
 impl Container {
@@ -249,6 +258,8 @@ impl Container {
                 synchronous: "normal",
             },
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            alerts: Vec::new(),
+            history_path: None,
             parsed: Vec::new(),
             ready: RefCell::new(None),
             report: Report::default(),
@@ -317,6 +328,8 @@ impl Container {
                 container.tags = tag_list(config.get("tags"), r.report());
             }
             container.allowed_origins = origins(config.get("allowedOrigins"), r.report());
+            container.alerts = crate::alerts::parse(config.get("alerts"), r.report());
+            container.history_path = history_path(config.get("history"), r.report());
         }
         if container.auth.open {
             let message =
@@ -347,6 +360,15 @@ impl Container {
         self.report = Report::default();
         let message = format!("the container config is not valid JSON: {why}");
         self.report.error("config.invalid_json", "config", message);
+    }
+
+    /// The Meta event name the first tag gives an incoming `event_name` (for the history's
+    /// received counts, so they line up with what the tags send).
+    pub fn meta_name(&self, name: &str) -> String {
+        self.parsed
+            .first()
+            .and_then(|t| crate::payload::meta_event_name(t.config(), Some(name)))
+            .unwrap_or_else(|| name.to_string())
     }
 
     /// What was wrong with the config (every tag's problems, named `tags[i].<key>`).
@@ -710,11 +732,14 @@ impl Container {
             return Handled::answer(response);
         }
         let mut events = events;
-        let ids: Vec<(String, String)> = events
+        let (ids, generated): (Vec<(String, String)>, Vec<bool>) = events
             .iter_mut()
             .enumerate()
-            .map(|(i, e)| fix_identity(e, crate::batch::event_clock(clock, i)))
-            .collect();
+            .map(|(i, e)| {
+                let (id, name, generated) = fix_identity(e, crate::batch::event_clock(clock, i));
+                ((id, name), generated)
+            })
+            .unzip();
         let mut request = request_context(incoming, self.client_address(incoming));
         // Who vouches for the events: the identity service weighs links by it.
         request.set(
@@ -768,6 +793,7 @@ impl Container {
             request,
             problems,
             ids,
+            generated,
         }
     }
 
@@ -821,6 +847,7 @@ impl Handled {
             request: Json::Null,
             problems: Vec::new(),
             ids: Vec::new(),
+            generated: Vec::new(),
         }
     }
 
@@ -847,8 +874,13 @@ impl Handled {
                 Json::Array(
                     self.ids
                         .iter()
-                        .map(|(id, name)| {
-                            Json::Array(vec![Json::from(id.as_str()), Json::from(name.as_str())])
+                        .zip(self.generated.iter().chain(std::iter::repeat(&false)))
+                        .map(|((id, name), generated)| {
+                            Json::Array(vec![
+                                Json::from(id.as_str()),
+                                Json::from(name.as_str()),
+                                Json::Bool(*generated),
+                            ])
                         })
                         .collect(),
                 ),
@@ -995,8 +1027,8 @@ fn strip_trusted_keys(event: &mut Json) {
 
 /// Give the event its final `event_id` (a random UUID when it brings none) and `event_time`
 /// (now when it has none), so that every later build — a retry, a queued send after an outage —
-/// sends the same event. Returns its `event_id` and `event_name`.
-fn fix_identity(event: &mut Json, clock: Clock) -> (String, String) {
+/// sends the same event. Returns its `event_id`, `event_name` and whether the id was made here.
+fn fix_identity(event: &mut Json, clock: Clock) -> (String, String, bool) {
     const ID_KEYS: [&str; 3] = ["x-fb-sed-event_id", "x-fb-event_id", "event_id"];
     let ev = EventData::new(event);
     let id = ev.first_text(&ID_KEYS);
@@ -1004,6 +1036,7 @@ fn fix_identity(event: &mut Json, clock: Clock) -> (String, String) {
         .first_text(&["x-fb-sed-event_time", "event_time"])
         .is_some();
     let name = ev.text("event_name").unwrap_or_default();
+    let generated = id.is_none();
     let id = match id {
         Some(id) => id,
         None => {
@@ -1015,7 +1048,7 @@ fn fix_identity(event: &mut Json, clock: Clock) -> (String, String) {
     if !has_time {
         event.set("event_time", Json::from(clock.now_ms / 1000));
     }
-    (id, name)
+    (id, name, generated)
 }
 
 /// The error body with the full problem list added.
@@ -1231,6 +1264,23 @@ fn fill_secrets(config: &mut Json, env: &Json) {
                 identity.set("token", Json::from(token));
                 config.set("identity", identity);
             }
+        }
+    }
+}
+
+/// `history: {"path": "monitor.sqlite"}` (Node): where the monitoring history is kept when it is
+/// not the queue's file.
+fn history_path(value: Option<&Json>, report: &mut Report) -> Option<String> {
+    let path = match value {
+        None | Some(Json::Null) => return None,
+        Some(v) => v.get("path").and_then(Json::as_str).map(str::trim),
+    };
+    match path.filter(|p| !p.is_empty()) {
+        Some(p) => Some(p.to_string()),
+        None => {
+            let message = "history must be {\"path\": \"<SQLite file>\"}";
+            report.error("config.invalid_value", "history", message);
+            None
         }
     }
 }

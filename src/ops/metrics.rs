@@ -253,9 +253,13 @@ fn error_key(error: &MetaError) -> Option<String> {
     })
 }
 
-/// A Prometheus label value, escaped.
-fn label(value: &str) -> String {
-    value.replace('\\', "\\\\").replace('"', "\\\"")
+/// A Prometheus label value, escaped as the text format requires: backslash, double quote and
+/// line feed (a raw newline would end the sample line).
+pub fn label(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 /// `{key: count}` in first-seen order.
@@ -763,7 +767,11 @@ fn labels(tag: Option<&str>, extra: &[(&str, &str)]) -> String {
 /// sample per tag (labelled `tag="<name>"` when a name is given).
 pub fn exposition(tags: &[(Option<&str>, &Metrics)]) -> String {
     let per_tag: Vec<Vec<Family>> = tags.iter().map(|(name, m)| m.families(*name)).collect();
-    let mut out = String::new();
+    // Prometheus' convention: each instance exposes its own counters, the server sums them.
+    let mut out = String::from(
+        "# omni-meta-capi: the counters of this instance (one process, or one Workers isolate) \
+         since it started; /dashboard shows the shared history.\n",
+    );
     let Some(first) = per_tag.first() else {
         return out;
     };

@@ -1,8 +1,12 @@
 //! Operations: what the tag and the container say about their work and how to check them.
 //! `logging` (records, scrubbed of secrets and PII), `observe` (the records of each stage),
-//! `metrics` (counters and Prometheus text), `monitor` (the error monitor's gate) and `doctor`
-//! (health checks of a config).
+//! `metrics` (counters and Prometheus text), `monitor` (the error monitor's gate), `doctor`
+//! (health checks of a config), and for the dashboard `history` (what each instance records, the
+//! views), `emq` (the Event Match Quality estimate) and `alerts` (thresholds to post about).
+pub mod alerts;
 pub mod doctor;
+pub mod emq;
+pub mod history;
 pub mod logging;
 pub mod metrics;
 pub mod monitor;

@@ -139,17 +139,20 @@ pub fn log_batch(log: &mut Logger, out: &crate::batch::BatchOutput) {
     }
 }
 
+/// The events of a Meta request body (`{"data": [...]}`), in order; none if it does not parse.
+pub fn body_data(body: &str) -> Vec<Json> {
+    let parsed = crate::json::parse(body).unwrap_or(Json::Null);
+    match parsed.get("data") {
+        Some(Json::Array(items)) => items.clone(),
+        _ => Vec::new(),
+    }
+}
+
 /// The events of a request body this crate built, as `{event_id, event_name}`: what an
 /// operator needs to find or replay events that did not get through (no PII: neither is).
 pub fn events_of_body(body: &str) -> Vec<Json> {
-    let Ok(parsed) = crate::json::parse(body) else {
-        return Vec::new();
-    };
-    let data = parsed
-        .get("data")
-        .and_then(Json::as_array)
-        .unwrap_or_default();
-    data.iter()
+    body_data(body)
+        .iter()
         .map(|e| {
             let field = |k: &str| Json::from(e.get(k).and_then(Json::as_str));
             Json::object([

@@ -350,7 +350,7 @@ test("the dashboard is behind Basic auth and shows no secret", async () => {
 
 test("a 401 from /dashboard/data shows the sign-in error and keeps the last numbers", async () => {
   await page.selectOption('[data-testid="tag-select"]', "");
-  await page.route("**/dashboard/data", (route) => route.fulfill({ status: 401, contentType: "application/json", body: "{}" }));
+  await page.route("**/dashboard/data?*", (route) => route.fulfill({ status: 401, contentType: "application/json", body: "{}" }));
   try {
     await page.evaluate(() => document.dispatchEvent(new Event("visibilitychange"))); // refresh now
     await page.waitForSelector("body[data-error]", { timeout: 5_000 });
@@ -358,7 +358,7 @@ test("a 401 from /dashboard/data shows the sign-in error and keeps the last numb
     assert.ok(error.startsWith("Could not load data: Not authorized (HTTP 401)"), error);
     assert.equal(await page.locator('[data-testid="received"]').textContent(), "18", "the last data stays");
   } finally {
-    await page.unroute("**/dashboard/data");
+    await page.unroute("**/dashboard/data?*");
   }
   await page.evaluate(() => document.dispatchEvent(new Event("visibilitychange")));
   await page.waitForFunction(() => !("error" in document.body.dataset), null, { timeout: 5_000 });

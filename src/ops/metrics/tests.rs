@@ -345,3 +345,15 @@ fn several_tags_in_one_exposition_and_json_round_trip() {
     assert_eq!(events.len(), 14);
     assert_eq!(events[13] - events[0], 13, "contiguous");
 }
+
+#[test]
+fn label_values_escape_backslash_quote_and_newline() {
+    assert_eq!(label("a\\b\"c\nd"), "a\\\\b\\\"c\\nd");
+    let m = Metrics::default();
+    let text = exposition(&[(Some("shop\nus \\ \"eu\""), &m)]);
+    // Every line is a comment or a sample: the newline in the name did not split one.
+    assert!(text
+        .lines()
+        .all(|l| l.starts_with("# ") || l.starts_with("omni_meta_capi_")));
+    assert!(text.contains("omni_meta_capi_requests_total{tag=\"shop\\nus \\\\ \\\"eu\\\"\"} 0\n"));
+}
