@@ -501,16 +501,7 @@ impl WasmTag {
         let now = clamp_ms(now_ms);
         let input = json::parse(input_json).unwrap_or(Json::Null);
         let batch = delivery::Batch::from_json(&input);
-        let outcomes = delivery::outcomes(&batch.sent, now);
-        let next = delivery::settle(
-            &batch.policy,
-            &batch.rows,
-            &batch.built,
-            &batch.sent,
-            &outcomes,
-            now,
-            random,
-        );
+        let (outcomes, next) = batch.settle(now, random);
         let secrets = observe::secrets(self.inner.config());
         self.count(|m| delivery::count(m, &batch, &outcomes, &next, now, &secrets));
         self.record(|a| history::on_settled(a, &input, &batch, &outcomes, &next, now, &secrets));

@@ -130,6 +130,24 @@ pub fn outcomes(sent: &[Sent], now_ms: u64) -> Vec<Outcome> {
         .collect()
 }
 
+impl Batch {
+    /// Classify each request's try, then settle every row: `(outcomes, next)`, one outcome per
+    /// request and one decision per row.
+    pub fn settle(&self, now_ms: u64, random: u32) -> (Vec<Outcome>, Vec<Next>) {
+        let outcomes = outcomes(&self.sent, now_ms);
+        let next = settle(
+            &self.policy,
+            &self.rows,
+            &self.built,
+            &self.sent,
+            &outcomes,
+            now_ms,
+            random,
+        );
+        (outcomes, next)
+    }
+}
+
 /// What becomes of each row after one try of the batch's requests (`outcomes` of `sent`).
 pub fn settle(
     policy: &QueuePolicy,

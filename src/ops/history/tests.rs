@@ -326,16 +326,7 @@ fn a_settled_queue_batch_counts_each_final_event_once() {
         ),
     ]);
     let batch = delivery::Batch::from_json(&input);
-    let outcomes = delivery::outcomes(&batch.sent, NOW);
-    let next = delivery::settle(
-        &batch.policy,
-        &batch.rows,
-        &batch.built,
-        &batch.sent,
-        &outcomes,
-        NOW,
-        0,
-    );
+    let (outcomes, next) = batch.settle(NOW, 0);
     let mut a = Activity::default();
     on_settled(&mut a, &input, &batch, &outcomes, &next, NOW, &[]);
     let (rows, drained) = stored(&mut a, "q");
