@@ -326,6 +326,11 @@ export function makeApi(wasm) {
       return Array.isArray(out) ? out[0] : out;
     },
     hashUserDataBatch: (records) => call(wasm.hashUserDataJson, records),
+    /** Offline-conversion rows (column -> value) as event data with their event_ids (`send --events`). */
+    offlineEvents: (rows) => {
+      const json = toJson(rows);
+      return json.error ? rows.map(() => ({})) : JSON.parse(wasm.offlineEvents(json.text));
+    },
     normalizeLines: (text, firstLine = 1) => {
       const r = wasm.normalizeLines(String(text), firstLine >>> 0, year());
       const out = { output: r.output, lines: r.lines, errors: r.errors, hashed: r.hashed, dropped: r.dropped };

@@ -1,31 +1,15 @@
 // `omni-meta-capi send --events FILE`: offline conversions in bulk. I/O only: rows are read as a
-// stream (CSV through csv-parse, or JSON lines), handed to the tag in batches (the wasm
+// stream (CSV through csv-parse, or JSON lines), turned into event data by the wasm (column
+// names, derived event_ids: src/pipeline/offline.rs), handed to the tag in batches (the wasm
 // normalizes, hashes, validates, builds and decides retries), and the progress is checkpointed.
 import { createReadStream, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { parse } from "csv-parse";
-import { hashUserDataBatch } from "./node.mjs";
-
-/** Column names whose event key differs (the rest are event keys as they are). */
-const RENAMES = {
-  order_id: "transaction_id",
-  action_source: "x-fb-sed-action_source",
-  client_ip_address: "ip_override",
-  client_user_agent: "user_agent",
-};
+import { offlineEvents } from "./node.mjs";
 
 /** Longest JSON line read (a line without end must not grow memory without bound). */
 const MAX_LINE = 1 << 20;
 
-function toEvent(record) {
-  const event = {};
-  for (const [key, value] of Object.entries(record)) {
-    if (value === "" || value === null || value === undefined) continue;
-    event[RENAMES[key] ?? key] = value;
-  }
-  return event;
-}
-
-/** Rows of a CSV file with a header row: `{line, event}` or `{line, error}`. */
+/** Rows of a CSV file with a header row: `{line, record}` (column -> value) or `{line, error}`. */
 async function* csvRows(stream) {
   const skipped = [];
   const parser = stream.pipe(parse({
@@ -47,7 +31,7 @@ async function* csvRows(stream) {
     }
     const row = {};
     header.forEach((name, i) => (row[name] = record[i]));
-    yield { line: info.lines, event: toEvent(row) };
+    yield { line: info.lines, record: row };
   }
   yield* skipped.splice(0);
 }
@@ -68,7 +52,7 @@ async function* jsonRows(stream) {
       return { line, error: `not valid JSON (${e.message})` };
     }
     if (!value || typeof value !== "object" || Array.isArray(value)) return { line, error: "not a JSON object" };
-    return { line, event: toEvent(value) };
+    return { line, record: value };
   };
   for await (const chunk of stream) {
     pending += chunk;
@@ -97,15 +81,10 @@ async function* jsonRows(stream) {
   }
 }
 
-/** An event_id from the row's content, hashed in wasm: the same row gets the same id every run. */
-function deriveEventIds(rows) {
-  const need = rows.filter((r) => r.event.event_id === undefined && r.event["x-fb-sed-event_id"] === undefined);
-  if (!need.length) return;
-  const hashed = hashUserDataBatch(need.map((r) => ({ external_id: JSON.stringify(r.event) })));
-  need.forEach((r, i) => {
-    const hash = hashed[i]?.userData?.external_id?.[0];
-    if (hash) r.event.event_id = `row-${hash.slice(0, 32)}`;
-  });
+/** Each row's event data, from the wasm (the same row gets the same event_id every run). */
+function withEvents(rows) {
+  const events = offlineEvents(rows.map((r) => r.record));
+  return rows.map((r, i) => ({ line: r.line, event: events[i] }));
 }
 
 function readState(path) {
@@ -194,7 +173,6 @@ export async function bulkSend({ tag, file, request, batchSize, dryRun, resume, 
         return out.status === "ready" ? "accepted" : out.status;
       });
     }
-    deriveEventIds(rowsIn);
     const result = await tag.runBatch(rowsIn.map((r) => r.event), request, { log });
     const worst = new Array(rowsIn.length).fill("accepted");
     const rank = { accepted: 0, rejected: 1, unconfirmed: 2, failed: 3 };
@@ -238,7 +216,8 @@ export async function bulkSend({ tag, file, request, batchSize, dryRun, resume, 
   let bad = { rows: 0, line: 0 };
   const flush = async () => {
     if (!batch.length && !bad.rows) return true;
-    inFlight.push({ rowsIn: batch, outcome: settle(batch), bad });
+    const rowsIn = withEvents(batch);
+    inFlight.push({ rowsIn, outcome: settle(rowsIn), bad });
     batch = [];
     bad = { rows: 0, line: 0 };
     while (inFlight.length >= 2) if (!(await commit())) return false;

@@ -69,6 +69,10 @@ export function hashUserData(record: UserDataInput): HashedUserData | ApiError;
 /** {@link hashUserData} for many records at once: the wasm boundary is crossed once per batch. */
 export function hashUserDataBatch(records: UserDataInput[]): HashedUserData[] | ApiError;
 
+/** Node only (`send --events`): offline-conversion rows (column -> value) as event data, each with
+ * its event_id (derived from the row's content when it has none), in order. */
+export function offlineEvents(rows: Array<Record<string, unknown>>): Array<Record<string, unknown>>;
+
 /** One chunk of the CLI's JSON-lines protocol (whole lines only). */
 export interface LinesResult {
   /** One JSON line per non-blank input line. */

@@ -5,5 +5,5 @@ import { makeApi } from "./api.mjs";
 
 wasm.initSync({ module: readFileSync(new URL("../pkg/omni_meta_capi_bg.wasm", import.meta.url)) });
 
-export const { createTag, createContainer, doctor, normalize, hashUserData, hashUserDataBatch, normalizeLines } = makeApi(wasm);
+export const { createTag, createContainer, doctor, normalize, hashUserData, hashUserDataBatch, normalizeLines, offlineEvents } = makeApi(wasm);
 export { MonitorHistory, durableObjectHistory } from "./history.mjs";

@@ -96,6 +96,17 @@ fn user_data_json(h: HashedUserData) -> Json {
 }
 
 /// A JSON array of user_data records -> a JSON array of `{userData, dropped}`.
+/// Offline-conversion rows (a JSON array of column -> value objects, from a CSV or JSON-lines
+/// export) as event data, each with its event_id (see `crate::offline`); a JSON array in order.
+#[wasm_bindgen(js_name = offlineEvents)]
+pub fn offline_events(rows_json: &str) -> String {
+    let rows = match json::parse(rows_json) {
+        Ok(Json::Array(rows)) => rows,
+        _ => Vec::new(),
+    };
+    Json::Array(rows.iter().map(crate::offline::row_event).collect()).to_json()
+}
+
 #[wasm_bindgen(js_name = hashUserDataJson)]
 pub fn hash_user_data_json(input: &str, current_year: i32) -> String {
     let records = match json::parse(input) {

@@ -26,8 +26,8 @@ pub use container::collect;
 pub use model::report;
 pub use ops::{alerts, doctor, emq, history, logging, metrics, monitor, observe};
 pub use pipeline::{
-    batch, config, delivery, dispatch, enrichment, event_data, hints, identity, payload, privacy,
-    request, tag, validate,
+    batch, config, delivery, dispatch, enrichment, event_data, hints, identity, offline, payload,
+    privacy, request, tag, validate,
 };
 pub use support::{base64, entropy, golden, ip, number, sort, url};
 

@@ -1029,9 +1029,8 @@ fn strip_trusted_keys(event: &mut Json) {
 /// (now when it has none), so that every later build — a retry, a queued send after an outage —
 /// sends the same event. Returns its `event_id`, `event_name` and whether the id was made here.
 fn fix_identity(event: &mut Json, clock: Clock) -> (String, String, bool) {
-    const ID_KEYS: [&str; 3] = ["x-fb-sed-event_id", "x-fb-event_id", "event_id"];
     let ev = EventData::new(event);
-    let id = ev.first_text(&ID_KEYS);
+    let id = ev.first_text(&crate::event_data::EVENT_ID_KEYS);
     let has_time = ev
         .first_text(&["x-fb-sed-event_time", "event_time"])
         .is_some();

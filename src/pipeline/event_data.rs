@@ -3,6 +3,10 @@
 use crate::json::Json;
 use crate::user_data::scalar_text;
 
+/// The event keys that carry an event's own `event_id`, in the order they win (the config's
+/// `eventId` beats them all): what ingestion and offline uploads look at before making one.
+pub const EVENT_ID_KEYS: [&str; 3] = ["x-fb-sed-event_id", "x-fb-event_id", "event_id"];
+
 /// sGTM event data. Keys are looked up literally first (`x-fb-ud-em`, or a flat
 /// `user_data.email_address`), then as a dotted path into nested objects.
 #[derive(Clone, Copy, Debug)]

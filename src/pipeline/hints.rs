@@ -11,33 +11,18 @@ pub fn did_you_mean<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
     let limit = 2.max(key.chars().count() / 4);
     known
         .iter()
-        .map(|k| (distance(&key, &k.to_ascii_lowercase()), *k))
+        .map(|k| (strsim::levenshtein(&key, &k.to_ascii_lowercase()), *k))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
-}
-
-/// Levenshtein distance over chars (keys are short: two rows suffice).
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut row = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            row[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(row[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut row);
-    }
-    prev[b.len()]
 }
 
 /// The message for an unknown key, with a suggestion when one is near.
 pub fn unknown_key_message(path: &str, key: &str, known: &[&str]) -> String {
     match did_you_mean(key, known) {
         Some(k) => {
-            let suggested = format!("{}{k}", &path[..path.len() - key.len()]);
+            let prefix = path.strip_suffix(key).unwrap_or_default();
+            let suggested = format!("{prefix}{k}");
             format!("unknown config key \"{path}\" is ignored; did you mean \"{suggested}\"?")
         }
         None => format!("unknown config key \"{path}\" is ignored"),

@@ -19,6 +19,7 @@ pub mod enrichment;
 pub mod event_data;
 pub mod hints;
 pub mod identity;
+pub mod offline;
 pub mod payload;
 pub mod privacy;
 pub mod request;

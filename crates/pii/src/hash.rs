@@ -24,25 +24,18 @@ mod tests {
     }
 }
 
-/// HMAC-SHA256 as lowercase hex (Meta's `appsecret_proof` = HMAC(app secret, access token)).
+/// HMAC-SHA256 as lowercase hex (Meta's `appsecret_proof` = HMAC(app secret, access token);
+/// `/event` signatures), with RustCrypto's `hmac`.
 pub fn hmac_sha256_hex(key: &[u8], message: &[u8]) -> String {
-    const BLOCK: usize = 64;
-    let mut k = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        k[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        k[..key.len()].copy_from_slice(key);
+    use hmac::{Hmac, Mac};
+    // `new_from_slice` takes a key of any length for HMAC: the error cannot happen.
+    match Hmac::<Sha256>::new_from_slice(key) {
+        Ok(mut mac) => {
+            mac.update(message);
+            hex(&mac.finalize().into_bytes())
+        }
+        Err(_) => String::new(),
     }
-    let pad = |byte: u8| k.map(|b| b ^ byte);
-    let inner = Sha256::new()
-        .chain_update(pad(0x36))
-        .chain_update(message)
-        .finalize();
-    let outer = Sha256::new()
-        .chain_update(pad(0x5c))
-        .chain_update(inner)
-        .finalize();
-    hex(&outer)
 }
 
 /// Lowercase hex of any bytes.
