@@ -1,6 +1,6 @@
 // `omni-meta-capi send --events FILE`: offline conversions in bulk. I/O only: rows are read as a
 // stream (CSV through csv-parse, or JSON lines), turned into event data by the wasm (column
-// names, derived event_ids: src/pipeline/offline.rs), handed to the tag in batches (the wasm
+// names, derived event_ids: crates/core/src/pipeline/offline.rs), handed to the tag in batches (the wasm
 // normalizes, hashes, validates, builds and decides retries), and the progress is checkpointed.
 import { createReadStream, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { parse } from "csv-parse";

@@ -15,6 +15,7 @@ use crate::history::{self, Activity};
 use crate::identity::{answer_from_json, Cache, IdentityAnswer};
 use crate::json::{self, Json};
 use crate::jsonl;
+use crate::metrics;
 use crate::logging::resolve_trace_id;
 use crate::metrics::{exposition, Metrics};
 use crate::monitor::Gate;
@@ -514,7 +515,7 @@ impl WasmTag {
         let batch = delivery::Batch::from_json(&input);
         let (outcomes, next) = batch.settle(now, random);
         let secrets = observe::secrets(self.inner.config());
-        self.count(|m| delivery::count(m, &batch, &outcomes, &next, now, &secrets));
+        self.count(|m| metrics::count_settled(m, &batch, &outcomes, &next, now, &secrets));
         self.record(|a| history::on_settled(a, &input, &batch, &outcomes, &next, now, &secrets));
         let mut log = observe::logger(self.inner.config(), trace_id, now);
         observe::log_settle(&mut log, &batch, &outcomes, &next);

@@ -1,5 +1,5 @@
 //! The published config schema (`schema/tag-config.schema.json`) against the Rust reader
-//! (`src/pipeline/config.rs`): the same keys at every level, and the same defaults.
+//! (`crates/core/src/pipeline/config.rs`): the same keys at every level, and the same defaults.
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::BTreeSet;
@@ -12,7 +12,7 @@ use omni_meta_capi::report::Report;
 type NestedCase = (&'static str, &'static str, Vec<(String, Json)>);
 
 const SCHEMA_TEXT: &str = include_str!("../schema/tag-config.schema.json");
-const CONFIG_SOURCE: &str = include_str!("../src/pipeline/config.rs");
+const CONFIG_SOURCE: &str = include_str!("../crates/core/src/pipeline/config.rs");
 
 fn schema() -> Json {
     parse(SCHEMA_TEXT).expect("schema/tag-config.schema.json is valid JSON")
@@ -84,11 +84,11 @@ fn every_property(schema: &Json) -> Json {
     config
 }
 
-/// The string literals of `const KNOWN_KEYS: &[&str] = &[ ... ];` in src/pipeline/config.rs.
+/// The string literals of `const KNOWN_KEYS: &[&str] = &[ ... ];` in crates/core/src/pipeline/config.rs.
 fn known_keys_in_source() -> BTreeSet<String> {
     let start = CONFIG_SOURCE
         .find("const KNOWN_KEYS")
-        .expect("src/pipeline/config.rs declares KNOWN_KEYS (update this test if it moved)");
+        .expect("crates/core/src/pipeline/config.rs declares KNOWN_KEYS (update this test if it moved)");
     let rest = &CONFIG_SOURCE[start..];
     let open = rest.find("= &[").expect("KNOWN_KEYS is a slice literal") + 4;
     let close = rest.find("];").expect("KNOWN_KEYS literal ends with `];`");
@@ -179,7 +179,7 @@ fn top_level_keys_equal_the_keys_the_reader_knows() {
     }
     assert_eq!(
         schema_keys, known,
-        "schema properties differ from src/pipeline/config.rs KNOWN_KEYS"
+        "schema properties differ from crates/core/src/pipeline/config.rs KNOWN_KEYS"
     );
 }
 

@@ -8,6 +8,7 @@
 //! - latency histograms of build, identity and dispatch, with p50/p90/p99 read from them;
 //! - per-minute volume (received, accepted, rejected, failed) of the last 30 minutes.
 use crate::dispatch::{Decision, MetaError, Outcome};
+use crate::delivery;
 use crate::json::{decimal, Json};
 use crate::logging::{foreign_message, iso_timestamp};
 use crate::tag::{BuildOutput, IdentityOutcome, Status};
@@ -789,6 +790,48 @@ pub fn exposition(tags: &[(Option<&str>, &Metrics)]) -> String {
         }
     }
     out
+}
+
+/// The counters after a settled try: each request's try (and error), then each row's final
+/// state per pixel that carried it — delivered as accepted, a Meta rejection as rejected, any
+/// other dead letter as failed; a retry counts once per request that will be retried.
+pub fn count_settled(
+    m: &mut Metrics,
+    batch: &delivery::Batch,
+    outcomes: &[Outcome],
+    next: &[delivery::Next],
+    now_ms: u64,
+    secrets: &[String],
+) {
+    for (sent, outcome) in batch.sent.iter().zip(outcomes) {
+        m.on_try(outcome, secrets);
+        let retried = sent
+            .event_indexes
+            .iter()
+            .any(|i| matches!(next.get(*i), Some(delivery::Next::Retry { .. } | delivery::Next::Split)));
+        if retried {
+            m.retries += 1;
+        } else {
+            m.requests += 1;
+        }
+    }
+    for (i, n) in next.iter().enumerate() {
+        let state = match n {
+            delivery::Next::Delivered => "accepted",
+            delivery::Next::Dead { reason } if reason.starts_with("rejected") => "rejected",
+            delivery::Next::Dead { reason } if !reason.starts_with("invalid") => "failed",
+            _ => continue,
+        };
+        let pixels = batch.sent.iter().filter(|s| s.event_indexes.contains(&i));
+        let mut counted = false;
+        for sent in pixels {
+            m.on_final(state, &sent.pixel_id, 1, now_ms);
+            counted = true;
+        }
+        if !counted {
+            m.on_final(state, "", 1, now_ms);
+        }
+    }
 }
 
 #[cfg(test)]

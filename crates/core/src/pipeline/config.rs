@@ -47,7 +47,7 @@ const KNOWN_KEYS: &[&str] = &[
 ];
 
 /// Keys of `identity`.
-pub(crate) const IDENTITY_KEYS: &[&str] = &[
+pub const IDENTITY_KEYS: &[&str] = &[
     "enabled",
     "endpoint",
     "token",
@@ -60,10 +60,10 @@ pub(crate) const IDENTITY_KEYS: &[&str] = &[
 ];
 
 /// Reads typed values out of one config object, recording type errors against their key path.
-pub(crate) struct Reader<'a> {
+pub struct Reader<'a> {
     obj: &'a [(String, Json)],
     prefix: &'a str,
-    pub(crate) report: &'a mut Report,
+    pub report: &'a mut Report,
 }
 
 fn type_name(v: &Json) -> &'static str {
@@ -79,7 +79,7 @@ fn type_name(v: &Json) -> &'static str {
 
 impl<'a> Reader<'a> {
     /// Keys of `obj` are reported as `<prefix><key>` (e.g. prefix `identity.`).
-    pub(crate) fn new(
+    pub fn new(
         obj: &'a [(String, Json)],
         prefix: &'a str,
         report: &'a mut Report,
@@ -96,7 +96,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The value of `key`; `null` counts as absent (GTM variables that resolve to nothing).
-    pub(crate) fn raw(&self, key: &str) -> Option<&Json> {
+    pub fn raw(&self, key: &str) -> Option<&Json> {
         self.obj
             .iter()
             .rev()
@@ -111,7 +111,7 @@ impl<'a> Reader<'a> {
         self.report.error("config.invalid_type", path, message);
     }
 
-    pub(crate) fn string(&mut self, key: &str) -> Option<String> {
+    pub fn string(&mut self, key: &str) -> Option<String> {
         match self.raw(key)? {
             Json::String(s) if s.trim().is_empty() => None,
             Json::String(s) => Some(s.trim().to_string()),
@@ -124,7 +124,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    pub(crate) fn boolean(&mut self, key: &str, default: bool) -> bool {
+    pub fn boolean(&mut self, key: &str, default: bool) -> bool {
         match self.raw(key) {
             None => default,
             Some(Json::Bool(b)) => *b,
@@ -150,7 +150,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A whole number in `min..=max`: a JSON number or numeric text, exponent allowed ("6e4").
-    pub(crate) fn ranged(&mut self, key: &str, min: u64, max: u64) -> Option<u64> {
+    pub fn ranged(&mut self, key: &str, min: u64, max: u64) -> Option<u64> {
         let v = self.raw(key)?.clone();
         let text = match &v {
             Json::String(s) if s.trim().is_empty() => return None,
@@ -175,7 +175,7 @@ impl<'a> Reader<'a> {
         Some(w.value)
     }
 
-    pub(crate) fn object(&mut self, key: &str) -> Option<Vec<(String, Json)>> {
+    pub fn object(&mut self, key: &str) -> Option<Vec<(String, Json)>> {
         match self.raw(key)? {
             Json::Object(pairs) => Some(pairs.clone()),
             other => {
@@ -187,7 +187,7 @@ impl<'a> Reader<'a> {
     }
 
     /// One of `allowed` (compared case-insensitively), else an error listing them.
-    pub(crate) fn choice(&mut self, key: &str, allowed: &[&'static str]) -> Option<&'static str> {
+    pub fn choice(&mut self, key: &str, allowed: &[&'static str]) -> Option<&'static str> {
         let value = self.string(key)?;
         let found = allowed
             .iter()
@@ -243,11 +243,11 @@ impl<'a> Reader<'a> {
     }
 
     /// The report the reader writes to (for readers of nested values).
-    pub(crate) fn report(&mut self) -> &mut Report {
+    pub fn report(&mut self) -> &mut Report {
         self.report
     }
 
-    pub(crate) fn unknown_keys(&mut self, known: &[&str]) {
+    pub fn unknown_keys(&mut self, known: &[&str]) {
         for (k, _) in self.obj {
             if !known.contains(&k.as_str()) {
                 let path = self.path(k);

@@ -18,7 +18,6 @@
 //! on but for the reasons above.
 use crate::dispatch::{classify_sent, Attempt, MetaError, Outcome};
 use crate::json::{decimal, Json};
-use crate::metrics::Metrics;
 
 /// How patiently queued events are retried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -271,47 +270,6 @@ fn rejection_reason(pixel_id: &str, error: &MetaError) -> String {
     reason
 }
 
-/// The counters after a settled try: each request's try (and error), then each row's final
-/// state per pixel that carried it — delivered as accepted, a Meta rejection as rejected, any
-/// other dead letter as failed; a retry counts once per request that will be retried.
-pub fn count(
-    m: &mut Metrics,
-    batch: &Batch,
-    outcomes: &[Outcome],
-    next: &[Next],
-    now_ms: u64,
-    secrets: &[String],
-) {
-    for (sent, outcome) in batch.sent.iter().zip(outcomes) {
-        m.on_try(outcome, secrets);
-        let retried = sent
-            .event_indexes
-            .iter()
-            .any(|i| matches!(next.get(*i), Some(Next::Retry { .. } | Next::Split)));
-        if retried {
-            m.retries += 1;
-        } else {
-            m.requests += 1;
-        }
-    }
-    for (i, n) in next.iter().enumerate() {
-        let state = match n {
-            Next::Delivered => "accepted",
-            Next::Dead { reason } if reason.starts_with("rejected") => "rejected",
-            Next::Dead { reason } if !reason.starts_with("invalid") => "failed",
-            _ => continue,
-        };
-        let pixels = batch.sent.iter().filter(|s| s.event_indexes.contains(&i));
-        let mut counted = false;
-        for sent in pixels {
-            m.on_final(state, &sent.pixel_id, 1, now_ms);
-            counted = true;
-        }
-        if !counted {
-            m.on_final(state, "", 1, now_ms);
-        }
-    }
-}
 
 /// A settle call as the host sends it: `{rows: [{attempts, receivedAt, eventId, eventName}],
 /// events: <the batch build's events>, requests: [{pixelId, eventIndexes}], tries: [<Attempt>],

@@ -3,7 +3,7 @@ use crate::config::parse_config;
 use crate::json::parse;
 use crate::report::Report;
 
-const SCHEMA_TEXT: &str = include_str!("../../../schema/tag-config.schema.json");
+const SCHEMA_TEXT: &str = include_str!("../../../../../schema/tag-config.schema.json");
 
 fn j(text: &str) -> Json {
     parse(text).expect("test JSON parses")
