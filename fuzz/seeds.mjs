@@ -30,7 +30,7 @@ function rustLiterals(dir) {
   }
   return out;
 }
-const literals = rustLiterals("src");
+const literals = [...rustLiterals("src"), ...rustLiterals("crates")];
 const jsonLiterals = literals.filter((l) => { try { JSON.parse(l); return /^[\[{]/.test(l.trim()); } catch { return false; } });
 
 const golden = read("tests/golden/inputs.jsonl").split("\n").filter(Boolean);

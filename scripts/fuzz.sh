@@ -30,15 +30,16 @@ results=${FUZZ_RESULTS:-fuzz/results.tsv}
 status=0
 for t in "${targets[@]}"; do
   log=$(mktemp)
-  mkdir -p "fuzz/artifacts/$t"
+  # A target without seeds starts from an empty corpus rather than failing to start.
+  mkdir -p "fuzz/artifacts/$t" "fuzz/corpus/$t"
   set +e
   (cd fuzz && cargo +nightly fuzz run -O "$t" "corpus/$t" -- -max_total_time="$seconds" -timeout=10 \
     -max_len="$(max_len "$t")" -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="artifacts/$t/") >"$log" 2>&1
   rc=$?
   set -e
-  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
-  secs=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)
+  secs=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)
   corpus=$(ls "fuzz/corpus/$t" | wc -l)
   outcome=ok
   if [ $rc -ne 0 ]; then
