@@ -62,7 +62,13 @@ pub fn build(config: &TagConfig, ev: &EventData, report: &mut Report) -> Json {
             "contents",
             Json::Array(items.iter().map(Product::to_json).collect()),
         );
-        cd.set("content_type", Json::from("product"));
+        // Stape: `x-fb-cd-content_type`, else `content_type`, else product.
+        let content_type = pick("content_type", &["content_type"])
+            .and_then(scalar_text)
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .unwrap_or("product");
+        cd.set("content_type", Json::from(content_type));
         cd.set(
             "num_items",
             Json::from(items.iter().map(|i| i.quantity).sum::<u64>()),
