@@ -44,7 +44,9 @@ fn sent(out: &BuildOutput) -> Json {
 fn text(v: &Json, path: &str) -> String {
     let mut node = v;
     for part in path.split('.') {
-        node = node.get(part).unwrap_or_else(|| panic!("{path} in {}", v.to_json()));
+        node = node
+            .get(part)
+            .unwrap_or_else(|| panic!("{path} in {}", v.to_json()));
     }
     node.to_json()
 }
@@ -99,7 +101,9 @@ fn meta_event_model_keys() {
         ext = h("user123"),
     );
     assert_eq!(e.to_json(), expected);
-    assert!(out.requests[0].body.contains(r#""test_event_code":"test123""#));
+    assert!(out.requests[0]
+        .body
+        .contains(r#""test_event_code":"test123""#));
 }
 
 // Meta: "When parameters are undefined skip parsing": user_data.fb_login_id is read (plain).
@@ -114,7 +118,10 @@ fn meta_user_data_fb_login_id_and_address() {
     );
     let e = sent(&build(META_CONFIG, &event, "{}"));
     assert_eq!(text(&e, "user_data.fb_login_id"), "123456789");
-    assert_eq!(text(&e, "user_data.ph"), format!(r#"["{}"]"#, h("1234567890")));
+    assert_eq!(
+        text(&e, "user_data.ph"),
+        format!(r#"["{}"]"#, h("1234567890"))
+    );
     assert_eq!(text(&e, "user_data.fn"), format!(r#"["{}"]"#, h("john")));
     // Meta's param builder normalization (Meta's tag would hash "usa" as is).
     assert_eq!(text(&e, "user_data.country"), format!(r#"["{}"]"#, h("us")));
@@ -154,14 +161,19 @@ fn cookie_options_extend_and_http_only() {
     let event = format!(
         r#"{{"event_name": "page_view", "page_location": "https://www.example.com/?fbclid=NEW", "user_agent": "{UA}"}}"#
     );
-    let request = r#"{"cookies": {"_fbp": "fb.1.1747000000000.42", "_fbc": "fb.1.1747000000000.OLD"}}"#;
+    let request =
+        r#"{"cookies": {"_fbp": "fb.1.1747000000000.42", "_fbc": "fb.1.1747000000000.OLD"}}"#;
     let base = r#"{"pixelId": "123", "accessToken": "abc""#;
     // extend (default): both are set again; the new click replaces the old fbc.
     let out = build(&format!("{base}}}"), &event, request);
     let names: Vec<&str> = out.cookies.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["_fbc", "_fbp"]);
     // extend: false: the unchanged _fbp is not set again; the changed _fbc is.
-    let out = build(&format!(r#"{base}, "cookies": {{"extend": false}}}}"#), &event, request);
+    let out = build(
+        &format!(r#"{base}, "cookies": {{"extend": false}}}}"#),
+        &event,
+        request,
+    );
     let names: Vec<&str> = out.cookies.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["_fbc"]);
     let e = sent(&out);
@@ -173,15 +185,18 @@ fn cookie_options_extend_and_http_only() {
         "{}",
     );
     for c in &out.cookies {
-        assert!(c.header().ends_with("; Secure; SameSite=Lax; HttpOnly"), "{}", c.header());
+        assert!(
+            c.header().ends_with("; Secure; SameSite=Lax; HttpOnly"),
+            "{}",
+            c.header()
+        );
         assert_eq!(c.to_json().get("httpOnly"), Some(&Json::Bool(true)));
     }
     let out = build(&format!("{base}}}"), &event, "{}");
     assert!(out.cookies.iter().all(|c| !c.header().contains("HttpOnly")));
 }
 
-const EE_CONFIG: &str =
-    r#"{"pixelId": "123", "accessToken": "abc", "actionSource": "website", "eventEnhancement": true}"#;
+const EE_CONFIG: &str = r#"{"pixelId": "123", "accessToken": "abc", "actionSource": "website", "eventEnhancement": true}"#;
 
 // Meta: "Set Event Enhancement Cookie (gtmeec) if `enableEventEnhancement` is ticked": the very
 // cookie value Meta's test expects for foo@bar.com / 1234567890.
@@ -222,14 +237,23 @@ fn event_enhancement_fills_from_the_cookie_and_the_event_wins() {
         text(&e, "user_data.ph"),
         r#"["c775e7b757ede630cd0aa1113bd102661ab38829ca52a6422ab782862f268646"]"#
     );
-    assert_eq!(cookie(&out, "_gtmeec").map(|c| c.value.as_str()), Some(STORED));
+    assert_eq!(
+        cookie(&out, "_gtmeec").map(|c| c.value.as_str()),
+        Some(STORED)
+    );
     // The event's own email wins; the stored phone still fills.
     let own = event.replace(r#""user_data": {}"#, r#""email": "own@example.com""#);
     let e = sent(&build(EE_CONFIG, &own, &request));
-    assert_eq!(text(&e, "user_data.em"), format!(r#"["{}"]"#, h("own@example.com")));
+    assert_eq!(
+        text(&e, "user_data.em"),
+        format!(r#"["{}"]"#, h("own@example.com"))
+    );
     assert!(text(&e, "user_data.ph").contains("c775e7b7"));
     // With cookies.extend false the unchanged cookie is not set again.
-    let no_extend = EE_CONFIG.replace(r#""eventEnhancement""#, r#""cookies": {"extend": false}, "eventEnhancement""#);
+    let no_extend = EE_CONFIG.replace(
+        r#""eventEnhancement""#,
+        r#""cookies": {"extend": false}, "eventEnhancement""#,
+    );
     assert!(cookie(&build(&no_extend, &event, &request), "_gtmeec").is_none());
 }
 
@@ -244,13 +268,23 @@ fn event_enhancement_respects_consent_pii_off_and_bad_cookies() {
     // ad_storage denied: nothing stored, nothing read.
     let out = build(EE_CONFIG, &event, &request);
     assert!(cookie(&out, "_gtmeec").is_none());
-    assert!(sent(&out).get("user_data").and_then(|u| u.get("ph")).is_none());
+    assert!(sent(&out)
+        .get("user_data")
+        .and_then(|u| u.get("ph"))
+        .is_none());
     // sendPii false: nothing stored.
     let granted = event.replace("denied", "granted");
-    let pii_off = EE_CONFIG.replace(r#""eventEnhancement""#, r#""sendPii": false, "eventEnhancement""#);
+    let pii_off = EE_CONFIG.replace(
+        r#""eventEnhancement""#,
+        r#""sendPii": false, "eventEnhancement""#,
+    );
     assert!(cookie(&build(&pii_off, &granted, &request), "_gtmeec").is_none());
     // A malformed cookie is ignored with a warning, the event still goes.
-    let out = build(EE_CONFIG, &granted, r#"{"cookies": {"_gtmeec": "!!not base64!!"}}"#);
+    let out = build(
+        EE_CONFIG,
+        &granted,
+        r#"{"cookies": {"_gtmeec": "!!not base64!!"}}"#,
+    );
     assert!(out.report.has("event_enhancement.cookie_unreadable"));
     assert_eq!(out.status, Status::Ready);
     // A custom cookie name and domain.
@@ -267,7 +301,8 @@ fn event_enhancement_respects_consent_pii_off_and_bad_cookies() {
 // Stape: "[Action Source = App] Request is sent successfully when using Event Data as source".
 #[test]
 fn stape_app_event_from_event_data() {
-    let config = r#"{"pixelId": "123", "accessToken": "abc", "actionSource": "app", "generateFbp": false}"#;
+    let config =
+        r#"{"pixelId": "123", "accessToken": "abc", "actionSource": "app", "generateFbp": false}"#;
     let event = r#"{"event_name": "test", "madid": "38400000-8cf0-11bd-b23e-10b96e40000d",
       "app_data": {"advertiser_tracking_enabled": 1, "application_tracking_enabled": 0,
         "extinfo": ["a2", "app_id", "app_version", "Version app_version", "os_version", "device_model", "language", "", "", "", "", "", "", "", "", ""],
@@ -300,7 +335,11 @@ fn stape_app_event_from_config_and_the_default_extinfo() {
     );
     // Stape's "object empty, list empty" scenario sends extinfo of 16 blanks; Meta requires
     // extinfo[0] and extinfo[4], so here the event is invalid and says why.
-    let out = build(config, r#"{"event_name": "purchase", "value": 3, "currency": "EUR", "anon_id": "a"}"#, "{}");
+    let out = build(
+        config,
+        r#"{"event_name": "purchase", "value": 3, "currency": "EUR", "anon_id": "a"}"#,
+        "{}",
+    );
     assert_eq!(out.status, Status::Invalid);
     assert!(out.report.has("app.extinfo_version_invalid"));
     assert!(out.report.has("app.extinfo_os_version_missing"));
@@ -314,7 +353,9 @@ fn stape_append_value_with_original_event_data() {
       "userData": {"em": "test@example.com", "ph": "16505551212"},
       "customData": {"currency": "BRL", "net_revenue": 123},
       "originalEventData": {"event_name": "Purchase", "event_time": 1747900000, "order_id": "foobar123", "event_id": "1747945830"}}"#;
-    let event = format!(r#"{{"page_location": "https://example.com/", "user_agent": "{UA}", "event_id": "av-1"}}"#);
+    let event = format!(
+        r#"{{"page_location": "https://example.com/", "user_agent": "{UA}", "event_id": "av-1"}}"#
+    );
     let out = build(config, &event, "{}");
     assert!(!out.report.has("config.event_name_not_standard"));
     let e = sent(&out);
@@ -323,15 +364,23 @@ fn stape_append_value_with_original_event_data() {
         text(&e, "original_event_data"),
         r#"{"event_name":"Purchase","event_time":1747900000,"order_id":"foobar123","event_id":"1747945830"}"#
     );
-    assert_eq!(text(&e, "custom_data"), r#"{"currency":"BRL","net_revenue":123}"#);
+    assert_eq!(
+        text(&e, "custom_data"),
+        r#"{"currency":"BRL","net_revenue":123}"#
+    );
     // Per event, key by key over the config.
-    let per_event = event.replace(r#""event_id": "av-1""#, r#""event_id": "av-2", "original_event_data": {"order_id": "other-9"}"#);
+    let per_event = event.replace(
+        r#""event_id": "av-1""#,
+        r#""event_id": "av-2", "original_event_data": {"order_id": "other-9"}"#,
+    );
     let e = sent(&build(config, &per_event, "{}"));
     assert_eq!(text(&e, "original_event_data.order_id"), r#""other-9""#);
     assert_eq!(text(&e, "original_event_data.event_name"), r#""Purchase""#);
     // The config's original event data is for AppendValue only.
     let other = config.replace(r#""eventName": "AppendValue","#, r#""eventName": "Lead","#);
-    assert!(sent(&build(&other, &event, "{}")).get("original_event_data").is_none());
+    assert!(sent(&build(&other, &event, "{}"))
+        .get("original_event_data")
+        .is_none());
 }
 
 // Stape: "[App Secret Proof] App Secret Proof is handled and sent successfully", per pixel.
@@ -344,13 +393,17 @@ fn stape_precomputed_appsecret_proof_per_pixel() {
           {{"pixelId": "333", "accessToken": "tok3"}}],
           "accessToken": "tok1", "appsecretProof": "{p1}", "appSecret": "s3cret"}}"#
     );
-    let event = format!(r#"{{"event_name": "page_view", "page_location": "https://example.com/", "user_agent": "{UA}", "ip_override": "1.2.3.4"}}"#);
+    let event = format!(
+        r#"{{"event_name": "page_view", "page_location": "https://example.com/", "user_agent": "{UA}", "ip_override": "1.2.3.4"}}"#
+    );
     let out = build(&config, &event, "{}");
     assert_eq!(out.status, Status::Ready, "{:?}", out.report);
     let proof = |i: usize| {
-        parse(&out.requests[i].body)
-            .ok()
-            .and_then(|b| b.get("appsecret_proof").and_then(Json::as_str).map(str::to_string))
+        parse(&out.requests[i].body).ok().and_then(|b| {
+            b.get("appsecret_proof")
+                .and_then(Json::as_str)
+                .map(str::to_string)
+        })
     };
     assert_eq!(proof(0), Some(p1.clone()));
     assert_eq!(proof(1), Some(p2.to_ascii_lowercase()));
@@ -363,7 +416,12 @@ fn stape_precomputed_appsecret_proof_per_pixel() {
     let bad = config.replace(&p2, "not-a-proof-SECRETISH");
     let out = build(&bad, &event, "{}");
     assert_eq!(out.status, Status::Invalid);
-    let err = out.report.errors.iter().find(|e| e.field == "pixelId[1].appsecretProof").expect("error");
+    let err = out
+        .report
+        .errors
+        .iter()
+        .find(|e| e.field == "pixelId[1].appsecretProof")
+        .expect("error");
     assert!(!err.message.contains("SECRETISH"));
 }
 
@@ -387,12 +445,22 @@ fn stape_ecommerce_items_ua_value_and_gtm4wp_names() {
         ("gtm4wp.checkoutOptionEEC", "InitiateCheckout"),
         ("gtm4wp.checkoutStepEEC", "AddPaymentInfo"),
     ] {
-        let e = sent(&build(META_CONFIG, &event.replace("gtm4wp.orderCompletedEEC", name), "{}"));
+        let e = sent(&build(
+            META_CONFIG,
+            &event.replace("gtm4wp.orderCompletedEEC", name),
+            "{}",
+        ));
         assert_eq!(text(&e, "event_name"), format!(r#""{meta}""#));
     }
     // `value` beats the UA keys; x-ga-mp1-ev beats x-ga-mp1-tr.
-    let both = event.replace(r#""x-ga-mp1-tr": "42.50""#, r#""x-ga-mp1-tr": "42.50", "x-ga-mp1-ev": "7", "value": 9"#);
-    assert_eq!(text(&sent(&build(META_CONFIG, &both, "{}")), "custom_data.value"), "9");
+    let both = event.replace(
+        r#""x-ga-mp1-tr": "42.50""#,
+        r#""x-ga-mp1-tr": "42.50", "x-ga-mp1-ev": "7", "value": 9"#,
+    );
+    assert_eq!(
+        text(&sent(&build(META_CONFIG, &both, "{}")), "custom_data.value"),
+        "9"
+    );
 }
 
 // Stape's flat user keys.
@@ -407,8 +475,14 @@ fn stape_flat_user_keys() {
     assert_eq!(text(&e, "user_data.fn"), format!(r#"["{}"]"#, h("ann")));
     assert_eq!(text(&e, "user_data.ln"), format!(r#"["{}"]"#, h("lee")));
     assert_eq!(text(&e, "user_data.country"), format!(r#"["{}"]"#, h("de")));
-    assert_eq!(text(&e, "user_data.db"), format!(r#"["{}"]"#, h("19900102")));
-    assert_eq!(text(&e, "user_data.external_id"), format!(r#"["{}"]"#, h("u-7")));
+    assert_eq!(
+        text(&e, "user_data.db"),
+        format!(r#"["{}"]"#, h("19900102"))
+    );
+    assert_eq!(
+        text(&e, "user_data.external_id"),
+        format!(r#"["{}"]"#, h("u-7"))
+    );
     assert_eq!(text(&e, "user_data.subscription_id"), r#""sub-1""#);
     assert_eq!(text(&e, "user_data.lead_id"), r#""123456789012345""#);
     assert_eq!(text(&e, "user_data.anon_id"), r#""anon-2""#);

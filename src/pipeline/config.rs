@@ -54,7 +54,8 @@ const KNOWN_KEYS: &[&str] = &[
 /// Keys of `eventEnhancement`, `cookies`, `originalEventData` and a `pixelId` entry.
 pub(crate) const EVENT_ENHANCEMENT_KEYS: &[&str] = &["enabled", "cookieName", "domain"];
 pub(crate) const COOKIE_KEYS: &[&str] = &["httpOnly", "extend"];
-pub(crate) const ORIGINAL_EVENT_KEYS: &[&str] = &["event_name", "event_time", "order_id", "event_id"];
+pub(crate) const ORIGINAL_EVENT_KEYS: &[&str] =
+    &["event_name", "event_time", "order_id", "event_id"];
 pub(crate) const PIXEL_ENTRY_KEYS: &[&str] = &["pixelId", "accessToken", "appsecretProof"];
 
 /// Keys of `identity`.
@@ -505,9 +506,9 @@ fn pixel(
 fn is_cookie_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
-        && name.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-        })
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// `cookieDomain`'s values: "auto", "none" (host-only) or a domain.

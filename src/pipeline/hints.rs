@@ -28,8 +28,14 @@ const PEER_NAMES: &[(&str, &str)] = &[
     ("overrideCookieDomain", "cookieDomain"),
     ("overridenCookieDomain", "cookieDomain"),
     ("useAppSecretProof", "appsecretProof"),
-    ("enableMultipixelSetup", "pixelId (a list of {pixelId, accessToken, appsecretProof})"),
-    ("pixelIdAndAccessTokenTable", "pixelId (a list of {pixelId, accessToken, appsecretProof})"),
+    (
+        "enableMultipixelSetup",
+        "pixelId (a list of {pixelId, accessToken, appsecretProof})",
+    ),
+    (
+        "pixelIdAndAccessTokenTable",
+        "pixelId (a list of {pixelId, accessToken, appsecretProof})",
+    ),
     ("inheritEventName", "eventName (absent: inherited)"),
     ("eventNameStandard", "eventName"),
     ("eventNameCustom", "customEventName"),
@@ -48,7 +54,10 @@ const PEER_NAMES: &[(&str, &str)] = &[
 
 /// What this tag calls a peer tag's top-level option.
 pub fn peer_name(key: &str) -> Option<&'static str> {
-    PEER_NAMES.iter().find(|(k, _)| *k == key).map(|(_, ours)| *ours)
+    PEER_NAMES
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, ours)| *ours)
 }
 
 /// The message for an unknown key, with a suggestion when one is near (or when it is a peer
@@ -138,7 +147,11 @@ mod tests {
 
     #[test]
     fn peer_option_names_say_where_they_went() {
-        let m = unknown_key_message("enableEventEnhancement", "enableEventEnhancement", &["eventEnhancement"]);
+        let m = unknown_key_message(
+            "enableEventEnhancement",
+            "enableEventEnhancement",
+            &["eventEnhancement"],
+        );
         assert!(m.ends_with("here it is eventEnhancement"), "{m}");
         let m = unknown_key_message("useHttpOnlyCookie", "useHttpOnlyCookie", &[]);
         assert!(m.ends_with("here it is cookies.httpOnly"), "{m}");

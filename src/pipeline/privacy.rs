@@ -91,17 +91,16 @@ pub fn apply_data_processing(config: &TagConfig, ev: &EventData, event: &mut Jso
             .or_else(|| ev.root().get(key).filter(|v| !v.is_null()))
             .cloned()
     };
-    let options = event_value("data_processing_options")
-        .map(|v| match v {
-            Json::String(s) => Json::Array(
-                s.split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(Json::from)
-                    .collect(),
-            ),
-            other => other,
-        });
+    let options = event_value("data_processing_options").map(|v| match v {
+        Json::String(s) => Json::Array(
+            s.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(Json::from)
+                .collect(),
+        ),
+        other => other,
+    });
     let options = options.or_else(|| {
         dp.options
             .clone()

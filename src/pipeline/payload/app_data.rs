@@ -117,7 +117,10 @@ pub fn build(
         }
     }
     // The tracking flags as Meta wants them: 0 or 1.
-    for key in ["advertiser_tracking_enabled", "application_tracking_enabled"] {
+    for key in [
+        "advertiser_tracking_enabled",
+        "application_tracking_enabled",
+    ] {
         if let Some(f) = app.get(key).and_then(flag) {
             app.set(key, Json::from(u64::from(f)));
         }
@@ -147,7 +150,9 @@ mod tests {
         );
         assert_eq!(
             app.map(|a| a.to_json()).as_deref(),
-            Some(r#"{"advertiser_tracking_enabled":1,"application_tracking_enabled":0,"extinfo":["a2","com.shop","2.1","Version 2.1","14","Pixel 8","en-us","","","","","","","","",""]}"#)
+            Some(
+                r#"{"advertiser_tracking_enabled":1,"application_tracking_enabled":0,"extinfo":["a2","com.shop","2.1","Version 2.1","14","Pixel 8","en-us","","","","","","","","",""]}"#
+            )
         );
     }
 
@@ -165,7 +170,10 @@ mod tests {
         let app = app.expect("app_data");
         assert_eq!(app.get("vendor_id").and_then(Json::as_str), Some("cfg"));
         assert_eq!(app.get("campaign_ids").and_then(Json::as_str), Some("c"));
-        assert_eq!(app.get("application_tracking_enabled"), Some(&Json::from(1u64)));
+        assert_eq!(
+            app.get("application_tracking_enabled"),
+            Some(&Json::from(1u64))
+        );
         let (app, r) = run(&config, r#"{"app_data": {"vendor_id": "x"}}"#, "website");
         assert!(app.is_none() && r.has("app_data.not_an_app_event"));
     }

@@ -258,7 +258,10 @@ impl Product {
 /// The product array per the config's product schema (GA4 `items` by default).
 fn products(config: &TagConfig, ev: &EventData, report: &mut Report) -> Vec<Product> {
     let schema = &config.product_schema;
-    let Some(items) = ev.get(&schema.array_variable).or_else(|| ecommerce_items(config, ev)) else {
+    let Some(items) = ev
+        .get(&schema.array_variable)
+        .or_else(|| ecommerce_items(config, ev))
+    else {
         return Vec::new();
     };
     let Some(items) = items.as_array() else {

@@ -72,7 +72,11 @@ pub fn read(
     let field = ee.cookie_name.clone();
     let mut warn = |why: &str| {
         let message = format!("the {field} cookie {why}: ignored");
-        report.warn("event_enhancement.cookie_unreadable", field.clone(), message);
+        report.warn(
+            "event_enhancement.cookie_unreadable",
+            field.clone(),
+            message,
+        );
     };
     if text.len() > MAX_COOKIE_BYTES {
         warn(&format!("is longer than {MAX_COOKIE_BYTES} bytes"));
@@ -228,16 +232,26 @@ mod tests {
         ))
         .expect("json");
         assert_eq!(cookie_value(&ud).as_deref(), Some(META_COOKIE));
-        assert_eq!(cookie_value(&parse(r#"{"fbp": "fb.1.1.1"}"#).expect("json")), None);
+        assert_eq!(
+            cookie_value(&parse(r#"{"fbp": "fb.1.1.1"}"#).expect("json")),
+            None
+        );
     }
 
     #[test]
     fn reads_the_peers_cookie_and_only_hashes() {
         let (out, r) = read_cookie(META_COOKIE);
-        assert_eq!(out, vec![("em", vec![EM.to_string()]), ("ph", vec![PH.to_string()])]);
+        assert_eq!(
+            out,
+            vec![("em", vec![EM.to_string()]), ("ph", vec![PH.to_string()])]
+        );
         assert!(r.warnings.is_empty());
         let mixed = crate::base64::encode(
-            format!(r#"{{"em": "me@example.com", "fn": ["{}"], "fb_login_id": 1}}"#, EM.to_uppercase()).as_bytes(),
+            format!(
+                r#"{{"em": "me@example.com", "fn": ["{}"], "fb_login_id": 1}}"#,
+                EM.to_uppercase()
+            )
+            .as_bytes(),
         );
         let (out, r) = read_cookie(&mixed);
         assert_eq!(out, vec![("fn", vec![EM.to_string()])]);

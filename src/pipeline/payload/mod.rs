@@ -10,8 +10,8 @@ mod user_fields;
 
 pub use app_data::EXTINFO_LEN;
 pub use click_ids::{fbc_from_click, is_valid as is_valid_click_id, SetCookie};
-pub use enhancement::MAX_COOKIE_BYTES as MAX_ENHANCEMENT_COOKIE_BYTES;
 pub use custom_data::MAX_CONTENTS;
+pub use enhancement::MAX_COOKIE_BYTES as MAX_ENHANCEMENT_COOKIE_BYTES;
 pub use event_name::{meta_event_name, STANDARD_EVENTS};
 
 use crate::event_data::{EventData, RequestContext};
@@ -197,7 +197,11 @@ pub fn build_event(
 
 /// `original_event_data`: the config's `originalEventData` (for `AppendValue` events), then the
 /// event's `original_event_data` / `x-fb-sed-original_event_data` object (any event), key by key.
-fn original_event_data(config: &TagConfig, ev: &EventData, event_name: Option<&str>) -> Option<Json> {
+fn original_event_data(
+    config: &TagConfig,
+    ev: &EventData,
+    event_name: Option<&str>,
+) -> Option<Json> {
     let mut out = Json::Object(Vec::new());
     if event_name == Some("AppendValue") {
         for (k, v) in &config.original_event_data {
@@ -213,7 +217,9 @@ fn original_event_data(config: &TagConfig, ev: &EventData, event_name: Option<&s
             out.set(k, v.clone());
         }
     }
-    out.as_object().is_some_and(|o| !o.is_empty()).then_some(out)
+    out.as_object()
+        .is_some_and(|o| !o.is_empty())
+        .then_some(out)
 }
 
 /// An `x-fb-sed-<key>` override of a server-event field, as trimmed text.
@@ -268,7 +274,13 @@ pub fn cookies(
             },
         );
         let host = page_url.as_deref().and_then(crate::url::host);
-        cookies.extend(enhancement::cookie(config, ee, &hashed.data, host.as_deref(), req));
+        cookies.extend(enhancement::cookie(
+            config,
+            ee,
+            &hashed.data,
+            host.as_deref(),
+            req,
+        ));
     }
     cookies
 }

@@ -65,7 +65,11 @@ const SOURCES: &[(&str, &[&str], &[&str])] = &[
         &["country"],
     ),
     ("ge", &["user_data.gender", "gender"], &[]),
-    ("db", &["user_data.date_of_birth", "date_of_birth", "db"], &[]),
+    (
+        "db",
+        &["user_data.date_of_birth", "date_of_birth", "db"],
+        &[],
+    ),
 ];
 
 /// Plain (never hashed) keys and their sources: Meta's tag reads `user_data.fb_login_id`,
