@@ -890,6 +890,76 @@ mod tests {
     }
 
     #[test]
+    fn parity_keys_are_read_and_checked() {
+        let (c, r) = read(
+            r#"{"pixelId": "1", "accessToken": "t", "eventEnhancement": {"cookieName": "_ee", "domain": "none"},
+            "cookies": {"httpOnly": "true", "extend": false}, "appData": {"vendor_id": "v"},
+            "originalEventData": {"event_name": "Purchase", "order_id": "o-1", "value": 3}}"#,
+        );
+        assert_eq!(
+            c.event_enhancement,
+            Some(EventEnhancement {
+                cookie_name: "_ee".into(),
+                domain: Some(CookieDomain::Host),
+            })
+        );
+        assert_eq!(
+            c.cookies,
+            CookieOptions {
+                http_only: true,
+                extend: false
+            }
+        );
+        assert_eq!(c.app_data.len(), 1);
+        let keys: Vec<&str> = c
+            .original_event_data
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect();
+        assert_eq!(keys, ["event_name", "order_id"]);
+        assert_eq!(r.warnings[0].field, "originalEventData.value");
+        assert!(r.is_valid(), "{r:?}");
+
+        let (c, _) = read(r#"{"pixelId": "1", "accessToken": "t", "eventEnhancement": true}"#);
+        assert_eq!(
+            c.event_enhancement.map(|e| e.cookie_name),
+            Some("_gtmeec".into())
+        );
+        let (c, _) =
+            read(r#"{"pixelId": "1", "accessToken": "t", "eventEnhancement": {"enabled": false}}"#);
+        assert_eq!(c.event_enhancement, None);
+        for name in ["_fbp", "a b", "x;y"] {
+            let text = format!(
+                r#"{{"pixelId": "1", "accessToken": "t", "eventEnhancement": {{"cookieName": "{name}"}}}}"#
+            );
+            let (_, r) = read(&text);
+            assert_eq!(r.errors[0].field, "eventEnhancement.cookieName", "{name}");
+        }
+        let (_, r) = read(r#"{"pixelId": "1", "accessToken": "t", "cookies": {"httpOnli": true}}"#);
+        assert!(r.warnings[0]
+            .message
+            .ends_with("did you mean \"cookies.httpOnly\"?"));
+    }
+
+    #[test]
+    fn appsecret_proofs_go_with_their_tokens() {
+        let p = "ab".repeat(32);
+        let text = format!(
+            r#"{{"accessToken": "top", "appsecretProof": "{up}",
+            "pixelId": [{{"pixelId": "1"}}, {{"pixelId": "2", "accessToken": "own"}}]}}"#,
+            up = p.to_uppercase()
+        );
+        let (c, r) = read(&text);
+        assert!(r.is_valid(), "{r:?}");
+        assert_eq!(c.pixels[0].appsecret_proof.as_deref(), Some(p.as_str()));
+        // Its own token: the top-level proof (of another token) does not apply.
+        assert_eq!(c.pixels[1].appsecret_proof, None);
+        let (_, r) = read(r#"{"pixelId": "1", "accessToken": "t", "appsecretProof": "abc123"}"#);
+        assert_eq!(r.errors[0].field, "appsecretProof");
+        assert!(!r.errors[0].message.contains("abc123"));
+    }
+
+    #[test]
     fn minimal_config_gets_defaults() {
         let (c, r) = read(r#"{"pixelId": "123", "accessToken": "tok"}"#);
         assert!(r.is_valid(), "{r:?}");
