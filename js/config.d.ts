@@ -52,6 +52,39 @@ export interface PixelEntry {
   pixelId: PixelId;
   /** This pixel's access token (body `access_token`). Default: the top-level `accessToken`. */
   accessToken?: ConfigText | null;
+  /**
+   * A precomputed `appsecret_proof` for this pixel's token (64 hex digits, Stape's
+   * `appSecretProof`); beats one computed from `appSecret`. A secret: never logged. Default:
+   * the top-level `appsecretProof` when this entry uses the top-level token, else none.
+   */
+  appsecretProof?: ConfigText | null;
+}
+
+/** Event Enhancement (unknown keys warn as `eventEnhancement.<key>`). */
+export interface EventEnhancementConfig {
+  /** On unless false. Default: true. */
+  enabled?: ConfigBoolean | null;
+  /** The cookie keeping the hashed user data (the peers' name, so their cookies keep working). Default: "_gtmeec". */
+  cookieName?: ConfigText | null;
+  /** Its Domain: "auto", "none" or a domain, as `cookieDomain`. Default: the `cookieDomain` setting. */
+  domain?: ConfigText | null;
+}
+
+/** Cookie options (unknown keys warn as `cookies.<key>`). */
+export interface CookieOptionsConfig {
+  /** `HttpOnly` on `_fbp` / `_fbc` (Stape's `useHttpOnlyCookie`). Default: false. */
+  httpOnly?: ConfigBoolean | null;
+  /** Set again cookies the visitor already has (false: only new or changed ones; Meta's `extendCookies` off). Default: true. */
+  extend?: ConfigBoolean | null;
+}
+
+/** `original_event_data` for `AppendValue` events (unknown keys warn as `originalEventData.<key>`). */
+export interface OriginalEventDataConfig {
+  event_name?: ConfigText | null;
+  /** Unix seconds. */
+  event_time?: ConfigInteger | null;
+  order_id?: ConfigText | null;
+  event_id?: ConfigText | null;
 }
 
 /** Where the product list is in the event data (unknown keys warn as `productSchema.<key>`). */
@@ -148,6 +181,21 @@ export interface TagConfig {
   cookieDomain?: ConfigText | null;
   /** `_fbc` / `_fbp` cookie lifetime in days, 1 to 400. Default: 90. */
   cookieMaxAgeDays?: ConfigInteger | null;
+  /** Cookie options: `{httpOnly, extend}`. Default: {httpOnly: false, extend: true}. */
+  cookies?: CookieOptionsConfig | null;
+  /**
+   * Event Enhancement (the peers' `enableEventEnhancement`): hashed user data kept in a
+   * first-party cookie (`_gtmeec`, the peers' format) fills later events of that browser that
+   * lack it; hashes only, the event's own values win, nothing with ad_storage denied or
+   * `sendPii: false`. `true` or an object. Default: off.
+   */
+  eventEnhancement?: ConfigBoolean | EventEnhancementConfig | null;
+  /** A precomputed `appsecret_proof` for the top-level `accessToken` (64 hex digits). Default: none. */
+  appsecretProof?: ConfigText | null;
+  /** `app_data` keys for app events (`action_source: "app"`), overriding the default and the event's. Default: {}. */
+  appData?: Record<string, unknown> | null;
+  /** `original_event_data` for `AppendValue` events; the event's own keys win. Default: none. */
+  originalEventData?: OriginalEventDataConfig | null;
 
   /** Per-try timeout of the request to Meta in ms (1-60000). Default 1500 (Meta's recommendation). */
   timeoutMs?: ConfigInteger | null;

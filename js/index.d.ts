@@ -137,7 +137,8 @@ export interface MetaRequest {
 
 /** A first-party cookie the host should set (`header` is the ready `Set-Cookie` value). */
 export interface CookieToSet {
-  name: "_fbc" | "_fbp";
+  /** `_fbc`, `_fbp`, or the Event Enhancement cookie (`eventEnhancement.cookieName`, default `_gtmeec`). */
+  name: "_fbc" | "_fbp" | (string & {});
   value: string;
   /** Seconds. */
   maxAge: number;
@@ -145,7 +146,10 @@ export interface CookieToSet {
   domain: string | null;
   path: "/";
   secure: true;
-  sameSite: "Lax";
+  /** `cookies.httpOnly` for `_fbc` / `_fbp`; always true for the Event Enhancement cookie. */
+  httpOnly: boolean;
+  /** `Strict` for the Event Enhancement cookie (as the peers set it). */
+  sameSite: "Lax" | "Strict";
   header: string;
 }
 

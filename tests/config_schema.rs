@@ -128,7 +128,15 @@ fn schema_header() {
 fn every_property_is_described() {
     let schema = schema();
     let mut objects = vec![("".to_string(), schema.clone())];
-    for name in ["pixelEntry", "productSchema", "ldu", "consent"] {
+    for name in [
+        "pixelEntry",
+        "productSchema",
+        "ldu",
+        "consent",
+        "eventEnhancement",
+        "cookies",
+        "originalEventData",
+    ] {
         objects.push((format!("$defs/{name}/"), def(&schema, name)));
     }
     for (prefix, node) in objects {
@@ -186,7 +194,7 @@ fn top_level_keys_equal_the_keys_the_reader_knows() {
 #[test]
 fn nested_keys_are_known_to_the_reader() {
     let schema = schema();
-    let cases: [NestedCase; 4] = [
+    let cases: [NestedCase; 7] = [
         ("pixelEntry", "pixelId", vec![]),
         (
             "productSchema",
@@ -195,6 +203,9 @@ fn nested_keys_are_known_to_the_reader() {
         ),
         ("ldu", "ldu", vec![("enabled".into(), Json::Bool(true))]),
         ("consent", "consent", vec![]),
+        ("eventEnhancement", "eventEnhancement", vec![]),
+        ("cookies", "cookies", vec![]),
+        ("originalEventData", "originalEventData", vec![]),
     ];
     for (def_name, key, base) in cases {
         let mut inner = obj(base);

@@ -783,7 +783,7 @@ impl Container {
                 response
                     .headers
                     .push(("set-cookie".into(), cookie.header()));
-                set_cookie(&mut request, cookie.name, &cookie.value);
+                set_cookie(&mut request, &cookie.name, &cookie.value);
             }
         }
         Handled {

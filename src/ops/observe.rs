@@ -19,6 +19,12 @@ pub fn secrets(config: &TagConfig) -> Vec<String> {
         .map(|p| p.access_token.clone())
         .collect();
     secrets.extend(config.app_secret.clone());
+    secrets.extend(
+        config
+            .pixels
+            .iter()
+            .filter_map(|p| p.appsecret_proof.clone()),
+    );
     secrets.extend(config.identity.as_ref().map(|i| i.token.clone()));
     secrets.extend(config.error_monitor.as_ref().and_then(|m| m.token.clone()));
     secrets

@@ -24,6 +24,41 @@ pub const ACTION_SOURCES: [&str; 9] = [
 pub struct Pixel {
     pub id: String,
     pub access_token: String,
+    /// A precomputed `appsecret_proof` for this pixel's token (`pixelId[i].appsecretProof`, or
+    /// the top-level `appsecretProof` for the top-level token); beats one computed from
+    /// `appSecret`. A secret: never logged.
+    pub appsecret_proof: Option<String>,
+}
+
+/// `eventEnhancement`: the visitor's hashed user data kept in a first-party cookie and used on
+/// later events that lack it (the peers' `_gtmeec`, same format).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventEnhancement {
+    pub cookie_name: String,
+    /// `None`: the `_fbp`/`_fbc` domain (`cookieDomain`).
+    pub domain: Option<CookieDomain>,
+}
+
+pub const DEFAULT_EVENT_ENHANCEMENT_COOKIE: &str = "_gtmeec";
+
+/// `cookies`: attributes and refresh policy of the cookies the tag sets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CookieOptions {
+    /// `HttpOnly` on `_fbp`/`_fbc` (Stape's `useHttpOnlyCookie`). The enhancement cookie is
+    /// always HttpOnly: nothing in the page needs it.
+    pub http_only: bool,
+    /// Re-set cookies the visitor already has (refreshing their lifetime); `false` sets only new
+    /// ones (Meta's `extendCookies` off).
+    pub extend: bool,
+}
+
+impl Default for CookieOptions {
+    fn default() -> Self {
+        CookieOptions {
+            http_only: false,
+            extend: true,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -115,6 +150,13 @@ pub struct TagConfig {
     pub generate_fbp: bool,
     pub cookie_domain: CookieDomain,
     pub cookie_max_age_days: u32,
+    pub cookies: CookieOptions,
+    /// `None` when absent or not enabled.
+    pub event_enhancement: Option<EventEnhancement>,
+    /// `appData`: `app_data` fields for app events (the event's own win).
+    pub app_data: Vec<(String, Json)>,
+    /// `originalEventData`: `original_event_data` (for `AppendValue`); per event keys win.
+    pub original_event_data: Vec<(String, Json)>,
     /// Dispatch: per-try timeout and retries (`timeoutMs`, `retry`).
     pub retry: RetryPolicy,
     /// Where ERROR log records are also POSTed (`errorMonitor: {endpoint, token}`).
@@ -164,6 +206,10 @@ impl Default for TagConfig {
             generate_fbp: true,
             cookie_domain: CookieDomain::Auto,
             cookie_max_age_days: 90,
+            cookies: CookieOptions::default(),
+            event_enhancement: None,
+            app_data: Vec::new(),
+            original_event_data: Vec::new(),
             retry: RetryPolicy::default(),
             error_monitor: None,
             identity: None,

@@ -44,7 +44,19 @@ const KNOWN_KEYS: &[&str] = &[
     "retry",
     "errorMonitor",
     "identity",
+    "appsecretProof",
+    "eventEnhancement",
+    "cookies",
+    "appData",
+    "originalEventData",
 ];
+
+/// Keys of `eventEnhancement`, `cookies`, `originalEventData` and a `pixelId` entry.
+pub(crate) const EVENT_ENHANCEMENT_KEYS: &[&str] = &["enabled", "cookieName", "domain"];
+pub(crate) const COOKIE_KEYS: &[&str] = &["httpOnly", "extend"];
+pub(crate) const ORIGINAL_EVENT_KEYS: &[&str] =
+    &["event_name", "event_time", "order_id", "event_id"];
+pub(crate) const PIXEL_ENTRY_KEYS: &[&str] = &["pixelId", "accessToken", "appsecretProof"];
 
 /// Keys of `identity`.
 pub const IDENTITY_KEYS: &[&str] = &[
@@ -314,12 +326,7 @@ pub fn parse_config(input: &Json) -> (TagConfig, Report) {
         _ => LogLevel::Info,
     };
     config.generate_fbp = r.boolean("generateFbp", true);
-    config.cookie_domain = match r.string("cookieDomain") {
-        None => CookieDomain::Auto,
-        Some(d) if d.eq_ignore_ascii_case("auto") => CookieDomain::Auto,
-        Some(d) if d.eq_ignore_ascii_case("none") => CookieDomain::Host,
-        Some(d) => CookieDomain::Explicit(d.trim_start_matches('.').to_ascii_lowercase()),
-    };
+    config.cookie_domain = cookie_domain(r.string("cookieDomain"));
     if let Some(days) = r.integer("cookieMaxAgeDays") {
         match u32::try_from(days) {
             Ok(d) if (1..=400).contains(&d) => config.cookie_max_age_days = d,
@@ -329,6 +336,14 @@ pub fn parse_config(input: &Json) -> (TagConfig, Report) {
                 "cookieMaxAgeDays must be between 1 and 400 (browsers cap cookies at 400 days)",
             ),
         }
+    }
+    if let Some(options) = r.object("cookies") {
+        config.cookies = cookie_options(&options, r.report);
+    }
+    config.event_enhancement = event_enhancement(&mut r);
+    config.app_data = r.object("appData").unwrap_or_default();
+    if let Some(original) = r.object("originalEventData") {
+        config.original_event_data = original_event_data(&original, r.report);
     }
     config.retry = retry_policy_from_config(obj, &mut report);
     let mut r = Reader {
@@ -381,6 +396,7 @@ fn check_endpoints(config: &TagConfig, report: &mut Report) {
 /// entries without their own token use the top-level `accessToken`).
 fn pixels(r: &mut Reader) -> Vec<Pixel> {
     let token = r.string("accessToken");
+    let top_proof = r.string("appsecretProof");
     let mut out = Vec::new();
     match r.raw("pixelId").cloned() {
         None => r
@@ -401,10 +417,21 @@ fn pixels(r: &mut Reader) -> Vec<Pixel> {
                     prefix: &prefix,
                     report: r.report,
                 };
-                inner.unknown_keys(&["pixelId", "accessToken"]);
+                inner.unknown_keys(PIXEL_ENTRY_KEYS);
                 let id = inner.string("pixelId");
                 let own_token = inner.string("accessToken");
-                out.extend(pixel(id, own_token.or(token.clone()), &prefix, r.report));
+                let own_proof = inner.string("appsecretProof");
+                // The top-level proof belongs to the top-level token.
+                let proof = match &own_token {
+                    Some(_) => own_proof,
+                    None => own_proof.or(top_proof.clone()),
+                };
+                let proof = checked_proof(proof, &prefix, r.report);
+                let mut found = pixel(id, own_token.or(token.clone()), &prefix, r.report);
+                if let Some(p) = &mut found {
+                    p.appsecret_proof = proof;
+                }
+                out.extend(found);
             }
             if entries.is_empty() {
                 r.report
@@ -413,10 +440,30 @@ fn pixels(r: &mut Reader) -> Vec<Pixel> {
         }
         Some(_) => {
             let id = r.string("pixelId");
-            out.extend(pixel(id, token, "", r.report));
+            let proof = checked_proof(top_proof, "", r.report);
+            let mut found = pixel(id, token, "", r.report);
+            if let Some(p) = &mut found {
+                p.appsecret_proof = proof;
+            }
+            out.extend(found);
         }
     }
     out
+}
+
+/// An `appsecretProof` is HMAC-SHA256 in hex: 64 hex digits (lowercased). The message never
+/// shows the value: it is a secret.
+fn checked_proof(proof: Option<String>, prefix: &str, report: &mut Report) -> Option<String> {
+    let proof = proof?;
+    if proof.len() == 64 && proof.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Some(proof.to_ascii_lowercase());
+    }
+    report.error(
+        "config.invalid_value",
+        format!("{prefix}appsecretProof"),
+        "appsecretProof must be the 64 hex digits of HMAC-SHA256(app secret, access token)",
+    );
+    None
 }
 
 fn pixel(
@@ -451,7 +498,90 @@ fn pixel(
     Some(Pixel {
         id: id?,
         access_token: token?,
+        appsecret_proof: None,
     })
+}
+
+/// A cookie name a `Set-Cookie` header can carry (RFC 6265 token).
+fn is_cookie_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// `cookieDomain`'s values: "auto", "none" (host-only) or a domain.
+fn cookie_domain(value: Option<String>) -> CookieDomain {
+    match value {
+        None => CookieDomain::Auto,
+        Some(d) if d.eq_ignore_ascii_case("auto") => CookieDomain::Auto,
+        Some(d) if d.eq_ignore_ascii_case("none") => CookieDomain::Host,
+        Some(d) => CookieDomain::Explicit(d.trim_start_matches('.').to_ascii_lowercase()),
+    }
+}
+
+fn cookie_options(obj: &[(String, Json)], report: &mut Report) -> CookieOptions {
+    let mut r = Reader::new(obj, "cookies.", report);
+    r.unknown_keys(COOKIE_KEYS);
+    let defaults = CookieOptions::default();
+    CookieOptions {
+        http_only: r.boolean("httpOnly", defaults.http_only),
+        extend: r.boolean("extend", defaults.extend),
+    }
+}
+
+/// `eventEnhancement`: `true`, or `{enabled, cookieName, domain}` (an object means enabled
+/// unless `enabled: false`).
+fn event_enhancement(r: &mut Reader) -> Option<EventEnhancement> {
+    let obj = match r.raw("eventEnhancement")? {
+        Json::Object(_) => r.object("eventEnhancement")?,
+        _ => {
+            return r
+                .boolean("eventEnhancement", false)
+                .then(|| EventEnhancement {
+                    cookie_name: DEFAULT_EVENT_ENHANCEMENT_COOKIE.into(),
+                    domain: None,
+                })
+        }
+    };
+    let mut inner = Reader::new(&obj, "eventEnhancement.", r.report);
+    inner.unknown_keys(EVENT_ENHANCEMENT_KEYS);
+    let enabled = inner.boolean("enabled", true);
+    let name = inner
+        .string("cookieName")
+        .unwrap_or_else(|| DEFAULT_EVENT_ENHANCEMENT_COOKIE.into());
+    let domain = inner.string("domain").map(|d| cookie_domain(Some(d)));
+    if !is_cookie_name(&name) {
+        inner.report.error(
+            "config.invalid_value",
+            "eventEnhancement.cookieName",
+            "eventEnhancement.cookieName must be a cookie name (letters, digits, _ - . and the like; at most 64)",
+        );
+        return None;
+    }
+    if ["_fbp", "_fbc"].contains(&name.as_str()) {
+        inner.report.error(
+            "config.invalid_value",
+            "eventEnhancement.cookieName",
+            "eventEnhancement.cookieName must not be _fbp or _fbc",
+        );
+        return None;
+    }
+    enabled.then_some(EventEnhancement {
+        cookie_name: name,
+        domain,
+    })
+}
+
+/// `originalEventData`: `{event_name, event_time, order_id?, event_id?}` for `AppendValue`.
+fn original_event_data(obj: &[(String, Json)], report: &mut Report) -> Vec<(String, Json)> {
+    let mut r = Reader::new(obj, "originalEventData.", report);
+    r.unknown_keys(ORIGINAL_EVENT_KEYS);
+    obj.iter()
+        .filter(|(k, v)| ORIGINAL_EVENT_KEYS.contains(&k.as_str()) && !v.is_null())
+        .cloned()
+        .collect()
 }
 
 fn graph_version(v: &str, report: &mut Report) -> String {
@@ -760,6 +890,76 @@ mod tests {
     }
 
     #[test]
+    fn parity_keys_are_read_and_checked() {
+        let (c, r) = read(
+            r#"{"pixelId": "1", "accessToken": "t", "eventEnhancement": {"cookieName": "_ee", "domain": "none"},
+            "cookies": {"httpOnly": "true", "extend": false}, "appData": {"vendor_id": "v"},
+            "originalEventData": {"event_name": "Purchase", "order_id": "o-1", "value": 3}}"#,
+        );
+        assert_eq!(
+            c.event_enhancement,
+            Some(EventEnhancement {
+                cookie_name: "_ee".into(),
+                domain: Some(CookieDomain::Host),
+            })
+        );
+        assert_eq!(
+            c.cookies,
+            CookieOptions {
+                http_only: true,
+                extend: false
+            }
+        );
+        assert_eq!(c.app_data.len(), 1);
+        let keys: Vec<&str> = c
+            .original_event_data
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect();
+        assert_eq!(keys, ["event_name", "order_id"]);
+        assert_eq!(r.warnings[0].field, "originalEventData.value");
+        assert!(r.is_valid(), "{r:?}");
+
+        let (c, _) = read(r#"{"pixelId": "1", "accessToken": "t", "eventEnhancement": true}"#);
+        assert_eq!(
+            c.event_enhancement.map(|e| e.cookie_name),
+            Some("_gtmeec".into())
+        );
+        let (c, _) =
+            read(r#"{"pixelId": "1", "accessToken": "t", "eventEnhancement": {"enabled": false}}"#);
+        assert_eq!(c.event_enhancement, None);
+        for name in ["_fbp", "a b", "x;y"] {
+            let text = format!(
+                r#"{{"pixelId": "1", "accessToken": "t", "eventEnhancement": {{"cookieName": "{name}"}}}}"#
+            );
+            let (_, r) = read(&text);
+            assert_eq!(r.errors[0].field, "eventEnhancement.cookieName", "{name}");
+        }
+        let (_, r) = read(r#"{"pixelId": "1", "accessToken": "t", "cookies": {"httpOnli": true}}"#);
+        assert!(r.warnings[0]
+            .message
+            .ends_with("did you mean \"cookies.httpOnly\"?"));
+    }
+
+    #[test]
+    fn appsecret_proofs_go_with_their_tokens() {
+        let p = "ab".repeat(32);
+        let text = format!(
+            r#"{{"accessToken": "top", "appsecretProof": "{up}",
+            "pixelId": [{{"pixelId": "1"}}, {{"pixelId": "2", "accessToken": "own"}}]}}"#,
+            up = p.to_uppercase()
+        );
+        let (c, r) = read(&text);
+        assert!(r.is_valid(), "{r:?}");
+        assert_eq!(c.pixels[0].appsecret_proof.as_deref(), Some(p.as_str()));
+        // Its own token: the top-level proof (of another token) does not apply.
+        assert_eq!(c.pixels[1].appsecret_proof, None);
+        let (_, r) = read(r#"{"pixelId": "1", "accessToken": "t", "appsecretProof": "abc123"}"#);
+        assert_eq!(r.errors[0].field, "appsecretProof");
+        assert!(!r.errors[0].message.contains("abc123"));
+    }
+
+    #[test]
     fn minimal_config_gets_defaults() {
         let (c, r) = read(r#"{"pixelId": "123", "accessToken": "tok"}"#);
         assert!(r.is_valid(), "{r:?}");
@@ -767,7 +967,8 @@ mod tests {
             c.pixels,
             vec![Pixel {
                 id: "123".into(),
-                access_token: "tok".into()
+                access_token: "tok".into(),
+                appsecret_proof: None,
             }]
         );
         assert_eq!(c.action_source, "website");

@@ -17,8 +17,57 @@ pub fn did_you_mean<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
         .map(|(_, k)| k)
 }
 
-/// The message for an unknown key, with a suggestion when one is near.
+/// Option names of Stape's and Meta's sGTM tags (top level) and what this tag calls them, so a
+/// config carried over from either says where each setting went.
+const PEER_NAMES: &[(&str, &str)] = &[
+    ("enableEventEnhancement", "eventEnhancement"),
+    ("useHttpOnlyCookie", "cookies.httpOnly"),
+    ("extendCookies", "cookies.extend"),
+    ("apiAccessToken", "accessToken"),
+    ("testId", "testEventCode"),
+    ("overrideCookieDomain", "cookieDomain"),
+    ("overridenCookieDomain", "cookieDomain"),
+    ("useAppSecretProof", "appsecretProof"),
+    (
+        "enableMultipixelSetup",
+        "pixelId (a list of {pixelId, accessToken, appsecretProof})",
+    ),
+    (
+        "pixelIdAndAccessTokenTable",
+        "pixelId (a list of {pixelId, accessToken, appsecretProof})",
+    ),
+    ("inheritEventName", "eventName (absent: inherited)"),
+    ("eventNameStandard", "eventName"),
+    ("eventNameCustom", "customEventName"),
+    ("itemIdKey", "productSchema.idField"),
+    ("adStorageConsent", "consent.requireAdStorage"),
+    ("userDataObject", "userData"),
+    ("userDataList", "userData"),
+    ("customDataObject", "customData"),
+    ("customDataList", "customData"),
+    ("appDataObject", "appData"),
+    ("appDataList", "appData"),
+    ("originalEventDataList", "originalEventData"),
+    ("serverEventDataList", "the event's x-fb-sed-<field> keys"),
+    ("logType", "logLevel"),
+];
+
+/// What this tag calls a peer tag's top-level option.
+pub fn peer_name(key: &str) -> Option<&'static str> {
+    PEER_NAMES
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, ours)| *ours)
+}
+
+/// The message for an unknown key, with a suggestion when one is near (or when it is a peer
+/// tag's name for an option).
 pub fn unknown_key_message(path: &str, key: &str, known: &[&str]) -> String {
+    if let Some(ours) = peer_name(key).filter(|_| path == key) {
+        return format!(
+            "unknown config key \"{path}\" is ignored; Stape's / Meta's tag option: here it is {ours}"
+        );
+    }
     match did_you_mean(key, known) {
         Some(k) => {
             let prefix = path.strip_suffix(key).unwrap_or_default();
@@ -94,6 +143,24 @@ mod tests {
         assert_eq!(did_you_mean("acessToken", &known), Some("accessToken"));
         assert_eq!(did_you_mean("colour", &known), None);
         assert_eq!(did_you_mean("", &known), None);
+    }
+
+    #[test]
+    fn peer_option_names_say_where_they_went() {
+        let m = unknown_key_message(
+            "enableEventEnhancement",
+            "enableEventEnhancement",
+            &["eventEnhancement"],
+        );
+        assert!(m.ends_with("here it is eventEnhancement"), "{m}");
+        let m = unknown_key_message("useHttpOnlyCookie", "useHttpOnlyCookie", &[]);
+        assert!(m.ends_with("here it is cookies.httpOnly"), "{m}");
+        let m = unknown_key_message("cookies.extendCookies", "extendCookies", &["extend"]);
+        assert!(!m.contains("peer") && !m.contains("Stape"), "{m}");
+        assert_eq!(
+            did_you_mean("appSecretProof", &["appSecret", "appsecretProof"]),
+            Some("appsecretProof")
+        );
     }
 
     #[test]

@@ -36,6 +36,13 @@ fn signal(ev: &EventData, key: &str) -> Signal {
     Signal::Missing
 }
 
+/// The event says ad_storage is denied (whatever the config requires): nothing may be stored
+/// in the visitor's browser beyond what the config's consent rules already allow, and nothing
+/// stored is read (Event Enhancement).
+pub fn ad_storage_denied(ev: &EventData) -> bool {
+    signal(ev, "ad_storage") == Signal::Denied
+}
+
 /// Why the event must not be sent, if consent forbids it.
 pub fn consent_block(consent: &Consent, ev: &EventData) -> Option<Issue> {
     let required = [
@@ -78,19 +85,22 @@ pub fn strip_hashed_identifiers(user_data: &mut Json) {
 /// Data processing options from the config, overridden per event by `x-fb-sed-*` keys.
 pub fn apply_data_processing(config: &TagConfig, ev: &EventData, event: &mut Json) {
     let dp = &config.data_processing;
-    let options = ev
-        .get("x-fb-sed-data_processing_options")
-        .cloned()
-        .map(|v| match v {
-            Json::String(s) => Json::Array(
-                s.split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(Json::from)
-                    .collect(),
-            ),
-            other => other,
-        });
+    // `x-fb-sed-<key>`, else the plain key Meta's tag reads, else the config.
+    let event_value = |key: &str| {
+        ev.prefixed("x-fb-sed-", key)
+            .or_else(|| ev.root().get(key).filter(|v| !v.is_null()))
+            .cloned()
+    };
+    let options = event_value("data_processing_options").map(|v| match v {
+        Json::String(s) => Json::Array(
+            s.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(Json::from)
+                .collect(),
+        ),
+        other => other,
+    });
     let options = options.or_else(|| {
         dp.options
             .clone()
@@ -98,13 +108,9 @@ pub fn apply_data_processing(config: &TagConfig, ev: &EventData, event: &mut Jso
     });
     let Some(options) = options else { return };
     event.set("data_processing_options", options);
-    let country = ev
-        .get("x-fb-sed-data_processing_options_country")
-        .cloned()
+    let country = event_value("data_processing_options_country")
         .or(dp.country.map(|c| Json::Number(c.to_string())));
-    let state = ev
-        .get("x-fb-sed-data_processing_options_state")
-        .cloned()
+    let state = event_value("data_processing_options_state")
         .or(dp.state.map(|s| Json::Number(s.to_string())));
     if let Some(c) = country {
         event.set("data_processing_options_country", c);

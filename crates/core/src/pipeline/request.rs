@@ -58,7 +58,10 @@ fn one(
         .unwrap_or(DEFAULT_PARTNER_AGENT);
     field("partner_agent", agent);
     field("access_token", &pixel.access_token);
-    if let Some(secret) = &config.app_secret {
+    // A precomputed proof for this pixel's token wins; else one from the app secret.
+    if let Some(proof) = &pixel.appsecret_proof {
+        field("appsecret_proof", proof);
+    } else if let Some(secret) = &config.app_secret {
         field(
             "appsecret_proof",
             &hmac_sha256_hex(secret.as_bytes(), pixel.access_token.as_bytes()),
@@ -91,10 +94,12 @@ mod tests {
                 Pixel {
                     id: "111".into(),
                     access_token: "tok1".into(),
+                    appsecret_proof: None,
                 },
                 Pixel {
                     id: "222".into(),
                     access_token: "tok2".into(),
+                    appsecret_proof: None,
                 },
             ],
             app_secret: Some("secret".into()),

@@ -11,7 +11,7 @@ pub const MAX_FUTURE_SKEW_SECONDS: i64 = 300;
 
 /// Customer-information keys (what Meta matches on): the hashed keys, and these plain ones.
 fn is_match_key(key: &str) -> bool {
-    const PLAIN_MATCH_KEYS: [&str; 7] = [
+    const PLAIN_MATCH_KEYS: [&str; 9] = [
         "client_ip_address",
         "client_user_agent",
         "fbc",
@@ -19,6 +19,9 @@ fn is_match_key(key: &str) -> bool {
         "subscription_id",
         "fb_login_id",
         "lead_id",
+        // The device identifiers app events match on.
+        "anon_id",
+        "madid",
     ];
     crate::normalize::Field::from_key(key).is_some() || PLAIN_MATCH_KEYS.contains(&key)
 }
@@ -86,6 +89,9 @@ pub fn validate_event(event: &Json, added_keys: &[&str], now_s: i64, report: &mu
             );
         }
     }
+    if action_source == "app" {
+        app_data(event.get("app_data"), report);
+    }
     if let Some(url) = text("event_source_url") {
         if !(url.starts_with("https://") || url.starts_with("http://")) {
             report.warn(
@@ -123,6 +129,64 @@ pub fn validate_event(event: &Json, added_keys: &[&str], now_s: i64, report: &mu
         }
     }
     data_processing(event, report);
+}
+
+/// App events (Meta's app-data parameters): `app_data` with `advertiser_tracking_enabled` (0 or
+/// 1), `application_tracking_enabled` 0 or 1 when given, and `extinfo`: 16 strings, the first
+/// `a2` (Android) or `i2` (iOS), the fifth (OS version) not empty. No website requirement.
+fn app_data(app: Option<&Json>, report: &mut Report) {
+    let Some(app) = app.filter(|a| a.as_object().is_some()) else {
+        report.error(
+            "app.app_data_missing",
+            "app_data",
+            "app events need app_data (advertiser_tracking_enabled, extinfo)",
+        );
+        return;
+    };
+    let flag_ok = |v: &Json| matches!(v, Json::Number(n) if n == "0" || n == "1");
+    match app.get("advertiser_tracking_enabled") {
+        Some(v) if flag_ok(v) => {}
+        _ => report.error(
+            "app.advertiser_tracking_enabled_invalid",
+            "app_data.advertiser_tracking_enabled",
+            "app events need app_data.advertiser_tracking_enabled: 0 or 1",
+        ),
+    }
+    if app
+        .get("application_tracking_enabled")
+        .is_some_and(|v| !flag_ok(v))
+    {
+        report.error(
+            "app.application_tracking_enabled_invalid",
+            "app_data.application_tracking_enabled",
+            "app_data.application_tracking_enabled must be 0 or 1",
+        );
+    }
+    let extinfo = app.get("extinfo").and_then(Json::as_array);
+    let Some(info) = extinfo.filter(|i| {
+        i.len() == crate::payload::EXTINFO_LEN && i.iter().all(|v| v.as_str().is_some())
+    }) else {
+        report.error(
+            "app.extinfo_invalid",
+            "app_data.extinfo",
+            "app_data.extinfo must be an array of 16 strings",
+        );
+        return;
+    };
+    if !matches!(info[0].as_str(), Some("a2" | "i2")) {
+        report.error(
+            "app.extinfo_version_invalid",
+            "app_data.extinfo[0]",
+            "app_data.extinfo[0] must be \"a2\" (Android) or \"i2\" (iOS): set x-ga-platform or extinfo",
+        );
+    }
+    if info[4].as_str().is_none_or(|v| v.trim().is_empty()) {
+        report.error(
+            "app.extinfo_os_version_missing",
+            "app_data.extinfo[4]",
+            "app_data.extinfo[4] (the OS version) is required: set x-ga-os_version or extinfo",
+        );
+    }
 }
 
 fn event_time(event: &Json, action_source: &str, now_s: i64, report: &mut Report) {

@@ -33,9 +33,42 @@ pub fn decode(text: &str, url_safe: bool) -> Option<Vec<u8>> {
     (acc & ((1 << bits) - 1) == 0).then_some(bytes)
 }
 
+/// Standard base64 with padding (what `btoa` and sGTM's `toBase64` give).
+pub fn encode(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::decode;
+    use super::{decode, encode};
+
+    #[test]
+    fn encodes_with_padding_and_round_trips() {
+        assert_eq!(encode(b""), "");
+        assert_eq!(encode(b"f"), "Zg==");
+        assert_eq!(encode(b"fo"), "Zm8=");
+        assert_eq!(encode(b"foo"), "Zm9v");
+        assert_eq!(encode(b"{\"em\":1}"), "eyJlbSI6MX0=");
+        let all: Vec<u8> = (0..=255).collect();
+        assert_eq!(decode(&encode(&all), false), Some(all));
+    }
 
     #[test]
     fn both_alphabets_padding_and_strictness() {

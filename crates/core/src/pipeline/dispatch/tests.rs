@@ -721,6 +721,7 @@ fn a_real_request_body_redacts_to_itself_but_the_secrets() {
         pixels: vec![Pixel {
             id: "1".into(),
             access_token: "EAAsecret".into(),
+            appsecret_proof: None,
         }],
         app_secret: Some("shh".into()),
         ..TagConfig::default()

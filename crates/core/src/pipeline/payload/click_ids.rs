@@ -14,14 +14,18 @@ const MAX_FBCLID_LEN: usize = 500;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SetCookie {
-    pub name: &'static str,
+    pub name: String,
     pub value: String,
     pub max_age_seconds: u64,
     pub domain: Option<String>,
+    pub http_only: bool,
+    /// `Lax` for `_fbp`/`_fbc` (Meta's Pixel reads them after cross-site arrivals), `Strict`
+    /// for the enhancement cookie (as the peers set it).
+    pub same_site: &'static str,
 }
 
 impl SetCookie {
-    /// The `Set-Cookie` header value: Secure, SameSite=Lax, Path=/.
+    /// The `Set-Cookie` header value: Path=/, Secure, SameSite, HttpOnly when asked.
     pub fn header(&self) -> String {
         let mut h = format!(
             "{}={}; Max-Age={}; Path=/",
@@ -31,21 +35,38 @@ impl SetCookie {
             h.push_str("; Domain=");
             h.push_str(d);
         }
-        h.push_str("; Secure; SameSite=Lax");
+        h.push_str("; Secure; SameSite=");
+        h.push_str(self.same_site);
+        if self.http_only {
+            h.push_str("; HttpOnly");
+        }
         h
     }
 
     pub fn to_json(&self) -> Json {
         Json::object([
-            ("name", Json::from(self.name)),
+            ("name", Json::from(self.name.as_str())),
             ("value", Json::from(self.value.as_str())),
             ("maxAge", Json::from(self.max_age_seconds)),
             ("domain", Json::from(self.domain.clone())),
             ("path", Json::from("/")),
             ("secure", Json::from(true)),
-            ("sameSite", Json::from("Lax")),
+            ("httpOnly", Json::from(self.http_only)),
+            ("sameSite", Json::from(self.same_site)),
             ("header", Json::from(self.header())),
         ])
+    }
+}
+
+/// The cookie domain a setting gives for a page host: the registrable domain for `Auto` (none
+/// for IP hosts and single labels), none for `Host`.
+pub fn cookie_domain(setting: &CookieDomain, page_host: Option<&str>) -> Option<String> {
+    match setting {
+        CookieDomain::Host => None,
+        CookieDomain::Explicit(d) => Some(d.clone()),
+        CookieDomain::Auto => page_host
+            .filter(|h| h.contains('.') && crate::ip::parse(h).is_none())
+            .map(url::registrable_domain),
     }
 }
 
@@ -113,20 +134,21 @@ pub fn resolve(config: &TagConfig, inp: &Inputs, report: &mut Report) -> ClickId
             format!("fb.{index}.{}.{random}", inp.now_ms)
         })
     });
-    let domain = match &config.cookie_domain {
-        CookieDomain::Host => None,
-        CookieDomain::Explicit(d) => Some(d.clone()),
-        CookieDomain::Auto => page_host
-            .filter(|h| h.contains('.') && crate::ip::parse(h).is_none())
-            .map(|h| url::registrable_domain(&h)),
-    };
+    let domain = cookie_domain(&config.cookie_domain, page_host.as_deref());
     let max_age = u64::from(config.cookie_max_age_days) * 86_400;
-    let cookie = |name, value: &Option<String>| {
+    let cookie = |name: &str, value: &Option<String>| {
+        // `cookies.extend: false`: what the visitor already has is not set again.
+        let unchanged = inp.request.cookie(name) == value.as_deref();
+        if unchanged && !config.cookies.extend {
+            return None;
+        }
         value.clone().map(|value| SetCookie {
-            name,
+            name: name.to_string(),
             value,
             max_age_seconds: max_age,
             domain: domain.clone(),
+            http_only: config.cookies.http_only,
+            same_site: "Lax",
         })
     };
     let cookies = [cookie("_fbc", &fbc), cookie("_fbp", &fbp)]

@@ -39,7 +39,8 @@ pub fn build(config: &TagConfig, ev: &EventData, report: &mut Report) -> Json {
         cd_value(key).or_else(|| event_keys.iter().find_map(|k| ev.get(k)))
     };
 
-    if let Some(v) = pick("value", &["value"]) {
+    // `x-ga-mp1-ev` / `x-ga-mp1-tr`: a Universal Analytics event value / revenue (Stape).
+    if let Some(v) = pick("value", &["value", "x-ga-mp1-ev", "x-ga-mp1-tr"]) {
         set_number(&mut cd, "value", v, report);
     }
     let items = products(config, ev, report);
@@ -61,7 +62,13 @@ pub fn build(config: &TagConfig, ev: &EventData, report: &mut Report) -> Json {
             "contents",
             Json::Array(items.iter().map(Product::to_json).collect()),
         );
-        cd.set("content_type", Json::from("product"));
+        // Stape: `x-fb-cd-content_type`, else `content_type`, else product.
+        let content_type = pick("content_type", &["content_type"])
+            .and_then(scalar_text)
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .unwrap_or("product");
+        cd.set("content_type", Json::from(content_type));
         cd.set(
             "num_items",
             Json::from(items.iter().map(|i| i.quantity).sum::<u64>()),
@@ -82,6 +89,7 @@ pub fn build(config: &TagConfig, ev: &EventData, report: &mut Report) -> Json {
     if let Some(v) = pick("predicted_ltv", &["predicted_ltv"]) {
         set_number(&mut cd, "predicted_ltv", v, report);
     }
+    custom_properties(&mut cd, ev, report);
     // Any other x-fb-cd-<key> is a custom property, sent as given.
     for (key, v) in ev.with_prefix("x-fb-cd-") {
         if cd.get(key).is_none() {
@@ -97,6 +105,43 @@ pub fn build(config: &TagConfig, ev: &EventData, report: &mut Report) -> Json {
     cd
 }
 
+/// Stape's webhook shape: with the default product array (`items`) absent, `ecommerce.items`.
+fn ecommerce_items<'a>(config: &TagConfig, ev: &EventData<'a>) -> Option<&'a Json> {
+    (config.product_schema.array_variable == "items")
+        .then(|| ev.get("ecommerce.items"))
+        .flatten()
+}
+
+/// A value that may come as JSON text (Meta's tag parses `x-fb-cd-contents` and
+/// `custom_properties` when they are strings): the value it encodes, or the value itself.
+fn json_or_text(v: &Json) -> Option<Json> {
+    match v {
+        Json::String(s) => json::parse(s.trim()).ok(),
+        other => Some(other.clone()),
+    }
+}
+
+/// Meta's `custom_properties` (an object, or JSON text of one): extra custom_data keys. The
+/// event's own standard keys win; the `x-fb-cd-<key>` and config ones come after.
+fn custom_properties(cd: &mut Json, ev: &EventData, report: &mut Report) {
+    let Some(raw) = ev.root().get("custom_properties").filter(|v| !v.is_null()) else {
+        return;
+    };
+    let Some(Json::Object(pairs)) = json_or_text(raw) else {
+        report.warn(
+            "custom_data.custom_properties_invalid",
+            "custom_properties",
+            "custom_properties must be an object or JSON text of one: ignored",
+        );
+        return;
+    };
+    for (key, v) in &pairs {
+        if cd.get(key).is_none() && !v.is_null() {
+            apply(cd, key, v, report);
+        }
+    }
+}
+
 /// Set `key` with the coercions its standard meaning requires.
 fn apply(cd: &mut Json, key: &str, v: &Json, report: &mut Report) {
     match key {
@@ -107,6 +152,14 @@ fn apply(cd: &mut Json, key: &str, v: &Json, report: &mut Report) {
                 "custom_data.currency_invalid",
                 "custom_data.currency",
                 "currency must be text",
+            ),
+        },
+        "contents" => match json_or_text(v) {
+            Some(list @ Json::Array(_)) => cd.set(key, list),
+            _ => report.warn(
+                "custom_data.contents_invalid",
+                "custom_data.contents",
+                "contents must be an array (or JSON text of one): dropped",
             ),
         },
         "num_items" => match count(v) {
@@ -205,7 +258,10 @@ impl Product {
 /// The product array per the config's product schema (GA4 `items` by default).
 fn products(config: &TagConfig, ev: &EventData, report: &mut Report) -> Vec<Product> {
     let schema = &config.product_schema;
-    let Some(items) = ev.get(&schema.array_variable) else {
+    let Some(items) = ev
+        .get(&schema.array_variable)
+        .or_else(|| ecommerce_items(config, ev))
+    else {
         return Vec::new();
     };
     let Some(items) = items.as_array() else {
@@ -240,7 +296,8 @@ fn products(config: &TagConfig, ev: &EventData, report: &mut Report) -> Vec<Prod
                 .filter(|s| !s.is_empty())
         };
         let path = format!("{}[{}]", schema.array_variable, i);
-        let Some(id) = text(&schema.id_field) else {
+        // Meta's tag: an item without an id is known by its name.
+        let Some(id) = text(&schema.id_field).or_else(|| text("item_name")) else {
             let message = format!("{path} has no {}: left out of contents", schema.id_field);
             report.warn("custom_data.item_without_id", path, message);
             continue;
@@ -288,11 +345,12 @@ mod tests {
             &TagConfig::default(),
             r#"{"value": "129.90", "currency": "pln", "transaction_id": "T-1",
             "items": [{"item_id": "A", "quantity": 2, "price": 50, "item_name": "Shoe", "item_brand": "B"},
-                      {"item_id": 7, "price": "29.90"}, {"item_name": "no id"}]}"#,
+                      {"item_id": 7, "price": "29.90"}, {"item_name": "no id"}, {"price": 1}]}"#,
         );
+        // An item without item_id is known by its name (Meta's tag); without either, left out.
         assert_eq!(
             cd.to_json(),
-            r#"{"value":129.90,"currency":"PLN","order_id":"T-1","content_ids":["A","7"],"contents":[{"id":"A","quantity":2,"item_price":50,"title":"Shoe","brand":"B"},{"id":"7","quantity":1,"item_price":29.90}],"content_type":"product","num_items":3}"#
+            r#"{"value":129.90,"currency":"PLN","order_id":"T-1","content_ids":["A","7","no id"],"contents":[{"id":"A","quantity":2,"item_price":50,"title":"Shoe","brand":"B"},{"id":"7","quantity":1,"item_price":29.90},{"id":"no id","quantity":1,"title":"no id"}],"content_type":"product","num_items":4}"#
         );
         assert_eq!(
             r.warnings.iter().map(|w| w.code).collect::<Vec<_>>(),

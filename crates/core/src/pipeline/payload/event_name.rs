@@ -24,11 +24,19 @@ const GA4_TO_META: &[(&str, &str)] = &[
     ("start_trial", "StartTrial"),
     ("submit_application", "SubmitApplication"),
     ("subscribe", "Subscribe"),
+    // WooCommerce's GTM4WP (Stape's mapping).
+    ("gtm4wp.addProductToCartEEC", "AddToCart"),
+    ("gtm4wp.productClickEEC", "ViewContent"),
+    ("gtm4wp.checkoutOptionEEC", "InitiateCheckout"),
+    ("gtm4wp.checkoutStepEEC", "AddPaymentInfo"),
+    ("gtm4wp.orderCompletedEEC", "Purchase"),
 ];
 
-/// Meta's standard events (the Pixel's 17, plus PageView).
+/// Meta's standard events (the Pixel's 17, plus PageView, plus AppendValue: the value update
+/// of an earlier event, standard for Meta and in Stape's standard list).
 pub const STANDARD_EVENTS: &[&str] = &[
     "AddPaymentInfo",
+    "AppendValue",
     "AddToCart",
     "AddToWishlist",
     "CompleteRegistration",

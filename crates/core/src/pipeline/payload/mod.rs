@@ -1,13 +1,17 @@
 //! Payload construction: sGTM event data + request context -> one Meta server event (with the
 //! first-party cookies to set). Privacy rules and validation come after, in `crate::tag`.
+mod app_data;
 mod click_ids;
 mod currencies;
 mod custom_data;
+mod enhancement;
 mod event_name;
 mod user_fields;
 
+pub use app_data::EXTINFO_LEN;
 pub use click_ids::{fbc_from_click, is_valid as is_valid_click_id, SetCookie};
 pub use custom_data::MAX_CONTENTS;
+pub use enhancement::MAX_COOKIE_BYTES as MAX_ENHANCEMENT_COOKIE_BYTES;
 pub use event_name::{meta_event_name, STANDARD_EVENTS};
 
 use crate::event_data::{EventData, RequestContext};
@@ -112,11 +116,12 @@ pub fn build_event(
     if let Some(referrer) = sed("referrer_url").or_else(|| ev.text("page_referrer")) {
         event.set("referrer_url", Json::from(referrer));
     }
-    let action_source = sed("action_source").unwrap_or_else(|| config.action_source.clone());
-    event.set(
-        "action_source",
-        Json::from(action_source.to_ascii_lowercase()),
-    );
+    // The event's own action_source (Meta's tag reads the plain key) beats the config's.
+    let action_source = sed("action_source")
+        .or_else(|| ev.text("action_source"))
+        .unwrap_or_else(|| config.action_source.clone())
+        .to_ascii_lowercase();
+    event.set("action_source", Json::from(action_source.as_str()));
     if let Some(opt_out) = ev.get("x-fb-sed-opt_out") {
         let flag = match opt_out {
             Json::String(s) if s == "true" || s == "false" => Json::Bool(s == "true"),
@@ -126,7 +131,11 @@ pub fn build_event(
     }
 
     let ids = click_ids(config, ev, req, page_url.as_deref(), clock, report);
+    let enhancement = enhancement::active(config, ev);
     let mut raw = user_fields::collect(config, ev, req);
+    if let Some(ee) = enhancement {
+        enhancement::fill(&mut raw, enhancement::read(ee, ev, req, report));
+    }
     set_pair(
         &mut raw,
         "client_ip_address",
@@ -148,24 +157,69 @@ pub fn build_event(
             message,
         );
     }
+    let mut cookies = ids.cookies;
+    if let Some(ee) = enhancement {
+        let host = page_url.as_deref().and_then(crate::url::host);
+        cookies.extend(enhancement::cookie(
+            config,
+            ee,
+            &hashed.data,
+            host.as_deref(),
+            req,
+        ));
+    }
     event.set("user_data", hashed.data);
 
     let custom = custom_data::build(config, ev, report);
     if custom.as_object().is_some_and(|o| !o.is_empty()) {
         event.set("custom_data", custom);
     }
+    if let Some(app) = app_data::build(config, ev, &action_source, report) {
+        event.set("app_data", app);
+    }
+    let name = event.get("event_name").and_then(Json::as_str);
+    if let Some(original) = original_event_data(config, ev, name) {
+        event.set("original_event_data", original);
+    }
     crate::privacy::apply_data_processing(config, ev, &mut event);
-    // Any other server-event field (customer_segmentation, original_event_data, ...) can be
+    // Any other server-event field (customer_segmentation, messaging_channel, ...) can be
     // given as x-fb-sed-<field>; the fields handled above keep their handling.
     for (key, value) in ev.with_prefix("x-fb-sed-") {
-        if event.get(key).is_none() && !key.starts_with("data_processing_options") {
+        let handled = key.starts_with("data_processing_options")
+            || key == "app_data"
+            || key == "original_event_data";
+        if event.get(key).is_none() && !handled {
             event.set(key, value.clone());
         }
     }
-    Built {
-        event,
-        cookies: ids.cookies,
+    Built { event, cookies }
+}
+
+/// `original_event_data`: the config's `originalEventData` (for `AppendValue` events), then the
+/// event's `original_event_data` / `x-fb-sed-original_event_data` object (any event), key by key.
+fn original_event_data(
+    config: &TagConfig,
+    ev: &EventData,
+    event_name: Option<&str>,
+) -> Option<Json> {
+    let mut out = Json::Object(Vec::new());
+    if event_name == Some("AppendValue") {
+        for (k, v) in &config.original_event_data {
+            out.set(k, v.clone());
+        }
     }
+    let own = [
+        ev.root().get("original_event_data"),
+        ev.prefixed("x-fb-sed-", "original_event_data"),
+    ];
+    for pairs in own.into_iter().flatten().filter_map(Json::as_object) {
+        for (k, v) in pairs.iter().filter(|(_, v)| !v.is_null()) {
+            out.set(k, v.clone());
+        }
+    }
+    out.as_object()
+        .is_some_and(|o| !o.is_empty())
+        .then_some(out)
 }
 
 /// An `x-fb-sed-<key>` override of a server-event field, as trimmed text.
@@ -207,15 +261,28 @@ pub fn cookies(
     clock: Clock,
 ) -> Vec<SetCookie> {
     let page_url = page_url(ev);
-    click_ids(
-        config,
-        ev,
-        req,
-        page_url.as_deref(),
-        clock,
-        &mut Report::default(),
-    )
-    .cookies
+    let mut report = Report::default();
+    let mut cookies = click_ids(config, ev, req, page_url.as_deref(), clock, &mut report).cookies;
+    // The enhancement cookie needs the hashed user data (only when the feature is on).
+    if let Some(ee) = enhancement::active(config, ev) {
+        let mut raw = user_fields::collect(config, ev, req);
+        enhancement::fill(&mut raw, enhancement::read(ee, ev, req, &mut report));
+        let hashed = hash_user_data(
+            &raw,
+            Context {
+                current_year: clock.year(),
+            },
+        );
+        let host = page_url.as_deref().and_then(crate::url::host);
+        cookies.extend(enhancement::cookie(
+            config,
+            ee,
+            &hashed.data,
+            host.as_deref(),
+            req,
+        ));
+    }
+    cookies
 }
 
 fn set_pair(pairs: &mut Vec<(String, Json)>, key: &str, value: Option<Json>) {

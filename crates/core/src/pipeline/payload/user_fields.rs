@@ -32,20 +32,54 @@ const SOURCES: &[(&str, &[&str], &[&str])] = &[
     ),
     (
         "fn",
-        &["first_name", "firstName"],
+        &[
+            "first_name",
+            "firstName",
+            "FirstName",
+            "nameFirst",
+            "user_data.first_name",
+        ],
         &["sha256_first_name", "first_name"],
     ),
     (
         "ln",
-        &["last_name", "lastName"],
+        &[
+            "last_name",
+            "lastName",
+            "LastName",
+            "nameLast",
+            "user_data.last_name",
+        ],
         &["sha256_last_name", "last_name"],
     ),
     ("ct", &["city"], &["city"]),
-    ("st", &["region", "state"], &["region"]),
-    ("zp", &["postal_code", "zip"], &["postal_code"]),
-    ("country", &["country"], &["country"]),
+    ("st", &["region", "state", "user_data.region"], &["region"]),
+    (
+        "zp",
+        &["postal_code", "zip", "user_data.postal_code"],
+        &["postal_code"],
+    ),
+    (
+        "country",
+        &["country", "countryCode", "user_data.country"],
+        &["country"],
+    ),
     ("ge", &["user_data.gender", "gender"], &[]),
-    ("db", &["user_data.date_of_birth", "date_of_birth"], &[]),
+    (
+        "db",
+        &["user_data.date_of_birth", "date_of_birth", "db"],
+        &[],
+    ),
+];
+
+/// Plain (never hashed) keys and their sources: Meta's tag reads `user_data.fb_login_id`,
+/// Stape's the flat names.
+const PLAIN_SOURCES: &[(&str, &[&str])] = &[
+    ("fb_login_id", &["user_data.fb_login_id", "fb_login_id"]),
+    ("subscription_id", &["subscription_id", "subscriptionId"]),
+    ("lead_id", &["lead_id", "leadId"]),
+    ("anon_id", &["anon_id"]),
+    ("madid", &["madid"]),
 ];
 
 /// The values at a path: a scalar, or every scalar of an array.
@@ -96,7 +130,7 @@ pub fn collect(config: &TagConfig, ev: &EventData, req: &RequestContext) -> Vec<
         }
     }
     // external_id: the site's own user id beside any explicit external ids.
-    let external: Vec<Json> = ["user_id", "user_data.external_id", "external_id"]
+    let external: Vec<Json> = ["user_id", "user_data.external_id", "external_id", "userId"]
         .iter()
         .flat_map(|p| values_at(ev, p))
         .collect();
@@ -109,8 +143,21 @@ pub fn collect(config: &TagConfig, ev: &EventData, req: &RequestContext) -> Vec<
     {
         record.set("client_user_agent", Json::from(ua));
     }
+    for (key, paths) in PLAIN_SOURCES {
+        if let Some(v) = paths.iter().find_map(|p| {
+            ev.get(p)
+                .filter(|v| scalar_text(v).is_some_and(|t| !t.trim().is_empty()))
+        }) {
+            record.set(key, v.clone());
+        }
+    }
     for (key, v) in ev.with_prefix("x-fb-ud-") {
-        record.set(key, v.clone());
+        // Meta's tag names one key with hyphens (`x-fb-ud-fb-login-id`); Meta's keys have none.
+        if key.contains('-') {
+            record.set(&key.replace('-', "_"), v.clone());
+        } else {
+            record.set(key, v.clone());
+        }
     }
     for (key, v) in &config.user_data {
         if !v.is_null() {

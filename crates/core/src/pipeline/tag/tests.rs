@@ -127,7 +127,7 @@ fn a_ga4_purchase_becomes_a_meta_request() {
     let names: Vec<_> = out
         .cookies
         .iter()
-        .map(|c| (c.name, c.value.as_str()))
+        .map(|c| (c.name.as_str(), c.value.as_str()))
         .collect();
     assert_eq!(
         names,
