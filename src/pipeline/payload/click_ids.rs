@@ -116,9 +116,9 @@ pub fn resolve(config: &TagConfig, inp: &Inputs, report: &mut Report) -> ClickId
     let domain = match &config.cookie_domain {
         CookieDomain::Host => None,
         CookieDomain::Explicit(d) => Some(d.clone()),
-        CookieDomain::Auto => page_host
-            .filter(|h| h.contains('.') && crate::ip::parse(h).is_none())
-            .map(|h| url::registrable_domain(&h)),
+        // Host-only where the Public Suffix List gives no registrable domain (an IP,
+        // `localhost`, a host that is itself a public suffix, an unknown TLD).
+        CookieDomain::Auto => page_host.as_deref().and_then(url::registrable_domain),
     };
     let max_age = u64::from(config.cookie_max_age_days) * 86_400;
     let cookie = |name, value: &Option<String>| {
