@@ -25,49 +25,63 @@ fn layout() -> Option<(usize, &'static [u8])> {
     Some((blocks, data))
 }
 
-/// The entries from the block starting at `start`, decoded in order.
-fn block_entries(data: &'static [u8], start: usize) -> impl Iterator<Item = Vec<u8>> {
-    let mut at = start;
-    let mut prev: Vec<u8> = Vec::new();
-    std::iter::from_fn(move || {
-        let shared = usize::from(*data.get(at)?);
-        let rest = data.get(at + 1..)?;
-        let len = rest.iter().position(|&b| b == b'\n')?;
-        let mut entry = prev.get(..shared)?.to_vec();
-        entry.extend_from_slice(rest.get(..len)?);
+/// The longest entry a rule can make (the generator refuses longer ones).
+const MAX_ENTRY: usize = 256;
+
+/// Calls `visit` with each entry from the one starting at `at`, decoded into a stack buffer
+/// (no allocation: this runs for every label of every page host), until it returns false.
+fn scan(data: &[u8], mut at: usize, mut visit: impl FnMut(&[u8]) -> bool) {
+    let mut buf = [0u8; MAX_ENTRY];
+    while let (Some(&shared), Some(rest)) = (data.get(at), data.get(at + 1..)) {
+        let shared = usize::from(shared);
+        let Some(len) = rest.iter().position(|&b| b == b'\n') else {
+            return;
+        };
+        let Some(slot) = buf.get_mut(shared..shared + len) else {
+            return;
+        };
+        slot.copy_from_slice(&rest[..len]);
+        if !visit(&buf[..shared + len]) {
+            return;
+        }
         at += len + 2;
-        prev.clone_from(&entry);
-        Some(entry)
-    })
+    }
 }
 
-/// Whether the list holds `entry` (in the reversed form above): a binary search over the blocks'
-/// first entries, then a scan of one block.
+/// A block's first entry: stored whole (it shares nothing).
+fn first_entry(data: &[u8], block: usize) -> Option<&[u8]> {
+    let start = u32_at(4 + 4 * block)?;
+    let rest = data.get(start + 1..)?;
+    rest.get(..rest.iter().position(|&b| b == b'\n')?)
+}
+
+/// Whether the list holds `entry` (in the reversed form above): a binary search over the
+/// blocks' first entries, then a scan of one block.
 fn contains(entry: &[u8]) -> bool {
     let Some((blocks, data)) = layout() else {
         return false;
     };
-    let first = |i: usize| -> Option<Vec<u8>> { block_entries(data, u32_at(4 + 4 * i)?).next() };
     // The last block whose first entry is <= entry.
     let (mut lo, mut hi) = (0usize, blocks);
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
-        match first(mid) {
-            Some(f) if f.as_slice() <= entry => lo = mid + 1,
-            _ => hi = mid,
+        if first_entry(data, mid).is_some_and(|f| f <= entry) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
         }
     }
-    let Some(block) = lo.checked_sub(1) else {
-        return false;
-    };
-    let Some(start) = u32_at(4 + 4 * block) else {
+    let Some(start) = lo.checked_sub(1).and_then(|b| u32_at(4 + 4 * b)) else {
         return false;
     };
     // Sorted: stop at the first entry past it (a later block's first entry shares nothing, so
     // reading on past the block's end stays correct).
-    block_entries(data, start)
-        .take_while(|e| e.as_slice() <= entry)
-        .any(|e| e.as_slice() == entry)
+    let mut found = false;
+    scan(data, start, |e| {
+        found = e == entry;
+        e < entry
+    });
+    found
 }
 
 /// How many of the host's last labels are its public suffix, by the list's algorithm: the
@@ -79,19 +93,25 @@ pub fn suffix_labels(labels: &[&str]) -> Option<usize> {
         return None;
     }
     let mut best = None;
-    let mut key = String::new();
+    // The suffix so far, reversed (`uk.co`); probes are pushed onto it and taken off again.
+    let mut key: Vec<u8> = Vec::with_capacity(MAX_ENTRY);
     for (i, label) in labels.iter().rev().enumerate() {
         let count = i + 1;
+        let parent = key.len();
         // `*.<parent>` matches any label under the parent.
-        let wildcard = count >= 2 && contains(format!("{key}.*").as_bytes());
-        if !key.is_empty() {
-            key.push('.');
+        key.extend_from_slice(b".*");
+        let wildcard = count >= 2 && contains(&key);
+        key.truncate(parent);
+        if count >= 2 {
+            key.push(b'.');
         }
-        key.push_str(label);
-        if contains(format!("{key}!").as_bytes()) {
+        key.extend_from_slice(label.as_bytes());
+        key.push(b'!');
+        if contains(&key) {
             return Some(count - 1);
         }
-        if wildcard || contains(key.as_bytes()) {
+        key.pop();
+        if wildcard || contains(&key) {
             best = Some(count);
         }
     }
@@ -100,11 +120,15 @@ pub fn suffix_labels(labels: &[&str]) -> Option<usize> {
 
 /// Every entry of the list, in order (tests compare them with the `psl` crate).
 #[cfg(test)]
-pub fn all_entries() -> impl Iterator<Item = Vec<u8>> {
-    layout()
-        .map(|(_, data)| block_entries(data, 0))
-        .into_iter()
-        .flatten()
+pub fn all_entries() -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    if let Some((_, data)) = layout() {
+        scan(data, 0, |e| {
+            out.push(e.to_vec());
+            true
+        });
+    }
+    out
 }
 
 #[cfg(test)]
@@ -120,7 +144,14 @@ mod tests {
         let (blocks, data) = layout().expect("header");
         assert!(blocks > 500, "{blocks} blocks");
         assert!(data.len() > 50_000);
-        for rule in ["com", "uk.co", "ck.*", "ck.www!", "com.myshopify", "dev.pages"] {
+        for rule in [
+            "com",
+            "uk.co",
+            "ck.*",
+            "ck.www!",
+            "com.myshopify",
+            "dev.pages",
+        ] {
             assert!(contains(rule.as_bytes()), "{rule}");
         }
         for absent in ["", "uk.example", "ck.www", "zz-not-a-tld", "~"] {

@@ -62,7 +62,7 @@ function hit(query, { method = "POST", body, headers = {} } = {}) {
   return fetch(`${server.url}/g/collect?${query}`, {
     method,
     body,
-    headers: { "user-agent": UA, origin: ORIGIN, "x-forwarded-for": "203.0.113.50", ...headers },
+    headers: { "user-agent": UA, origin: ORIGIN, "x-forwarded-for": "81.2.69.50", ...headers },
   });
 }
 
@@ -83,7 +83,7 @@ test("a gtag hit is answered at once with cookies, then sent to Meta for every t
   assert.equal(event.event_name, "ViewContent");
   assert.equal(event.event_source_url, "https://www.shop.example.com/p/shoe?fbclid=IwAR-container");
   assert.equal(event.user_data.client_user_agent, UA);
-  assert.equal(event.user_data.client_ip_address, "203.0.113.50");
+  assert.equal(event.user_data.client_ip_address, "81.2.69.50");
   const fbc = cookies.find((c) => c.startsWith("_fbc=")).split(";")[0].slice(5);
   const fbp = cookies.find((c) => c.startsWith("_fbp=")).split(";")[0].slice(5);
   assert.equal(event.user_data.fbc, fbc, "Meta gets the cookie the browser got");
@@ -219,7 +219,7 @@ test("identity through the container: a sign-up's email reaches a later anonymou
     options: { log: () => {} },
   });
   try {
-    const signUp = { event_name: "sign_up", client_id: "id.77", page_location: "https://www.shop.example.com/welcome", user_agent: UA, ip_override: "203.0.113.9", user_data: { email_address: "ct@example.com" } };
+    const signUp = { event_name: "sign_up", client_id: "id.77", page_location: "https://www.shop.example.com/welcome", user_agent: UA, ip_override: "81.2.69.9", user_data: { email_address: "ct@example.com" } };
     await postEvent(withIdentity.url, JSON.stringify(signUp));
     await withIdentity.container.idle();
     await fetch(`${withIdentity.url}/g/collect?v=2&cid=id.77&en=page_view&dl=${encodeURIComponent("https://www.shop.example.com/")}`, { headers: { "user-agent": UA } });
@@ -248,7 +248,7 @@ test("batchWindowMs: the events of many hits reach Meta in one request, each wit
     const sends = [0, 1, 2, 3].map((i) =>
       fetch(`${batching.url}/g/collect?v=2&cid=b.${i}&en=page_view&dl=${encodeURIComponent(`https://www.shop.example.com/${i}`)}`, {
         method: "POST",
-        headers: { "user-agent": `UA-${i}`, "x-forwarded-for": `203.0.113.${10 + i}`, cookie: `_fbp=fb.1.1795870000000.${i}` },
+        headers: { "user-agent": `UA-${i}`, "x-forwarded-for": `81.2.69.${10 + i}`, cookie: `_fbp=fb.1.1795870000000.${i}` },
       }),
     );
     assert.deepEqual((await Promise.all(sends)).map((r) => r.status), [204, 204, 204, 204]);
@@ -258,7 +258,7 @@ test("batchWindowMs: the events of many hits reach Meta in one request, each wit
     const events = sandbox.received[0].events;
     assert.deepEqual(
       events.map((e) => [e.user_data.client_user_agent, e.user_data.client_ip_address, e.user_data.fbp]).sort(),
-      [0, 1, 2, 3].map((i) => [`UA-${i}`, `203.0.113.${10 + i}`, `fb.1.1795870000000.${i}`]),
+      [0, 1, 2, 3].map((i) => [`UA-${i}`, `81.2.69.${10 + i}`, `fb.1.1795870000000.${i}`]),
     );
   } finally {
     await batching.close();

@@ -241,7 +241,7 @@ fn plaintext_under_user_data_is_removed_and_hashes_stay() {
             "ge": null,
             "db": {{"y": 1980}},
             "external_id": ["user-1", "{MD5}"],
-            "client_ip_address": "203.0.113.7",
+            "client_ip_address": "81.2.69.7",
             "fbp": "fb.1.1596403881668.1116446470",
             "address": {{"country": "US", "city": "Menlo Park"}}
         }},
@@ -264,7 +264,7 @@ fn plaintext_under_user_data_is_removed_and_hashes_stay() {
             "ge": null,
             "db": "{removed}",
             "external_id": ["{removed}", "{MD5}"],
-            "client_ip_address": "203.0.113.7",
+            "client_ip_address": "81.2.69.7",
             "fbp": "fb.1.1596403881668.1116446470",
             "address": {{"country": "{removed}", "city": "{removed}"}}
         }},

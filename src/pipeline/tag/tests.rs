@@ -25,7 +25,7 @@ const CONFIG: &str =
 
 const PURCHASE: &str = r#"{
   "event_name": "purchase", "client_id": "555.666", "user_id": "U-42",
-  "ip_override": "10.0.0.1, 203.0.113.9", "user_agent": "Mozilla/5.0 Test",
+  "ip_override": "10.0.0.1, 81.2.69.9", "user_agent": "Mozilla/5.0 Test",
   "page_location": "https://www.shop.example.com/thanks?fbclid=IwAR-Click_1",
   "page_referrer": "https://www.shop.example.com/cart",
   "value": "129.90", "currency": "usd", "transaction_id": "T-1001", "event_id": "evt-1",
@@ -90,7 +90,7 @@ fn a_ga4_purchase_becomes_a_meta_request() {
     assert_eq!(first("external_id"), Some(crate::hash::sha256_hex(b"u-42")));
     assert_eq!(
         ud.get("client_ip_address").and_then(Json::as_str),
-        Some("203.0.113.9")
+        Some("81.2.69.9")
     );
     assert_eq!(
         ud.get("client_user_agent").and_then(Json::as_str),
@@ -299,7 +299,7 @@ const IDENTITY_CONFIG: &str = r#"{"pixelId": "1", "accessToken": "t", "consent":
     "endpoint": "https://id.example.com/api/v1", "token": "id-token", "useJournal": true, "cacheTtlMs": 60000}}"#;
 
 const ANONYMOUS_VIEW: &str = r#"{"event_name": "page_view", "client_id": "c-1",
-    "page_location": "https://shop.com/p", "user_agent": "UA", "ip_override": "203.0.113.9"}"#;
+    "page_location": "https://shop.com/p", "user_agent": "UA", "ip_override": "81.2.69.9"}"#;
 
 fn answers() -> Vec<crate::identity::IdentityAnswer> {
     let resolve = r#"{"success": true, "data": {"uuid": "P-1", "email": "jane@x.co", "count_prev_visits": 2}}"#;
