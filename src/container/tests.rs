@@ -618,6 +618,37 @@ fn cookies_keep_the_site_domain_only_when_the_container_is_inside_it() {
     assert!(!in_domain("xshop.com", "shop.com") && !in_domain("com", "shop.com"));
 }
 
+/// The cookie domain comes from the Public Suffix List (a shop on a platform's domain keeps
+/// its own host), and a container whose tag config is broken sets no cookie at all.
+#[test]
+fn cookie_domains_follow_the_public_suffix_list_and_a_broken_tag_sets_none() {
+    let hit = "https://x/g/collect?v=2&tid=G-1&cid=555.111&en=page_view&dl=https%3A%2F%2Fmyshop.myshopify.com%2F%3Ffbclid%3DCLICK1";
+    let c = container(r#"{"tags": [{"pixelId": "111", "accessToken": "tok"}]}"#);
+    let out = c.handle(
+        &request("GET", hit, &[("host", "myshop.myshopify.com")], ""),
+        CLOCK,
+    );
+    let cookies = header(&out.response, "set-cookie");
+    assert_eq!(cookies.len(), 2, "{cookies:?}");
+    assert!(
+        cookies
+            .iter()
+            .all(|c| c.contains("; Domain=myshop.myshopify.com;")
+                || c.ends_with("; Domain=myshop.myshopify.com")),
+        "{cookies:?}"
+    );
+    assert!(
+        cookies.iter().any(|c| c.starts_with("_fbc=fb.2.")),
+        "{cookies:?}"
+    );
+    let broken = container(r#"{"tags": [{"pixelId": 12.5, "accessToken": "tok"}]}"#);
+    let out = broken.handle(
+        &request("GET", hit, &[("host", "myshop.myshopify.com")], ""),
+        CLOCK,
+    );
+    assert!(header(&out.response, "set-cookie").is_empty());
+}
+
 #[test]
 fn a_container_from_environment_variables_alone() {
     let env = j(

@@ -28,6 +28,167 @@ pub fn query_param<'a>(url: &'a str, name: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
+/// Query parameter names that carry a person's contact details or name, compared with the name
+/// percent-decoded, lowercased and without `_`, `-`, spaces: matched against the whole name
+/// and each bracket or dot segment of it (`customer[email]`, `user.first_name`). Names that
+/// merely *contain* `email` or `phone` (`billing_email`, `phonenumber`) match too.
+const PII_PARAM_NAMES: &[&str] = &[
+    "mail",
+    "em",
+    "tel",
+    "ph",
+    "cell",
+    "mobilenumber",
+    "name",
+    "firstname",
+    "lastname",
+    "fullname",
+    "middlename",
+    "fname",
+    "lname",
+    "fn",
+    "ln",
+    "surname",
+    "givenname",
+    "familyname",
+    "customername",
+    "username",
+    "address",
+    "address1",
+    "address2",
+    "streetaddress",
+    "street",
+    "zip",
+    "zipcode",
+    "postcode",
+    "postalcode",
+    "dob",
+    "dateofbirth",
+    "birthdate",
+    "birthday",
+];
+
+/// Whether a query parameter name says its value is a person's details.
+fn is_pii_name(raw_name: &str) -> bool {
+    let decoded = decode_component(raw_name).unwrap_or_else(|| raw_name.to_string());
+    let squash = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !matches!(c, '_' | '-' | ' '))
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let whole = squash(&decoded);
+    if whole.contains("email") || whole.contains("phone") {
+        return true;
+    }
+    PII_PARAM_NAMES.contains(&whole.as_str())
+        || decoded
+            .split(['[', ']', '.'])
+            .any(|segment| PII_PARAM_NAMES.contains(&squash(segment).as_str()))
+}
+
+/// Whether a text holds something shaped like an email address (`x@y.z`).
+fn holds_email(text: &str) -> bool {
+    text.match_indices('@').any(|(at, _)| {
+        let local = text[..at].chars().next_back();
+        let domain = text[at + 1..]
+            .split(|c: char| c.is_whitespace() || "&?#/,;\"'<>()".contains(c))
+            .next()
+            .unwrap_or_default();
+        local.is_some_and(|c| !c.is_whitespace() && c != '=')
+            && domain
+                .rsplit_once('.')
+                .is_some_and(|(host, tld)| !host.is_empty() && tld.len() >= 2)
+    })
+}
+
+/// Whether a query parameter (`name=value`, raw) carries PII: its name says so, or its value,
+/// percent-decoded (twice, for values that were encoded twice), holds an email address.
+fn is_pii_param(pair: &str) -> bool {
+    let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+    if is_pii_name(name) {
+        return true;
+    }
+    let once = decode_component(value).unwrap_or_else(|| value.to_string());
+    let twice = decode_component(&once).unwrap_or_else(|| once.clone());
+    holds_email(value) || holds_email(&once) || holds_email(&twice)
+}
+
+/// `params` (`a=1&b=2`) without its PII parameters; `None` when none is PII.
+fn strip_params(params: &str) -> Option<String> {
+    if !params.split('&').any(is_pii_param) {
+        return None;
+    }
+    let kept: Vec<&str> = params.split('&').filter(|p| !is_pii_param(p)).collect();
+    Some(kept.join("&"))
+}
+
+/// A page or referrer URL without the query parameters that carry an email, a phone number or
+/// a name (Meta: no PII in URLs): by the parameter's name ([`PII_PARAM_NAMES`]) or an email
+/// address in its value, percent-encoded or not. Everything else is kept byte for byte: the
+/// other parameters in their order and encoding, empty ones, the path; a `?` left with no
+/// parameter goes. The fragment is treated the same way when it holds parameters
+/// (`#/checkout?email=...` of hash routers, `#email=...`), and kept as it is otherwise.
+pub fn without_pii(url: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    if !url.contains(['?', '#']) {
+        return Cow::Borrowed(url);
+    }
+    let (before_fragment, fragment) = match url.split_once('#') {
+        Some((b, f)) => (b, Some(f)),
+        None => (url, None),
+    };
+    let (base, query) = match before_fragment.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (before_fragment, None),
+    };
+    let new_query = query.and_then(strip_params);
+    let new_fragment = fragment.and_then(|f| {
+        // `#/route?params` or `#params`.
+        let (route, params) = match f.split_once('?') {
+            Some((r, p)) => (Some(r), p),
+            None if f.contains('=') => (None, f),
+            None => return None,
+        };
+        let params = strip_params(params)?;
+        Some(match (route, params.is_empty()) {
+            (Some(r), true) => r.to_string(),
+            (Some(r), false) => format!("{r}?{params}"),
+            (None, _) => params,
+        })
+    });
+    if new_query.is_none() && new_fragment.is_none() {
+        return Cow::Borrowed(url);
+    }
+    let mut out = String::with_capacity(url.len());
+    out.push_str(base);
+    match (new_query, query) {
+        (Some(q), _) if !q.is_empty() => {
+            out.push('?');
+            out.push_str(&q);
+        }
+        (Some(_), _) => {}
+        (None, Some(q)) => {
+            out.push('?');
+            out.push_str(q);
+        }
+        (None, None) => {}
+    }
+    match (new_fragment, fragment) {
+        (Some(f), _) if !f.is_empty() => {
+            out.push('#');
+            out.push_str(&f);
+        }
+        (Some(_), _) => {}
+        (None, Some(f)) => {
+            out.push('#');
+            out.push_str(f);
+        }
+        (None, None) => {}
+    }
+    Cow::Owned(out)
+}
+
 /// Percent-decode one `application/x-www-form-urlencoded` component (a query parameter's name
 /// or value): `+` is a space, `%XX` is the byte `XX`. `None` when a `%` is not followed by two
 /// hex digits or when the bytes are not UTF-8.
@@ -348,6 +509,90 @@ mod tests {
             ascii_host("ünicode.Example.com").as_deref(),
             Some("xn--nicode-2ya.example.com")
         );
+    }
+    #[test]
+    fn pii_parameters_leave_urls() {
+        let cases: &[(&str, &str)] = &[
+            // Nothing to remove: the very same text.
+            (
+                "https://shop.com/p?a=1&b=2#top",
+                "https://shop.com/p?a=1&b=2#top",
+            ),
+            (
+                "https://shop.com/p?fbclid=IwAR2F4-dbP0l7Mn1%3D",
+                "https://shop.com/p?fbclid=IwAR2F4-dbP0l7Mn1%3D",
+            ),
+            (
+                "https://shop.com/p?product_name=Shoe&utm_source=x",
+                "https://shop.com/p?product_name=Shoe&utm_source=x",
+            ),
+            (
+                "https://shop.com/@brand/p?q=%40brand",
+                "https://shop.com/@brand/p?q=%40brand",
+            ),
+            ("https://shop.com/", "https://shop.com/"),
+            // By name; order, encoding and empty parameters of the rest kept.
+            ("https://shop.com/p?email=a%40b.com", "https://shop.com/p"),
+            (
+                "https://shop.com/p?a=1&email=a%40b.com&b=%20x+y&&c",
+                "https://shop.com/p?a=1&b=%20x+y&&c",
+            ),
+            (
+                "https://shop.com/p?phone=%2B15551234567&b=2",
+                "https://shop.com/p?b=2",
+            ),
+            (
+                "https://shop.com/p?first_name=Jane&last_name=Doe&name=J&sku=1",
+                "https://shop.com/p?sku=1",
+            ),
+            (
+                "https://shop.com/p?customer%5Bemail%5D=x&Billing-Email=y&user.firstName=z&k=v",
+                "https://shop.com/p?k=v",
+            ),
+            (
+                "https://shop.com/p?PhoneNumber=555&em=h&fn=j&ln=d&zip=94025&ok=1",
+                "https://shop.com/p?ok=1",
+            ),
+            ("https://shop.com/p?email", "https://shop.com/p"),
+            // By value: an email address, plain, percent-encoded, encoded twice, in a redirect.
+            (
+                "https://shop.com/p?u=jane@example.com&x=1",
+                "https://shop.com/p?x=1",
+            ),
+            (
+                "https://shop.com/p?u=jane%40example.com&x=1",
+                "https://shop.com/p?x=1",
+            ),
+            (
+                "https://shop.com/p?u=jane%2540example.com",
+                "https://shop.com/p",
+            ),
+            (
+                "https://shop.com/p?next=https%3A%2F%2Fx.com%2F%3Fe%3Djane%2540example.com&x=1",
+                "https://shop.com/p?x=1",
+            ),
+            // The fragment: parameters in it are treated the same way; a plain one is kept.
+            (
+                "https://shop.com/p?a=1#/checkout?email=a%40b.com&step=2",
+                "https://shop.com/p?a=1#/checkout?step=2",
+            ),
+            ("https://shop.com/p#email=a%40b.com", "https://shop.com/p"),
+            (
+                "https://shop.com/p?email=x#section-2",
+                "https://shop.com/p#section-2",
+            ),
+            (
+                "https://shop.com/p#/thanks?name=Jane",
+                "https://shop.com/p#/thanks",
+            ),
+        ];
+        for (url, want) in cases {
+            assert_eq!(without_pii(url), *want, "{url}");
+        }
+        assert!(matches!(
+            without_pii("https://shop.com/p?a=1"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 }
 

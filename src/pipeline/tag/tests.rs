@@ -225,6 +225,53 @@ fn bad_config_reports_and_builds_nothing() {
             && fields.contains(&"actionSource"),
         "{fields:?}"
     );
+    // PURCHASE carries an fbclid and no _fbp: a valid config would set both cookies.
+    assert!(out.cookies.is_empty(), "{:?}", out.cookies);
+    let request = parse("{}").expect("request");
+    let event = parse(PURCHASE).expect("event");
+    assert!(t.cookies(&event, &request, CLOCK).is_empty());
+    assert_eq!(tag(CONFIG).cookies(&event, &request, CLOCK).len(), 2);
+}
+
+/// A shop on a platform's domain (the Public Suffix List's private section), with PII in its
+/// URLs: the cookies live on the shop's own host, Meta gets the URLs without the PII, and the
+/// fbclid of the page URL still makes the fbc.
+#[test]
+fn a_platform_hosted_shop_gets_its_own_cookie_domain_and_clean_urls() {
+    let t = tag(CONFIG);
+    let event = r#"{"event_name": "page_view", "user_agent": "UA", "ip_override": "81.2.69.9",
+        "page_location": "https://checkout.myshop.myshopify.com/thanks?email=jane%40x.com&fbclid=IwAR-1&first_name=Jane#done",
+        "page_referrer": "https://myshop.myshopify.com/cart?u=jane@x.com&step=2"}"#;
+    let out = build(&t, event, "{}");
+    assert_eq!(out.status, Status::Ready, "{:?}", out.report);
+    let body = &out.requests[0].body;
+    let parsed = parse(body).expect("body");
+    let e = &parsed.get("data").and_then(Json::as_array).expect("data")[0];
+    assert_eq!(
+        e.get("event_source_url").and_then(Json::as_str),
+        Some("https://checkout.myshop.myshopify.com/thanks?fbclid=IwAR-1#done")
+    );
+    assert_eq!(
+        e.get("referrer_url").and_then(Json::as_str),
+        Some("https://myshop.myshopify.com/cart?step=2")
+    );
+    assert!(!body.contains("jane") && !body.contains("Jane"), "{body}");
+    assert!(out.report.has("event.url_pii_removed"));
+    // myshop.myshopify.com: 3 labels, subdomain index 2.
+    let fbc = e
+        .get("user_data")
+        .and_then(|u| u.get("fbc"))
+        .and_then(Json::as_str);
+    assert_eq!(fbc, Some("fb.2.1764331200000.IwAR-1"));
+    let domains: Vec<_> = out.cookies.iter().map(|c| c.domain.as_deref()).collect();
+    assert_eq!(domains, vec![Some("myshop.myshopify.com"); 2]);
+    // The platform's own host is a public suffix: host-only cookies.
+    let on_suffix = build(
+        &t,
+        r#"{"event_name": "page_view", "page_location": "https://myshopify.com/"}"#,
+        "{}",
+    );
+    assert!(on_suffix.cookies.iter().all(|c| c.domain.is_none()) && !on_suffix.cookies.is_empty());
 }
 
 #[test]
