@@ -55,11 +55,20 @@ fn first_entry(data: &[u8], block: usize) -> Option<&[u8]> {
     rest.get(..rest.iter().position(|&b| b == b'\n')?)
 }
 
-/// Whether the list holds `entry` (in the reversed form above): a binary search over the
-/// blocks' first entries, then a scan of one block.
-fn contains(entry: &[u8]) -> bool {
+/// What the list says about an entry (in the reversed form above).
+#[derive(Clone, Copy, Default)]
+struct Probe {
+    /// The list holds it.
+    found: bool,
+    /// Some longer entry starts with it: without one, no rule for a longer suffix can match.
+    extended: bool,
+}
+
+/// A binary search over the blocks' first entries, then a scan from that block to the first
+/// entry past `entry` (sorted: the entries that extend it come right after it).
+fn probe(entry: &[u8]) -> Probe {
     let Some((blocks, data)) = layout() else {
-        return false;
+        return Probe::default();
     };
     // The last block whose first entry is <= entry.
     let (mut lo, mut hi) = (0usize, blocks);
@@ -72,16 +81,25 @@ fn contains(entry: &[u8]) -> bool {
         }
     }
     let Some(start) = lo.checked_sub(1).and_then(|b| u32_at(4 + 4 * b)) else {
-        return false;
+        return Probe::default();
     };
-    // Sorted: stop at the first entry past it (a later block's first entry shares nothing, so
-    // reading on past the block's end stays correct).
-    let mut found = false;
+    // A later block's first entry shares nothing, so reading on past a block's end is correct.
+    let mut out = Probe::default();
     scan(data, start, |e| {
-        found = e == entry;
-        e < entry
+        if e == entry {
+            out.found = true;
+        } else if e > entry {
+            out.extended = e.starts_with(entry);
+            return false;
+        }
+        true
     });
-    found
+    out
+}
+
+/// Whether the list holds `entry`.
+fn contains(entry: &[u8]) -> bool {
+    probe(entry).found
 }
 
 /// How many of the host's last labels are its public suffix, by the list's algorithm: the
@@ -106,14 +124,19 @@ pub fn suffix_labels(labels: &[&str]) -> Option<usize> {
             key.push(b'.');
         }
         key.extend_from_slice(label.as_bytes());
+        let exact = probe(&key);
+        if exact.found || wildcard {
+            best = Some(count);
+        }
+        // Nothing in the list extends this suffix: no exception, no longer rule.
+        if !exact.extended {
+            break;
+        }
         key.push(b'!');
         if contains(&key) {
             return Some(count - 1);
         }
         key.pop();
-        if wildcard || contains(&key) {
-            best = Some(count);
-        }
     }
     best
 }

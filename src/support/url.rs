@@ -324,6 +324,28 @@ fn punycode(label: &str) -> Option<String> {
 /// an IP address, a single label (`localhost`), a host that is itself a public suffix
 /// (`myshopify.com`, `github.io`), a TLD the list does not know (`shop.internal`).
 pub fn registrable_domain(host: &str) -> Option<String> {
+    // A build asks for its page host's domain several times (cookie domain, subdomain index of
+    // fbp and fbc), and a site's events share one host: the last answer is kept (a lookup in
+    // the list costs a few microseconds).
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(String, Option<String>)>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    let cached = LAST.with(|last| {
+        last.borrow()
+            .as_ref()
+            .filter(|(h, _)| h == host)
+            .map(|(_, d)| d.clone())
+    });
+    if let Some(domain) = cached {
+        return domain;
+    }
+    let domain = lookup_registrable_domain(host);
+    LAST.with(|last| *last.borrow_mut() = Some((host.to_string(), domain.clone())));
+    domain
+}
+
+fn lookup_registrable_domain(host: &str) -> Option<String> {
     if crate::ip::parse(host).is_some() {
         return None;
     }
