@@ -7,9 +7,8 @@
 // Format (all ASCII, see psl.rs): rules with non-ASCII labels in punycode, labels reversed
 // (`co.uk` -> `uk.co`), an exception rule marked by a trailing `!` (`!www.ck` -> `ck.www!`),
 // a wildcard kept as the label `*` (`*.ck` -> `ck.*`); sorted bytewise; front-coded in blocks of
-// BLOCK entries (each entry: one byte = bytes shared with the previous entry of its block, then
-// the rest, then `\n`; a block's first entry shares nothing). Header: u32 LE count of blocks,
-// then u32 LE byte offsets of the blocks (relative to the data after the header).
+// BLOCK entries (each entry: one byte = bytes shared with the previous entry, then the rest,
+// then `\n`; every BLOCK-th entry shares nothing). No index: psl.rs finds the restart points.
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -52,26 +51,18 @@ for (const e of entries) {
   if (e.includes("\n") || e.length > 255) throw new Error(`unusable rule: ${e}`);
 }
 
+// Front coding: each entry shares a prefix with the one before, except every BLOCK-th (a
+// restart point, where src/support/psl.rs's binary search starts decoding).
 const data = [];
-const offsets = [];
-let size = 0;
 let prev = "";
 entries.forEach((e, i) => {
-  if (i % BLOCK === 0) {
-    offsets.push(size);
-    prev = "";
-  }
+  if (i % BLOCK === 0) prev = "";
   let shared = 0;
   while (shared < prev.length && shared < e.length && prev[shared] === e[shared]) shared++;
-  const bytes = Buffer.concat([Buffer.from([shared]), Buffer.from(e.slice(shared)), Buffer.from("\n")]);
-  data.push(bytes);
-  size += bytes.length;
+  data.push(Buffer.concat([Buffer.from([shared]), Buffer.from(e.slice(shared)), Buffer.from("\n")]));
   prev = e;
 });
-const header = Buffer.alloc(4 + 4 * offsets.length);
-header.writeUInt32LE(offsets.length, 0);
-offsets.forEach((o, i) => header.writeUInt32LE(o, 4 + 4 * i));
-const out = Buffer.concat([header, ...data]);
+const out = Buffer.concat(data);
 writeFileSync(join(root, "src/support/psl/rules.bin"), out);
 writeFileSync(
   join(root, "src/support/psl/SOURCE"),
