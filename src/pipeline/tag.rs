@@ -260,8 +260,8 @@ impl Tag {
         }
     }
 
-    /// The `_fbc`/`_fbp` cookies `build` would set for this event (none when consent blocks it
-    /// or it is not an object).
+    /// The `_fbc`/`_fbp` cookies `build` would set for this event (none when the config is
+    /// invalid, consent blocks it or it is not an object).
     pub fn cookies(&self, event: &Json, request: &Json, clock: Clock) -> Vec<SetCookie> {
         let ev = EventData::new(event);
         // A broken config sends nothing, so it sets no cookie either (nor may the container).
