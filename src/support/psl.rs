@@ -10,9 +10,6 @@
 
 static RULES: &[u8] = include_bytes!("psl/rules.bin");
 
-/// Labels a host may have: more than DNS allows is not a host.
-const MAX_LABELS: usize = 127;
-
 /// Where the entries that share nothing with the one before start (at least every 16th): the
 /// points a binary search can start decoding from. Found once, on first use, rather than
 /// shipped (measured: the shipped index cost 2.6 KB raw / 2.4 KB gzipped of wasm; finding it
@@ -107,29 +104,53 @@ fn contains(entry: &[u8]) -> bool {
     probe(entry).found
 }
 
+/// The longest host name DNS allows (and so the longest suffix a lookup builds).
+const MAX_HOST: usize = 253;
+
+/// A reversed suffix (`uk.co`) being built on the stack, with room for a probe's `.*` or `!`.
+struct Key {
+    buf: [u8; MAX_HOST + 3],
+    len: usize,
+}
+
+impl Key {
+    fn push(&mut self, bytes: &[u8]) -> bool {
+        let Some(slot) = self.buf.get_mut(self.len..self.len + bytes.len()) else {
+            return false;
+        };
+        slot.copy_from_slice(bytes);
+        self.len += bytes.len();
+        true
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+}
+
 /// How many of the host's last labels are its public suffix, by the list's algorithm: the
 /// matching rule with the most labels, an exception rule winning with its first label removed.
 /// `None` when no rule matches (a TLD the list does not know) or the host is not a list of
-/// non-empty labels. `labels` are lowercase ASCII (punycode), left to right.
-pub fn suffix_labels(labels: &[&str]) -> Option<usize> {
-    if labels.is_empty() || labels.len() > MAX_LABELS || labels.iter().any(|l| l.is_empty()) {
+/// non-empty labels. `host` is lowercase ASCII (punycode). Allocates nothing.
+pub fn suffix_labels(host: &str) -> Option<usize> {
+    if host.is_empty() || host.len() > MAX_HOST || host.split('.').any(str::is_empty) {
         return None;
     }
     let mut best = None;
-    // The suffix so far, reversed (`uk.co`); probes are pushed onto it and taken off again.
-    let mut key: Vec<u8> = Vec::with_capacity(MAX_ENTRY);
-    for (i, label) in labels.iter().rev().enumerate() {
+    let mut key = Key {
+        buf: [0; MAX_HOST + 3],
+        len: 0,
+    };
+    for (i, label) in host.rsplit('.').enumerate() {
         let count = i + 1;
-        let parent = key.len();
+        let parent = key.len;
         // `*.<parent>` matches any label under the parent.
-        key.extend_from_slice(b".*");
-        let wildcard = count >= 2 && contains(&key);
-        key.truncate(parent);
-        if count >= 2 {
-            key.push(b'.');
+        let wildcard = count >= 2 && key.push(b".*") && contains(key.as_slice());
+        key.len = parent;
+        if (count >= 2 && !key.push(b".")) || !key.push(label.as_bytes()) {
+            return None;
         }
-        key.extend_from_slice(label.as_bytes());
-        let exact = probe(&key);
+        let exact = probe(key.as_slice());
         if exact.found || wildcard {
             best = Some(count);
         }
@@ -137,11 +158,12 @@ pub fn suffix_labels(labels: &[&str]) -> Option<usize> {
         if !exact.extended {
             break;
         }
-        key.push(b'!');
-        if contains(&key) {
-            return Some(count - 1);
+        if key.push(b"!") {
+            if contains(key.as_slice()) {
+                return Some(count - 1);
+            }
+            key.len -= 1;
         }
-        key.pop();
     }
     best
 }
@@ -162,7 +184,7 @@ mod tests {
     use super::*;
 
     fn suffix(host: &str) -> Option<usize> {
-        suffix_labels(&host.split('.').collect::<Vec<_>>())
+        suffix_labels(host)
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Just enough URL handling for a tag: the host of a page URL and raw query parameters. Query
 //! values are returned exactly as they appear (Meta wants `fbclid` verbatim, case kept).
 
+use std::borrow::Cow;
+
 /// The host of an absolute http(s) URL, without port or user info, as [`ascii_host`] spells it.
 pub fn host(url: &str) -> Option<String> {
     let rest = url.trim().split_once("://").map(|(_, r)| r)?;
@@ -14,7 +16,7 @@ pub fn host(url: &str) -> Option<String> {
     if host.is_empty() {
         return None;
     }
-    ascii_host(host)
+    ascii_host(host).map(Cow::into_owned)
 }
 
 /// The first value of query parameter `name`, undecoded. `None` when absent or empty.
@@ -70,21 +72,37 @@ const PII_PARAM_NAMES: &[&str] = &[
 
 /// Whether a query parameter name says its value is a person's details.
 fn is_pii_name(raw_name: &str) -> bool {
-    let decoded = decode_component(raw_name).unwrap_or_else(|| raw_name.to_string());
-    let squash = |s: &str| -> String {
-        s.chars()
-            .filter(|c| !matches!(c, '_' | '-' | ' '))
-            .flat_map(char::to_lowercase)
-            .collect()
+    // Decoding and squashing allocate only for names that need it (this runs for every
+    // parameter of every page URL).
+    let decoded: Cow<'_, str> = if raw_name.contains(['%', '+']) {
+        decode_component(raw_name).map_or(Cow::Borrowed(raw_name), Cow::Owned)
+    } else {
+        Cow::Borrowed(raw_name)
+    };
+    let pii = |name: &str| {
+        let squashed = squash(name);
+        PII_PARAM_NAMES.contains(&squashed.as_ref())
     };
     let whole = squash(&decoded);
-    if whole.contains("email") || whole.contains("phone") {
-        return true;
+    whole.contains("email")
+        || whole.contains("phone")
+        || PII_PARAM_NAMES.contains(&whole.as_ref())
+        || (decoded.contains(['[', ']', '.']) && decoded.split(['[', ']', '.']).any(pii))
+}
+
+/// A parameter name lowercased without `_`, `-` and spaces (`First_Name` -> `firstname`);
+/// borrowed when it already is.
+fn squash(name: &str) -> Cow<'_, str> {
+    let plain = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    if name.bytes().all(plain) {
+        return Cow::Borrowed(name);
     }
-    PII_PARAM_NAMES.contains(&whole.as_str())
-        || decoded
-            .split(['[', ']', '.'])
-            .any(|segment| PII_PARAM_NAMES.contains(&squash(segment).as_str()))
+    Cow::Owned(
+        name.chars()
+            .filter(|c| !matches!(c, '_' | '-' | ' '))
+            .flat_map(char::to_lowercase)
+            .collect(),
+    )
 }
 
 /// Whether a text holds something shaped like an email address (`x@y.z`).
@@ -109,9 +127,15 @@ fn is_pii_param(pair: &str) -> bool {
     if is_pii_name(name) {
         return true;
     }
-    let once = decode_component(value).unwrap_or_else(|| value.to_string());
-    let twice = decode_component(&once).unwrap_or_else(|| once.clone());
-    holds_email(value) || holds_email(&once) || holds_email(&twice)
+    if holds_email(value) {
+        return true;
+    }
+    // An `@` can hide only behind percent-encoding (`%40`, `%2540`).
+    if !value.contains('%') {
+        return false;
+    }
+    let once = decode_component(value).unwrap_or_default();
+    holds_email(&once) || decode_component(&once).is_some_and(|twice| holds_email(&twice))
 }
 
 /// `params` (`a=1&b=2`) without its PII parameters; `None` when none is PII.
@@ -129,8 +153,7 @@ fn strip_params(params: &str) -> Option<String> {
 /// other parameters in their order and encoding, empty ones, the path; a `?` left with no
 /// parameter goes. The fragment is treated the same way when it holds parameters
 /// (`#/checkout?email=...` of hash routers, `#email=...`), and kept as it is otherwise.
-pub fn without_pii(url: &str) -> std::borrow::Cow<'_, str> {
-    use std::borrow::Cow;
+pub fn without_pii(url: &str) -> Cow<'_, str> {
     if !url.contains(['?', '#']) {
         return Cow::Borrowed(url);
     }
@@ -232,10 +255,13 @@ fn hex_digit(b: u8) -> Option<u8> {
 /// The host as DNS and cookies spell it: lowercase ASCII, non-ASCII labels in punycode
 /// (`Bücher.de` -> `xn--bcher-kva.de`; what a browser reports as `location.hostname`), a final
 /// dot dropped. `None` when a label cannot be encoded.
-pub fn ascii_host(host: &str) -> Option<String> {
+pub fn ascii_host(host: &str) -> Option<Cow<'_, str>> {
     let host = host.strip_suffix('.').unwrap_or(host);
     if host.is_ascii() {
-        return Some(host.to_ascii_lowercase());
+        if host.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Some(Cow::Owned(host.to_ascii_lowercase()));
+        }
+        return Some(Cow::Borrowed(host));
     }
     let labels: Option<Vec<String>> = host
         .split('.')
@@ -247,7 +273,7 @@ pub fn ascii_host(host: &str) -> Option<String> {
             }
         })
         .collect();
-    Some(labels?.join("."))
+    Some(Cow::Owned(labels?.join(".")))
 }
 
 /// RFC 3492 punycode encoding of one label (without the `xn--` prefix). Written here: the `idna`
@@ -324,25 +350,38 @@ fn punycode(label: &str) -> Option<String> {
 /// an IP address, a single label (`localhost`), a host that is itself a public suffix
 /// (`myshopify.com`, `github.io`), a TLD the list does not know (`shop.internal`).
 pub fn registrable_domain(host: &str) -> Option<String> {
-    // A build asks for its page host's domain several times (cookie domain, subdomain index of
-    // fbp and fbc), and a site's events share one host: the last answer is kept (a lookup in
-    // the list costs a few microseconds).
+    with_registrable_domain(host, |domain| domain.map(str::to_string))
+}
+
+/// `f` of the host's registrable domain. A build asks for its page host's domain up to three
+/// times (cookie domain, the subdomain index of fbp and of fbc) and a site's events share one
+/// host, so the last answer is kept, in buffers that are reused (no allocation once warm; a
+/// lookup in the list costs about a microsecond).
+fn with_registrable_domain<R>(host: &str, f: impl FnOnce(Option<&str>) -> R) -> R {
+    struct Last {
+        host: String,
+        domain: String,
+        found: bool,
+    }
     thread_local! {
-        static LAST: std::cell::RefCell<Option<(String, Option<String>)>> =
-            const { std::cell::RefCell::new(None) };
+        static LAST: std::cell::RefCell<Last> = const {
+            std::cell::RefCell::new(Last { host: String::new(), domain: String::new(), found: false })
+        };
     }
-    let cached = LAST.with(|last| {
-        last.borrow()
-            .as_ref()
-            .filter(|(h, _)| h == host)
-            .map(|(_, d)| d.clone())
-    });
-    if let Some(domain) = cached {
-        return domain;
-    }
-    let domain = lookup_registrable_domain(host);
-    LAST.with(|last| *last.borrow_mut() = Some((host.to_string(), domain.clone())));
-    domain
+    LAST.with(|last| {
+        let Ok(mut last) = last.try_borrow_mut() else {
+            return f(lookup_registrable_domain(host).as_deref());
+        };
+        if last.host != host {
+            let domain = lookup_registrable_domain(host);
+            last.host.clear();
+            last.host.push_str(host);
+            last.domain.clear();
+            last.domain.push_str(domain.as_deref().unwrap_or_default());
+            last.found = domain.is_some();
+        }
+        f(last.found.then_some(last.domain.as_str()))
+    })
 }
 
 fn lookup_registrable_domain(host: &str) -> Option<String> {
@@ -350,10 +389,14 @@ fn lookup_registrable_domain(host: &str) -> Option<String> {
         return None;
     }
     let host = ascii_host(host)?;
-    let labels: Vec<&str> = host.split('.').collect();
-    let suffix = crate::psl::suffix_labels(&labels)?;
-    let keep = suffix + 1;
-    (labels.len() >= keep).then(|| labels[labels.len() - keep..].join("."))
+    let suffix = crate::psl::suffix_labels(&host)?;
+    // The byte where the suffix's labels plus one begin.
+    let start = match host.rmatch_indices('.').nth(suffix) {
+        Some((dot, _)) => dot + 1,
+        None if host.split('.').count() > suffix => 0,
+        None => return None,
+    };
+    host.get(start..).map(str::to_string)
 }
 
 /// Meta's subdomain index: the labels of the domain the cookie lives on, minus one
@@ -365,8 +408,13 @@ pub fn subdomain_index(page_host: Option<&str>) -> u32 {
     if crate::ip::parse(host).is_some() {
         return 0;
     }
-    let domain = registrable_domain(host).unwrap_or_else(|| host.to_string());
-    let labels = domain.split('.').filter(|l| !l.is_empty()).count();
+    let labels = with_registrable_domain(host, |domain| {
+        domain
+            .unwrap_or(host)
+            .split('.')
+            .filter(|l| !l.is_empty())
+            .count()
+    });
     u32::try_from(labels.saturating_sub(1)).unwrap_or(u32::MAX)
 }
 
@@ -637,7 +685,7 @@ mod psl_crate_agreement {
                 .collect();
             labels.reverse();
             let host = format!("x.y.{}", labels.join("."));
-            let ours = crate::psl::suffix_labels(&host.split('.').collect::<Vec<_>>());
+            let ours = crate::psl::suffix_labels(&host);
             let theirs = psl::suffix(host.as_bytes())
                 .filter(|s| s.typ().is_some())
                 .map(|s| s.as_bytes().split(|&b| b == b'.').count());
