@@ -72,6 +72,6 @@ fn main() {
         &request,
     );
     stages(&tag, &read("tests/bench/purchase-sgtm.json"), &request);
-    let page_view = r#"{"event_name":"page_view","client_id":"1.2","page_location":"https://s.com/","user_agent":"UA","ip_override":"203.0.113.9"}"#;
+    let page_view = r#"{"event_name":"page_view","client_id":"1.2","page_location":"https://s.com/","user_agent":"UA","ip_override":"81.2.69.9"}"#;
     measure("page_view (no PII)", &tag, page_view, "{}");
 }

@@ -43,14 +43,14 @@ fn purchase(items: usize) -> String {
         })
         .collect();
     format!(
-        r#"{{"event_name":"purchase","event_id":"o-1","page_location":"https://s.com/","user_agent":"UA","ip_override":"203.0.113.9","value":12.5,"currency":"USD","items":[{}]}}"#,
+        r#"{{"event_name":"purchase","event_id":"o-1","page_location":"https://s.com/","user_agent":"UA","ip_override":"81.2.69.9","value":12.5,"currency":"USD","items":[{}]}}"#,
         items.join(",")
     )
 }
 
 fn page_views(n: usize) -> String {
     let events: Vec<String> = (0..n)
-        .map(|i| format!(r#"{{"event_name":"page_view","event_id":"e{i}","page_location":"https://s.com/","user_agent":"UA","ip_override":"203.0.113.9"}}"#))
+        .map(|i| format!(r#"{{"event_name":"page_view","event_id":"e{i}","page_location":"https://s.com/","user_agent":"UA","ip_override":"81.2.69.9"}}"#))
         .collect();
     format!("[{}]", events.join(","))
 }

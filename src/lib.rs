@@ -24,6 +24,6 @@ pub use pipeline::{
     batch, config, delivery, dispatch, enrichment, event_data, hints, identity, offline, payload,
     privacy, request, tag, validate,
 };
-pub use support::{base64, entropy, golden, ip, number, sort, url};
+pub use support::{base64, entropy, golden, ip, number, psl, sort, url};
 
 pub mod bindings;

@@ -30,7 +30,7 @@ fn request(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> Inc
             .collect(),
         body: body.into(),
         body_too_large: false,
-        remote_address: Some("198.51.100.7".into()),
+        remote_address: Some("89.160.20.7".into()),
     }
 }
 
@@ -102,7 +102,7 @@ fn a_hit_is_answered_with_cookies_and_handed_to_the_tags() {
     let headers = [
         ("user-agent", "Mozilla/5.0 Test"),
         ("cookie", "_ga=GA1.1.5; _fbp=fb.1.1.999"),
-        ("cf-connecting-ip", "203.0.113.9"),
+        ("cf-connecting-ip", "81.2.69.9"),
         ("x-forwarded-for", "10.9.9.9"),
         ("origin", "https://www.shop.com"),
     ];
@@ -141,7 +141,7 @@ fn a_hit_is_answered_with_cookies_and_handed_to_the_tags() {
     assert_eq!(ctx.header("x-forwarded-for"), None);
     assert_eq!(ctx.header("cf-connecting-ip"), None);
     assert_eq!(ctx.header("user-agent"), Some("Mozilla/5.0 Test"));
-    assert_eq!(ctx.remote_address.as_deref(), Some("198.51.100.7"));
+    assert_eq!(ctx.remote_address.as_deref(), Some("89.160.20.7"));
     // Built again by a tag from that context, the fbp and fbc are the same.
     let tag = Tag::new(&j(r#"{"pixelId": "1", "accessToken": "t"}"#));
     let later = Clock {
@@ -618,6 +618,37 @@ fn cookies_keep_the_site_domain_only_when_the_container_is_inside_it() {
     assert!(!in_domain("xshop.com", "shop.com") && !in_domain("com", "shop.com"));
 }
 
+/// The cookie domain comes from the Public Suffix List (a shop on a platform's domain keeps
+/// its own host), and a container whose tag config is broken sets no cookie at all.
+#[test]
+fn cookie_domains_follow_the_public_suffix_list_and_a_broken_tag_sets_none() {
+    let hit = "https://x/g/collect?v=2&tid=G-1&cid=555.111&en=page_view&dl=https%3A%2F%2Fmyshop.myshopify.com%2F%3Ffbclid%3DCLICK1";
+    let c = container(r#"{"tags": [{"pixelId": "111", "accessToken": "tok"}]}"#);
+    let out = c.handle(
+        &request("GET", hit, &[("host", "myshop.myshopify.com")], ""),
+        CLOCK,
+    );
+    let cookies = header(&out.response, "set-cookie");
+    assert_eq!(cookies.len(), 2, "{cookies:?}");
+    assert!(
+        cookies
+            .iter()
+            .all(|c| c.contains("; Domain=myshop.myshopify.com;")
+                || c.ends_with("; Domain=myshop.myshopify.com")),
+        "{cookies:?}"
+    );
+    assert!(
+        cookies.iter().any(|c| c.starts_with("_fbc=fb.2.")),
+        "{cookies:?}"
+    );
+    let broken = container(r#"{"tags": [{"pixelId": 12.5, "accessToken": "tok"}]}"#);
+    let out = broken.handle(
+        &request("GET", hit, &[("host", "myshop.myshopify.com")], ""),
+        CLOCK,
+    );
+    assert!(header(&out.response, "set-cookie").is_empty());
+}
+
 #[test]
 fn a_container_from_environment_variables_alone() {
     let env = j(
@@ -752,7 +783,7 @@ fn browser_hits_never_set_the_ip_or_user_agent() {
     let ctx = RequestContext::from_json(&out.request);
     assert_eq!(
         ctx.remote_address.as_deref(),
-        Some("198.51.100.7"),
+        Some("89.160.20.7"),
         "the socket, not the header"
     );
 }
@@ -763,12 +794,12 @@ fn trust_proxy_reads_the_address_the_proxy_saw() {
         "\"allowedOrigins\"",
         "\"trustProxy\": true, \"allowedOrigins\"",
     ));
-    let xff = [("x-forwarded-for", "1.1.1.1, 203.0.113.9")];
+    let xff = [("x-forwarded-for", "1.1.1.1, 81.2.69.9")];
     let out = one.handle(&request("GET", HIT, &xff, ""), CLOCK);
     let ctx = RequestContext::from_json(&out.request);
     assert_eq!(
         ctx.remote_address.as_deref(),
-        Some("203.0.113.9"),
+        Some("81.2.69.9"),
         "the right-most: what our proxy appended"
     );
     let two = container(&CONFIG.replace(
@@ -837,16 +868,16 @@ fn rate_limits_per_client_in_events() {
         c.handle(&r, CLOCK)
     };
     for _ in 0..3 {
-        assert_eq!(from("198.51.100.1").response.status, 204);
+        assert_eq!(from("89.160.20.1").response.status, 204);
     }
-    let limited = from("198.51.100.1").response;
+    let limited = from("89.160.20.1").response;
     assert_eq!(
         (limited.status, code(&limited)),
         (429, "rate_limited".into())
     );
     assert_eq!(header(&limited, "retry-after"), vec!["1"]);
     assert_eq!(
-        from("198.51.100.2").response.status,
+        from("89.160.20.2").response.status,
         204,
         "another visitor is not starved"
     );

@@ -192,7 +192,7 @@ fn test_event_probe(tag: &Tag, clock: Clock) -> Option<Probe> {
             Json::from("https://omni-meta-capi.example/doctor"),
         ),
         ("user_agent", Json::from("omni-meta-capi doctor")),
-        ("ip_override", Json::from("203.0.113.1")),
+        ("ip_override", Json::from("81.2.69.1")),
         (
             "consent_state",
             Json::object([

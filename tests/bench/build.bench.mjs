@@ -32,7 +32,7 @@ const event = {
   event_name: "purchase",
   client_id: "1718000000.1718000001",
   user_id: "CUST-1042",
-  ip_override: "203.0.113.42",
+  ip_override: "81.2.69.42",
   user_agent:
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15",
   page_location:
@@ -161,7 +161,7 @@ runInterleaved("Purchase events (11 PII fields, 5 items)", contenders, { items: 
 
 // A minimal page_view (no PII: IP, user agent, page, fbp): the fixed cost of one build, in µs,
 // against the SDK's same event.
-const pageView = { event_name: "page_view", client_id: "1.2", ip_override: "203.0.113.42", user_agent: event.user_agent, page_location: "https://www.shop.example.com/" };
+const pageView = { event_name: "page_view", client_id: "1.2", ip_override: "81.2.69.42", user_agent: event.user_agent, page_location: "https://www.shop.example.com/" };
 function metaPageView(ev, req, nowMs) {
   const serverEvent = new ServerEvent()
     .setEventName("PageView")

@@ -90,7 +90,7 @@ const CITIES = ["San Francisco", "New York", "München", "São Paulo", "  Paris 
 const GENDERS = ["female", "Male", "f", "M", "x", "Woman"];
 const DOBS = ["1990-02-14", "19900412", "02/14/1990", "1990", "2030-01-01", "14.02.1990"];
 const URLS = ["https://www.shop.example.com/thanks?fbclid=IwAR-Click_1", "https://s.com/", "https://shop.example.com/p?utm_source=fb&fbclid=AbC_dEf-123&x=1", "not a url", "https://ü.example/ä?q=1#frag"];
-const IPS = ["203.0.113.42", "10.0.0.1, 203.0.113.9", "2001:db8:85a3::8a2e:370:7334", "192.168.1.1", "::1", "garbage", "8.8.8.8"];
+const IPS = ["81.2.69.42", "10.0.0.1, 81.2.69.9", "2a02:cf40:85a3::8a2e:370:7334", "192.168.1.1", "::1", "garbage", "8.8.8.8"];
 const CURRENCIES = ["USD", "usd", "EUR", "XXX", "dollars", ""];
 function item() {
   const it = {};

@@ -98,6 +98,9 @@ test("unknown commands, unknown flags and bad values: one line with a pointer to
     [["build", "--config"], /--config needs a value/],
     [["build", "--config", config, "--event", event, "--now", "yesterday"], /bad --now yesterday/],
     [["build", "--config", config, "--event", event, "--now", "2026-13-45T00:00:00Z"], /bad --now/],
+    [["build", "--config", config, "--event", event, "--now", "1.5e12"], /bad --now 1\.5e12/],
+    [["build", "--config", config, "--event", event, "--now=-1"], /bad --now -1/],
+    [["build", "--config", config, "--event", event, "--now", "22/05/2025"], /bad --now/],
     [["build", "--config", config], /needs --event/],
     [["serve", "--config", config, "--port", "99999"], /bad --port 99999/],
     [["queue", "stats", "--queue", config, "--limit", "-3"], /--limit/],
@@ -139,6 +142,11 @@ test("--flag=value works like --flag value; --now takes ISO 8601 and epoch secon
   }
   // The event's own time is kept and it was valid at each --now (not in the future, not too old).
   assert.deepEqual(times, [1767225600, 1767225600, 1767225600, 1767225600]);
+  // An event without a time of its own gets --now (issue 13: it used to become event_time 0).
+  const timeless = writeJson("event3.json", { event_name: "purchase", value: 10, currency: "EUR", email: "a@example.com" });
+  const built = await run(["build", "--config", config, "--event", timeless, "--now", "2025-05-22T20:30:30Z"]);
+  assert.equal(built.code, 0, built.stderr);
+  assert.equal(JSON.parse(JSON.parse(built.stdout).requests[0].body).data[0].event_time, 1747945830);
   // An --now a year later makes the same event too old: the clock was really taken from --now.
   const late = await run(["build", `--config=${config}`, `--event=${event}`, "--now=2027-01-01T00:00:00Z"]);
   assert.equal(late.code, 2);

@@ -5,6 +5,7 @@
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { request as httpRequest } from "node:http";
 import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -62,7 +63,7 @@ function hit(query, { method = "POST", body, headers = {} } = {}) {
   return fetch(`${server.url}/g/collect?${query}`, {
     method,
     body,
-    headers: { "user-agent": UA, origin: ORIGIN, "x-forwarded-for": "203.0.113.50", ...headers },
+    headers: { "user-agent": UA, origin: ORIGIN, "x-forwarded-for": "81.2.69.50", ...headers },
   });
 }
 
@@ -83,7 +84,7 @@ test("a gtag hit is answered at once with cookies, then sent to Meta for every t
   assert.equal(event.event_name, "ViewContent");
   assert.equal(event.event_source_url, "https://www.shop.example.com/p/shoe?fbclid=IwAR-container");
   assert.equal(event.user_data.client_user_agent, UA);
-  assert.equal(event.user_data.client_ip_address, "203.0.113.50");
+  assert.equal(event.user_data.client_ip_address, "81.2.69.50");
   const fbc = cookies.find((c) => c.startsWith("_fbc=")).split(";")[0].slice(5);
   const fbp = cookies.find((c) => c.startsWith("_fbp=")).split(";")[0].slice(5);
   assert.equal(event.user_data.fbc, fbc, "Meta gets the cookie the browser got");
@@ -94,6 +95,47 @@ test("a gtag hit is answered at once with cookies, then sent to Meta for every t
   assert.equal(event.custom_data.value, 49.9);
   assert.equal((await sent("222")).length, 1, "the second tag sent it too");
   assert.deepEqual(results.map((r) => [r.tag, r.result.status]).sort(), [["main", "accepted"], ["second", "accepted"]]);
+});
+
+/** A hit sent with a Host header of our choosing (fetch may not set one): status and cookies. */
+function hitAs(host, query) {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${server.url}/g/collect?${query}`, {
+      method: "POST",
+      headers: { host, "user-agent": UA, origin: ORIGIN, "x-forwarded-for": "81.2.69.51", "content-length": 0 },
+    });
+    req.on("response", (res) => {
+      res.resume();
+      res.on("end", () => resolve({ status: res.statusCode, cookies: res.headers["set-cookie"] ?? [] }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+test("a shop on a platform's domain: cookies on its own host (Public Suffix List), Meta gets its URLs without PII", async () => {
+  const page = "https://myshop.myshopify.com/thanks?email=jane%40example.com&fbclid=IwAR-psl&first_name=Jane#top";
+  const referrer = "https://myshop.myshopify.com/cart?u=jane@example.com&step=2";
+  const query = `v=2&tid=G-TEST&cid=555.222&en=page_view&dl=${encodeURIComponent(page)}&dr=${encodeURIComponent(referrer)}`;
+  // The container answers on the shop's own host (a custom route): the cookies may be set for
+  // it, and never for myshopify.com, which browsers refuse (a public suffix, private section).
+  const { status, cookies } = await hitAs("myshop.myshopify.com", query);
+  assert.equal(status, 204);
+  assert.deepEqual(cookies.map((c) => c.split("=")[0]).sort(), ["_fbc", "_fbp"]);
+  for (const cookie of cookies) assert.match(cookie, /; Domain=myshop\.myshopify\.com;/, cookie);
+  const fbc = cookies.find((c) => c.startsWith("_fbc=")).split(";")[0].slice(5);
+  assert.match(fbc, /^fb\.2\.\d+\.IwAR-psl$/, "subdomain index 2: myshop.myshopify.com has three labels");
+  const [event] = await sent();
+  assert.equal(event.event_source_url, "https://myshop.myshopify.com/thanks?fbclid=IwAR-psl#top");
+  assert.equal(event.referrer_url, "https://myshop.myshopify.com/cart?step=2");
+  assert.equal(event.user_data.fbc, fbc);
+  const received = JSON.stringify(sandbox.received);
+  assert.ok(!/jane/i.test(received), received);
+  // The platform's own host is a public suffix: host-only cookies there.
+  const bare = await hitAs("myshopify.com", `v=2&tid=G-TEST&cid=555.333&en=page_view&dl=${encodeURIComponent("https://myshopify.com/")}`);
+  assert.equal(bare.status, 204);
+  assert.ok(bare.cookies.length > 0 && !bare.cookies.join(";").includes("Domain="), bare.cookies.join(" | "));
+  await sent(); // its event delivered before the next test looks
 });
 
 test("a returning visitor keeps its cookies; batched lines each become an event; a bad line is left out", async () => {
@@ -219,7 +261,7 @@ test("identity through the container: a sign-up's email reaches a later anonymou
     options: { log: () => {} },
   });
   try {
-    const signUp = { event_name: "sign_up", client_id: "id.77", page_location: "https://www.shop.example.com/welcome", user_agent: UA, ip_override: "203.0.113.9", user_data: { email_address: "ct@example.com" } };
+    const signUp = { event_name: "sign_up", client_id: "id.77", page_location: "https://www.shop.example.com/welcome", user_agent: UA, ip_override: "81.2.69.9", user_data: { email_address: "ct@example.com" } };
     await postEvent(withIdentity.url, JSON.stringify(signUp));
     await withIdentity.container.idle();
     await fetch(`${withIdentity.url}/g/collect?v=2&cid=id.77&en=page_view&dl=${encodeURIComponent("https://www.shop.example.com/")}`, { headers: { "user-agent": UA } });
@@ -248,7 +290,7 @@ test("batchWindowMs: the events of many hits reach Meta in one request, each wit
     const sends = [0, 1, 2, 3].map((i) =>
       fetch(`${batching.url}/g/collect?v=2&cid=b.${i}&en=page_view&dl=${encodeURIComponent(`https://www.shop.example.com/${i}`)}`, {
         method: "POST",
-        headers: { "user-agent": `UA-${i}`, "x-forwarded-for": `203.0.113.${10 + i}`, cookie: `_fbp=fb.1.1795870000000.${i}` },
+        headers: { "user-agent": `UA-${i}`, "x-forwarded-for": `81.2.69.${10 + i}`, cookie: `_fbp=fb.1.1795870000000.${i}` },
       }),
     );
     assert.deepEqual((await Promise.all(sends)).map((r) => r.status), [204, 204, 204, 204]);
@@ -258,7 +300,7 @@ test("batchWindowMs: the events of many hits reach Meta in one request, each wit
     const events = sandbox.received[0].events;
     assert.deepEqual(
       events.map((e) => [e.user_data.client_user_agent, e.user_data.client_ip_address, e.user_data.fbp]).sort(),
-      [0, 1, 2, 3].map((i) => [`UA-${i}`, `203.0.113.${10 + i}`, `fb.1.1795870000000.${i}`]),
+      [0, 1, 2, 3].map((i) => [`UA-${i}`, `81.2.69.${10 + i}`, `fb.1.1795870000000.${i}`]),
     );
   } finally {
     await batching.close();

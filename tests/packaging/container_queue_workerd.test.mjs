@@ -79,7 +79,7 @@ const lead = (i) => ({
   event_name: "generate_lead",
   page_location: `${ORIGIN}/contact`,
   user_agent: UA,
-  ip_override: "203.0.113.9",
+  ip_override: "81.2.69.9",
   user_data: { email_address: `lead.${i}@example.com` },
 });
 
@@ -96,7 +96,7 @@ async function postEvents(url, events) {
 async function hit(url, page) {
   const res = await fetch(`${url}/g/collect?v=2&tid=G-1&cid=4.${page.length}&en=page_view&dl=${encodeURIComponent(page)}&gcs=G111`, {
     method: "POST",
-    headers: { origin: ORIGIN, "user-agent": UA, "cf-connecting-ip": "203.0.113.77" },
+    headers: { origin: ORIGIN, "user-agent": UA, "cf-connecting-ip": "81.2.69.77" },
   });
   assert.equal(res.status, 204);
 }

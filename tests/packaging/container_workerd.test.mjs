@@ -42,7 +42,7 @@ test("a gtag hit in workerd: 204 with cookies, and Meta receives the event after
   const dl = encodeURIComponent("https://www.shop.example.com/?fbclid=IwAR-workerd");
   const res = await fetch(`${worker.url}/g/collect?v=2&tid=G-1&cid=9.9&en=page_view&dl=${dl}&gcs=G111`, {
     method: "POST",
-    headers: { origin: ORIGIN, "user-agent": "UA-workerd", "cf-connecting-ip": "203.0.113.77" },
+    headers: { origin: ORIGIN, "user-agent": "UA-workerd", "cf-connecting-ip": "81.2.69.77" },
   });
   assert.equal(res.status, 204);
   assert.equal(res.headers.get("access-control-allow-origin"), ORIGIN);
@@ -52,7 +52,7 @@ test("a gtag hit in workerd: 204 with cookies, and Meta receives the event after
   const [event] = sandbox.received[0].events;
   assert.equal(event.event_name, "PageView");
   assert.equal(event.user_data.client_user_agent, "UA-workerd");
-  assert.equal(event.user_data.client_ip_address, "203.0.113.77", "CF-Connecting-IP is the client");
+  assert.equal(event.user_data.client_ip_address, "81.2.69.77", "CF-Connecting-IP is the client");
   assert.equal(`_fbc=${event.user_data.fbc}`, cookies.find((c) => c.startsWith("_fbc=")).split(";")[0]);
 });
 

@@ -37,7 +37,7 @@ const RECEIVED = SENT.accepted + SENT.denied + SENT.invalid + SENT.failing; // 9
 
 function hit(extra = "") {
   const query = "v=2&tid=G-1&cid=1.2&en=page_view&dl=" + encodeURIComponent("https://shop.example.com/") + extra;
-  return fetch(`${server.url}/g/collect?${query}`, { method: "POST", headers: { "user-agent": UA, "x-forwarded-for": "203.0.113.7" } });
+  return fetch(`${server.url}/g/collect?${query}`, { method: "POST", headers: { "user-agent": UA, "x-forwarded-for": "81.2.69.7" } });
 }
 
 before(async () => {

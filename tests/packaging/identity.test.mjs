@@ -46,7 +46,7 @@ function pageView(clientId, extra = {}) {
     client_id: clientId,
     page_location: "https://shop.example.com/p/1",
     user_agent: "Mozilla/5.0 Test",
-    ip_override: "203.0.113.9",
+    ip_override: "81.2.69.9",
     ...extra,
   };
 }

@@ -50,7 +50,7 @@ const data = async (server, range = "1h") => {
   assert.equal(res.status, 200);
   return res.json();
 };
-const ev = (name, id) => ({ event_name: name, page_location: "https://shop.example.com/", ip_override: "203.0.113.5", ...(id ? { event_id: id } : {}) });
+const ev = (name, id) => ({ event_name: name, page_location: "https://shop.example.com/", ip_override: "81.2.69.5", ...(id ? { event_id: id } : {}) });
 
 test("/metrics: tag names with a newline, quotes and backslashes parse with a Prometheus text parser", async () => {
   const names = ['shop\nus', 'say "hi"', "back\\slash"];

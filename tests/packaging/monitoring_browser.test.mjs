@@ -70,7 +70,7 @@ async function post(events) {
 const ev = (name, extra = {}) => ({
   event_name: name,
   page_location: "https://shop.example.com/p",
-  ip_override: "203.0.113.9",
+  ip_override: "81.2.69.9",
   user_agent: "Mozilla/5.0 (Monitoring test)",
   ...extra,
 });

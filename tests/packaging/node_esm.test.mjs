@@ -25,13 +25,13 @@ test("normalize: hash, drop with reason, unknown field", () => {
 test("hashUserData: lists deduplicated in order, plain keys untouched, unknown keys reported", () => {
   const out = pkg.hashUserData({
     em: ["B@x.com", "b@x.com ", "nope", "a@x.com"],
-    client_ip_address: "2001:db8::1",
+    client_ip_address: "2a02:cf40::1",
     client_user_agent: "Mozilla/5.0",
     favourite_colour: "blue",
   });
   assert.equal(out.userData.em.length, 2);
   assert.equal(out.userData.em[0], pkg.normalize("em", "b@x.com").hash);
-  assert.equal(out.userData.client_ip_address, "2001:db8::1");
+  assert.equal(out.userData.client_ip_address, "2a02:cf40::1");
   assert.deepEqual(out.dropped, [
     { field: "em", index: 2, reason: "invalid_email" },
     { field: "favourite_colour", index: 0, reason: "unknown_key" },

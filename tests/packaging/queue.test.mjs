@@ -51,7 +51,7 @@ const lead = (i) => ({
   event_name: "generate_lead",
   page_location: "https://www.shop.example.com/contact",
   user_agent: UA,
-  ip_override: "203.0.113.9",
+  ip_override: "81.2.69.9",
   user_data: { email_address: `lead.${i}@example.com` },
 });
 
@@ -130,7 +130,7 @@ test("/event: no credentials, a wrong token, an expired or replayed signature ->
     await until(() => receivedIds().length === 2, "both events at Meta");
     assert.deepEqual(receivedIds().sort(), [signedId, tokenId].sort());
     // What an authenticated backend says about its visitor is kept; nothing else arrived.
-    assert.equal(sandbox.received[0].events[0].user_data.client_ip_address, "203.0.113.9");
+    assert.equal(sandbox.received[0].events[0].user_data.client_ip_address, "81.2.69.9");
   } finally {
     await server.close();
   }

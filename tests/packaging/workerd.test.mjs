@@ -102,7 +102,7 @@ test("tag.run in workerd resolves identity through the Worker's fetch, then send
       const res = await mf.dispatchFetch("http://localhost/run", { method: "POST", body: JSON.stringify({ config, event, context: {} }) });
       return res.json();
     };
-    const base = { event_name: "page_view", client_id: "wd.1", page_location: "https://shop.example.com/", user_agent: "UA", ip_override: "203.0.113.9" };
+    const base = { event_name: "page_view", client_id: "wd.1", page_location: "https://shop.example.com/", user_agent: "UA", ip_override: "81.2.69.9" };
     const signUp = await run({ ...base, event_name: "sign_up", user_data: { email_address: "wd@example.com" } });
     assert.equal(signUp.identity.status, "resolved", JSON.stringify(signUp.identity));
     const later = await run(base);

@@ -22,7 +22,7 @@ function event(overrides = {}, userData = {}) {
     user_data: {
       em: [sha("john_smith@gmail.com")],
       ph: [sha("16505551212")],
-      client_ip_address: "203.0.113.42",
+      client_ip_address: "81.2.69.42",
       client_user_agent: "Mozilla/5.0",
       fbp: "fb.1.1717000000000.1234567890",
       ...userData,
@@ -96,7 +96,7 @@ describe("meta sandbox", () => {
       event({}, {
         em: `${sha("a@b.co")}.AQQCAQMB`,
         external_id: ["user-42"],
-        client_ip_address: "2001:db8::1",
+        client_ip_address: "2a02:cf40::1",
         fbc: "fb.1.1554763741205.AbCdEfGhIjKlMnOpQrStUvWxYz1234567890.BA",
       }),
       event({

@@ -355,7 +355,9 @@ pub fn is_hash_shaped(value: &str) -> bool {
 ///   parses: a body stringified twice); one that starts with `{` but does not
 ///   parse and mentions a secret or PII word becomes `"[unreadable body redacted]"`;
 /// - `access_token=` / `appsecret_proof=` parameters in any other string (URLs, form bodies)
-///   get `[redacted]` as their value.
+///   get `[redacted]` as their value;
+/// - in a string holding a URL (`://`), query parameters carrying an email, phone or name are
+///   removed (`url::without_pii`).
 ///
 /// Everything else is kept as is (key order, number text). Idempotent.
 pub fn scrub(value: &Json) -> Json {
@@ -419,6 +421,11 @@ fn scrub_string(s: &str, in_user_data: bool, depth: usize) -> Json {
                 return Json::from(UNREADABLE_REDACTED);
             }
         }
+    }
+    // URLs (a page_location, a gtag hit's `dl`, a URL inside a message): without the query
+    // parameters that carry an email, phone or name, as Meta gets them.
+    if s.contains("://") {
+        return Json::String(redact_secret_params(&crate::url::without_pii(s)));
     }
     Json::String(redact_secret_params(s))
 }

@@ -33,7 +33,7 @@ fn built(event: &str) -> BuildOutput {
 }
 
 const GOOD: &str = r#"{"event_name": "page_view", "page_location": "https://x.com/", "user_agent": "UA",
-    "ip_override": "203.0.113.9", "user_data": {"email_address": "a@b.co"}, "consent_state": {"ad_storage": "granted"}}"#;
+    "ip_override": "81.2.69.9", "user_data": {"email_address": "a@b.co"}, "consent_state": {"ad_storage": "granted"}}"#;
 
 #[test]
 fn counts_outcomes_reasons_and_matching_keys() {

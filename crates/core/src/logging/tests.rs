@@ -227,6 +227,42 @@ fn secret_query_parameters_are_redacted() {
 }
 
 #[test]
+fn urls_in_logs_lose_their_pii_parameters() {
+    let record = parse(
+        r#"{"event": {"page_location": "https://s.com/p?email=jane%40x.com&sku=1", "page_referrer": "https://s.com/?u=jane@x.com"},
+        "note": "GET https://s.com/c?first_name=Jane&access_token=EAAB1234 failed", "plain": "name=Jane? no URL"}"#,
+    )
+    .expect("json");
+    let out = scrub(&record);
+    let text = out.to_json();
+    assert!(
+        !text.contains("jane") && !text.contains("Jane\"") && !text.contains("first_name"),
+        "{text}"
+    );
+    let event = out.get("event").expect("event");
+    assert_eq!(
+        event.get("page_location"),
+        Some(&Json::from("https://s.com/p?sku=1"))
+    );
+    assert_eq!(
+        event.get("page_referrer"),
+        Some(&Json::from("https://s.com/"))
+    );
+    assert_eq!(
+        out.get("note"),
+        Some(&Json::from(
+            "GET https://s.com/c?access_token=[redacted] failed"
+        ))
+    );
+    assert_eq!(
+        out.get("plain"),
+        Some(&Json::from("name=Jane? no URL")),
+        "not a URL: as it is"
+    );
+    assert_eq!(scrub(&out), out, "idempotent");
+}
+
+#[test]
 fn plaintext_under_user_data_is_removed_and_hashes_stay() {
     let input = j(&format!(
         r#"{{"user_data": {{
@@ -241,7 +277,7 @@ fn plaintext_under_user_data_is_removed_and_hashes_stay() {
             "ge": null,
             "db": {{"y": 1980}},
             "external_id": ["user-1", "{MD5}"],
-            "client_ip_address": "203.0.113.7",
+            "client_ip_address": "81.2.69.7",
             "fbp": "fb.1.1596403881668.1116446470",
             "address": {{"country": "US", "city": "Menlo Park"}}
         }},
@@ -264,7 +300,7 @@ fn plaintext_under_user_data_is_removed_and_hashes_stay() {
             "ge": null,
             "db": "{removed}",
             "external_id": ["{removed}", "{MD5}"],
-            "client_ip_address": "203.0.113.7",
+            "client_ip_address": "81.2.69.7",
             "fbp": "fb.1.1596403881668.1116446470",
             "address": {{"country": "{removed}", "city": "{removed}"}}
         }},

@@ -213,7 +213,7 @@ mod tests {
     fn event(i: usize) -> Json {
         parse(&format!(
             r#"{{"event_name": "page_view", "page_location": "https://shop.example.com/p/{i}", "user_agent": "UA",
-                 "ip_override": "203.0.113.9", "user_data": {{"email_address": "u{i}@example.com"}}}}"#
+                 "ip_override": "81.2.69.9", "user_data": {{"email_address": "u{i}@example.com"}}}}"#
         ))
         .expect("event")
     }
@@ -321,7 +321,7 @@ mod tests {
         let t = tag(r#"{"pixelId": "1", "accessToken": "a"}"#);
         let events: Vec<Json> = (0..3)
             .map(|i| {
-                let text = format!(r#"{{"event_name": "page_view", "page_location": "https://s.com/{i}", "ip_override": "203.0.113.9"}}"#);
+                let text = format!(r#"{{"event_name": "page_view", "page_location": "https://s.com/{i}", "ip_override": "81.2.69.9"}}"#);
                 parse(&text).expect("event")
             })
             .collect();

@@ -54,12 +54,12 @@ mod tests {
     fn columns_become_event_keys() {
         let out = event(
             r#"{"event_name": "Purchase", "order_id": "O-1", "email": "a@b.co", "phone": "",
-                "client_ip_address": "203.0.113.9", "client_user_agent": "UA", "action_source": "physical_store",
+                "client_ip_address": "81.2.69.9", "client_user_agent": "UA", "action_source": "physical_store",
                 "event_id": "e-1", "value": null}"#,
         );
         assert_eq!(
             out,
-            r#"{"event_name":"Purchase","transaction_id":"O-1","email":"a@b.co","ip_override":"203.0.113.9","user_agent":"UA","x-fb-sed-action_source":"physical_store","event_id":"e-1"}"#
+            r#"{"event_name":"Purchase","transaction_id":"O-1","email":"a@b.co","ip_override":"81.2.69.9","user_agent":"UA","x-fb-sed-action_source":"physical_store","event_id":"e-1"}"#
         );
     }
 

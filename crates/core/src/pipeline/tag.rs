@@ -260,11 +260,15 @@ impl Tag {
         }
     }
 
-    /// The `_fbc`/`_fbp` cookies `build` would set for this event (none when consent blocks it
-    /// or it is not an object).
+    /// The `_fbc`/`_fbp` cookies `build` would set for this event (none when the config is
+    /// invalid, consent blocks it or it is not an object).
     pub fn cookies(&self, event: &Json, request: &Json, clock: Clock) -> Vec<SetCookie> {
         let ev = EventData::new(event);
-        if event.as_object().is_none() || consent_block(&self.config.consent, &ev).is_some() {
+        // A broken config sends nothing, so it sets no cookie either (nor may the container).
+        if !self.config_report.is_valid()
+            || event.as_object().is_none()
+            || consent_block(&self.config.consent, &ev).is_some()
+        {
             return Vec::new();
         }
         payload::cookies(
@@ -359,7 +363,11 @@ impl Tag {
         out.identity = resolution.map(|resolution| IdentityOutcome { resolution, filled });
 
         // 5. The request(s), for dispatch.
-        out.cookies = built.cookies;
+        // Cookies only from a valid config: a broken one builds nothing (and its cookie
+        // settings, such as cookieDomain, cannot be trusted either).
+        if self.config_report.is_valid() {
+            out.cookies = built.cookies;
+        }
         if report.is_valid() {
             let test_code = ev
                 .text("test_event_code")

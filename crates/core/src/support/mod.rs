@@ -5,5 +5,6 @@ pub mod entropy;
 pub mod golden;
 pub mod ip;
 pub mod number;
+pub mod psl;
 pub mod sort;
 pub mod url;

@@ -64,9 +64,9 @@ pub fn cookie_domain(setting: &CookieDomain, page_host: Option<&str>) -> Option<
     match setting {
         CookieDomain::Host => None,
         CookieDomain::Explicit(d) => Some(d.clone()),
-        CookieDomain::Auto => page_host
-            .filter(|h| h.contains('.') && crate::ip::parse(h).is_none())
-            .map(url::registrable_domain),
+        // Host-only where the Public Suffix List gives no registrable domain (an IP,
+        // `localhost`, a host that is itself a public suffix, an unknown TLD).
+        CookieDomain::Auto => page_host.and_then(url::registrable_domain),
     }
 }
 

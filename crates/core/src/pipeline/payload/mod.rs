@@ -15,12 +15,12 @@ pub use enhancement::MAX_COOKIE_BYTES as MAX_ENHANCEMENT_COOKIE_BYTES;
 pub use event_name::{meta_event_name, STANDARD_EVENTS};
 
 use crate::event_data::{EventData, RequestContext};
-use crate::ip;
 use crate::json::Json;
 use crate::model::config::TagConfig;
 use crate::normalize::Context;
 use crate::report::Report;
 use crate::user_data::hash_user_data;
+use crate::{ip, url};
 
 /// The clock and randomness of one run (from the host; fixed in tests and `--now`).
 #[derive(Clone, Copy, Debug)]
@@ -109,12 +109,19 @@ pub fn build_event(
         .or_else(|| ev.first_text(&["x-fb-event_id", "event_id"]))
         .unwrap_or_else(|| clock.uuid());
     event.set("event_id", Json::from(event_id));
+    // The page URL as given: click ids (fbclid) are read from it; Meta gets it without PII.
     let page_url = page_url(ev);
     if let Some(url) = &page_url {
-        event.set("event_source_url", Json::from(url.as_str()));
+        event.set(
+            "event_source_url",
+            url_without_pii(url, "event_source_url", report),
+        );
     }
     if let Some(referrer) = sed("referrer_url").or_else(|| ev.text("page_referrer")) {
-        event.set("referrer_url", Json::from(referrer));
+        event.set(
+            "referrer_url",
+            url_without_pii(&referrer, "referrer_url", report),
+        );
     }
     // The event's own action_source (Meta's tag reads the plain key) beats the config's.
     let action_source = sed("action_source")
@@ -227,6 +234,20 @@ fn sed_text(ev: &EventData, key: &str) -> Option<String> {
     let v = ev.prefixed("x-fb-sed-", key)?;
     let text = crate::user_data::scalar_text(v)?.trim();
     (!text.is_empty()).then(|| text.to_string())
+}
+
+/// A URL for Meta with its email / phone / name parameters removed (`url::without_pii`), and a
+/// warning naming the field when there were some.
+fn url_without_pii(url: &str, field: &str, report: &mut Report) -> Json {
+    let clean = url::without_pii(url);
+    if clean != url {
+        report.warn(
+            "event.url_pii_removed",
+            field,
+            format!("{field} carried an email, phone number or name in its query: those parameters were removed (Meta: no PII in URLs)"),
+        );
+    }
+    Json::from(clean.as_ref())
 }
 
 /// The page: `x-fb-sed-event_source_url`, else GA4's `page_location`.

@@ -25,7 +25,7 @@ const CONFIG: &str =
 
 const PURCHASE: &str = r#"{
   "event_name": "purchase", "client_id": "555.666", "user_id": "U-42",
-  "ip_override": "10.0.0.1, 203.0.113.9", "user_agent": "Mozilla/5.0 Test",
+  "ip_override": "10.0.0.1, 81.2.69.9", "user_agent": "Mozilla/5.0 Test",
   "page_location": "https://www.shop.example.com/thanks?fbclid=IwAR-Click_1",
   "page_referrer": "https://www.shop.example.com/cart",
   "value": "129.90", "currency": "usd", "transaction_id": "T-1001", "event_id": "evt-1",
@@ -90,7 +90,7 @@ fn a_ga4_purchase_becomes_a_meta_request() {
     assert_eq!(first("external_id"), Some(crate::hash::sha256_hex(b"u-42")));
     assert_eq!(
         ud.get("client_ip_address").and_then(Json::as_str),
-        Some("203.0.113.9")
+        Some("81.2.69.9")
     );
     assert_eq!(
         ud.get("client_user_agent").and_then(Json::as_str),
@@ -225,6 +225,53 @@ fn bad_config_reports_and_builds_nothing() {
             && fields.contains(&"actionSource"),
         "{fields:?}"
     );
+    // PURCHASE carries an fbclid and no _fbp: a valid config would set both cookies.
+    assert!(out.cookies.is_empty(), "{:?}", out.cookies);
+    let request = parse("{}").expect("request");
+    let event = parse(PURCHASE).expect("event");
+    assert!(t.cookies(&event, &request, CLOCK).is_empty());
+    assert_eq!(tag(CONFIG).cookies(&event, &request, CLOCK).len(), 2);
+}
+
+/// A shop on a platform's domain (the Public Suffix List's private section), with PII in its
+/// URLs: the cookies live on the shop's own host, Meta gets the URLs without the PII, and the
+/// fbclid of the page URL still makes the fbc.
+#[test]
+fn a_platform_hosted_shop_gets_its_own_cookie_domain_and_clean_urls() {
+    let t = tag(CONFIG);
+    let event = r#"{"event_name": "page_view", "user_agent": "UA", "ip_override": "81.2.69.9",
+        "page_location": "https://checkout.myshop.myshopify.com/thanks?email=jane%40x.com&fbclid=IwAR-1&first_name=Jane#done",
+        "page_referrer": "https://myshop.myshopify.com/cart?u=jane@x.com&step=2"}"#;
+    let out = build(&t, event, "{}");
+    assert_eq!(out.status, Status::Ready, "{:?}", out.report);
+    let body = &out.requests[0].body;
+    let parsed = parse(body).expect("body");
+    let e = &parsed.get("data").and_then(Json::as_array).expect("data")[0];
+    assert_eq!(
+        e.get("event_source_url").and_then(Json::as_str),
+        Some("https://checkout.myshop.myshopify.com/thanks?fbclid=IwAR-1#done")
+    );
+    assert_eq!(
+        e.get("referrer_url").and_then(Json::as_str),
+        Some("https://myshop.myshopify.com/cart?step=2")
+    );
+    assert!(!body.contains("jane") && !body.contains("Jane"), "{body}");
+    assert!(out.report.has("event.url_pii_removed"));
+    // myshop.myshopify.com: 3 labels, subdomain index 2.
+    let fbc = e
+        .get("user_data")
+        .and_then(|u| u.get("fbc"))
+        .and_then(Json::as_str);
+    assert_eq!(fbc, Some("fb.2.1764331200000.IwAR-1"));
+    let domains: Vec<_> = out.cookies.iter().map(|c| c.domain.as_deref()).collect();
+    assert_eq!(domains, vec![Some("myshop.myshopify.com"); 2]);
+    // The platform's own host is a public suffix: host-only cookies.
+    let on_suffix = build(
+        &t,
+        r#"{"event_name": "page_view", "page_location": "https://myshopify.com/"}"#,
+        "{}",
+    );
+    assert!(on_suffix.cookies.iter().all(|c| c.domain.is_none()) && !on_suffix.cookies.is_empty());
 }
 
 #[test]
@@ -299,7 +346,7 @@ const IDENTITY_CONFIG: &str = r#"{"pixelId": "1", "accessToken": "t", "consent":
     "endpoint": "https://id.example.com/api/v1", "token": "id-token", "useJournal": true, "cacheTtlMs": 60000}}"#;
 
 const ANONYMOUS_VIEW: &str = r#"{"event_name": "page_view", "client_id": "c-1",
-    "page_location": "https://shop.com/p", "user_agent": "UA", "ip_override": "203.0.113.9"}"#;
+    "page_location": "https://shop.com/p", "user_agent": "UA", "ip_override": "81.2.69.9"}"#;
 
 fn answers() -> Vec<crate::identity::IdentityAnswer> {
     let resolve = r#"{"success": true, "data": {"uuid": "P-1", "email": "jane@x.co", "count_prev_visits": 2}}"#;
