@@ -10,7 +10,7 @@
 //! `omni-meta-capi-pii` crate, compiled for speed. Every module is also re-exported at the root
 //! under its old path (`crate::tag`, `crate::logging`, ...), which the tests, the fuzz targets
 //! and the benches use.
-pub use omni_meta_capi_pii::{hash, json, jsonl, normalize, user_data};
+pub use omni_meta_capi_pii::{hash, json, jsonl, normalize, user_data, user_data_batch};
 
 // The wasm heap (talc, growing the memory geometrically).
 #[cfg(all(not(target_feature = "atomics"), target_arch = "wasm32"))]

@@ -2,6 +2,13 @@
 use sha2::{Digest, Sha256};
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
+    let hex = sha256_hex_bytes(bytes);
+    // Only hex digits were written, so this is always valid UTF-8.
+    core::str::from_utf8(&hex).unwrap_or_default().to_string()
+}
+
+/// The lowercase hex digest as ASCII bytes on the stack (no allocation).
+pub fn sha256_hex_bytes(bytes: &[u8]) -> [u8; 64] {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(bytes);
     let mut hex = [0u8; 64];
@@ -9,8 +16,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         pair[0] = HEX[usize::from(b >> 4)];
         pair[1] = HEX[usize::from(b & 15)];
     }
-    // Only hex digits were written, so this is always valid UTF-8.
-    core::str::from_utf8(&hex).unwrap_or_default().to_string()
+    hex
 }
 
 #[cfg(test)]
