@@ -94,7 +94,11 @@ pub fn offline_events(rows_json: &str) -> String {
 }
 
 #[wasm_bindgen(js_name = hashUserDataJson)]
-pub fn hash_user_data_json(input: &str, current_year: i32) -> String {
+pub fn hash_user_data_json(input: &[u8], current_year: i32) -> String {
+    // UTF-8 bytes from the host's TextEncoder (one native pass; see js/api.mjs).
+    let Ok(input) = std::str::from_utf8(input) else {
+        return error("invalid_json", "the input is not UTF-8 text".into());
+    };
     let ctx = context(current_year);
     // The usual case, written straight from the input text; the tree below only reports errors.
     if let Some(out) = hash_records_json(input, ctx) {
