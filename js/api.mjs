@@ -32,10 +32,21 @@ function call(fn, input) {
   return json.error ? { error: json.error } : JSON.parse(fn(json.text, year()));
 }
 
-/** `call` for an export that takes the JSON as UTF-8 bytes (see `utf8`). */
+/** `call` for an export that takes the JSON as UTF-8 bytes (see `utf8Scratch`). */
 function callBytes(fn, input) {
   const json = toJson(input);
-  return json.error ? { error: json.error } : JSON.parse(fn(utf8(json.text), year()));
+  return json.error ? { error: json.error } : JSON.parse(fn(utf8Scratch(json.text), year()));
+}
+
+// UTF-8 of a JSON text for the hashing exports: encoded into one reused buffer (the glue then
+// copies it into wasm memory), not a fresh array per call. Up to 3 bytes per UTF-16 unit.
+let scratch = new Uint8Array(64 * 1024);
+function utf8Scratch(text) {
+  if (text.length * 3 > scratch.length) {
+    if (text.length * 3 > 16 * 1024 * 1024) return utf8(text); // huge: don't keep it around
+    scratch = new Uint8Array(text.length * 3);
+  }
+  return scratch.subarray(0, encoder.encodeInto(text, scratch).written);
 }
 
 /** 32 random bytes from the host (event ids, generated fbp, trace ids). */

@@ -276,7 +276,9 @@ impl<'a> Cursor<'a> {
         self.p.pos = pos;
     }
 
-    /// The next byte after whitespace, not consumed.
+    /// The next byte after whitespace, not consumed. Not inlined: called at every token, and
+    /// inlined copies of the whitespace loop cost more wasm than they save time.
+    #[inline(never)]
     pub fn peek(&mut self) -> Option<u8> {
         self.p.skip_ws();
         self.p.peek()

@@ -77,6 +77,7 @@ struct Batch<'a> {
 
 impl<'a> Batch<'a> {
     /// One record (the cursor is before it); on `Err` the input is not JSON.
+    #[inline(never)]
     fn record(&mut self, c: &mut Cursor<'a>) -> Result<(), ParseError> {
         let start = c.pos();
         let out_start = self.out.len();
@@ -252,6 +253,7 @@ impl<'a> Batch<'a> {
     }
 
     /// A plain key's scalar value, copied as `Json::write` writes it.
+    #[inline(never)]
     fn plain_key(
         &mut self,
         c: &mut Cursor<'a>,

@@ -57,19 +57,11 @@ pub fn country_into(raw: &str, out: &mut String) -> Result<(), DropReason> {
 /// char by char gives the same letters (`\u{212A}` Kelvin sign -> `k` included).
 fn two_letter_code(raw: &str, table: &Table, out: &mut String) -> Result<(), DropReason> {
     out.clear();
-    if raw.is_ascii() {
-        out.extend(
-            raw.bytes()
-                .map(|b| char::from(b.to_ascii_lowercase()))
-                .filter(char::is_ascii_lowercase),
-        );
-    } else {
-        out.extend(
-            raw.chars()
-                .flat_map(char::to_lowercase)
-                .filter(char::is_ascii_lowercase),
-        );
-    }
+    out.extend(
+        raw.chars()
+            .flat_map(char::to_lowercase)
+            .filter(char::is_ascii_lowercase),
+    );
     if let Some(code) = lookup(out, table) {
         out.clear();
         out.push_str(code);
