@@ -9,6 +9,7 @@
 //! go through `hash_user_data`; input that is not a JSON array gives `None`, and the caller
 //! reports it from `json::parse`.
 use std::borrow::Cow;
+use std::cell::RefCell;
 
 use crate::json::{write_string, Cursor, Json, ParseError};
 use crate::normalize::{hash_value, Context, DropReason, Field, PLAIN_KEYS};
@@ -16,33 +17,50 @@ use crate::user_data::{hash_user_data, not_an_object_json};
 
 /// Results for the records in `input` as a JSON array, or `None` when `input` is not a JSON array.
 pub fn hash_records_json(input: &str, ctx: Context) -> Option<String> {
+    // The scratch buffers outlive the call (one record per call is a common use): taken here,
+    // given back below.
+    let (dropped, scratch) = SPARE.with(|spare| std::mem::take(&mut *spare.borrow_mut()));
     let mut batch = Batch {
         ctx,
         // Results are ~3x the input (a 64-digit hash per value).
         out: String::with_capacity(input.len() * 3 + 16),
-        dropped: String::new(),
-        scratch: String::new(),
+        dropped,
+        scratch,
         items: Vec::new(),
     };
-    let mut c = Cursor::new(input);
-    if !c.eat(b'[') {
-        return None;
-    }
-    batch.out.push('[');
-    if !c.eat(b']') {
-        loop {
-            batch.record(&mut c).ok()?;
-            if c.eat(b']') {
-                break;
-            }
-            if !c.eat(b',') {
-                return None;
-            }
-            batch.out.push(',');
+    let out = batch.walk(input);
+    SPARE.with(|spare| *spare.borrow_mut() = (batch.dropped, batch.scratch));
+    out
+}
+
+thread_local! {
+    /// `Batch::dropped` and `Batch::scratch` between calls.
+    static SPARE: RefCell<(String, String)> = const { RefCell::new((String::new(), String::new())) };
+}
+
+impl<'a> Batch<'a> {
+    /// The array of records; `None` when `input` is not one.
+    fn walk(&mut self, input: &'a str) -> Option<String> {
+        let mut c = Cursor::new(input);
+        if !c.eat(b'[') {
+            return None;
         }
+        self.out.push('[');
+        if !c.eat(b']') {
+            loop {
+                self.record(&mut c).ok()?;
+                if c.eat(b']') {
+                    break;
+                }
+                if !c.eat(b',') {
+                    return None;
+                }
+                self.out.push(',');
+            }
+        }
+        self.out.push(']');
+        c.at_end().then(|| std::mem::take(&mut self.out))
     }
-    batch.out.push(']');
-    c.at_end().then_some(batch.out)
 }
 
 /// A record's key, by what happens to its value.
@@ -179,12 +197,16 @@ impl<'a> Batch<'a> {
         fields: &mut usize,
     ) -> Result<bool, ParseError> {
         self.items.clear();
+        // A single value (the usual case) needs no list.
+        let mut one: [Option<Cow<'a, str>>; 1] = [None];
+        let mut is_list = false;
         match c.peek() {
             Some(b'n') => {
                 c.value(2)?; // null: absent
                 return Ok(true);
             }
             Some(b'[') => {
+                is_list = true;
                 c.eat(b'[');
                 if !c.eat(b']') {
                     loop {
@@ -203,12 +225,13 @@ impl<'a> Batch<'a> {
             }
             Some(b'{') => return Ok(false),
             _ => match Self::scalar(c)? {
-                Some(text) => self.items.push(text),
+                Some(text) => one[0] = text,
                 None => return Ok(false),
             },
         }
         let key = field.key();
-        let items = std::mem::take(&mut self.items);
+        let list = std::mem::take(&mut self.items);
+        let items: &[Option<Cow<'a, str>>] = if is_list { &list } else { &one };
         for (index, item) in items.iter().enumerate() {
             if item.is_none() {
                 self.drop_entry(key, index, "not_text");
@@ -248,7 +271,7 @@ impl<'a> Batch<'a> {
         if list_start.is_some() {
             self.out.push(']');
         }
-        self.items = items;
+        self.items = list;
         Ok(true)
     }
 
@@ -289,11 +312,27 @@ impl<'a> Batch<'a> {
         self.dropped.push_str("{\"field\":");
         write_string(field, &mut self.dropped);
         self.dropped.push_str(",\"index\":");
-        self.dropped.push_str(&crate::json::decimal(index as u64));
+        push_decimal(&mut self.dropped, index);
         self.dropped.push_str(",\"reason\":\"");
         self.dropped.push_str(reason);
         self.dropped.push_str("\"}");
     }
+}
+
+/// `n` in decimal, appended without an intermediate String.
+fn push_decimal(out: &mut String, n: usize) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut rest = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.extend(digits[i..].iter().map(|&d| char::from(d)));
 }
 
 /// True when `hash` is already in a written list (`"h1","h2"`: entries are quoted hex, so a

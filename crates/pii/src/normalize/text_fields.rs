@@ -68,8 +68,11 @@ fn keep_lowercased(
                 .flat_map(char::to_lowercase),
         );
     } else {
-        let kept: String = raw.chars().filter(|&c| keep(c)).collect();
-        out.push_str(&js_lowercase(&kept));
+        // Filter into `out`, then lowercase the whole (one temporary for the final-sigma rule).
+        out.extend(raw.chars().filter(|&c| keep(c)));
+        let lowered = js_lowercase(out);
+        out.clear();
+        out.push_str(&lowered);
     }
     if out.is_empty() {
         Err(DropReason::Empty)
