@@ -12,14 +12,41 @@ function toJson(value) {
   }
 }
 
-/** The host's local calendar year (Meta's normalizer checks birth years against it). */
+/**
+ * The host's local calendar year (Meta's normalizer checks birth years against it), read from
+ * a Date only when the clock leaves the year last read (a Date's local fields cost more than
+ * the hashing of a small record).
+ */
+let yearSpan = { year: 0, from: 0, until: 0 };
 function year() {
-  return new Date().getFullYear();
+  const now = Date.now();
+  if (now < yearSpan.from || now >= yearSpan.until) {
+    const y = new Date(now).getFullYear();
+    yearSpan = { year: y, from: new Date(y, 0, 1).getTime(), until: new Date(y + 1, 0, 1).getTime() };
+  }
+  return yearSpan.year;
 }
 
 function call(fn, input) {
   const json = toJson(input);
   return json.error ? { error: json.error } : JSON.parse(fn(json.text, year()));
+}
+
+/** `call` for an export that takes the JSON as UTF-8 bytes (see `utf8Scratch`). */
+function callBytes(fn, input) {
+  const json = toJson(input);
+  return json.error ? { error: json.error } : JSON.parse(fn(utf8Scratch(json.text), year()));
+}
+
+// UTF-8 of a JSON text for the hashing exports: encoded into one reused buffer (the glue then
+// copies it into wasm memory), not a fresh array per call. Up to 3 bytes per UTF-16 unit.
+let scratch = new Uint8Array(64 * 1024);
+function utf8Scratch(text) {
+  if (text.length * 3 > scratch.length) {
+    if (text.length * 3 > 16 * 1024 * 1024) return utf8(text); // huge: don't keep it around
+    scratch = new Uint8Array(text.length * 3);
+  }
+  return scratch.subarray(0, encoder.encodeInto(text, scratch).written);
 }
 
 /** 32 random bytes from the host (event ids, generated fbp, trace ids). */
@@ -322,10 +349,10 @@ export function makeApi(wasm) {
     doctor: (config, options) => doctor(wasm, config, options),
     normalize: (field, value) => call(wasm.normalizeJson, { field, value }),
     hashUserData: (record) => {
-      const out = call(wasm.hashUserDataJson, [record]);
+      const out = callBytes(wasm.hashUserDataJson, [record]);
       return Array.isArray(out) ? out[0] : out;
     },
-    hashUserDataBatch: (records) => call(wasm.hashUserDataJson, records),
+    hashUserDataBatch: (records) => callBytes(wasm.hashUserDataJson, records),
     /** Offline-conversion rows (column -> value) as event data with their event_ids (`send --events`). */
     offlineEvents: (rows) => {
       const json = toJson(rows);

@@ -23,7 +23,8 @@ use crate::normalize::{normalize_and_hash, Context, Field};
 use crate::observe::{self, Timings};
 use crate::payload::Clock;
 use crate::tag::{IdentityPlan, Tag, MAX_EVENT_BYTES};
-use crate::user_data::{hash_user_data, scalar_text, HashedUserData};
+use crate::user_data::{hash_user_data, not_an_object_json, scalar_text};
+use crate::user_data_batch::hash_records_json;
 
 #[wasm_bindgen(start)]
 pub fn start() {
@@ -81,21 +82,6 @@ pub fn normalize_json(input: &str, current_year: i32) -> String {
     }
 }
 
-fn user_data_json(h: HashedUserData) -> Json {
-    let dropped: Vec<Json> = h
-        .dropped
-        .into_iter()
-        .map(|d| {
-            Json::object([
-                ("field", Json::from(d.field)),
-                ("index", Json::from(d.index)),
-                ("reason", Json::from(d.reason)),
-            ])
-        })
-        .collect();
-    Json::object([("userData", h.data), ("dropped", Json::Array(dropped))])
-}
-
 /// A JSON array of user_data records -> a JSON array of `{userData, dropped}`.
 /// Offline-conversion rows (a JSON array of column -> value objects, from a CSV or JSON-lines
 /// export) as event data, each with its event_id (see `crate::offline`); a JSON array in order.
@@ -109,7 +95,16 @@ pub fn offline_events(rows_json: &str) -> String {
 }
 
 #[wasm_bindgen(js_name = hashUserDataJson)]
-pub fn hash_user_data_json(input: &str, current_year: i32) -> String {
+pub fn hash_user_data_json(input: &[u8], current_year: i32) -> String {
+    // UTF-8 bytes from the host's TextEncoder (one native pass; see js/api.mjs).
+    let Ok(input) = std::str::from_utf8(input) else {
+        return error("invalid_json", "the input is not UTF-8 text".into());
+    };
+    let ctx = context(current_year);
+    // The usual case, written straight from the input text; the tree below only reports errors.
+    if let Some(out) = hash_records_json(input, ctx) {
+        return out;
+    }
     let records = match json::parse(input) {
         Ok(Json::Array(records)) => records,
         Ok(_) => {
@@ -120,16 +115,11 @@ pub fn hash_user_data_json(input: &str, current_year: i32) -> String {
         }
         Err(e) => return error("invalid_json", e.describe()),
     };
-    let ctx = context(current_year);
     let out: Vec<Json> = records
         .iter()
         .map(|r| match r.as_object() {
-            Some(pairs) => user_data_json(hash_user_data(pairs, ctx)),
-            None => Json::object([
-                ("userData", Json::Object(Vec::new())),
-                ("dropped", Json::Array(Vec::new())),
-                ("error", Json::from("record is not an object")),
-            ]),
+            Some(pairs) => hash_user_data(pairs, ctx).into_json(),
+            None => not_an_object_json(),
         })
         .collect();
     Json::Array(out).to_json()

@@ -182,3 +182,124 @@ mod tag_props {
         }
     }
 }
+
+/// The batch path (`user_data_batch::hash_records_json`, JSON text straight to JSON text) gives
+/// the same bytes as the tree path (`hash_user_data` per parsed record) for any batch of records
+/// with any mix of key kinds, repeated keys, value shapes and escapes; non-arrays and broken
+/// text are left to the caller.
+mod batch_props {
+    use omni_meta_capi::json::{parse, Json};
+    use omni_meta_capi::normalize::Context;
+    use omni_meta_capi::user_data::{hash_user_data, not_an_object_json};
+    use omni_meta_capi::user_data_batch::hash_records_json;
+    use proptest::prelude::*;
+
+    const CTX: Context = Context { current_year: 2026 };
+
+    fn key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            prop::sample::select(vec![
+                "em",
+                "ph",
+                "fn",
+                "ln",
+                "ge",
+                "db",
+                "ct",
+                "st",
+                "zp",
+                "country",
+                "external_id",
+                "fbp",
+                "client_ip_address",
+                "lead_id",
+                "zz",
+                "q\"k",
+            ])
+            .prop_map(String::from),
+            any::<String>(),
+        ]
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            super::messy(),
+            prop::sample::select(vec![
+                " A@B.com ",
+                "a@b.com",
+                "+1 (650) 555-1212",
+                "ΟΔΥΣΣΕΑΣ",
+                "F",
+                "2/16/1997",
+                "São Paulo",
+                "California",
+                "94025-1234",
+                "United States",
+                "Constructor",
+                "",
+            ])
+            .prop_map(String::from),
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = Json> {
+        let scalar = prop_oneof![
+            4 => text().prop_map(Json::String),
+            1 => Just(Json::Null),
+            1 => any::<bool>().prop_map(Json::Bool),
+            1 => "-?(0|[1-9][0-9]{0,12})(\\.[0-9]{1,3})?([eE][+-]?[0-9])?".prop_map(Json::Number),
+        ];
+        scalar.prop_recursive(2, 16, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Json::Array),
+                prop::collection::vec((key(), inner), 0..3).prop_map(Json::Object),
+            ]
+        })
+    }
+
+    fn batch() -> impl Strategy<Value = Json> {
+        let record = prop_oneof![
+            8 => prop::collection::vec((key(), value()), 0..8).prop_map(Json::Object),
+            1 => value(),
+        ];
+        prop::collection::vec(record, 0..6).prop_map(Json::Array)
+    }
+
+    fn by_tree(records: &[Json]) -> String {
+        Json::Array(
+            records
+                .iter()
+                .map(|r| match r.as_object() {
+                    Some(pairs) => hash_user_data(pairs, CTX).into_json(),
+                    None => not_an_object_json(),
+                })
+                .collect(),
+        )
+        .to_json()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        #[test]
+        fn batch_path_writes_what_the_tree_path_writes(batch in batch(), spaced in any::<bool>()) {
+            let mut text = batch.to_json();
+            if spaced {
+                // Spaces between tokens (inside strings they only change the data, which both
+                // paths read from the same text).
+                text = format!(" {} ", text.replace(',', " , ").replace(':', " : "));
+            }
+            let Json::Array(records) = parse(&text).expect("valid JSON") else { unreachable!() };
+            prop_assert_eq!(hash_records_json(&text, CTX), Some(by_tree(&records)));
+        }
+
+        #[test]
+        fn broken_text_is_left_to_the_caller(text in "[\\[\\]{}\",:0-9a-z\\\\ .eE+-]{0,40}") {
+            let fast = hash_records_json(&text, CTX);
+            match parse(&text) {
+                Ok(Json::Array(records)) => prop_assert_eq!(fast, Some(by_tree(&records))),
+                _ => prop_assert_eq!(fast, None),
+            }
+        }
+    }
+}

@@ -48,7 +48,7 @@ fn json_bindings_in_the_browser() {
     );
 
     let out = hash_user_data_json(
-        r#"[{"em":"A@B.co","country":"Deutschland","fbp":"fb.1.1.1"}, 7]"#,
+        br#"[{"em":"A@B.co","country":"Deutschland","fbp":"fb.1.1.1"}, 7]"#,
         2026,
     );
     let batch = parse(&out).expect("json out");
@@ -67,6 +67,16 @@ fn json_bindings_in_the_browser() {
     assert_eq!(
         records[1].get("error").and_then(Json::as_str),
         Some("record is not an object")
+    );
+
+    // The records arrive as UTF-8 bytes: anything else is reported, not read.
+    let not_utf8 = parse(&hash_user_data_json(&[b'[', 0xff, b']'], 2026)).expect("json out");
+    assert_eq!(
+        not_utf8
+            .get("error")
+            .and_then(|e| e.get("code"))
+            .and_then(Json::as_str),
+        Some("invalid_json")
     );
 
     let bad = parse(&normalize_json("{", 2026)).expect("json out");

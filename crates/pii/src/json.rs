@@ -6,6 +6,8 @@
 /// Nesting deeper than this is rejected (the parser recurses; this bounds its stack).
 const MAX_DEPTH: usize = 128;
 
+use std::borrow::Cow;
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Json {
     Null,
@@ -199,7 +201,8 @@ fn needs_escape(b: u8) -> bool {
     ESCAPE[usize::from(b)]
 }
 
-fn write_string(s: &str, out: &mut String) {
+/// `s` as a JSON string literal, appended to `out` (what `Json::String(s).write(out)` writes).
+pub fn write_string(s: &str, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.reserve(s.len() + 2);
     out.push('"');
@@ -245,13 +248,82 @@ pub fn parse(text: &str) -> Result<Json, ParseError> {
     Ok(value)
 }
 
+/// A cursor over JSON text for a caller that walks a shape it knows without building a tree
+/// (the user_data hashing path): the same grammar and errors as `parse`, strings borrowed
+/// unless they hold escapes, numbers as their source text. Whitespace is skipped before
+/// every token.
+pub struct Cursor<'a> {
+    p: Parser<'a>,
+}
+
+impl<'a> Cursor<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Cursor {
+            p: Parser {
+                text,
+                bytes: text.as_bytes(),
+                pos: 0,
+            },
+        }
+    }
+
+    pub fn pos(&self) -> usize {
+        self.p.pos
+    }
+
+    /// Back to an earlier position (to re-read a value as a tree).
+    pub fn rewind(&mut self, pos: usize) {
+        self.p.pos = pos;
+    }
+
+    /// The next byte after whitespace, not consumed. Not inlined: called at every token, and
+    /// inlined copies of the whitespace loop cost more wasm than they save time.
+    #[inline(never)]
+    pub fn peek(&mut self) -> Option<u8> {
+        self.p.skip_ws();
+        self.p.peek()
+    }
+
+    /// Consume `byte` if it comes next (after whitespace).
+    pub fn eat(&mut self, byte: u8) -> bool {
+        if self.peek() == Some(byte) {
+            self.p.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// True when only whitespace is left.
+    pub fn at_end(&mut self) -> bool {
+        self.peek().is_none()
+    }
+
+    /// A string (the cursor must be at its opening quote).
+    pub fn string(&mut self) -> Result<Cow<'a, str>, ParseError> {
+        self.p.skip_ws();
+        self.p.string_cow()
+    }
+
+    /// A number's source text (the cursor must be at its first byte).
+    pub fn number(&mut self) -> Result<&'a str, ParseError> {
+        self.p.skip_ws();
+        self.p.number_text()
+    }
+
+    /// Any value as a tree, at nesting `depth` (as `parse` counts it, for the same depth limit).
+    pub fn value(&mut self, depth: usize) -> Result<Json, ParseError> {
+        self.p.value(depth)
+    }
+}
+
 struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn error(&self, message: &'static str) -> ParseError {
         ParseError {
             offset: self.pos,
@@ -354,6 +426,10 @@ impl Parser<'_> {
     }
 
     fn number(&mut self) -> Result<Json, ParseError> {
+        self.number_text().map(|n| Json::Number(n.to_string()))
+    }
+
+    fn number_text(&mut self) -> Result<&'a str, ParseError> {
         let start = self.pos;
         self.eat("-");
         if !self.eat("0") && self.digits() == 0 {
@@ -371,10 +447,30 @@ impl Parser<'_> {
                 return Err(self.error("expected exponent digits"));
             }
         }
-        Ok(Json::Number(self.text[start..self.pos].to_string()))
+        Ok(&self.text[start..self.pos])
     }
 
     fn string(&mut self) -> Result<String, ParseError> {
+        self.string_cow().map(Cow::into_owned)
+    }
+
+    /// A string borrowed from the input when it has no escapes (the common case).
+    fn string_cow(&mut self) -> Result<Cow<'a, str>, ParseError> {
+        if self.peek() != Some(b'"') {
+            return Err(self.error("expected a string"));
+        }
+        let start = self.pos + 1;
+        let len = self.bytes[start..].iter().position(|&b| needs_escape(b));
+        if let Some(len) = len {
+            if self.bytes[start + len] == b'"' {
+                self.pos = start + len + 1;
+                return Ok(Cow::Borrowed(&self.text[start..start + len]));
+            }
+        }
+        self.string_escaped().map(Cow::Owned)
+    }
+
+    fn string_escaped(&mut self) -> Result<String, ParseError> {
         self.pos += 1;
         let mut out = String::new();
         loop {

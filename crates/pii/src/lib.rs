@@ -7,3 +7,4 @@ pub mod json;
 pub mod jsonl;
 pub mod normalize;
 pub mod user_data;
+pub mod user_data_batch;

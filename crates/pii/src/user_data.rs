@@ -18,6 +18,34 @@ pub struct HashedUserData {
     pub dropped: Vec<Dropped>,
 }
 
+impl HashedUserData {
+    /// `{"userData": {...}, "dropped": [{"field", "index", "reason"}]}`: one result of
+    /// `hashUserData` as the JS API returns it.
+    pub fn into_json(self) -> Json {
+        let dropped: Vec<Json> = self
+            .dropped
+            .into_iter()
+            .map(|d| {
+                Json::object([
+                    ("field", Json::from(d.field)),
+                    ("index", Json::from(d.index)),
+                    ("reason", Json::from(d.reason)),
+                ])
+            })
+            .collect();
+        Json::object([("userData", self.data), ("dropped", Json::Array(dropped))])
+    }
+}
+
+/// The result for a batch entry that is not an object.
+pub fn not_an_object_json() -> Json {
+    Json::object([
+        ("userData", Json::Object(Vec::new())),
+        ("dropped", Json::Array(Vec::new())),
+        ("error", Json::from("record is not an object")),
+    ])
+}
+
 /// The text of a scalar JSON value, as a tag sees it: strings as they are, numbers as written
 /// (GA4 data often carries zips and phones as numbers). Anything else has no text.
 pub fn scalar_text(v: &Json) -> Option<&str> {

@@ -5,20 +5,49 @@
 //! already formatted, unchecked (also as Meta's builder: `19901399` passes).
 use super::DropReason;
 
-pub fn normalize(raw: &str, current_year: i32) -> Result<String, DropReason> {
-    let groups: Vec<&str> = raw
+/// `YYYYMMDD` into `out` (cleared first). Only the first three digit groups and whether there
+/// is more than one matter, so they are read without collecting the rest.
+pub fn normalize_into(raw: &str, current_year: i32, out: &mut String) -> Result<(), DropReason> {
+    out.clear();
+    let mut groups = raw
         .split(|c: char| !c.is_ascii_digit())
-        .filter(|g| !g.is_empty())
-        .collect();
-    if let [a, b, c, ..] = groups[..] {
-        if let Some(date) = from_numbers(value(a), value(b), value(c), current_year) {
-            return Ok(date);
+        .filter(|g| !g.is_empty());
+    let first = groups.next();
+    let (second, third) = (groups.next(), groups.next());
+    if let (Some(a), Some(b), Some(c)) = (first, second, third) {
+        if let Some((y, m, d)) = from_numbers(value(a), value(b), value(c), current_year) {
+            push_padded(out, y, 4);
+            push_padded(out, m, 2);
+            push_padded(out, d, 2);
+            return Ok(());
         }
     }
-    match groups[..] {
-        [single] if single.len() == 8 => Ok(single.to_string()),
+    match (first, second) {
+        (Some(single), None) if single.len() == 8 => {
+            out.push_str(single);
+            Ok(())
+        }
         _ => Err(DropReason::InvalidDate),
     }
+}
+
+/// `n` in decimal, zero-padded to `width` digits (`format!("{n:0width$}")` without core::fmt).
+fn push_padded(out: &mut String, n: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut i = digits.len();
+    let mut rest = n;
+    while rest > 0 || digits.len() - i < width {
+        i -= 1;
+        digits[i] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    out.extend(digits[i..].iter().map(|&d| char::from(d)));
+}
+
+#[cfg(test)]
+fn normalize(raw: &str, current_year: i32) -> Result<String, DropReason> {
+    let mut out = String::new();
+    normalize_into(raw, current_year, &mut out).map(|()| out)
 }
 
 /// The number a digit group stands for; anything too big for u64 is out of every range anyway.
@@ -28,7 +57,8 @@ fn value(group: &str) -> u64 {
     })
 }
 
-fn from_numbers(n1: u64, n2: u64, n3: u64, current_year: i32) -> Option<String> {
+/// (year, month, day) when the three numbers make a valid date in some order.
+fn from_numbers(n1: u64, n2: u64, n3: u64, current_year: i32) -> Option<(u64, u64, u64)> {
     let (year, month, day) = if n1 > 31 {
         if n2 > 12 {
             (n1, n3, n2)
@@ -49,7 +79,7 @@ fn from_numbers(n1: u64, n2: u64, n3: u64, current_year: i32) -> Option<String> 
     let max_year = u64::try_from(current_year).unwrap_or(0) + 1;
     let valid =
         (1800..=max_year).contains(&year) && (1..=12).contains(&month) && (1..=31).contains(&day);
-    valid.then(|| format!("{year:04}{month:02}{day:02}"))
+    valid.then_some((year, month, day))
 }
 
 #[cfg(test)]

@@ -2,17 +2,25 @@
 //! out by hand (no regex engine in the wasm): `local@label(.label)+`, where the local part is
 //! runs of atext joined by `.` (the builder's pattern also allows a `:` right before each `.`,
 //! a typo upstream that we keep for identical results).
-use super::js_text::{js_lowercase, js_trim};
+use super::js_text::{push_lowercase, trim_in_place};
 use super::DropReason;
 
-pub fn normalize(raw: &str) -> Result<String, DropReason> {
-    let lowered = js_lowercase(raw);
-    let email = js_trim(&lowered);
-    if is_email(email) {
-        Ok(email.to_string())
+/// The normalized address into `out` (cleared first).
+pub fn normalize_into(raw: &str, out: &mut String) -> Result<(), DropReason> {
+    out.clear();
+    push_lowercase(raw, out);
+    trim_in_place(out);
+    if is_email(out) {
+        Ok(())
     } else {
         Err(DropReason::InvalidEmail)
     }
+}
+
+#[cfg(test)]
+fn normalize(raw: &str) -> Result<String, DropReason> {
+    let mut out = String::new();
+    normalize_into(raw, &mut out).map(|()| out)
 }
 
 fn is_atext(b: u8) -> bool {

@@ -1,5 +1,5 @@
 //! Gender: a trimmed, lowercased word from Meta's builder's word lists becomes `m` or `f`.
-use super::js_text::{js_lowercase, js_trim};
+use super::js_text::{js_trim, push_lowercase};
 use super::DropReason;
 
 const MALE: &[&str] = &[
@@ -83,16 +83,27 @@ const FEMALE: &[&str] = &[
     "f",
 ];
 
-pub fn normalize(raw: &str) -> Result<String, DropReason> {
-    let lowered = js_lowercase(raw);
-    let word = js_trim(&lowered);
-    if MALE.contains(&word) {
-        Ok("m".into())
+/// `m` or `f` into `out` (cleared first; `out` is also the lowercasing scratch).
+pub fn normalize_into(raw: &str, out: &mut String) -> Result<(), DropReason> {
+    out.clear();
+    push_lowercase(raw, out);
+    let word = js_trim(out);
+    let initial = if MALE.contains(&word) {
+        "m"
     } else if FEMALE.contains(&word) {
-        Ok("f".into())
+        "f"
     } else {
-        Err(DropReason::UnknownGender)
-    }
+        return Err(DropReason::UnknownGender);
+    };
+    out.clear();
+    out.push_str(initial);
+    Ok(())
+}
+
+#[cfg(test)]
+fn normalize(raw: &str) -> Result<String, DropReason> {
+    let mut out = String::new();
+    normalize_into(raw, &mut out).map(|()| out)
 }
 
 #[cfg(test)]

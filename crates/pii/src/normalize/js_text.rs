@@ -36,6 +36,28 @@ pub fn js_lowercase(s: &str) -> String {
     }
 }
 
+/// `js_lowercase(s)` appended to `out` without a temporary: ASCII byte by byte, other text
+/// char by char. Rust's `str::to_lowercase` differs from the per-char mapping only for capital
+/// sigma (final form by context), so text with a `Σ` takes the whole-string path.
+pub fn push_lowercase(s: &str, out: &mut String) {
+    if s.is_ascii() {
+        out.extend(s.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    } else if !s.contains('\u{3A3}') {
+        out.extend(s.chars().flat_map(char::to_lowercase));
+    } else {
+        out.push_str(&s.to_lowercase());
+    }
+}
+
+/// `js_trim` in place.
+pub fn trim_in_place(s: &mut String) {
+    let trimmed = js_trim(s);
+    let start = trimmed.as_ptr() as usize - s.as_ptr() as usize;
+    let end = start + trimmed.len();
+    s.truncate(end);
+    s.drain(..start);
+}
+
 /// True when `s` is exactly 64 or 32 hex digits of either case (a SHA-256 or MD5 digest).
 pub fn is_hex_digest(s: &str) -> bool {
     (s.len() == 64 || s.len() == 32) && s.bytes().all(|b| b.is_ascii_hexdigit())
@@ -64,6 +86,18 @@ mod tests {
     fn lowercase_handles_final_sigma() {
         assert_eq!(js_lowercase("ΟΔΟΣ"), "οδος");
         assert_eq!(js_lowercase("ΣΑ"), "σα");
+    }
+
+    #[test]
+    fn push_lowercase_matches_to_lowercase() {
+        for s in ["ABC", "ÀÉ\u{212A}İ", "ΟΔΟΣ", "ΣΑ Σ", "", "x😀Y"] {
+            let mut out = String::from(">");
+            push_lowercase(s, &mut out);
+            assert_eq!(out, format!(">{}", s.to_lowercase()), "{s}");
+        }
+        let mut t = String::from("\u{3000} a b\u{FEFF}");
+        trim_in_place(&mut t);
+        assert_eq!(t, "a b");
     }
 
     #[test]

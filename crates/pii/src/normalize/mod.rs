@@ -14,7 +14,7 @@ mod region;
 mod region_tables;
 mod text_fields;
 
-use crate::hash::sha256_hex;
+use crate::hash::{sha256_hex, sha256_hex_bytes};
 use js_text::{is_hex_digest, js_length, js_trim};
 
 /// Meta's hashed customer-information keys.
@@ -161,21 +161,72 @@ pub fn normalize_and_hash(field: Field, raw: &str, ctx: Context) -> Result<Hashe
 
 /// Normalize one value of `field` without hashing it.
 pub fn normalize(field: Field, raw: &str, ctx: Context) -> Result<String, DropReason> {
+    let mut out = String::new();
+    normalize_into(field, raw, ctx, &mut out).map(|()| out)
+}
+
+/// `normalize` into a caller's buffer (cleared first; its content is unspecified on error), so
+/// that a batch reuses one buffer for every value.
+pub fn normalize_into(
+    field: Field,
+    raw: &str,
+    ctx: Context,
+    out: &mut String,
+) -> Result<(), DropReason> {
+    out.clear();
     if raw.is_empty() {
         return Err(DropReason::Empty);
     }
     match field {
-        Field::Email => email::normalize(raw),
-        Field::Phone => phone::normalize(raw),
-        Field::FirstName | Field::LastName => text_fields::name(raw),
-        Field::Gender => gender::normalize(raw),
-        Field::DateOfBirth => dob::normalize(raw, ctx.current_year),
-        Field::City => text_fields::city(raw),
-        Field::State => region::state(raw),
-        Field::Zip => text_fields::zip(raw),
-        Field::Country => region::country(raw),
-        Field::ExternalId => text_fields::external_id(raw),
+        Field::Email => email::normalize_into(raw, out),
+        Field::Phone => phone::normalize_into(raw, out),
+        Field::FirstName | Field::LastName => text_fields::name_into(raw, out),
+        Field::Gender => gender::normalize_into(raw, out),
+        Field::DateOfBirth => dob::normalize_into(raw, ctx.current_year, out),
+        Field::City => text_fields::city_into(raw, out),
+        Field::State => region::state_into(raw, out),
+        Field::Zip => text_fields::zip_into(raw, out),
+        Field::Country => region::country_into(raw, out),
+        Field::ExternalId => text_fields::external_id_into(raw, out),
     }
+}
+
+/// The hash Meta gets for one value, as lowercase hex on the stack: 64 digits, or 32 for a
+/// pre-hashed MD5 digest. What `normalize_and_hash(..).hash` is, without allocating.
+#[derive(Clone, Copy)]
+pub struct HexHash {
+    digits: [u8; 64],
+    len: u8,
+}
+
+impl HexHash {
+    pub fn as_str(&self) -> &str {
+        // Only ASCII hex digits are ever stored.
+        core::str::from_utf8(&self.digits[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+/// Normalize and hash one value into a `HexHash`; `scratch` holds the normalized text.
+pub fn hash_value(
+    field: Field,
+    raw: &str,
+    ctx: Context,
+    scratch: &mut String,
+) -> Result<HexHash, DropReason> {
+    if let Some(digest) = digest_hex(raw) {
+        let mut digits = [0u8; 64];
+        for (d, b) in digits.iter_mut().zip(digest.bytes()) {
+            *d = b.to_ascii_lowercase();
+        }
+        // A digest is 64 or 32 digits.
+        let len = digest.len() as u8;
+        return Ok(HexHash { digits, len });
+    }
+    normalize_into(field, raw, ctx, scratch)?;
+    Ok(HexHash {
+        digits: sha256_hex_bytes(scratch.as_bytes()),
+        len: 64,
+    })
 }
 
 /// The list form Meta expects: each value normalized and hashed, dropped ones left out (with
@@ -185,10 +236,11 @@ where
     I: IntoIterator<Item = &'a str>,
 {
     let mut out = ListResult::default();
+    let mut scratch = String::new();
     for (index, raw) in values.into_iter().enumerate() {
-        match normalize_and_hash(field, raw, ctx) {
-            Ok(h) if out.hashes.contains(&h.hash) => {}
-            Ok(h) => out.hashes.push(h.hash),
+        match hash_value(field, raw, ctx, &mut scratch) {
+            Ok(h) if out.hashes.iter().any(|seen| seen == h.as_str()) => {}
+            Ok(h) => out.hashes.push(h.as_str().to_string()),
             Err(reason) => out.dropped.push((index, reason)),
         }
     }
@@ -204,14 +256,23 @@ pub struct ListResult {
 /// The lowercase digest when `raw` already is one: `<hex>` or the param-builder's
 /// `<hex>.<appendix>` (appendix: a 2-char language token or any 8 UTF-16 units).
 fn prehashed_digest(raw: &str) -> Option<String> {
+    digest_hex(raw).map(str::to_ascii_lowercase)
+}
+
+/// The digest's hex digits as written (either case) when `raw` already is one.
+fn digest_hex(raw: &str) -> Option<&str> {
     const TOKENS: [&str; 6] = ["AQ", "Ag", "Aw", "BA", "BQ", "Bg"];
+    // Cheap reject: a digest needs at least 32 bytes (most values are shorter).
+    if raw.len() < 32 {
+        return None;
+    }
     let t = js_trim(raw);
     if is_hex_digest(t) {
-        return Some(t.to_ascii_lowercase());
+        return Some(t);
     }
     let (hex, appendix) = t.rsplit_once('.')?;
     let appendix_ok = TOKENS.contains(&appendix) || js_length(appendix) == 8;
-    (appendix_ok && is_hex_digest(hex)).then(|| hex.to_ascii_lowercase())
+    (appendix_ok && is_hex_digest(hex)).then_some(hex)
 }
 
 #[cfg(test)]

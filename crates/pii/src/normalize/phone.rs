@@ -2,14 +2,26 @@
 //! Like Meta's param-builder there is no length check: the country code cannot be verified.
 use super::DropReason;
 
-pub fn normalize(raw: &str) -> Result<String, DropReason> {
-    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
-    let trimmed = digits.trim_start_matches('0');
-    if trimmed.is_empty() {
+/// The digits into `out` (cleared first). Leading zeros are skipped as they come.
+pub fn normalize_into(raw: &str, out: &mut String) -> Result<(), DropReason> {
+    out.clear();
+    for b in raw.bytes() {
+        // Bytes of multi-byte UTF-8 characters are never ASCII digits.
+        if b.is_ascii_digit() && !(b == b'0' && out.is_empty()) {
+            out.push(char::from(b));
+        }
+    }
+    if out.is_empty() {
         Err(DropReason::NoDigits)
     } else {
-        Ok(trimmed.to_string())
+        Ok(())
     }
+}
+
+#[cfg(test)]
+fn normalize(raw: &str) -> Result<String, DropReason> {
+    let mut out = String::new();
+    normalize_into(raw, &mut out).map(|()| out)
 }
 
 #[cfg(test)]

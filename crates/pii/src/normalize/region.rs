@@ -1,7 +1,7 @@
 //! State and country: written-out names become two-letter codes through Meta's builder's tables
 //! (exact name first, then the first table name the input contains), anything else is cut to
 //! its first two letters (`Bavaria` -> `ba`, a builder quirk kept for identical hashes).
-use super::js_text::{js_lowercase, js_trim};
+
 use super::region_tables::{COUNTRIES, STATES};
 use super::DropReason;
 
@@ -43,39 +43,51 @@ const fn letter_mask(s: &[u8]) -> u32 {
     mask
 }
 
-pub fn state(raw: &str) -> Result<String, DropReason> {
-    two_letter_code(raw, &STATE_TABLE)
+pub fn state_into(raw: &str, out: &mut String) -> Result<(), DropReason> {
+    two_letter_code(raw, &STATE_TABLE, out)
 }
 
-pub fn country(raw: &str) -> Result<String, DropReason> {
-    two_letter_code(raw, &COUNTRY_TABLE)
+pub fn country_into(raw: &str, out: &mut String) -> Result<(), DropReason> {
+    two_letter_code(raw, &COUNTRY_TABLE, out)
 }
 
-fn two_letter_code(raw: &str, table: &Table) -> Result<String, DropReason> {
-    let lowered = js_lowercase(raw);
-    let letters: String = js_trim(&lowered)
-        .chars()
-        .filter(char::is_ascii_lowercase)
-        .collect();
-    let code = lookup(&letters, table);
-    match code.len() {
-        0 => Err(DropReason::Empty),
-        _ => Ok(code.chars().take(2).collect()),
+/// The code into `out` (cleared first). The builder lowercases, trims and keeps the ASCII
+/// lowercase letters: trimming only removes whitespace, which that filter drops anyway, and the
+/// only context-dependent lowercasing (final sigma) never yields an ASCII letter, so mapping
+/// char by char gives the same letters (`\u{212A}` Kelvin sign -> `k` included).
+fn two_letter_code(raw: &str, table: &Table, out: &mut String) -> Result<(), DropReason> {
+    out.clear();
+    out.extend(
+        raw.chars()
+            .flat_map(char::to_lowercase)
+            .filter(char::is_ascii_lowercase),
+    );
+    if let Some(code) = lookup(out, table) {
+        out.clear();
+        out.push_str(code);
+    }
+    // Letters are ASCII: two bytes are the first two characters.
+    out.truncate(2);
+    if out.is_empty() {
+        Err(DropReason::Empty)
+    } else {
+        Ok(())
     }
 }
 
-fn lookup(letters: &str, table: &Table) -> String {
+/// The table's code for `letters`, or None to keep the letters themselves.
+fn lookup(letters: &str, table: &Table) -> Option<&'static str> {
     if letters.len() == 2 {
-        return letters.to_string();
+        return None;
     }
     // The builder looks names up in a plain JS object, so "constructor" finds Object's own
     // constructor function, whose source text "function Object() { [native code] }" then
     // normalizes to "fu". Reproduced so that hashes stay identical; harmless otherwise.
     if letters == "constructor" {
-        return "fu".to_string();
+        return Some("fu");
     }
     if let Some((_, code)) = table.names.iter().find(|(name, _)| *name == letters) {
-        return (*code).to_string();
+        return Some(code);
     }
     // Containment, in table order. Cheap reject first: a name that uses a letter the input
     // lacks cannot be inside it.
@@ -87,10 +99,7 @@ fn lookup(letters: &str, table: &Table) -> String {
         .find(|((name, _), mask)| {
             *mask & !present == 0 && contains(letters.as_bytes(), name.as_bytes())
         });
-    if let Some(((_, code), _)) = first_contained {
-        return (*code).to_string();
-    }
-    letters.to_string()
+    first_contained.map(|((_, code), _)| *code)
 }
 
 /// Substring search for short ASCII strings: a plain scan beats setting up a two-way searcher.
@@ -106,6 +115,15 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn state(raw: &str) -> Result<String, DropReason> {
+        let mut out = String::new();
+        state_into(raw, &mut out).map(|()| out)
+    }
+    fn country(raw: &str) -> Result<String, DropReason> {
+        let mut out = String::new();
+        country_into(raw, &mut out).map(|()| out)
+    }
 
     #[test]
     fn states_and_provinces() {

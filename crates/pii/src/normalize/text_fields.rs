@@ -1,64 +1,112 @@
 //! Free-text fields: first/last name, city, external id, zip code.
-use super::js_text::{is_js_whitespace, js_length, js_lowercase, js_trim};
+use super::js_text::{is_js_whitespace, js_length, js_lowercase, push_lowercase, trim_in_place};
 use super::DropReason;
+
+// Each normalizer writes into `out` (cleared first), so that one buffer serves every value.
 
 /// Names: drop whitespace and ASCII punctuation, then lowercase. Letters of any script stay
 /// (`Valéry` -> `valéry`, `정` -> `정`), as Meta's documentation asks.
-pub fn name(raw: &str) -> Result<String, DropReason> {
-    let kept: String = raw
-        .chars()
-        .filter(|c| !(c.is_ascii_punctuation() || is_js_whitespace(*c)))
-        .collect();
-    non_empty(js_lowercase(&kept))
+pub fn name_into(raw: &str, out: &mut String) -> Result<(), DropReason> {
+    keep_lowercased(
+        raw,
+        |c| !(c.is_ascii_punctuation() || is_js_whitespace(c)),
+        out,
+    )
 }
 
 /// City: keep only ASCII letters and digits, lowercase, and require a leading letter. Meta's
 /// builder drops accented letters here (`São Paulo` -> `sopaulo`); we match it byte for byte.
-pub fn city(raw: &str) -> Result<String, DropReason> {
-    let kept: String = raw
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    if kept.starts_with(|c: char| c.is_ascii_lowercase()) {
-        Ok(kept)
-    } else if kept.is_empty() {
-        Err(DropReason::Empty)
-    } else {
-        Err(DropReason::NotStartingWithLetter)
+pub fn city_into(raw: &str, out: &mut String) -> Result<(), DropReason> {
+    out.clear();
+    // Bytes of multi-byte UTF-8 characters are never ASCII alphanumerics.
+    out.extend(
+        raw.bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .map(|b| char::from(b.to_ascii_lowercase())),
+    );
+    match out.as_bytes().first() {
+        Some(b) if b.is_ascii_lowercase() => Ok(()),
+        None => Err(DropReason::Empty),
+        Some(_) => Err(DropReason::NotStartingWithLetter),
     }
 }
 
 /// External id: remove every whitespace character, lowercase.
-pub fn external_id(raw: &str) -> Result<String, DropReason> {
-    let kept: String = raw.chars().filter(|c| !is_js_whitespace(*c)).collect();
-    non_empty(js_lowercase(&kept))
+pub fn external_id_into(raw: &str, out: &mut String) -> Result<(), DropReason> {
+    keep_lowercased(raw, |c| !is_js_whitespace(c), out)
 }
 
 /// Zip: lowercase, cut at the first `-` (ZIP+4 `94025-1234` -> `94025`), trim; at least two
 /// UTF-16 units. Internal spaces are kept (`SW1A 1AA` -> `sw1a 1aa`), as Meta's builder does.
-pub fn zip(raw: &str) -> Result<String, DropReason> {
-    let lowered = js_lowercase(raw);
-    let before_dash = lowered.split('-').next().unwrap_or_default();
-    let zip = js_trim(before_dash);
-    if js_length(zip) >= 2 {
-        Ok(zip.to_string())
+pub fn zip_into(raw: &str, out: &mut String) -> Result<(), DropReason> {
+    out.clear();
+    push_lowercase(raw, out);
+    if let Some(dash) = out.find('-') {
+        out.truncate(dash);
+    }
+    trim_in_place(out);
+    if js_length(out) >= 2 {
+        Ok(())
     } else {
         Err(DropReason::TooShort)
     }
 }
 
-fn non_empty(s: String) -> Result<String, DropReason> {
-    if s.is_empty() {
+/// The characters of `raw` that `keep` accepts, lowercased, into `out`: filtered and mapped in
+/// one pass unless a capital sigma needs the whole-string lowercasing (see `push_lowercase`).
+fn keep_lowercased(
+    raw: &str,
+    keep: impl Fn(char) -> bool,
+    out: &mut String,
+) -> Result<(), DropReason> {
+    out.clear();
+    // `char::to_lowercase` has its own ASCII fast path: no separate ASCII loop (wasm size).
+    if !raw.contains('\u{3A3}') {
+        out.extend(
+            raw.chars()
+                .filter(|&c| keep(c))
+                .flat_map(char::to_lowercase),
+        );
+    } else {
+        // Filter into `out`, then lowercase the whole (one temporary for the final-sigma rule).
+        out.extend(raw.chars().filter(|&c| keep(c)));
+        let lowered = js_lowercase(out);
+        out.clear();
+        out.push_str(&lowered);
+    }
+    if out.is_empty() {
         Err(DropReason::Empty)
     } else {
-        Ok(s)
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+fn owned(
+    f: fn(&str, &mut String) -> Result<(), DropReason>,
+) -> impl Fn(&str) -> Result<String, DropReason> {
+    move |raw| {
+        let mut out = String::new();
+        f(raw, &mut out).map(|()| out)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn name(raw: &str) -> Result<String, DropReason> {
+        owned(name_into)(raw)
+    }
+    fn city(raw: &str) -> Result<String, DropReason> {
+        owned(city_into)(raw)
+    }
+    fn external_id(raw: &str) -> Result<String, DropReason> {
+        owned(external_id_into)(raw)
+    }
+    fn zip(raw: &str) -> Result<String, DropReason> {
+        owned(zip_into)(raw)
+    }
 
     #[test]
     fn names_keep_letters_of_every_script() {
