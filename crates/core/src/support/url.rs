@@ -185,31 +185,24 @@ pub fn without_pii(url: &str) -> Cow<'_, str> {
     }
     let mut out = String::with_capacity(url.len());
     out.push_str(base);
-    match (new_query, query) {
-        (Some(q), _) if !q.is_empty() => {
-            out.push('?');
-            out.push_str(&q);
-        }
-        (Some(_), _) => {}
-        (None, Some(q)) => {
-            out.push('?');
-            out.push_str(q);
-        }
-        (None, None) => {}
-    }
-    match (new_fragment, fragment) {
-        (Some(f), _) if !f.is_empty() => {
-            out.push('#');
-            out.push_str(&f);
-        }
-        (Some(_), _) => {}
-        (None, Some(f)) => {
-            out.push('#');
-            out.push_str(f);
-        }
-        (None, None) => {}
-    }
+    push_part(&mut out, '?', new_query.as_deref(), query);
+    push_part(&mut out, '#', new_fragment.as_deref(), fragment);
     Cow::Owned(out)
+}
+
+/// `sep` and the query or fragment: the cleaned one when it was rewritten (nothing when all
+/// its parameters went), else the original as it was.
+fn push_part(out: &mut String, sep: char, cleaned: Option<&str>, original: Option<&str>) {
+    let part = match cleaned {
+        Some(c) if c.is_empty() => return,
+        Some(c) => c,
+        None => match original {
+            Some(o) => o,
+            None => return,
+        },
+    };
+    out.push(sep);
+    out.push_str(part);
 }
 
 /// Percent-decode one `application/x-www-form-urlencoded` component (a query parameter's name

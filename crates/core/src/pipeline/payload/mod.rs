@@ -166,14 +166,8 @@ pub fn build_event(
     }
     let mut cookies = ids.cookies;
     if let Some(ee) = enhancement {
-        let host = page_url.as_deref().and_then(crate::url::host);
-        cookies.extend(enhancement::cookie(
-            config,
-            ee,
-            &hashed.data,
-            host.as_deref(),
-            req,
-        ));
+        let page_url = page_url.as_deref();
+        cookies.extend(enhancement::cookie(config, ee, &hashed.data, page_url, req));
     }
     event.set("user_data", hashed.data);
 
@@ -294,14 +288,8 @@ pub fn cookies(
                 current_year: clock.year(),
             },
         );
-        let host = page_url.as_deref().and_then(crate::url::host);
-        cookies.extend(enhancement::cookie(
-            config,
-            ee,
-            &hashed.data,
-            host.as_deref(),
-            req,
-        ));
+        let page_url = page_url.as_deref();
+        cookies.extend(enhancement::cookie(config, ee, &hashed.data, page_url, req));
     }
     cookies
 }
