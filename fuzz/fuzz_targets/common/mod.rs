@@ -10,7 +10,8 @@ pub const CLOCK: Clock = Clock {
     now_ms: 1_764_331_200_000,
     entropy: [7; 16],
 };
-pub const CONFIG: &str = r#"{"pixelId":"123","accessToken":"tok","logLevel":"DEBUG"}"#;
+// Event Enhancement on and cookies not extended: the `_gtmeec` cookie of a fuzzed request is read.
+pub const CONFIG: &str = r#"{"pixelId":"123","accessToken":"tok","logLevel":"DEBUG","eventEnhancement":true,"cookies":{"extend":false}}"#;
 pub const MULTI_PIXEL: &str = r#"{"pixelId":[{"pixelId":"111","accessToken":"t1"},{"pixelId":"222","accessToken":"t2"}],"sendPii":false,"ipAnonymization":"truncate"}"#;
 pub const IDENTITY_CONFIG: &str = r#"{"pixelId":"123","accessToken":"tok","identity":{"enabled":true,
     "endpoint":"https://id.example.com/api/v1","token":"id","useJournal":true,"cacheTtlMs":1000}}"#;
