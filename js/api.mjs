@@ -35,18 +35,27 @@ function call(fn, input) {
 /** `call` for an export that takes the JSON as UTF-8 bytes (see `utf8Scratch`). */
 function callBytes(fn, input) {
   const json = toJson(input);
-  return json.error ? { error: json.error } : JSON.parse(fn(utf8Scratch(json.text), year()));
+  if (json.error) return { error: json.error };
+  const [bytes] = utf8Scratch(json.text);
+  return JSON.parse(fn(bytes, year()));
 }
 
-// UTF-8 of a JSON text for the hashing exports: encoded into one reused buffer (the glue then
-// copies it into wasm memory), not a fresh array per call. Up to 3 bytes per UTF-16 unit.
+// UTF-8 of JSON texts for the exports that take bytes: encoded one after the other into one
+// reused buffer (the glue then copies each view into wasm memory before the call), not a fresh
+// array per text and call. Up to 3 bytes per UTF-16 unit.
 let scratch = new Uint8Array(64 * 1024);
-function utf8Scratch(text) {
-  if (text.length * 3 > scratch.length) {
-    if (text.length * 3 > 16 * 1024 * 1024) return utf8(text); // huge: don't keep it around
-    scratch = new Uint8Array(text.length * 3);
+function utf8Scratch(...texts) {
+  const need = texts.reduce((n, t) => n + t.length * 3, 0);
+  if (need > scratch.length) {
+    if (need > 16 * 1024 * 1024) return texts.map(utf8); // huge: don't keep it around
+    scratch = new Uint8Array(need);
   }
-  return scratch.subarray(0, encoder.encodeInto(text, scratch).written);
+  let at = 0;
+  return texts.map((text) => {
+    const written = encoder.encodeInto(text, scratch.subarray(at)).written;
+    at += written;
+    return scratch.subarray(at - written, at);
+  });
 }
 
 /** 32 random bytes from the host (event ids, generated fbp, trace ids). */
@@ -255,7 +264,7 @@ function makeTag(wasm, config) {
     const context = (i) => (i.attempts > 0 ? JSON.stringify({ ...JSON.parse(i.request), redelivery: true }) : i.request);
     const ctxText = `[${items.map(context).join(",")}]`;
     const { answers } = await resolveBatch(evsText, ctxText, now, options);
-    const built = withBodies(tag.buildBatch(utf8(evsText), utf8(ctxText), now, OWN_ENTROPY, options.traceId ?? undefined, answers));
+    const built = withBodies(tag.buildBatch(...utf8Scratch(evsText, ctxText), now, OWN_ENTROPY, options.traceId ?? undefined, answers));
     emit(built.logs);
     const tries = await Promise.all(built.requests.map((r) => attemptOnce(doFetch, r, tag.timeoutMs())));
     const input = {
@@ -290,7 +299,7 @@ function makeTag(wasm, config) {
     /** Build without calling anyone (identity answers only from the cache). */
     build(eventData, request = {}, options = {}) {
       const { event, req } = inputs(eventData, request);
-      return withBodies(tag.build(utf8(event), utf8(req), clock(options), OWN_ENTROPY, options.traceId ?? undefined, undefined));
+      return withBodies(tag.build(...utf8Scratch(event, req), clock(options), OWN_ENTROPY, options.traceId ?? undefined, undefined));
     },
     /**
      * Resolve identity (when configured), build and send: one request per pixel, in parallel,
@@ -302,7 +311,7 @@ function makeTag(wasm, config) {
       const now = clock(options);
       const { event, req } = inputs(eventData, request);
       const { answers, identityMs } = await resolveIdentity(JSON.parse(tag.identityCalls(event, req, now)), options);
-      const built = withBodies(tag.build(utf8(event), utf8(req), now, OWN_ENTROPY, options.traceId ?? undefined, answers));
+      const built = withBodies(tag.build(...utf8Scratch(event, req), now, OWN_ENTROPY, options.traceId ?? undefined, answers));
       const { requests, logs, status, ...rest } = built;
       return { ...rest, ...(await dispatch(built, started, identityMs, options)) };
     },
@@ -318,7 +327,7 @@ function makeTag(wasm, config) {
       const evsText = evs.error ? "" : evs.text;
       const { req } = inputs(null, request);
       const { answers, identityMs } = await resolveBatch(evsText, req, now, options);
-      const built = withBodies(tag.buildBatch(utf8(evsText), utf8(req), now, OWN_ENTROPY, options.traceId ?? undefined, answers));
+      const built = withBodies(tag.buildBatch(...utf8Scratch(evsText, req), now, OWN_ENTROPY, options.traceId ?? undefined, answers));
       return { traceId: built.traceId, events: built.events, ...(await dispatch(built, started, identityMs, options)) };
     },
   };
