@@ -11,9 +11,9 @@
 //! a build's time in wasm). The cache holds at most `CACHE_CAP` blocks per class; the rest go
 //! back to talc, so it bounds the memory it keeps.
 use core::alloc::GlobalAlloc;
-use core::cell::UnsafeCell;
 use core::alloc::Layout;
 use core::arch::wasm32::{memory_grow, memory_size};
+use core::cell::UnsafeCell;
 use core::ptr::NonNull;
 use talc::base::binning::Binning;
 use talc::base::{Talc, CHUNK_UNIT};
@@ -89,7 +89,14 @@ unsafe impl Sync for SmallCache {}
 
 #[global_allocator]
 static ALLOCATOR: SmallCache = SmallCache {
-    lists: UnsafeCell::new([const { FreeList { head: core::ptr::null_mut(), len: 0 } }; CLASSES]),
+    lists: UnsafeCell::new(
+        [const {
+            FreeList {
+                head: core::ptr::null_mut(),
+                len: 0,
+            }
+        }; CLASSES],
+    ),
 };
 
 /// The class of a layout the cache serves (`None`: straight to talc), and its block layout.

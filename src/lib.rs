@@ -8,7 +8,9 @@
 //!
 //! Every module of the engine is re-exported here under its old path (`crate::tag`,
 //! `crate::logging`, ...), which the container, the tests, the fuzz targets and the benches use.
-pub use omni_meta_capi_core::{hash, json, jsonl, logging, model, normalize, pipeline, support, user_data};
+pub use omni_meta_capi_core::{
+    hash, json, jsonl, logging, model, normalize, pipeline, support, user_data,
+};
 pub use omni_meta_capi_pii::user_data_batch;
 
 // The wasm heap (talc, growing the memory geometrically).

@@ -86,9 +86,9 @@ fn every_property(schema: &Json) -> Json {
 
 /// The string literals of `const KNOWN_KEYS: &[&str] = &[ ... ];` in crates/core/src/pipeline/config.rs.
 fn known_keys_in_source() -> BTreeSet<String> {
-    let start = CONFIG_SOURCE
-        .find("const KNOWN_KEYS")
-        .expect("crates/core/src/pipeline/config.rs declares KNOWN_KEYS (update this test if it moved)");
+    let start = CONFIG_SOURCE.find("const KNOWN_KEYS").expect(
+        "crates/core/src/pipeline/config.rs declares KNOWN_KEYS (update this test if it moved)",
+    );
     let rest = &CONFIG_SOURCE[start..];
     let open = rest.find("= &[").expect("KNOWN_KEYS is a slice literal") + 4;
     let close = rest.find("];").expect("KNOWN_KEYS literal ends with `];`");

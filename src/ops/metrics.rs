@@ -7,8 +7,8 @@
 //!   fbp, client_ip_address, client_user_agent (the average is a proxy for Event Match Quality);
 //! - latency histograms of build, identity and dispatch, with p50/p90/p99 read from them;
 //! - per-minute volume (received, accepted, rejected, failed) of the last 30 minutes.
-use crate::dispatch::{Decision, MetaError, Outcome};
 use crate::delivery;
+use crate::dispatch::{Decision, MetaError, Outcome};
 use crate::json::{decimal, Json};
 use crate::logging::{foreign_message, iso_timestamp};
 use crate::tag::{BuildOutput, IdentityOutcome, Status};
@@ -805,10 +805,12 @@ pub fn count_settled(
 ) {
     for (sent, outcome) in batch.sent.iter().zip(outcomes) {
         m.on_try(outcome, secrets);
-        let retried = sent
-            .event_indexes
-            .iter()
-            .any(|i| matches!(next.get(*i), Some(delivery::Next::Retry { .. } | delivery::Next::Split)));
+        let retried = sent.event_indexes.iter().any(|i| {
+            matches!(
+                next.get(*i),
+                Some(delivery::Next::Retry { .. } | delivery::Next::Split)
+            )
+        });
         if retried {
             m.retries += 1;
         } else {

@@ -91,11 +91,7 @@ fn type_name(v: &Json) -> &'static str {
 
 impl<'a> Reader<'a> {
     /// Keys of `obj` are reported as `<prefix><key>` (e.g. prefix `identity.`).
-    pub fn new(
-        obj: &'a [(String, Json)],
-        prefix: &'a str,
-        report: &'a mut Report,
-    ) -> Reader<'a> {
+    pub fn new(obj: &'a [(String, Json)], prefix: &'a str, report: &'a mut Report) -> Reader<'a> {
         Reader {
             obj,
             prefix,

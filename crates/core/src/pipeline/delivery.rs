@@ -270,7 +270,6 @@ fn rejection_reason(pixel_id: &str, error: &MetaError) -> String {
     reason
 }
 
-
 /// A settle call as the host sends it: `{rows: [{attempts, receivedAt, eventId, eventName}],
 /// events: <the batch build's events>, requests: [{pixelId, eventIndexes}], tries: [<Attempt>],
 /// policy?: {baseDelayMs, maxDelayMs, maxAgeMs}}`. Missing or malformed parts read as empty

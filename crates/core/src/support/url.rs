@@ -194,7 +194,7 @@ pub fn without_pii(url: &str) -> Cow<'_, str> {
 /// its parameters went), else the original as it was.
 fn push_part(out: &mut String, sep: char, cleaned: Option<&str>, original: Option<&str>) {
     let part = match cleaned {
-        Some(c) if c.is_empty() => return,
+        Some("") => return,
         Some(c) => c,
         None => match original {
             Some(o) => o,
