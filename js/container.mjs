@@ -60,6 +60,9 @@ const UNAVAILABLE = {
  * size sent (v8 serialization doubles strings with any non-Latin-1 character), and an operator can
  * read the messages (HTTP pull consumers and the dashboard do not decode v8).
  */
+/** Cloudflare Queues' largest message (128 KB). */
+const QUEUE_MESSAGE_BYTES = 128_000;
+
 function queueBatches(rows) {
   const utf8 = new TextEncoder();
   const batches = [];
@@ -106,6 +109,8 @@ export function makeContainer(wasm, createTag, attempt) {
     const path = queueConfig.path;
     const outbox = options.outbox ?? (path && options.openOutbox ? options.openOutbox(path, { synchronous: queueConfig.synchronous }) : null);
     const eventsQueue = options.eventsQueue ?? null;
+    // Cloudflare Queues take messages of at most 128 KB: the wasm refuses larger events (413).
+    if (eventsQueue) container.setQueueMessageBytes(QUEUE_MESSAGE_BYTES);
     // Every queued batch's results go into the history (flushHistory is hoisted).
     const onDelivered = (report) => {
       flushHistory();

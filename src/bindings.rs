@@ -638,6 +638,14 @@ impl WasmContainer {
         }
     }
 
+    /// The host keeps accepted events in a queue whose messages take at most `bytes` (Cloudflare
+    /// Queues: 128 KB): larger events are refused at ingestion (413). 0: no limit.
+    #[wasm_bindgen(js_name = setQueueMessageBytes)]
+    pub fn set_queue_message_bytes(&mut self, bytes: f64) {
+        // `as` saturates (and NaN is 0): any number the host passes is a usable limit or none.
+        self.inner.queue_message_bytes = (bytes >= 1.0).then_some(bytes as usize);
+    }
+
     /// `{valid, errors, warnings}` of the container config (its tags' included).
     pub fn report(&self) -> String {
         self.inner.report().to_json().to_json()

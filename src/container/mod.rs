@@ -163,6 +163,11 @@ pub struct Container {
     pub alerts: Vec<crate::alerts::Alert>,
     /// `history.path`: the SQLite file of the monitoring history on Node (else the queue's).
     pub history_path: Option<String>,
+    /// The largest message the host's queue takes (Cloudflare Queues: 128 KB), when accepted
+    /// events go to one: an event whose queued message would be larger is refused with 413 at
+    /// ingestion, not failed with 503 when the host sends it (a 503 asks the sender to retry an
+    /// event that can never fit).
+    pub queue_message_bytes: Option<usize>,
     /// The tags, parsed: the first decides the cookies of the response; all are checked by
     /// `/readyz`.
     parsed: Vec<Tag>,
@@ -260,6 +265,7 @@ impl Container {
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             alerts: Vec::new(),
             history_path: None,
+            queue_message_bytes: None,
             parsed: Vec::new(),
             ready: RefCell::new(None),
             report: Report::default(),
@@ -731,7 +737,20 @@ impl Container {
             }
             return Handled::answer(response);
         }
-        let mut events = events;
+        let mut request = request_context(incoming, self.client_address(incoming));
+        // Who vouches for the events: the identity service weighs links by it.
+        request.set(
+            "trust",
+            Json::from(if trusted { "server" } else { "browser" }),
+        );
+        let (mut events, problems) = self.fitting_the_queue(events, problems, &request);
+        if events.is_empty() {
+            let mut response = error(413, "event_too_large", problems.join("; "));
+            if let Some(body) = problems_body(&response.body, &problems) {
+                response.body = body;
+            }
+            return Handled::answer(response);
+        }
         let (ids, generated): (Vec<(String, String)>, Vec<bool>) = events
             .iter_mut()
             .enumerate()
@@ -740,12 +759,6 @@ impl Container {
                 ((id, name), generated)
             })
             .unzip();
-        let mut request = request_context(incoming, self.client_address(incoming));
-        // Who vouches for the events: the identity service weighs links by it.
-        request.set(
-            "trust",
-            Json::from(if trusted { "server" } else { "browser" }),
-        );
         let mut response = match route {
             Route::Collect => Response {
                 status: 204,
@@ -795,6 +808,35 @@ impl Container {
             ids,
             generated,
         }
+    }
+
+    /// The events whose queued message fits `queue_message_bytes` (all without a limit); each
+    /// one that does not becomes a problem naming its size. A message carries the event, the
+    /// request context and a few fields (tag name, ids, time: `QUEUED_ROW_OVERHEAD`).
+    fn fitting_the_queue(
+        &self,
+        events: Vec<Json>,
+        mut problems: Vec<String>,
+        request: &Json,
+    ) -> (Vec<Json>, Vec<String>) {
+        let Some(limit) = self.queue_message_bytes else {
+            return (events, problems);
+        };
+        let tag_name = self.tags.iter().map(|t| t.name.len()).max().unwrap_or(0);
+        let fixed = as_string_len(&request.to_json()) + tag_name + QUEUED_ROW_OVERHEAD;
+        let mut kept = Vec::with_capacity(events.len());
+        for event in events {
+            let size = fixed + as_string_len(&event.to_json());
+            if size > limit {
+                problems.push(format!(
+                    "event {} would be a queued message of {size} bytes: the queue takes at most {limit}",
+                    event_label(&event)
+                ));
+            } else {
+                kept.push(event);
+            }
+        }
+        (kept, problems)
     }
 
     /// CORS headers for the request's `Origin` (none without one); `Err(origin)` when it is not
@@ -1095,6 +1137,33 @@ fn event_list(body: &str) -> Result<(Vec<Json>, Vec<String>), String> {
 /// The request context the tags get: URL, headers (without the address headers: the client's
 /// address is decided by `Container::client_address`; without the credentials), cookies
 /// (parsed out of the Cookie header), and the client's address.
+/// A queued message's bytes besides the event and the request context: its keys, the event id
+/// and name the container adds (a few hundred bytes together), the time.
+const QUEUED_ROW_OVERHEAD: usize = 1024;
+
+/// How a problem names an event the caller sent: its own event_id, else its name (both cut to
+/// 64 characters), else "without a name".
+fn event_label(event: &Json) -> String {
+    let ev = crate::event_data::EventData::new(event);
+    let (kind, text) = match ev.first_text(&crate::event_data::EVENT_ID_KEYS) {
+        Some(id) => ("event_id", id),
+        None => match ev.text("event_name") {
+            Some(name) => ("event_name", name),
+            None => return "without a name".to_string(),
+        },
+    };
+    let text: String = text.chars().take(64).collect();
+    format!("with {kind} {text:?}")
+}
+
+/// The bytes of `text` as a JSON string (a queued message carries the event's JSON text as a
+/// string: every quote and backslash in it is escaped once more).
+fn as_string_len(text: &str) -> usize {
+    let mut out = String::with_capacity(text.len() + text.len() / 4 + 2);
+    crate::json::write_string(text, &mut out);
+    out.len()
+}
+
 fn request_context(incoming: &Incoming, client: Option<String>) -> Json {
     let mut headers: Vec<(String, Json)> = Vec::new();
     for (name, value) in &incoming.headers {

@@ -1023,3 +1023,34 @@ fn the_request_context_never_carries_the_callers_credentials() {
     assert!(!text.contains("test-token-0123456789"), "{text}");
     assert!(!text.contains("x-omni-signature"), "{text}");
 }
+
+#[test]
+fn events_too_large_for_the_hosts_queue_are_refused_at_ingestion() {
+    let mut c = container(CONFIG);
+    let big = format!(
+        r#"{{"event_name": "purchase", "event_id": "big-1", "note": "{}"}}"#,
+        "x".repeat(3_000)
+    );
+    // Without a queue limit (Node's outbox, memory) the event is taken.
+    let out = c.handle(&request("POST", "https://x.com/event", AUTH, &big), CLOCK);
+    assert_eq!(out.response.status, 202);
+
+    c.queue_message_bytes = Some(3_000);
+    let out = c.handle(&request("POST", "https://x.com/event", AUTH, &big), CLOCK);
+    assert_eq!(out.response.status, 413, "{}", out.response.body);
+    assert_eq!(code(&out.response), "event_too_large");
+    assert!(out.events.is_empty());
+    let problems = j(&out.response.body).get("problems").cloned();
+    let text = problems.map(|p| p.to_json()).unwrap_or_default();
+    assert!(text.contains(r#"with event_id \"big-1\""#), "{text}");
+    assert!(text.contains("the queue takes at most 3000"), "{text}");
+
+    // In a batch, the event that fits is taken and the other reported.
+    let batch = format!(r#"[{{"event_name": "lead"}}, {big}]"#);
+    let out = c.handle(&request("POST", "https://x.com/event", AUTH, &batch), CLOCK);
+    assert_eq!(out.response.status, 202, "{}", out.response.body);
+    assert_eq!(out.events.len(), 1);
+    assert_eq!(out.events[0].get("event_name"), Some(&Json::from("lead")));
+    assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
+    assert!(out.problems[0].contains("big-1"), "{:?}", out.problems);
+}

@@ -215,6 +215,28 @@ test("events too large for one sendBatch (Queues: at most 256 KB a call) are que
   }
 });
 
+test("an event larger than a Queues message (128 KB) is refused with 413 at the door, not 503; in a batch the others are accepted and delivered", { timeout: 60_000 }, async () => {
+  const worker = await startQueued({ ...config(), maxBodyBytes: 1_048_576 });
+  try {
+    const huge = { ...lead(900), event_id: "too-big-for-the-queue", items: [{ item_id: "sku", item_name: "x".repeat(140_000), price: 1, quantity: 1 }] };
+    const alone = await fetch(`${worker.url}/event`, { method: "POST", body: JSON.stringify(huge), headers: { authorization: `Bearer ${EVENT_TOKEN}` } });
+    const refused = await alone.json();
+    assert.equal(alone.status, 413, JSON.stringify(refused).slice(0, 300));
+    assert.equal(refused.error.code, "event_too_large");
+    assert.match(refused.problems[0], /event_id "too-big-for-the-queue" would be a queued message of \d+ bytes: the queue takes at most 128000/);
+
+    const res = await fetch(`${worker.url}/event`, { method: "POST", body: JSON.stringify([lead(901), huge]), headers: { authorization: `Bearer ${EVENT_TOKEN}` } });
+    const body = await res.json();
+    assert.equal(res.status, 202, JSON.stringify(body).slice(0, 300));
+    assert.equal(body.eventIds.length, 1);
+    assert.equal(body.problems.length, 1);
+    await until(() => receivedIds().includes(body.eventIds[0]), "the event that fits at Meta");
+    assert.ok(!receivedIds().includes("too-big-for-the-queue"));
+  } finally {
+    await worker.close();
+  }
+});
+
 test("/readyz in workerd: 'delivery is not durable' without the EVENTS_QUEUE binding, no such warning with it", async () => {
   const bare = await startContainerWorker({ entry: CONTAINER_ENTRY, config: config() });
   const queued = await startQueued(config());
