@@ -15,7 +15,7 @@ use crate::history::{self, Activity};
 use crate::identity::{answer_from_json, Cache, IdentityAnswer};
 use crate::json::{self, Json};
 use crate::jsonl;
-use crate::logging::resolve_trace_id;
+use crate::logging::{resolve_trace_id, Logger};
 use crate::metrics;
 use crate::metrics::{exposition, Metrics};
 use crate::monitor::Gate;
@@ -177,9 +177,16 @@ pub struct WasmTag {
     entropy: RefCell<Entropy>,
     /// What happened since the host last drained it into the history store.
     activity: RefCell<Activity>,
+    /// The config's log level and secrets, prepared once: each run forks its logger from it.
+    log: Logger,
 }
 
 impl WasmTag {
+    /// The logger of one run (`trace_id`, stamped `now_ms`).
+    fn logger(&self, trace_id: &str, now_ms: u64) -> Logger {
+        self.log.fork(trace_id, now_ms)
+    }
+
     /// Update the counters (skipped, never a panic, if they are somehow in use).
     fn count(&self, update: impl FnOnce(&mut Metrics)) {
         if let Ok(mut m) = self.metrics.try_borrow_mut() {
@@ -262,8 +269,10 @@ impl WasmTag {
     /// are in `configReport`.
     #[wasm_bindgen(constructor)]
     pub fn new(config_json: &str, seed: Option<Vec<u8>>) -> WasmTag {
+        let inner = Tag::from_text(config_json);
         WasmTag {
-            inner: Tag::from_text(config_json),
+            log: observe::logger(inner.config(), "", 0),
+            inner,
             metrics: RefCell::new(Metrics::default()),
             identity_cache: RefCell::new(Cache::default()),
             monitor_gate: RefCell::new(Gate::default()),
@@ -354,7 +363,7 @@ impl WasmTag {
         };
         self.count(|m| m.on_build(&out, clock.now_ms));
         self.record_not_built(&out, event.as_ref(), clock.now_ms);
-        let mut log = observe::logger(self.inner.config(), &trace, clock.now_ms);
+        let mut log = self.logger(&trace, clock.now_ms);
         observe::log_build(&mut log, &out);
         out.to_wire_with(vec![
             ("traceId", Json::from(trace)),
@@ -387,7 +396,7 @@ impl WasmTag {
         let events_json = utf8(events_json);
         let request_json = utf8(request_json);
         let (clock, trace) = run_start(now_ms, &self.entropy_or_own(entropy), trace_id);
-        let mut log = observe::logger(self.inner.config(), &trace, clock.now_ms);
+        let mut log = self.logger(&trace, clock.now_ms);
         let events = match json::parse(events_json) {
             Ok(Json::Array(events)) => events,
             _ => {
@@ -481,7 +490,7 @@ impl WasmTag {
             let now = clamp_ms(now_ms);
             self.record(|a| a.on_final(pixel_id, state, &sent, Some(&d.outcome), now, &secrets));
         }
-        let mut log = observe::logger(config, trace_id, clamp_ms(now_ms));
+        let mut log = self.logger(trace_id, clamp_ms(now_ms));
         let undelivered = match d.final_state() {
             Some("accepted") | None => Vec::new(),
             Some(_) => body
@@ -507,7 +516,7 @@ impl WasmTag {
         let secrets = observe::secrets(self.inner.config());
         self.count(|m| metrics::count_settled(m, &batch, &outcomes, &next, now, &secrets));
         self.record(|a| history::on_settled(a, &input, &batch, &outcomes, &next, now, &secrets));
-        let mut log = observe::logger(self.inner.config(), trace_id, now);
+        let mut log = self.logger(trace_id, now);
         observe::log_settle(&mut log, &batch, &outcomes, &next);
         Json::object([
             (
@@ -595,7 +604,7 @@ impl WasmTag {
         total_ms: f64,
         now_ms: f64,
     ) -> String {
-        let mut log = observe::logger(self.inner.config(), trace_id, clamp_ms(now_ms));
+        let mut log = self.logger(trace_id, clamp_ms(now_ms));
         let timings = Timings {
             build_ms: clamp_ms(build_ms),
             identity_ms: (identity_ms >= 0.0).then(|| clamp_ms(identity_ms)),

@@ -19,6 +19,7 @@
 //!
 //! Messages are stored as given (bar registered secrets): callers must never put a secret or a
 //! PII value into a message; structured values belong in `data`, where they are scrubbed.
+use std::rc::Rc;
 use crate::json::{self, decimal, Json};
 use crate::model::config::LogLevel;
 
@@ -544,8 +545,9 @@ pub struct Logger {
     trace_id: String,
     records: Vec<Json>,
     /// Registered secret values, longest first, each with its JSON-escaped forms (as it appears
-    /// inside a serialized body held in a string, once or twice over).
-    secrets: Vec<Vec<String>>,
+    /// inside a serialized body held in a string, once or twice over). Shared by the loggers
+    /// `fork` makes: a tag prepares its secrets once, not on every run.
+    secrets: Rc<Vec<Vec<String>>>,
     /// The time stamped on the next records.
     now_ms: u64,
 }
@@ -557,8 +559,20 @@ impl Logger {
             level,
             trace_id: trace_id.into(),
             records: Vec::new(),
-            secrets: Vec::new(),
+            secrets: Rc::default(),
             now_ms: 0,
+        }
+    }
+
+    /// A logger for another run: the same level and secrets, its own trace id and clock, no
+    /// records.
+    pub fn fork(&self, trace_id: impl Into<String>, now_ms: u64) -> Logger {
+        Logger {
+            level: self.level,
+            trace_id: trace_id.into(),
+            records: Vec::new(),
+            secrets: Rc::clone(&self.secrets),
+            now_ms,
         }
     }
 
@@ -595,9 +609,10 @@ impl Logger {
             }
             forms.push(escaped);
         }
-        self.secrets.push(forms);
+        let secrets = Rc::make_mut(&mut self.secrets);
+        secrets.push(forms);
         // Longest first, so a secret containing another is replaced whole.
-        crate::sort::by_key(&mut self.secrets, |f| {
+        crate::sort::by_key(secrets, |f| {
             core::cmp::Reverse(f.first().map_or(0, String::len))
         });
     }
