@@ -19,9 +19,9 @@
 //!
 //! Messages are stored as given (bar registered secrets): callers must never put a secret or a
 //! PII value into a message; structured values belong in `data`, where they are scrubbed.
-use std::rc::Rc;
 use crate::json::{self, decimal, Json};
 use crate::model::config::LogLevel;
+use std::rc::Rc;
 
 #[cfg(test)]
 mod tests;
