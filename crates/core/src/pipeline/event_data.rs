@@ -26,9 +26,12 @@ impl<'a> EventData<'a> {
     /// The value at `path`; `null` counts as absent.
     pub fn get(&self, path: &str) -> Option<&'a Json> {
         let literal = self.root.get(path);
+        // A path without a dot has no nested reading: the literal lookup was the only one (a
+        // build asks for dozens of keys an event mostly lacks; each is one scan, not two).
         let found = literal.or_else(|| {
-            let mut node = self.root;
-            for part in path.split('.') {
+            let (first, rest) = path.split_once('.')?;
+            let mut node = self.root.get(first)?;
+            for part in rest.split('.') {
                 node = node.get(part)?;
             }
             Some(node)
