@@ -23,7 +23,7 @@ use crate::normalize::{normalize_and_hash, Context, Field};
 use crate::observe::{self, Timings};
 use crate::payload::Clock;
 use crate::tag::{IdentityPlan, Tag, MAX_EVENT_BYTES};
-use crate::user_data::{hash_user_data, not_an_object_json, scalar_text};
+use crate::user_data::{hash_records, scalar_text};
 use crate::user_data_batch::hash_records_json;
 
 #[wasm_bindgen(start)]
@@ -115,14 +115,7 @@ pub fn hash_user_data_json(input: &[u8], current_year: i32) -> String {
         }
         Err(e) => return error("invalid_json", e.describe()),
     };
-    let out: Vec<Json> = records
-        .iter()
-        .map(|r| match r.as_object() {
-            Some(pairs) => hash_user_data(pairs, ctx).into_json(),
-            None => not_an_object_json(),
-        })
-        .collect();
-    Json::Array(out).to_json()
+    hash_records(&records, ctx).to_json()
 }
 
 /// Result of one chunk of the `normalize` command's JSON lines.

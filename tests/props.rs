@@ -190,7 +190,7 @@ mod tag_props {
 mod batch_props {
     use omni_meta_capi::json::{parse, Json};
     use omni_meta_capi::normalize::Context;
-    use omni_meta_capi::user_data::{hash_user_data, not_an_object_json};
+    use omni_meta_capi::user_data::hash_records;
     use omni_meta_capi::user_data_batch::hash_records_json;
     use proptest::prelude::*;
 
@@ -266,16 +266,7 @@ mod batch_props {
     }
 
     fn by_tree(records: &[Json]) -> String {
-        Json::Array(
-            records
-                .iter()
-                .map(|r| match r.as_object() {
-                    Some(pairs) => hash_user_data(pairs, CTX).into_json(),
-                    None => not_an_object_json(),
-                })
-                .collect(),
-        )
-        .to_json()
+        hash_records(records, CTX).to_json()
     }
 
     proptest! {

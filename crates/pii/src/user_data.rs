@@ -37,6 +37,21 @@ impl HashedUserData {
     }
 }
 
+/// Each record's `{userData, dropped}` (a record that is not an object gets
+/// `not_an_object_json`), through the tree: what a batch answers, and the reference the tree-free
+/// batch path (`user_data_batch`) must match byte for byte.
+pub fn hash_records(records: &[Json], ctx: Context) -> Json {
+    Json::Array(
+        records
+            .iter()
+            .map(|r| match r.as_object() {
+                Some(pairs) => hash_user_data(pairs, ctx).into_json(),
+                None => not_an_object_json(),
+            })
+            .collect(),
+    )
+}
+
 /// The result for a batch entry that is not an object.
 pub fn not_an_object_json() -> Json {
     Json::object([

@@ -346,24 +346,14 @@ fn listed(list: &str, hash: &str) -> bool {
 mod tests {
     use super::*;
     use crate::json::parse;
+    use crate::user_data::hash_records;
 
     const CTX: Context = Context { current_year: 2026 };
 
     /// What the tree path gives for the same input (the reference).
     fn by_tree(input: &str) -> Option<String> {
         match parse(input).ok()? {
-            Json::Array(records) => Some(
-                Json::Array(
-                    records
-                        .iter()
-                        .map(|r| match r.as_object() {
-                            Some(pairs) => hash_user_data(pairs, CTX).into_json(),
-                            None => not_an_object_json(),
-                        })
-                        .collect(),
-                )
-                .to_json(),
-            ),
+            Json::Array(records) => Some(hash_records(&records, CTX).to_json()),
             _ => None,
         }
     }
