@@ -1,4 +1,5 @@
 import { makeContainer } from "./container.mjs";
+import { entropy } from "./entropy.mjs";
 
 // The public API over the wasm exports. Deliberately thin: values cross as JSON text and every
 // decision (normalization, hashing, validation, error reports) is made in Rust.
@@ -58,17 +59,8 @@ function utf8Scratch(...texts) {
   });
 }
 
-/** 32 random bytes from the host (event ids, generated fbp, trace ids). */
-function entropy() {
-  return globalThis.crypto.getRandomValues(new Uint8Array(32));
-}
-
-/** A tag's seed: its event ids, generated fbp values and trace ids are stretched from it in wasm. */
-function seed() {
-  return globalThis.crypto.getRandomValues(new Uint8Array(32));
-}
-
-/** No host entropy for this call: the tag draws from its own stream (see `seed`). */
+/** No host entropy for this call: the tag draws from its own stream (its seed, `entropy()` at
+ * creation: event ids, generated fbp values and trace ids are stretched from it in wasm). */
 const OWN_ENTROPY = new Uint8Array(0);
 
 // Event and request JSON go into wasm as UTF-8 bytes: TextEncoder is native, where a string
@@ -200,7 +192,7 @@ function inputs(eventData, request) {
 function makeTag(wasm, config) {
   const json = toJson(config);
   // Unserializable config: let Rust report it as unreadable JSON, like any other bad config.
-  const tag = new wasm.WasmTag(json.error ? "" : json.text, seed());
+  const tag = new wasm.WasmTag(json.error ? "" : json.text, entropy());
   const monitor = JSON.parse(tag.errorMonitor());
 
   /**

@@ -426,7 +426,7 @@ async function sandboxCommand(opts) {
   let tokens = null;
   for (const pair of opts.token ?? []) {
     const eq = pair.indexOf("=");
-    if (eq < 1) throw new UsageError(`bad --token ${pair.slice(0, 20)}: use PIXEL_ID=TOKEN`);
+    if (eq < 1) throw new UsageError("bad --token: use PIXEL_ID=TOKEN (the value is not shown: it holds a token)");
     (tokens ??= {})[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   const { startMetaSandbox } = await import("../sandbox/meta-sandbox.mjs");

@@ -1,6 +1,6 @@
 /**
  * The tag config of omni-meta-capi: a GTM-template-like object with camelCase keys, read by
- * `parse_config` (src/config.rs). JSON Schema: `schema/tag-config.schema.json`.
+ * `parse_config` (crates/core/src/pipeline/config.rs). JSON Schema: `schema/tag-config.schema.json`.
  *
  * Reading is lenient, and these types follow it: `null` counts as absent (a GTM variable that
  * resolves to nothing); text also accepts numbers and is trimmed, blank text counts as absent;

@@ -1,5 +1,6 @@
 import { DASHBOARD_HTML } from "./dashboard-page.mjs";
 import { consumeBatch, createSender, queuedRows } from "./delivery.mjs";
+import { entropy } from "./entropy.mjs";
 import { memoryHistory } from "./history.mjs";
 
 // The server container's host side, the same for Workers and Node: read the body (bounded),
@@ -11,7 +12,7 @@ import { memoryHistory } from "./history.mjs";
 // - `options.eventsQueue` (a Cloudflare Queues producer binding): sent to the queue before the
 //   2xx, delivered by the Worker's queue() consumer (`consume`);
 // - neither: in memory, run in the background (`waitUntil` on Workers), best effort.
-// No event logic here: see src/container.rs.
+// No event logic here: see src/container/mod.rs.
 
 /** Only the string values of an environment (Worker env also holds bindings objects). */
 function stringEnv(env) {
@@ -82,10 +83,6 @@ function queueBatches(rows) {
   return batches;
 }
 
-function entropy() {
-  return globalThis.crypto.getRandomValues(new Uint8Array(32));
-}
-
 /**
  * @param wasm the wasm-bindgen module; @param createTag the package's createTag;
  * @param attempt one fetch reported as the wasm's Attempt (api.mjs's attemptOnce).
@@ -121,7 +118,7 @@ export function makeContainer(wasm, createTag, attempt) {
       ? createSender({ outbox, tags, policy: queueConfig.policy, runOptions, onError: options.onStorageError })
       : null;
     let inFlight = 0; // events held in memory (running, or waiting for a batch window)
-    // The monitoring history (src/history.rs): shared and durable when the host gives a store
+    // The monitoring history (src/ops/history.rs): shared and durable when the host gives a store
     // (a Durable Object on Workers) or a file (Node: `history.path`, else the queue's).
     const historyConfig = JSON.parse(container.historySettings());
     const history =
@@ -299,8 +296,10 @@ export function makeContainer(wasm, createTag, attempt) {
         if (out.work !== "run") await fill(out, url);
         return out.response;
       } catch (e) {
-        const message = String((e && e.message) || e);
-        return { status: 500, headers: [["content-type", "application/json"]], body: JSON.stringify({ error: { code: "internal", message } }) };
+        // No exception text to an unauthenticated caller, nor to the log: it may name files,
+        // storage or quote the body. The kind of error is enough to look for it.
+        console.error(`omni-meta-capi container: internal error (${(e && e.name) || typeof e})`);
+        return { status: 500, headers: [["content-type", "application/json"]], body: JSON.stringify({ error: { code: "internal", message: "internal error" } }) };
       }
     }
 

@@ -1,4 +1,4 @@
-// Where the monitoring history lives (src/history.rs decides what goes in and what it means):
+// Where the monitoring history lives (src/ops/history.rs decides what goes in and what it means):
 // - `sqlHistory` over SQLite: Node (better-sqlite3: the queue's file or `history.path`) and a
 //   Cloudflare Durable Object (its own SQLite storage), with the same SQL;
 // - `MonitorHistory`: that Durable Object, one for the whole Worker, so every isolate's counts

@@ -51,7 +51,12 @@ unsafe impl talc::source::Source for DoublingGrowth {
             prev => (prev, wanted),
         };
         let base = (prev * PAGE_SIZE) as *mut u8;
-        let end = base.wrapping_add(pages * PAGE_SIZE);
+        // Growing up to the 4 GiB of a wasm32 memory, base + size is 2^32: saturate rather than
+        // wrap to null (talc would then see an end below the base), as talc's own source does.
+        let size = pages
+            .saturating_mul(PAGE_SIZE)
+            .min(usize::MAX - base as usize);
+        let end = base.wrapping_add(size);
         if let Some(old_end) = talc.source.end.take() {
             if old_end.as_ptr() == base {
                 // SAFETY: the memory from `old_end` to `end` was just grown and is unused.
@@ -60,7 +65,7 @@ unsafe impl talc::source::Source for DoublingGrowth {
             }
         }
         // SAFETY: as above, a fresh region nobody else uses.
-        talc.source.end = unsafe { talc.claim(base, pages * PAGE_SIZE) };
+        talc.source.end = unsafe { talc.claim(base, size) };
         Ok(())
     }
 }

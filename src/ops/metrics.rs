@@ -83,10 +83,11 @@ impl Histogram {
         if self.count == 0 {
             return None;
         }
-        let rank = (self.count * permille).div_ceil(1000).max(1);
-        let mut seen = 0;
+        // Counts may come back from the host's JSON (`from_json`): no overflow whatever they are.
+        let rank = self.count.saturating_mul(permille).div_ceil(1000).max(1);
+        let mut seen = 0u64;
         for (i, n) in self.counts.iter().enumerate() {
-            seen += n;
+            seen = seen.saturating_add(*n);
             if seen >= rank {
                 let last = self.bounds.last().copied().unwrap_or(0);
                 return Some(self.bounds.get(i).copied().unwrap_or(last));

@@ -23,7 +23,7 @@ pub fn hash_records_json(input: &str, ctx: Context) -> Option<String> {
     let mut batch = Batch {
         ctx,
         // Results are ~3x the input (a 64-digit hash per value).
-        out: String::with_capacity(input.len() * 3 + 16),
+        out: String::with_capacity(input.len().saturating_mul(3).saturating_add(16)),
         dropped,
         scratch,
         items: Vec::new(),

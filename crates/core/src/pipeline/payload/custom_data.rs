@@ -71,7 +71,8 @@ pub fn build(config: &TagConfig, ev: &EventData, report: &mut Report) -> Json {
         cd.set("content_type", Json::from(content_type));
         cd.set(
             "num_items",
-            Json::from(items.iter().map(|i| i.quantity).sum::<u64>()),
+            // Quantities come from the event: a sum that would overflow stays at the maximum.
+            Json::from(items.iter().fold(0u64, |n, i| n.saturating_add(i.quantity))),
         );
     }
     let text_params: [(&str, &[&str]); 5] = [
@@ -193,7 +194,9 @@ fn set_currency(cd: &mut Json, raw: &str, report: &mut Report) {
     if is_iso4217(&code) {
         cd.set("currency", Json::from(code));
     } else {
-        let message = format!("currency \"{raw}\" is not an ISO 4217 code");
+        // The event's text, cut: a problem string is no place for whatever a caller sent.
+        let shown: String = raw.chars().take(16).collect();
+        let message = format!("currency \"{shown}\" is not an ISO 4217 code");
         report.error(
             "custom_data.currency_invalid",
             "custom_data.currency",
