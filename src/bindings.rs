@@ -358,10 +358,10 @@ impl WasmTag {
         self.record_not_built(&out, event.as_ref(), clock.now_ms);
         let mut log = self.logger(&trace, clock.now_ms);
         observe::log_build(&mut log, &out);
-        out.to_wire_with(vec![
-            ("traceId", Json::from(trace)),
-            ("logs", log.into_json()),
-        ])
+        out.to_wire_with(|o| {
+            o.str("traceId", &trace);
+            log.write_records(o.key("logs"));
+        })
     }
 }
 
@@ -432,19 +432,10 @@ impl WasmTag {
             self.record_not_built(e, Some(input), clock.now_ms);
         }
         observe::log_batch(&mut log, &out);
-        let wire = out.to_wire();
-        let (head, bodies) = wire
-            .split_once('\n')
-            .map_or((wire.as_str(), ""), |(h, b)| (h, b));
-        let mut head = json::parse(head).unwrap_or(Json::Null);
-        head.set("traceId", Json::from(trace));
-        head.set("logs", log.into_json());
-        let mut text = head.to_json();
-        if !bodies.is_empty() {
-            text.push('\n');
-            text.push_str(bodies);
-        }
-        text
+        out.to_wire_with(|o| {
+            o.str("traceId", &trace);
+            log.write_records(o.key("logs"));
+        })
     }
 
     /// After try number `attempt_number` (1 = the first) of a request of `events` events:

@@ -19,7 +19,7 @@
 //!
 //! Messages are stored as given (bar registered secrets): callers must never put a secret or a
 //! PII value into a message; structured values belong in `data`, where they are scrubbed.
-use crate::json::{self, decimal, Json};
+use crate::json::{self, decimal, write_array, Json};
 use crate::model::config::LogLevel;
 use std::rc::Rc;
 
@@ -727,6 +727,11 @@ impl Logger {
             .filter(|r| r.get("level").and_then(Json::as_str) == Some(level_name(LogLevel::Error)))
             .map(error_monitor_body)
             .collect()
+    }
+
+    /// The records as a JSON array, oldest first, appended to `out`.
+    pub fn write_records(&self, out: &mut String) {
+        write_array(&self.records, out, |r, out| r.write(out));
     }
 
     /// The records as a JSON array, oldest first.

@@ -1,6 +1,6 @@
 //! HTTP requests the wasm hands the host to send: Meta's (`HttpRequest`, built by
 //! `crate::request`) and any other (`Outgoing`: identity calls, health probes).
-use crate::json::Json;
+use crate::json::{Json, ObjectWriter};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HttpRequest {
@@ -13,26 +13,25 @@ pub struct HttpRequest {
 }
 
 impl HttpRequest {
-    /// Everything but the body (the body travels on its own; see `BuildOutput::to_wire`).
-    pub fn head_json(&self) -> Json {
-        let headers = Json::Object(
-            self.headers
-                .iter()
-                .map(|(k, v)| (k.to_string(), Json::from(*v)))
-                .collect(),
-        );
-        Json::object([
-            ("pixelId", Json::from(self.pixel_id.as_str())),
-            ("url", Json::from(self.url.as_str())),
-            ("method", Json::from(self.method)),
-            ("headers", headers),
-        ])
+    /// Everything but the body, into an object being written (the body travels on its own;
+    /// see `BuildOutput::to_wire`).
+    pub fn write_head(&self, o: &mut ObjectWriter) {
+        o.str("pixelId", &self.pixel_id)
+            .str("url", &self.url)
+            .str("method", self.method);
+        let mut headers = ObjectWriter::new(o.key("headers"));
+        for (name, value) in &self.headers {
+            headers.str(name, value);
+        }
+        headers.end();
     }
 
-    pub fn to_json(&self) -> Json {
-        let mut j = self.head_json();
-        j.set("body", Json::from(self.body.as_str()));
-        j
+    /// `{pixelId, url, method, headers, body}`, appended to `out`.
+    pub fn write_json(&self, out: &mut String) {
+        let mut o = ObjectWriter::new(out);
+        self.write_head(&mut o);
+        o.str("body", &self.body);
+        o.end();
     }
 }
 

@@ -1,6 +1,6 @@
 //! The validation report: every problem with a stable code, the field it is about, and a message
 //! a person can act on. Errors stop the request; warnings do not.
-use crate::json::Json;
+use crate::json::{self, Json, ObjectWriter};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Issue {
@@ -69,25 +69,30 @@ impl Report {
             .any(|i| i.code == code)
     }
 
+    /// `{valid, errors: [{code, field, message}], warnings: [...]}`, appended to `out`.
+    pub fn write_json(&self, out: &mut String) {
+        let mut o = ObjectWriter::new(out);
+        o.bool("valid", self.is_valid())
+            .array("errors", &self.errors, Issue::write_json)
+            .array("warnings", &self.warnings, Issue::write_json);
+        o.end();
+    }
+
+    /// The same as a value (for log records).
     pub fn to_json(&self) -> Json {
-        let list = |issues: &[Issue]| {
-            Json::Array(
-                issues
-                    .iter()
-                    .map(|i| {
-                        Json::object([
-                            ("code", Json::from(i.code)),
-                            ("field", Json::from(i.field.as_str())),
-                            ("message", Json::from(i.message.as_str())),
-                        ])
-                    })
-                    .collect(),
-            )
-        };
-        Json::object([
-            ("valid", Json::from(self.is_valid())),
-            ("errors", list(&self.errors)),
-            ("warnings", list(&self.warnings)),
-        ])
+        let mut text = String::new();
+        self.write_json(&mut text);
+        json::parse(&text).unwrap_or(Json::Null)
+    }
+}
+
+impl Issue {
+    /// `{code, field, message}`, appended to `out`.
+    pub fn write_json(&self, out: &mut String) {
+        let mut o = ObjectWriter::new(out);
+        o.str("code", self.code)
+            .str("field", &self.field)
+            .str("message", &self.message);
+        o.end();
     }
 }

@@ -5,7 +5,7 @@
 use crate::event_data::RequestContext;
 use crate::hash::sha256;
 use crate::identity::{Cache, IdentityAnswer};
-use crate::json::{decimal, Json};
+use crate::json::{push_decimal, Json, ObjectWriter};
 use crate::payload::Clock;
 use crate::request::{build_requests, HttpRequest};
 use crate::tag::{BuildOutput, Status, Tag};
@@ -150,36 +150,11 @@ impl BatchOutput {
     /// Like `BuildOutput::to_wire`: the result object on the first line (requests without
     /// bodies), then one body per line.
     pub fn to_wire(&self) -> String {
-        let events: Vec<Json> = self
-            .events
-            .iter()
-            .enumerate()
-            .map(|(i, b)| {
-                let mut j = b.to_json();
-                if let Json::Object(pairs) = &mut j {
-                    pairs.retain(|(k, _)| k != "requests" && k != "cookies");
-                }
-                j.set("index", Json::from(i));
-                j
-            })
-            .collect();
-        let requests: Vec<Json> = self
-            .requests
-            .iter()
-            .map(|r| {
-                let mut j = r.request.head_json();
-                j.set(
-                    "eventIndexes",
-                    Json::Array(
-                        r.event_indexes
-                            .iter()
-                            .map(|i| Json::Number(decimal(*i as u64)))
-                            .collect(),
-                    ),
-                );
-                j
-            })
-            .collect();
+        self.to_wire_with(|_| {})
+    }
+
+    /// `to_wire` with extra fields at the end of the result object (trace id, log records).
+    pub fn to_wire_with(&self, extra: impl FnOnce(&mut ObjectWriter)) -> String {
         let status = if !self.requests.is_empty() {
             "ready"
         } else if self.events.iter().any(|e| e.status == Status::Invalid) {
@@ -187,12 +162,26 @@ impl BatchOutput {
         } else {
             "skipped"
         };
-        let head = Json::object([
-            ("status", Json::from(status)),
-            ("requests", Json::Array(requests)),
-            ("events", Json::Array(events)),
-        ]);
-        let mut out = head.to_json();
+        let mut out = String::new();
+        let mut o = ObjectWriter::new(&mut out);
+        o.str("status", status);
+        o.array("requests", &self.requests, |r, out| {
+            let mut ro = ObjectWriter::new(out);
+            r.request.write_head(&mut ro);
+            ro.array("eventIndexes", &r.event_indexes, |i, out| {
+                push_decimal(*i as u64, out)
+            });
+            ro.end();
+        });
+        let events: Vec<(usize, &BuildOutput)> = self.events.iter().enumerate().collect();
+        o.array("events", &events, |(i, b), out| {
+            let mut eo = ObjectWriter::new(out);
+            b.write_fields(&mut eo, None);
+            eo.num("index", *i as u64);
+            eo.end();
+        });
+        extra(&mut o);
+        o.end();
         for r in &self.requests {
             out.push('\n');
             out.push_str(&r.request.body);

@@ -7,7 +7,7 @@ use crate::config::{parse_config, TagConfig};
 use crate::enrichment::{self, Enrichment};
 use crate::event_data::{EventData, RequestContext};
 use crate::identity::{self, Cache, Identifiers, IdentityAnswer, IdentityCall, Resolution};
-use crate::json::{self, Json};
+use crate::json::{self, write_string, Json, ObjectWriter};
 use crate::normalize::Context;
 use crate::payload;
 use crate::payload::{build_event, meta_event_name, Clock, SetCookie};
@@ -55,25 +55,28 @@ pub struct IdentityOutcome {
 }
 
 impl IdentityOutcome {
-    /// `{status, filled, uuid?, previousVisits?, failures}` (no journal: it holds plaintext).
-    pub fn to_json(&self) -> Json {
+    /// `{status, filled, uuid?, previousVisits?, failures}` (no journal: it holds plaintext),
+    /// appended to `out`.
+    pub fn write_json(&self, out: &mut String) {
         let r = &self.resolution;
-        let mut out = Json::object([
-            ("status", Json::from(r.status)),
-            (
-                "filled",
-                Json::Array(self.filled.iter().map(|k| Json::from(*k)).collect()),
-            ),
-        ]);
+        let mut o = ObjectWriter::new(out);
+        o.str("status", r.status)
+            .array("filled", &self.filled, |k, out| write_string(k, out));
         if let Some(uuid) = &r.uuid {
-            out.set("uuid", Json::from(uuid.as_str()));
+            o.str("uuid", uuid);
         }
         if let Some(n) = r.previous_visits {
-            out.set("previousVisits", Json::from(n));
+            o.num("previousVisits", n);
         }
-        let failures = r.failures.iter().map(|f| Json::from(f.as_str())).collect();
-        out.set("failures", Json::Array(failures));
-        out
+        o.array("failures", &r.failures, |f, out| write_string(f, out));
+        o.end();
+    }
+
+    /// The same as a value (for log records).
+    pub fn to_json(&self) -> Json {
+        let mut text = String::new();
+        self.write_json(&mut text);
+        json::parse(&text).unwrap_or(Json::Null)
     }
 }
 
@@ -96,16 +99,17 @@ impl BuildOutput {
     /// framing them spares escaping them into a string and parsing them back (a third of the
     /// time of a build). Neither part can contain a raw newline (the writer escapes them).
     pub fn to_wire(&self) -> String {
-        self.to_wire_with(Vec::new())
+        self.to_wire_with(|_| {})
     }
 
-    /// `to_wire` with extra fields in the result object (trace id, log records).
-    pub fn to_wire_with(&self, extra: Vec<(&str, Json)>) -> String {
-        let mut head = self.json_with(HttpRequest::head_json);
-        for (k, v) in extra {
-            head.set(k, v);
-        }
-        let mut out = head.to_json();
+    /// `to_wire` with extra fields at the end of the result object (trace id, log records).
+    pub fn to_wire_with(&self, extra: impl FnOnce(&mut ObjectWriter)) -> String {
+        let bodies: usize = self.requests.iter().map(|r| r.body.len() + 1).sum();
+        let mut out = String::with_capacity(WIRE_HEAD_BYTES + bodies);
+        let mut o = ObjectWriter::new(&mut out);
+        self.write_fields(&mut o, Some(HttpRequest::write_head));
+        extra(&mut o);
+        o.end();
         for r in &self.requests {
             out.push('\n');
             out.push_str(&r.body);
@@ -125,43 +129,57 @@ impl BuildOutput {
         }
     }
 
+    /// The whole result as a value, request bodies included.
     pub fn to_json(&self) -> Json {
-        self.json_with(HttpRequest::to_json)
+        let mut text = String::new();
+        let mut o = ObjectWriter::new(&mut text);
+        self.write_fields(
+            &mut o,
+            Some(|r, o| {
+                r.write_head(o);
+                o.str("body", &r.body);
+            }),
+        );
+        o.end();
+        json::parse(&text).unwrap_or(Json::Null)
     }
 
-    /// The result object, each request rendered by `request`.
-    fn json_with(&self, request: fn(&HttpRequest) -> Json) -> Json {
+    /// The result's fields into an object being written: `status`, then `requests` (each
+    /// written by `request`) and `cookies` unless `request` is `None` (a batch's per-event
+    /// entry), `report`, `skipped?`, `identity?`.
+    pub fn write_fields(
+        &self,
+        o: &mut ObjectWriter,
+        request: Option<fn(&HttpRequest, &mut ObjectWriter)>,
+    ) {
         let status = match self.status {
             Status::Ready => "ready",
             Status::Invalid => "invalid",
             Status::Skipped => "skipped",
         };
-        let mut out = Json::object([
-            ("status", Json::from(status)),
-            (
-                "requests",
-                Json::Array(self.requests.iter().map(request).collect()),
-            ),
-            ("report", self.report.to_json()),
-            (
-                "cookies",
-                Json::Array(self.cookies.iter().map(SetCookie::to_json).collect()),
-            ),
-        ]);
+        o.str("status", status);
+        if let Some(request) = request {
+            o.array("requests", &self.requests, |r, out| {
+                let mut ro = ObjectWriter::new(out);
+                request(r, &mut ro);
+                ro.end();
+            });
+        }
+        self.report.write_json(o.key("report"));
+        if request.is_some() {
+            o.array("cookies", &self.cookies, SetCookie::write_json);
+        }
         if let Some(s) = &self.skipped {
-            let skipped = Json::object([
-                ("code", Json::from(s.code)),
-                ("field", Json::from(s.field.as_str())),
-                ("message", Json::from(s.message.as_str())),
-            ]);
-            out.set("skipped", skipped);
+            s.write_json(o.key("skipped"));
         }
         if let Some(identity) = &self.identity {
-            out.set("identity", identity.to_json());
+            identity.write_json(o.key("identity"));
         }
-        out
     }
 }
+
+/// Room for a result's first line (status, report, cookies, trace id, an INFO log record).
+const WIRE_HEAD_BYTES: usize = 1536;
 
 impl Tag {
     pub fn new(config: &Json) -> Tag {

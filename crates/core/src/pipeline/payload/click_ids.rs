@@ -2,7 +2,7 @@
 //! `fbclid` when the page carries one, generated when missing; and the first-party cookies the
 //! host should set, with the very values the payload uses.
 use crate::event_data::{EventData, RequestContext};
-use crate::json::{decimal, Json};
+use crate::json::{decimal, Json, ObjectWriter};
 use crate::model::config::{CookieDomain, TagConfig};
 use crate::report::Report;
 use crate::url;
@@ -43,18 +43,23 @@ impl SetCookie {
         h
     }
 
-    pub fn to_json(&self) -> Json {
-        Json::object([
-            ("name", Json::from(self.name.as_str())),
-            ("value", Json::from(self.value.as_str())),
-            ("maxAge", Json::from(self.max_age_seconds)),
-            ("domain", Json::from(self.domain.clone())),
-            ("path", Json::from("/")),
-            ("secure", Json::from(true)),
-            ("httpOnly", Json::from(self.http_only)),
-            ("sameSite", Json::from(self.same_site)),
-            ("header", Json::from(self.header())),
-        ])
+    /// `{name, value, maxAge, domain (null: host-only), path, secure, httpOnly, sameSite,
+    /// header}`, appended to `out`.
+    pub fn write_json(&self, out: &mut String) {
+        let mut o = ObjectWriter::new(out);
+        o.str("name", &self.name)
+            .str("value", &self.value)
+            .num("maxAge", self.max_age_seconds);
+        match &self.domain {
+            Some(domain) => o.str("domain", domain),
+            None => o.value("domain", &Json::Null),
+        };
+        o.str("path", "/")
+            .bool("secure", true)
+            .bool("httpOnly", self.http_only)
+            .str("sameSite", self.same_site)
+            .str("header", &self.header());
+        o.end();
     }
 }
 
