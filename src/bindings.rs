@@ -190,11 +190,8 @@ impl WasmTag {
     /// The host's `entropy` when it gave any, else the next block of this tag's own stream.
     fn entropy_or_own(&self, host: &[u8]) -> [u8; 32] {
         if !host.is_empty() {
-            let mut out = [0u8; 32];
-            for (o, b) in out.iter_mut().zip(host) {
-                *o = *b;
-            }
-            return out;
+            // 32 bytes as given; any other length hashed, as `Entropy::new` treats a seed.
+            return <[u8; 32]>::try_from(host).unwrap_or_else(|_| crate::hash::sha256(host));
         }
         match self.entropy.try_borrow_mut() {
             Ok(mut e) => e.next_block(),

@@ -1,7 +1,7 @@
 //! The golden corpus: every request body the core builds from the recorded inputs is byte for
 //! byte what the core built before the typed rewrite (see tests/golden/generate.mjs).
-//! `GOLDEN_RECORD=1 cargo test --test golden` records anew (only on purpose: the point of the
-//! file is that it does not change).
+//! `GOLDEN_RECORD=1 cargo test --test golden` records anew and fails (only on purpose: the point
+//! of the file is that it does not change; the recording run never passes).
 #![cfg(not(target_arch = "wasm32"))]
 
 use omni_meta_capi::golden::Case;
@@ -23,7 +23,12 @@ fn bodies_are_byte_identical_to_the_recorded_ones() {
     let path = format!("{DIR}/expected.jsonl");
     if std::env::var_os("GOLDEN_RECORD").is_some() {
         fs::write(&path, actual.join("\n") + "\n").expect("write expected.jsonl");
-        return;
+        // Recording proves nothing: never let a run with GOLDEN_RECORD set pass (or a CI that
+        // had it set would compare the corpus with itself).
+        panic!(
+            "recorded {} cases into {path}: review the diff, then run without GOLDEN_RECORD",
+            cases.len()
+        );
     }
     let expected = fs::read_to_string(&path).expect("expected.jsonl");
     let expected: Vec<&str> = expected.lines().collect();

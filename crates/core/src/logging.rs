@@ -229,16 +229,20 @@ pub fn resolve_trace_id(host: Option<&str>, entropy: &[u8; 16]) -> String {
 // ---------------------------------------------------------------------------------------------
 // Scrubbing
 
-/// Keys whose values are secrets, compared lowercased with `_` and `-` removed: `access_token`,
-/// `accessToken`, `appsecret_proof`, `appSecret` / `app_secret`, `authorization`,
-/// `proxy-authorization`, `x-api-key` / `api_key`, and any key ending in `token`, `secret` or
-/// `password` (`token`, `refresh_token`, `client_secret`, ...).
-fn is_secret_key(key: &str) -> bool {
-    let k: String = key
-        .chars()
+/// A key as the scrubber compares it: lowercased, `_` and `-` removed (`access_token`,
+/// `accessToken` and `Access-Token` alike).
+fn folded(key: &str) -> String {
+    key.chars()
         .filter(|c| !matches!(c, '_' | '-'))
         .map(|c| c.to_ascii_lowercase())
-        .collect();
+        .collect()
+}
+
+/// Keys whose values are secrets, compared `folded`: `access_token`, `accessToken`,
+/// `appsecret_proof`, `appSecret` / `app_secret`, `authorization`, `proxy-authorization`,
+/// `x-api-key` / `api_key`, and any key ending in `token`, `secret` or `password` (`token`,
+/// `refresh_token`, `client_secret`, ...).
+fn is_secret_key(folded: &str) -> bool {
     const EXACT: [&str; 5] = [
         "appsecretproof",
         "authorization",
@@ -246,25 +250,37 @@ fn is_secret_key(key: &str) -> bool {
         "apikey",
         "xapikey",
     ];
-    EXACT.contains(&k.as_str())
-        || k.ends_with("token")
-        || k.ends_with("secret")
-        || k.ends_with("password")
+    EXACT.contains(&folded)
+        || folded.ends_with("token")
+        || folded.ends_with("secret")
+        || folded.ends_with("password")
 }
 
-/// Raw (unhashed) PII keys of sGTM / GA4 event data and of tags' configs: their values are
-/// removed wherever they are. `sha256_*` keys are hashes and are kept when hash-shaped.
-pub const PLAINTEXT_KEYS: [&str; 10] = [
-    "email_address",
-    "phone_number",
-    "first_name",
-    "last_name",
+/// Raw (unhashed) PII keys, compared `folded`: GA4's and sGTM's names, the peers' flat and
+/// camel-case spellings (`email_address`, `emailAddress`, `firstName`, `nameFirst`, `zip`,
+/// `date_of_birth`, ...) and tags' configs. Their values are removed wherever they are.
+/// `sha256_*` keys are hashes and are kept when hash-shaped. (`state` is not here: dispatch
+/// records use it for a delivery's state; `region` is the sGTM name.)
+pub const PLAINTEXT_KEYS: [&str; 19] = [
+    "email",
+    "emailaddress",
+    "phone",
+    "phonenumber",
+    "firstname",
+    "namefirst",
+    "lastname",
+    "namelast",
     "street",
     "city",
     "region",
-    "postal_code",
-    "email",
-    "phone",
+    "postalcode",
+    "zip",
+    "zipcode",
+    "postcode",
+    "dateofbirth",
+    "birthdate",
+    "dob",
+    "gender",
 ];
 
 /// Lowercased substrings that make an unparseable `{...` string look like a body worth hiding.
@@ -297,14 +313,14 @@ enum KeyKind {
 }
 
 fn key_kind(key: &str, in_user_data: bool) -> KeyKind {
-    let is = |k: &str| key.eq_ignore_ascii_case(k);
-    if is_secret_key(key) {
+    let folded = folded(key);
+    if is_secret_key(&folded) {
         return KeyKind::Secret;
     }
-    if is("user_data") || is("userdata") {
+    if folded == "userdata" {
         return KeyKind::UserData;
     }
-    if PLAINTEXT_KEYS.iter().any(|k| is(k)) {
+    if PLAINTEXT_KEYS.contains(&folded.as_str()) {
         return KeyKind::Plaintext;
     }
     let prefixed = |prefix: &str| {
@@ -346,8 +362,8 @@ pub fn is_hash_shaped(value: &str) -> bool {
 /// - secret keys (`is_secret_key`: `access_token`, `appsecret_proof`, `accessToken`,
 ///   `appSecret`, `token`, `authorization`, ..., case-insensitive, at any depth): the value
 ///   becomes `"[redacted]"`;
-/// - raw PII keys (`PLAINTEXT_KEYS`, case-insensitive, at any depth): the value becomes
-///   `"[plaintext removed]"` (`null` stays `null`);
+/// - raw PII keys (`PLAINTEXT_KEYS`, in any case and with or without `_`/`-`, at any depth):
+///   the value becomes `"[plaintext removed]"` (`null` stays `null`);
 /// - Meta's hashed keys (`normalize::Field`) anywhere under a `user_data` / `userData` object, and
 ///   `sha256_*` and `x-fb-ud-<hashed key>` keys anywhere: strings that are not `is_hash_shaped`
 ///   (and numbers, booleans, objects) become `"[plaintext removed]"`, in lists too; hashes stay;

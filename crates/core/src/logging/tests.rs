@@ -372,6 +372,28 @@ fn raw_ga4_user_data_keys_are_removed() {
 }
 
 #[test]
+fn pii_keys_in_any_spelling_are_removed() {
+    // The peers' flat and camel-case keys, and forms a backend may post: all spellings of the
+    // same PII name lose their value; lookalikes that are not PII stay.
+    let input = j(
+        r#"{"firstName": "Jane", "LastName": "Doe", "nameFirst": "Jane",
+        "emailAddress": "jane.doe@example.com", "Phone-Number": "+16505551212",
+        "zip": "94025", "zipCode": "94025", "dateOfBirth": "19900412", "dob": "19900412",
+        "gender": "f", "state": "failed", "country": "US", "event_name": "purchase",
+        "item_name": "Trail Runner"}"#,
+    );
+    let r = PLAINTEXT_REMOVED;
+    let expected = j(&format!(
+        r#"{{"firstName": "{r}", "LastName": "{r}", "nameFirst": "{r}",
+        "emailAddress": "{r}", "Phone-Number": "{r}",
+        "zip": "{r}", "zipCode": "{r}", "dateOfBirth": "{r}", "dob": "{r}",
+        "gender": "{r}", "state": "failed", "country": "US", "event_name": "purchase",
+        "item_name": "Trail Runner"}}"#
+    ));
+    assert_eq!(scrub(&input), expected);
+}
+
+#[test]
 fn registered_secrets_are_redacted_everywhere() {
     let mut log = Logger::new(LogLevel::Debug, "trace").with_secrets(vec![
         "EAABsecret".into(),

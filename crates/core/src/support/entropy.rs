@@ -9,16 +9,12 @@ pub struct Entropy {
 }
 
 impl Entropy {
-    /// From the host's seed (its first 32 bytes; fewer are padded with zeros).
+    /// From the host's seed: 32 bytes of its CSPRNG (what the JS shim always passes), used as
+    /// they are; any other length is hashed to 32 bytes (never zero-padded, which would leave
+    /// a short seed's stream guessable from fewer bytes than it looks).
     pub fn new(seed: &[u8]) -> Entropy {
-        let mut s = [0u8; 32];
-        for (o, b) in s.iter_mut().zip(seed) {
-            *o = *b;
-        }
-        Entropy {
-            seed: s,
-            counter: 0,
-        }
+        let seed = <[u8; 32]>::try_from(seed).unwrap_or_else(|_| sha256(seed));
+        Entropy { seed, counter: 0 }
     }
 
     /// The next 32 bytes: SHA-256(seed || counter). Distinct counters give independent blocks.
@@ -43,5 +39,14 @@ mod tests {
         assert_ne!(Entropy::new(&[2; 32]).next_block(), x);
         // Same seed, same stream: reproducible (tests fix the seed).
         assert_eq!(Entropy::new(&[1; 32]).next_block(), x);
+    }
+
+    #[test]
+    fn a_short_seed_is_hashed_not_padded() {
+        let mut padded = [0u8; 32];
+        padded[..4].copy_from_slice(&[1, 2, 3, 4]);
+        let short = Entropy::new(&[1, 2, 3, 4]).next_block();
+        assert_ne!(short, Entropy::new(&padded).next_block());
+        assert_eq!(short, Entropy::new(&sha256(&[1, 2, 3, 4])).next_block());
     }
 }
