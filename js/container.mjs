@@ -63,6 +63,8 @@ const UNAVAILABLE = {
  */
 /** Cloudflare Queues' largest message (128 KB). */
 const QUEUE_MESSAGE_BYTES = 128_000;
+/** How long an alert's webhook may take to answer before the post counts as failed. */
+const ALERT_POST_TIMEOUT_MS = 10_000;
 
 function queueBatches(rows) {
   const utf8 = new TextEncoder();
@@ -141,7 +143,11 @@ export function makeContainer(wasm, createTag, attempt) {
       }
     }
 
-    /** Post the alerts the wasm finds due (each claimed in the history first: once per window). */
+    /**
+     * Post the alerts the wasm finds due: each claimed in the history first (once per window,
+     * across instances), and given back when its webhook did not take it (an error, a non-2xx or
+     * no answer in 10 s), so the next check posts it again instead of losing the window.
+     */
     async function checkAlerts(now = Date.now()) {
       const queries = JSON.parse(container.alertQueries(now));
       if (!queries.length) return [];
@@ -151,11 +157,15 @@ export function makeContainer(wasm, createTag, attempt) {
       const posted = [];
       for (const a of JSON.parse(container.alertsDue(JSON.stringify(read), now))) {
         if (!(await history.claim(a.id, now, a.windowMs))) continue;
-        await Promise.resolve()
-          .then(() => doFetch(a.webhook, { method: "POST", headers: { "content-type": "application/json" }, body: a.body }))
-          .then((res) => res.body?.cancel?.())
-          .catch(() => {});
-        posted.push(a.id);
+        const taken = await Promise.resolve()
+          .then(() => doFetch(a.webhook, { method: "POST", headers: { "content-type": "application/json" }, body: a.body, signal: AbortSignal.timeout(ALERT_POST_TIMEOUT_MS) }))
+          .then(async (res) => {
+            await res.body?.cancel?.();
+            return res.ok;
+          })
+          .catch(() => false);
+        if (taken) posted.push(a.id);
+        else await history.unclaim(a.id, now);
       }
       return posted;
     }
@@ -341,9 +351,12 @@ export function makeContainer(wasm, createTag, attempt) {
       /** Events held now: queued in the outbox, or running in memory. */
       backlog,
       /** Workers: the queue() consumer's work on one batch of EVENTS_QUEUE messages (`ctx.waitUntil`
-       * keeps the error monitor's posts alive past the handler). */
-      consume: (batch, ctx = {}) =>
-        consumeBatch(batch, tags, { deadLetters: options.deadLetters, policy: queueConfig.policy, runOptions: { ...runOptions, waitUntil: ctx.waitUntil } }),
+       * keeps the error monitor's posts alive past the handler). Resolves once the batch's results
+       * are in the history: the handler awaits it, so the isolate cannot end before they are. */
+      async consume(batch, ctx = {}) {
+        await consumeBatch(batch, tags, { deadLetters: options.deadLetters, policy: queueConfig.policy, runOptions: { ...runOptions, waitUntil: ctx.waitUntil } });
+        await flushHistory();
+      },
       /** The monitoring history (`kind`: "sqlite", "durable-object" or "memory"). */
       history,
       /** Write what was recorded so far into the history. */

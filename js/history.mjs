@@ -61,6 +61,10 @@ export function sqlHistory(db, kind) {
         return true;
       });
     },
+    /** Give back the claim taken at `at` (its post failed): the next check may post it. */
+    unclaim(id, at) {
+      db.run("DELETE FROM monitor_alerts WHERE id = ? AND posted_at = ?", [id, at]);
+    },
   };
 }
 
@@ -114,6 +118,9 @@ export function memoryHistory() {
       posted.set(id, now);
       return true;
     },
+    unclaim(id, at) {
+      if (posted.get(id) === at) posted.delete(id);
+    },
   };
 }
 
@@ -140,7 +147,7 @@ export class MonitorHistory {
     } catch {
       return Response.json({ error: "not JSON" }, { status: 400 });
     }
-    const op = ["add", "read", "claim"].includes(call?.op) ? call.op : null;
+    const op = ["add", "read", "claim", "unclaim"].includes(call?.op) ? call.op : null;
     if (!op) return Response.json({ error: "unknown op" }, { status: 400 });
     return Response.json({ result: this.store[op](...(Array.isArray(call.args) ? call.args : [])) ?? null });
   }
@@ -161,5 +168,6 @@ export function durableObjectHistory(namespace) {
     add: (delta) => call("add", delta),
     read: (queries) => call("read", queries),
     claim: (id, now, windowMs) => call("claim", id, now, windowMs),
+    unclaim: (id, at) => call("unclaim", id, at),
   };
 }

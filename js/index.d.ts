@@ -408,6 +408,8 @@ export interface HistoryStore {
   add(delta: unknown): unknown;
   read(queries: Array<{ res: "m" | "h"; from: number }>): unknown;
   claim(id: string, now: number, windowMs: number): boolean | Promise<boolean>;
+  /** Give back the claim taken at `at` (its webhook post failed). */
+  unclaim(id: string, at: number): unknown;
 }
 
 /** What `tag.deliver` decided for one queued event after a try. */

@@ -170,3 +170,35 @@ test("alerts: error rate and a silent event post to their webhooks once per wind
     await new Promise((r) => hook.close(r));
   }
 });
+
+test("alerts: a webhook that fails gets the alert again at the next check, then once per window", async () => {
+  const answers = [503, 200];
+  const posts = [];
+  const hook = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      posts.push(req.url);
+      res.statusCode = answers.shift() ?? 200;
+      res.end();
+    });
+  });
+  await new Promise((r) => hook.listen(0, "127.0.0.1", r));
+  const config = {
+    tags: [{ name: "main", ...tag("http://127.0.0.1:9") }],
+    eventTokens: [EVENT_TOKEN],
+    dashboardToken: DASH,
+    history: { path: join(dir, "alerts-retry-history.sqlite") },
+    alerts: [{ when: { silent: "Purchase", hours: 1 }, webhook: `http://127.0.0.1:${hook.address().port}/silent` }],
+  };
+  const server = await serve({ config, env: {}, port: 0, options: { log: () => {}, alertIntervalMs: 0 } });
+  try {
+    // The 503 does not use up the window: nothing counts as posted, and the next check retries.
+    assert.deepEqual(await server.container.checkAlerts(), []);
+    assert.deepEqual(await server.container.checkAlerts(), ["alerts[0]"]);
+    assert.deepEqual(await server.container.checkAlerts(), []);
+    assert.deepEqual(posts, ["/silent", "/silent"]);
+  } finally {
+    await server.close();
+    await new Promise((r) => hook.close(r));
+  }
+});
