@@ -5,11 +5,11 @@
 use std::collections::BTreeSet;
 
 use omni_meta_capi::config::{parse_config, TagConfig};
-use omni_meta_capi::json::{parse, Json};
+use omni_meta_capi::json::{parse, Json, Key};
 use omni_meta_capi::report::Report;
 
 /// (schema `$defs` name, config key, keys that make the reader read the object's other keys)
-type NestedCase = (&'static str, &'static str, Vec<(String, Json)>);
+type NestedCase = (&'static str, &'static str, Vec<(Key, Json)>);
 
 const SCHEMA_TEXT: &str = include_str!("../schema/tag-config.schema.json");
 const CONFIG_SOURCE: &str = include_str!("../crates/core/src/pipeline/config.rs");
@@ -19,7 +19,7 @@ fn schema() -> Json {
 }
 
 /// `properties` of a schema object, in order.
-fn properties(node: &Json) -> Vec<(String, Json)> {
+fn properties(node: &Json) -> Vec<(Key, Json)> {
     node.get("properties")
         .and_then(Json::as_object)
         .expect("schema object has properties")
@@ -34,8 +34,8 @@ fn def(schema: &Json, name: &str) -> Json {
         .clone()
 }
 
-fn names(props: &[(String, Json)]) -> BTreeSet<String> {
-    props.iter().map(|(k, _)| k.clone()).collect()
+fn names(props: &[(Key, Json)]) -> BTreeSet<String> {
+    props.iter().map(|(k, _)| k.to_string()).collect()
 }
 
 fn unknown_key_fields(report: &Report) -> Vec<&str> {
@@ -47,17 +47,17 @@ fn unknown_key_fields(report: &Report) -> Vec<&str> {
         .collect()
 }
 
-fn obj(pairs: Vec<(String, Json)>) -> Json {
+fn obj(pairs: Vec<(Key, Json)>) -> Json {
     Json::Object(pairs)
 }
 
 fn s(text: &str) -> Json {
-    Json::String(text.into())
+    Json::from(text)
 }
 
 fn with(base: &Json, key: &str, value: Json) -> Json {
     let mut out = base.clone();
-    out.set(key, value);
+    out.set(key.to_string(), value);
     out
 }
 
@@ -74,12 +74,12 @@ fn minimal() -> Json {
 fn every_property(schema: &Json) -> Json {
     let mut config = obj(Vec::new());
     for (key, prop) in properties(schema) {
-        let value = match key.as_str() {
+        let value = match &*key {
             "pixelId" => s("1"),
             "accessToken" => s("t"),
             _ => prop.get("default").cloned().unwrap_or(Json::Null),
         };
-        config.set(&key, value);
+        config.set(key.clone(), value);
     }
     config
 }
@@ -211,7 +211,7 @@ fn nested_keys_are_known_to_the_reader() {
         let mut inner = obj(base);
         for (k, _) in properties(&def(&schema, def_name)) {
             if inner.get(&k).is_none() {
-                inner.set(&k, if k == "pixelId" { s("1") } else { Json::Null });
+                inner.set(k.clone(), if k == "pixelId" { s("1") } else { Json::Null });
             }
         }
         let place = |inner: Json| {

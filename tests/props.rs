@@ -65,14 +65,22 @@ mod json_props {
         let leaf = prop_oneof![
             Just(Json::Null),
             any::<bool>().prop_map(Json::Bool),
-            any::<i64>().prop_map(|n| Json::Number(n.to_string())),
-            "-?(0|[1-9][0-9]{0,6})(\\.[0-9]{1,4})?([eE][+-]?[0-9]{1,2})?".prop_map(Json::Number),
-            any::<String>().prop_map(Json::String),
+            any::<i64>().prop_map(|n| Json::Number(n.to_string().into())),
+            "-?(0|[1-9][0-9]{0,6})(\\.[0-9]{1,4})?([eE][+-]?[0-9]{1,2})?"
+                .prop_map(|n| Json::Number(n.into())),
+            any::<String>().prop_map(Json::from),
         ];
         leaf.prop_recursive(4, 64, 6, |inner| {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..6).prop_map(Json::Array),
-                prop::collection::vec((any::<String>(), inner), 0..6).prop_map(Json::Object),
+                prop::collection::vec((any::<String>(), inner), 0..6).prop_map(|pairs| {
+                    Json::Object(
+                        pairs
+                            .into_iter()
+                            .map(|(k, v): (String, Json)| (k.into(), v))
+                            .collect(),
+                    )
+                }),
             ]
         })
     }
@@ -133,14 +141,19 @@ mod tag_props {
         let leaf = prop_oneof![
             Just(Json::Null),
             any::<bool>().prop_map(Json::Bool),
-            "-?[0-9]{1,15}(\\.[0-9]{1,3})?".prop_map(Json::Number),
-            any::<String>().prop_map(Json::String),
+            "-?[0-9]{1,15}(\\.[0-9]{1,3})?".prop_map(|n| Json::Number(n.into())),
+            any::<String>().prop_map(Json::from),
             Just(Json::from("https://x.com/?fbclid=AbC")),
         ];
         leaf.prop_recursive(4, 48, 6, move |inner| {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..5).prop_map(Json::Array),
-                prop::collection::vec((key.clone(), inner), 0..6).prop_map(Json::Object),
+                prop::collection::vec((key.clone(), inner), 0..6).prop_map(|pairs| Json::Object(
+                    pairs
+                        .into_iter()
+                        .map(|(k, v): (String, Json)| (k.into(), v))
+                        .collect()
+                )),
             ]
         })
     }
@@ -244,22 +257,27 @@ mod batch_props {
 
     fn value() -> impl Strategy<Value = Json> {
         let scalar = prop_oneof![
-            4 => text().prop_map(Json::String),
+            4 => text().prop_map(Json::from),
             1 => Just(Json::Null),
             1 => any::<bool>().prop_map(Json::Bool),
-            1 => "-?(0|[1-9][0-9]{0,12})(\\.[0-9]{1,3})?([eE][+-]?[0-9])?".prop_map(Json::Number),
+            1 => "-?(0|[1-9][0-9]{0,12})(\\.[0-9]{1,3})?([eE][+-]?[0-9])?".prop_map(|n| Json::Number(n.into())),
         ];
         scalar.prop_recursive(2, 16, 4, |inner| {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..4).prop_map(Json::Array),
-                prop::collection::vec((key(), inner), 0..3).prop_map(Json::Object),
+                prop::collection::vec((key(), inner), 0..3).prop_map(|pairs| Json::Object(
+                    pairs
+                        .into_iter()
+                        .map(|(k, v): (String, Json)| (k.into(), v))
+                        .collect()
+                )),
             ]
         })
     }
 
     fn batch() -> impl Strategy<Value = Json> {
         let record = prop_oneof![
-            8 => prop::collection::vec((key(), value()), 0..8).prop_map(Json::Object),
+            8 => prop::collection::vec((key(), value()), 0..8).prop_map(|pairs| Json::Object(pairs.into_iter().map(|(k, v): (String, Json)| (k.into(), v)).collect())),
             1 => value(),
         ];
         prop::collection::vec(record, 0..6).prop_map(Json::Array)

@@ -93,7 +93,7 @@
 //!   granted, `p q m u` denied, anything else (`l`) not set;
 //! - per signal, a set `gcd` letter beats `gcs`. Malformed values are not decoded (no problem);
 //!   the raw `x-ga-gcs` / `x-ga-gcd` are kept either way.
-use crate::json::Json;
+use crate::json::{Json, Key};
 use crate::url::decode_component;
 
 #[cfg(test)]
@@ -332,7 +332,12 @@ impl Fields {
     }
 
     fn into_json(self) -> Json {
-        Json::Object(self.entries.into_iter().map(|(k, (v, _))| (k, v)).collect())
+        Json::Object(
+            self.entries
+                .into_iter()
+                .map(|(k, (v, _))| (Key::from(k), v))
+                .collect(),
+        )
     }
 }
 
@@ -409,7 +414,7 @@ fn is_json_number(text: &str) -> bool {
 /// The nested parts of an event, gathered while its parameters are read.
 #[derive(Default)]
 struct Nested {
-    user_data: Option<Vec<(String, Json)>>,
+    user_data: Option<Vec<(Key, Json)>>,
     user_properties: Option<Fields>,
     /// (item number, item object).
     items: Vec<(u32, Json)>,
@@ -454,16 +459,16 @@ fn build_event(params: &Ordered<String>, line: usize, problems: &mut Vec<Problem
 
     // event_name first, the rest in the order first seen. A reserved place never filled (not
     // expected: places are reserved only for what was found) is left out.
-    let mut pairs: Vec<(String, Json)> = Vec::with_capacity(out.entries.len());
+    let mut pairs: Vec<(Key, Json)> = Vec::with_capacity(out.entries.len());
     let mut rest = Vec::with_capacity(out.entries.len());
     for (k, (v, _)) in out.entries {
         if v.is_null() {
             continue;
         }
         if k == "event_name" {
-            pairs.push((k, v));
+            pairs.push((k.into(), v));
         } else {
-            rest.push((k, v));
+            rest.push((Key::from(k), v));
         }
     }
     pairs.extend(rest);
@@ -508,7 +513,7 @@ fn read_param(
     }
     if let Some((_, key)) = NUMBER_PARAMS.iter().find(|(p, _)| *p == name) {
         if is_json_number(value) {
-            out.put(key, Json::Number(value.to_string()), RANK_PROTOCOL);
+            out.put(key, Json::Number(value.to_string().into()), RANK_PROTOCOL);
         } else {
             not_a_number(problems);
         }
@@ -553,7 +558,7 @@ fn read_param(
             not_a_number(problems);
             return;
         }
-        Json::Number(value.to_string())
+        Json::Number(value.to_string().into())
     } else {
         Json::from(value)
     };
@@ -627,7 +632,7 @@ fn parse_item(value: &str) -> Fields {
         let (key, text) = field.split_at(split);
         if let Some((_, item_key, numeric)) = ITEM_FIELDS.iter().find(|(k, _, _)| *k == key) {
             let json = if *numeric && is_json_number(text) {
-                Json::Number(text.to_string())
+                Json::Number(text.to_string().into())
             } else {
                 Json::from(text)
             };
@@ -669,7 +674,7 @@ fn parse_item(value: &str) -> Fields {
 
 /// `user_data` keys from gtag's user-provided data (`tv.1~em.<value>~ph.<value>`), in the order
 /// their kind first appears; the last value of a kind wins, whichever form it has.
-fn user_provided_data(value: &str) -> Vec<(String, Json)> {
+fn user_provided_data(value: &str) -> Vec<(Key, Json)> {
     let mut found: Vec<(&str, String, Json)> = Vec::new(); // (kind, key, value)
     for token in value.split('~') {
         let Some((kind, text)) = token.split_once('.') else {
@@ -692,7 +697,10 @@ fn user_provided_data(value: &str) -> Vec<(String, Json)> {
             None => found.push(entry),
         }
     }
-    found.into_iter().map(|(_, k, v)| (k, v)).collect()
+    found
+        .into_iter()
+        .map(|(_, k, v)| (Key::from(k), v))
+        .collect()
 }
 
 /// A SHA-256 digest as lowercase hex, from 64 hex digits or 43 base64url characters.
@@ -748,14 +756,14 @@ fn decode_gcd(value: &str) -> Option<[Option<bool>; 4]> {
 
 /// `consent_state` from the decoded signals (gcd beats gcs per signal); `None` when none is set.
 fn consent_state(gcs: [Option<bool>; 2], gcd: [Option<bool>; 4]) -> Option<Json> {
-    let pairs: Vec<(String, Json)> = CONSENT_SIGNALS
+    let pairs: Vec<(Key, Json)> = CONSENT_SIGNALS
         .iter()
         .enumerate()
         .filter_map(|(i, signal)| {
             let from_gcs = gcs.get(i).copied().flatten();
             let granted = gcd.get(i).copied().flatten().or(from_gcs)?;
             let state = if granted { "granted" } else { "denied" };
-            Some((signal.to_string(), Json::from(state)))
+            Some((Key::from(*signal), Json::from(state)))
         })
         .collect();
     (!pairs.is_empty()).then_some(Json::Object(pairs))

@@ -37,7 +37,7 @@ use crate::config::Reader;
 use crate::delivery::QueuePolicy;
 use crate::doctor::{self, Answer, Check, State};
 use crate::event_data::{EventData, RequestContext};
-use crate::json::{self, Json};
+use crate::json::{self, Json, Key};
 use crate::payload::Clock;
 use crate::report::Report;
 use crate::tag::Tag;
@@ -287,12 +287,12 @@ impl Container {
         // beside its tag keys still count.
         let strict;
         let single = obj.iter().any(|(k, _)| k == "pixelId");
-        let container_keys: Vec<(String, Json)>;
+        let container_keys: Vec<(Key, Json)>;
         let obj = if single {
             let (mine, tag): (Vec<_>, Vec<_>) = obj
                 .iter()
                 .cloned()
-                .partition(|(k, _)| k != "tags" && KNOWN_KEYS.contains(&k.as_str()));
+                .partition(|(k, _)| k != "tags" && KNOWN_KEYS.contains(&&**k));
             container.tags = vec![ContainerTag {
                 name: String::new(),
                 config: Json::Object(tag),
@@ -1063,7 +1063,7 @@ fn retry_later(status: u16, code: &str, message: String, seconds: u64) -> Respon
 /// Remove what only an authenticated caller may say about the visitor (`TRUSTED_EVENT_KEYS`).
 fn strip_trusted_keys(event: &mut Json) {
     if let Json::Object(pairs) = event {
-        pairs.retain(|(k, _)| !TRUSTED_EVENT_KEYS.contains(&k.as_str()));
+        pairs.retain(|(k, _)| !TRUSTED_EVENT_KEYS.contains(&&**k));
     }
 }
 
@@ -1165,25 +1165,25 @@ fn as_string_len(text: &str) -> usize {
 }
 
 fn request_context(incoming: &Incoming, client: Option<String>) -> Json {
-    let mut headers: Vec<(String, Json)> = Vec::new();
+    let mut headers: Vec<(Key, Json)> = Vec::new();
     for (name, value) in &incoming.headers {
         let n = name.as_str();
         if name == "cookie" || ADDRESS_HEADERS.contains(&n) || CREDENTIAL_HEADERS.contains(&n) {
             continue;
         }
-        headers.push((name.clone(), Json::from(value.as_str())));
+        headers.push((name.clone().into(), Json::from(value.as_str())));
     }
-    let cookie_header: Vec<(String, Json)> = incoming
+    let cookie_header: Vec<(Key, Json)> = incoming
         .headers
         .iter()
         .filter(|(n, _)| n == "cookie")
-        .map(|(n, v)| (n.clone(), Json::from(v.as_str())))
+        .map(|(n, v)| (Key::from(n.clone()), Json::from(v.as_str())))
         .collect();
-    let cookies: Vec<(String, Json)> =
+    let cookies: Vec<(Key, Json)> =
         RequestContext::from_json(&Json::object([("headers", Json::Object(cookie_header))]))
             .cookies
             .into_iter()
-            .map(|(k, v)| (k, Json::from(v)))
+            .map(|(k, v)| (Key::from(k), Json::from(v)))
             .collect();
     let mut ctx = Json::object([
         ("url", Json::from(incoming.url.as_str())),
@@ -1204,7 +1204,7 @@ fn set_cookie(request: &mut Json, name: &str, value: &str) {
     };
     if let Json::Object(pairs) = &mut cookies {
         pairs.retain(|(k, _)| k != name);
-        pairs.push((name.to_string(), Json::from(value)));
+        pairs.push((name.to_string().into(), Json::from(value)));
     }
     request.set("cookies", cookies);
 }

@@ -15,7 +15,7 @@
 //!   the points each would add if every event carried it.
 //!
 //! Bands as Events Manager names them: poor (< 4), ok (< 6), good (< 8), great.
-use crate::json::{decimal, Json};
+use crate::json::{decimal, Json, Key};
 use crate::normalize::{Field, PLAIN_KEYS};
 
 /// Points out of 100 per customer information parameter, highest priority first.
@@ -119,11 +119,11 @@ impl Estimate {
     /// `{events, score: "7.4", band, raise: [{key, add: "2.5"}], coverage: {key: share}}`
     /// (`score` null without events; shares as percentages, whole numbers).
     pub fn to_json(&self) -> Json {
-        let score = (self.events > 0).then(|| Json::Number(tenths_text(self.tenths)));
+        let score = (self.events > 0).then(|| Json::Number(tenths_text(self.tenths).into()));
         let raise = self.raisers.iter().map(|(k, add)| {
             Json::object([
                 ("key", Json::from(*k)),
-                ("add", Json::Number(tenths_text(*add))),
+                ("add", Json::Number(tenths_text(*add).into())),
             ])
         });
         let coverage = self.coverage.iter().map(|(k, n)| {
@@ -132,7 +132,7 @@ impl Estimate {
                 .saturating_add(self.events / 2)
                 .checked_div(self.events)
                 .unwrap_or(0);
-            (k.to_string(), Json::from(pct))
+            (Key::from(*k), Json::from(pct))
         });
         Json::object([
             ("events", Json::from(self.events)),

@@ -13,7 +13,7 @@
 //! Meta's (redacted) error texts.
 use crate::dispatch::{MetaError, Outcome};
 use crate::emq;
-use crate::json::{decimal, Json};
+use crate::json::{decimal, Json, Key as JsonKey};
 use crate::logging::{foreign_message, iso_timestamp};
 
 pub const MINUTE_MS: u64 = 60_000;
@@ -235,7 +235,7 @@ pub fn sent_events(body: &str) -> Vec<SentEvent> {
                 .unwrap_or_default()
                 .iter()
                 .filter(|(k, v)| emq::user_data_keys().any(|u| u == k) && carries(v))
-                .map(|(k, _)| k.clone())
+                .map(|(k, _)| k.to_string())
                 .collect(),
         })
         .collect()
@@ -533,7 +533,7 @@ fn counts_json(s: &[(String, u64)]) -> Json {
                 "id_generated" => "idGenerated",
                 m => m,
             };
-            (key.to_string(), Json::from(get(s, m)))
+            (JsonKey::from(key.to_string()), Json::from(get(s, m)))
         })
         .collect(),
     )
@@ -546,11 +546,14 @@ pub fn ratio(n: u64, d: u64) -> Json {
     }
     // u128: counts read back from a store may be anything.
     let scaled = ((u128::from(n.min(d)) * 10_000 + u128::from(d / 2)) / u128::from(d)) as u64;
-    Json::Number(format!(
-        "{}.{:0>4}",
-        decimal(scaled / 10_000),
-        decimal(scaled % 10_000)
-    ))
+    Json::Number(
+        format!(
+            "{}.{:0>4}",
+            decimal(scaled / 10_000),
+            decimal(scaled % 10_000)
+        )
+        .into(),
+    )
 }
 
 #[cfg(test)]
@@ -587,13 +590,16 @@ pub fn dashboard(input: &Json, alerts: &[crate::alerts::Alert]) -> Json {
         .and_then(Json::as_array)
         .unwrap_or_default();
     let mut identity_in_use = false;
-    let mut views = vec![("".to_string(), view(&rows, None, range, now))];
+    let mut views: Vec<(JsonKey, Json)> = vec![(JsonKey::from(""), view(&rows, None, range, now))];
     let tags: Vec<Json> = tags_in
         .iter()
         .filter_map(|t| {
             let name = t.get("name")?.as_str()?;
             identity_in_use |= matches!(t.get("identity"), Some(Json::Bool(true)));
-            views.push((name.to_string(), view(&rows, Some(name), range, now)));
+            views.push((
+                JsonKey::from(name.to_string()),
+                view(&rows, Some(name), range, now),
+            ));
             let mut out = t.clone();
             out.set("lastEventAt", last_at(name, "event"));
             out.set("lastErrorAt", last_at(name, "error"));

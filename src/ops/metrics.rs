@@ -9,7 +9,7 @@
 //! - per-minute volume (received, accepted, rejected, failed) of the last 30 minutes.
 use crate::delivery;
 use crate::dispatch::{Decision, MetaError, Outcome};
-use crate::json::{decimal, Json};
+use crate::json::{decimal, Json, Key};
 use crate::logging::{foreign_message, iso_timestamp};
 use crate::tag::{BuildOutput, IdentityOutcome, Status};
 
@@ -116,7 +116,7 @@ impl Histogram {
                 let le = if le == "+Inf" {
                     Json::from(le)
                 } else {
-                    Json::Number(le)
+                    Json::Number(le.into())
                 };
                 Json::object([("le", le), ("count", Json::from(count))])
             })
@@ -269,7 +269,7 @@ fn counts_json(counts: &[(String, u64)]) -> Json {
     Json::Object(
         counts
             .iter()
-            .map(|(k, v)| (k.clone(), Json::from(*v)))
+            .map(|(k, v)| (Key::from(k.clone()), Json::from(*v)))
             .collect(),
     )
 }
@@ -486,7 +486,7 @@ impl Metrics {
         let mut out = Json::Object(
             self.counters()
                 .iter()
-                .map(|(k, v)| (k.to_string(), Json::from(*v)))
+                .map(|(k, v)| (Key::from(*k), Json::from(*v)))
                 .collect(),
         );
         out.set("identityByStatus", counts_json(&self.identity_by_status));
@@ -498,19 +498,19 @@ impl Metrics {
                 ("failed", Json::from(*f)),
                 ("unconfirmed", Json::from(*u)),
             ]);
-            (p.clone(), counts)
+            (Key::from(p.clone()), counts)
         });
         out.set("eventsByPixel", Json::Object(pixels.collect()));
         out.set("errorsByCode", counts_json(&self.errors_by_code));
         let messages = self
             .error_messages
             .iter()
-            .map(|(k, m)| (k.clone(), Json::from(m.as_str())))
+            .map(|(k, m)| (Key::from(k.clone()), Json::from(m.as_str())))
             .collect();
         out.set("errorMessages", Json::Object(messages));
-        let mut keys = vec![("events".to_string(), Json::from(self.match_events))];
+        let mut keys = vec![(Key::from("events"), Json::from(self.match_events))];
         for (key, n) in MATCH_KEYS.iter().zip(self.match_keys) {
-            keys.push((key.to_string(), Json::from(n)));
+            keys.push((Key::from(*key), Json::from(n)));
         }
         out.set("matchKeys", Json::Object(keys));
         let stages = [
@@ -520,9 +520,9 @@ impl Metrics {
         ];
         let percentiles = stages
             .iter()
-            .map(|(k, h)| (k.to_string(), h.percentiles_json()));
+            .map(|(k, h)| (Key::from(*k), h.percentiles_json()));
         out.set("latencyMs", Json::Object(percentiles.collect()));
-        let histograms = stages.iter().map(|(k, h)| (k.to_string(), h.to_json()));
+        let histograms = stages.iter().map(|(k, h)| (Key::from(*k), h.to_json()));
         out.set("histogramsMs", Json::Object(histograms.collect()));
         out.set("perMinute", self.per_minute_json(now_ms));
         out
@@ -558,7 +558,7 @@ impl Metrics {
             let pairs = v.get(key).and_then(Json::as_object).unwrap_or_default();
             pairs
                 .iter()
-                .map(|(k, x)| (k.clone(), count(Some(x))))
+                .map(|(k, x)| (k.to_string(), count(Some(x))))
                 .collect()
         };
         let histogram = |stage: &str, bounds| {
@@ -597,13 +597,13 @@ impl Metrics {
                 .map(|(p, c)| {
                     let n = |k: &str| count(c.get(k));
                     let counts = [n("accepted"), n("rejected"), n("failed"), n("unconfirmed")];
-                    (p.clone(), counts)
+                    (p.to_string(), counts)
                 })
                 .collect(),
             errors_by_code: counts("errorsByCode"),
             error_messages: messages
                 .iter()
-                .filter_map(|(k, m)| Some((k.clone(), m.as_str()?.to_string())))
+                .filter_map(|(k, m)| Some((k.to_string(), m.as_str()?.to_string())))
                 .collect(),
             match_events: count(keys.and_then(|k| k.get("events"))),
             match_keys,

@@ -21,6 +21,7 @@
 //! PII value into a message; structured values belong in `data`, where they are scrubbed.
 use crate::json::{self, decimal, write_array, Json};
 use crate::model::config::LogLevel;
+use std::borrow::Cow;
 use std::rc::Rc;
 
 #[cfg(test)]
@@ -430,7 +431,7 @@ fn scrub_string(s: &str, in_user_data: bool, depth: usize) -> Json {
     let start = s.trim_start();
     if start.starts_with(['{', '[', '"']) {
         if let Ok(parsed) = json::parse(s) {
-            return Json::String(scrub_value(&parsed, in_user_data, depth + 1).to_json());
+            return Json::from(scrub_value(&parsed, in_user_data, depth + 1).to_json());
         }
         if start.starts_with('{') {
             let lower = s.to_ascii_lowercase();
@@ -442,9 +443,9 @@ fn scrub_string(s: &str, in_user_data: bool, depth: usize) -> Json {
     // URLs (a page_location, a gtag hit's `dl`, a URL inside a message): without the query
     // parameters that carry an email, phone or name, as Meta gets them.
     if s.contains("://") {
-        return Json::String(redact_secret_params(&crate::url::without_pii(s)));
+        return Json::from(redact_secret_params(&crate::url::without_pii(s)));
     }
-    Json::String(redact_secret_params(s))
+    Json::from(redact_secret_params(s))
 }
 
 /// `text` with every secret (4 characters or more) replaced by `[redacted]`.
@@ -690,7 +691,7 @@ impl Logger {
         let digits = decimal(duration_ms);
         let message = [process, " took ", &digits, " ms"].concat();
         let mut record = self.record(LogLevel::Info, process, TYPE_TIMING, &message);
-        record.set("durationMs", Json::Number(digits));
+        record.set("durationMs", Json::Number(digits.into()));
         self.push(record);
     }
 
@@ -772,10 +773,10 @@ fn redact_values(value: &mut Json, secrets: &[Vec<String>]) {
     }
 }
 
-fn redact_in(s: &mut String, secrets: &[Vec<String>]) {
+fn redact_in(s: &mut Cow<'static, str>, secrets: &[Vec<String>]) {
     for form in secrets.iter().flatten() {
         if s.contains(form.as_str()) {
-            *s = s.replace(form.as_str(), REDACTED);
+            *s = Cow::Owned(s.replace(form.as_str(), REDACTED));
         }
     }
 }

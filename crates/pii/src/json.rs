@@ -8,16 +8,25 @@ const MAX_DEPTH: usize = 128;
 
 use std::borrow::Cow;
 
+/// A JSON value whose text may be borrowed: from the input it was parsed from (`parse_borrowed`:
+/// the event, read in place) or from the program (`'static` keys such as `"event_name"` cost no
+/// allocation). `Json` is the owned form every stage passes around.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Json {
+pub enum Value<'a> {
     Null,
     Bool(bool),
     /// A number as written (validated JSON number syntax).
-    Number(String),
-    String(String),
-    Array(Vec<Json>),
-    Object(Vec<(String, Json)>),
+    Number(Cow<'a, str>),
+    String(Cow<'a, str>),
+    Array(Vec<Value<'a>>),
+    Object(Vec<(Cow<'a, str>, Value<'a>)>),
 }
+
+/// A value that borrows nothing but `'static` text.
+pub type Json = Value<'static>;
+
+/// An object key of a `Json`: a `'static` name costs nothing, any other is owned.
+pub type Key = Cow<'static, str>;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseError {
@@ -32,52 +41,71 @@ impl ParseError {
     }
 }
 
-impl Json {
-    /// An object from `(key, value)` pairs.
-    pub fn object<K: Into<String>, const N: usize>(pairs: [(K, Json); N]) -> Json {
-        Json::Object(pairs.into_iter().map(|(k, v)| (k.into(), v)).collect())
+impl<'a> Value<'a> {
+    /// An object from `(key, value)` pairs (`'static` keys are not copied).
+    pub fn object<K: Into<Cow<'a, str>>, const N: usize>(pairs: [(K, Value<'a>); N]) -> Self {
+        Value::Object(pairs.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
 
     /// The value of `key` in an object (the last one, as `JSON.parse` keeps it).
-    pub fn get(&self, key: &str) -> Option<&Json> {
+    pub fn get(&self, key: &str) -> Option<&Value<'a>> {
         match self {
-            Json::Object(pairs) => pairs.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
+            Value::Object(pairs) => pairs.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
             _ => None,
         }
     }
 
     pub fn as_str(&self) -> Option<&str> {
         match self {
-            Json::String(s) => Some(s),
+            Value::String(s) => Some(s),
             _ => None,
         }
     }
 
-    pub fn as_array(&self) -> Option<&[Json]> {
+    pub fn as_array(&self) -> Option<&[Value<'a>]> {
         match self {
-            Json::Array(items) => Some(items),
+            Value::Array(items) => Some(items),
             _ => None,
         }
     }
 
-    pub fn as_object(&self) -> Option<&[(String, Json)]> {
+    pub fn as_object(&self) -> Option<&[(Cow<'a, str>, Value<'a>)]> {
         match self {
-            Json::Object(pairs) => Some(pairs),
+            Value::Object(pairs) => Some(pairs),
             _ => None,
         }
     }
 
     pub fn is_null(&self) -> bool {
-        matches!(self, Json::Null)
+        matches!(self, Value::Null)
     }
 
     /// Insert or replace `key` in an object (no-op on other values).
-    pub fn set(&mut self, key: &str, value: Json) {
-        if let Json::Object(pairs) = self {
-            match pairs.iter_mut().find(|(k, _)| k == key) {
+    pub fn set(&mut self, key: impl Into<Cow<'a, str>>, value: Value<'a>) {
+        if let Value::Object(pairs) = self {
+            let key = key.into();
+            match pairs.iter_mut().find(|(k, _)| *k == key) {
                 Some(slot) => slot.1 = value,
-                None => pairs.push((key.to_string(), value)),
+                None => pairs.push((key, value)),
             }
+        }
+    }
+
+    /// A copy that borrows nothing (what leaves the input's lifetime: values copied from the
+    /// event into Meta's event).
+    pub fn to_owned_json(&self) -> Json {
+        match self {
+            Value::Null => Value::Null,
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Number(n) => Value::Number(owned(n)),
+            Value::String(s) => Value::String(owned(s)),
+            Value::Array(items) => Value::Array(items.iter().map(Value::to_owned_json).collect()),
+            Value::Object(pairs) => Value::Object(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (owned(k), v.to_owned_json()))
+                    .collect(),
+            ),
         }
     }
 
@@ -90,21 +118,12 @@ impl Json {
 
     pub fn write(&self, out: &mut String) {
         match self {
-            Json::Null => out.push_str("null"),
-            Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Json::Number(n) => out.push_str(n),
-            Json::String(s) => write_string(s, out),
-            Json::Array(items) => {
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    item.write(out);
-                }
-                out.push(']');
-            }
-            Json::Object(pairs) => {
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Number(n) => out.push_str(n),
+            Value::String(s) => write_string(s, out),
+            Value::Array(items) => write_array(items, out, Value::write),
+            Value::Object(pairs) => {
                 out.push('{');
                 for (i, (k, v)) in pairs.iter().enumerate() {
                     if i > 0 {
@@ -120,51 +139,62 @@ impl Json {
     }
 }
 
-impl From<&str> for Json {
-    fn from(s: &str) -> Json {
-        Json::String(s.to_string())
+/// Text that borrows nothing: a `'static` borrow stays one, anything else is copied.
+fn owned(text: &Cow<'_, str>) -> Cow<'static, str> {
+    Cow::Owned(text.to_string())
+}
+
+impl<'a> From<&str> for Value<'a> {
+    fn from(s: &str) -> Value<'a> {
+        Value::String(Cow::Owned(s.to_string()))
     }
 }
 
-impl From<String> for Json {
-    fn from(s: String) -> Json {
-        Json::String(s)
+impl<'a> From<String> for Value<'a> {
+    fn from(s: String) -> Value<'a> {
+        Value::String(Cow::Owned(s))
     }
 }
 
-impl From<bool> for Json {
-    fn from(b: bool) -> Json {
-        Json::Bool(b)
+impl<'a> From<Cow<'a, str>> for Value<'a> {
+    fn from(s: Cow<'a, str>) -> Value<'a> {
+        Value::String(s)
     }
 }
 
-impl From<u64> for Json {
-    fn from(n: u64) -> Json {
-        Json::Number(decimal(n))
+impl<'a> From<bool> for Value<'a> {
+    fn from(b: bool) -> Value<'a> {
+        Value::Bool(b)
     }
 }
 
-impl From<usize> for Json {
-    fn from(n: usize) -> Json {
-        Json::from(u64::try_from(n).unwrap_or(u64::MAX))
+impl<'a> From<u64> for Value<'a> {
+    fn from(n: u64) -> Value<'a> {
+        Value::Number(Cow::Owned(decimal(n)))
     }
 }
 
-impl From<u32> for Json {
-    fn from(n: u32) -> Json {
-        Json::from(u64::from(n))
+impl<'a> From<usize> for Value<'a> {
+    fn from(n: usize) -> Value<'a> {
+        Value::from(u64::try_from(n).unwrap_or(u64::MAX))
     }
 }
 
-impl<T: Into<Json>> From<Option<T>> for Json {
-    fn from(v: Option<T>) -> Json {
-        v.map_or(Json::Null, Into::into)
+impl<'a> From<u32> for Value<'a> {
+    fn from(n: u32) -> Value<'a> {
+        Value::from(u64::from(n))
     }
 }
 
-impl<T: Into<Json>> From<Vec<T>> for Json {
-    fn from(items: Vec<T>) -> Json {
-        Json::Array(items.into_iter().map(Into::into).collect())
+impl<'a, T: Into<Value<'a>>> From<Option<T>> for Value<'a> {
+    fn from(v: Option<T>) -> Value<'a> {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+impl<'a, T: Into<Value<'a>>> From<Vec<T>> for Value<'a> {
+    fn from(items: Vec<T>) -> Value<'a> {
+        Value::Array(items.into_iter().map(Into::into).collect())
     }
 }
 
@@ -313,12 +343,27 @@ pub fn write_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
-/// Parse one JSON document (surrounding whitespace allowed, nothing else after it).
+/// Parse one JSON document (surrounding whitespace allowed, nothing else after it) into a value
+/// that owns its text.
 pub fn parse(text: &str) -> Result<Json, ParseError> {
+    parse_with(text, copied)
+}
+
+/// `parse`, with strings and keys borrowed from `text` unless they hold escapes: the event read
+/// in place, for the length of one build (a tenth of the allocations of `parse`).
+pub fn parse_borrowed(text: &str) -> Result<Value<'_>, ParseError> {
+    parse_with(text, borrowed)
+}
+
+fn parse_with<'a, 'v>(
+    text: &'a str,
+    text_of: fn(&'a str) -> Cow<'v, str>,
+) -> Result<Value<'v>, ParseError> {
     let mut p = Parser {
         text,
         bytes: text.as_bytes(),
         pos: 0,
+        text_of,
     };
     let value = p.value(0)?;
     p.skip_ws();
@@ -328,12 +373,20 @@ pub fn parse(text: &str) -> Result<Json, ParseError> {
     Ok(value)
 }
 
+fn borrowed(text: &str) -> Cow<'_, str> {
+    Cow::Borrowed(text)
+}
+
+fn copied(text: &str) -> Cow<'static, str> {
+    Cow::Owned(text.to_string())
+}
+
 /// A cursor over JSON text for a caller that walks a shape it knows without building a tree
 /// (the user_data hashing path): the same grammar and errors as `parse`, strings borrowed
 /// unless they hold escapes, numbers as their source text. Whitespace is skipped before
 /// every token.
 pub struct Cursor<'a> {
-    p: Parser<'a>,
+    p: Parser<'a, 'a>,
 }
 
 impl<'a> Cursor<'a> {
@@ -343,6 +396,7 @@ impl<'a> Cursor<'a> {
                 text,
                 bytes: text.as_bytes(),
                 pos: 0,
+                text_of: borrowed,
             },
         }
     }
@@ -391,19 +445,22 @@ impl<'a> Cursor<'a> {
         self.p.number_text()
     }
 
-    /// Any value as a tree, at nesting `depth` (as `parse` counts it, for the same depth limit).
-    pub fn value(&mut self, depth: usize) -> Result<Json, ParseError> {
+    /// Any value as a tree (borrowing from the text), at nesting `depth` (as `parse` counts
+    /// it, for the same depth limit).
+    pub fn value(&mut self, depth: usize) -> Result<Value<'a>, ParseError> {
         self.p.value(depth)
     }
 }
 
-struct Parser<'a> {
+struct Parser<'a, 'v> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    /// How a string without escapes becomes a value's text: borrowed, or copied (an owned tree).
+    text_of: fn(&'a str) -> Cow<'v, str>,
 }
 
-impl<'a> Parser<'a> {
+impl<'a, 'v> Parser<'a, 'v> {
     fn error(&self, message: &'static str) -> ParseError {
         ParseError {
             offset: self.pos,
@@ -431,7 +488,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Json, ParseError> {
+    fn value(&mut self, depth: usize) -> Result<Value<'v>, ParseError> {
         if depth > MAX_DEPTH {
             return Err(self.error("nested too deeply"));
         }
@@ -440,27 +497,27 @@ impl<'a> Parser<'a> {
             None => Err(self.error("unexpected end of input")),
             Some(b'{') => self.object(depth),
             Some(b'[') => self.array(depth),
-            Some(b'"') => self.string().map(Json::String),
+            Some(b'"') => self.string().map(Value::String),
             Some(b'-' | b'0'..=b'9') => self.number(),
-            Some(_) if self.eat("true") => Ok(Json::Bool(true)),
-            Some(_) if self.eat("false") => Ok(Json::Bool(false)),
-            Some(_) if self.eat("null") => Ok(Json::Null),
+            Some(_) if self.eat("true") => Ok(Value::Bool(true)),
+            Some(_) if self.eat("false") => Ok(Value::Bool(false)),
+            Some(_) if self.eat("null") => Ok(Value::Null),
             Some(_) => Err(self.error("expected a JSON value")),
         }
     }
 
-    fn array(&mut self, depth: usize) -> Result<Json, ParseError> {
+    fn array(&mut self, depth: usize) -> Result<Value<'v>, ParseError> {
         self.pos += 1;
         let mut items = Vec::new();
         self.skip_ws();
         if self.eat("]") {
-            return Ok(Json::Array(items));
+            return Ok(Value::Array(items));
         }
         loop {
             items.push(self.value(depth + 1)?);
             self.skip_ws();
             if self.eat("]") {
-                return Ok(Json::Array(items));
+                return Ok(Value::Array(items));
             }
             if !self.eat(",") {
                 return Err(self.error("expected ',' or ']'"));
@@ -468,12 +525,12 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn object(&mut self, depth: usize) -> Result<Json, ParseError> {
+    fn object(&mut self, depth: usize) -> Result<Value<'v>, ParseError> {
         self.pos += 1;
         let mut pairs = Vec::new();
         self.skip_ws();
         if self.eat("}") {
-            return Ok(Json::Object(pairs));
+            return Ok(Value::Object(pairs));
         }
         loop {
             self.skip_ws();
@@ -489,7 +546,7 @@ impl<'a> Parser<'a> {
             pairs.push((key, value));
             self.skip_ws();
             if self.eat("}") {
-                return Ok(Json::Object(pairs));
+                return Ok(Value::Object(pairs));
             }
             if !self.eat(",") {
                 return Err(self.error("expected ',' or '}'"));
@@ -505,8 +562,9 @@ impl<'a> Parser<'a> {
         self.pos - start
     }
 
-    fn number(&mut self) -> Result<Json, ParseError> {
-        self.number_text().map(|n| Json::Number(n.to_string()))
+    fn number(&mut self) -> Result<Value<'v>, ParseError> {
+        let text_of = self.text_of;
+        self.number_text().map(|n| Value::Number(text_of(n)))
     }
 
     fn number_text(&mut self) -> Result<&'a str, ParseError> {
@@ -530,8 +588,13 @@ impl<'a> Parser<'a> {
         Ok(&self.text[start..self.pos])
     }
 
-    fn string(&mut self) -> Result<String, ParseError> {
-        self.string_cow().map(Cow::into_owned)
+    /// A string as a value's text (see `text_of`).
+    fn string(&mut self) -> Result<Cow<'v, str>, ParseError> {
+        let text_of = self.text_of;
+        Ok(match self.string_cow()? {
+            Cow::Borrowed(text) => text_of(text),
+            Cow::Owned(text) => Cow::Owned(text),
+        })
     }
 
     /// A string borrowed from the input when it has no escapes (the common case).

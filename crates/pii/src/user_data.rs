@@ -1,7 +1,8 @@
 //! A `user_data` record as Meta wants it: hashed keys normalized and hashed into lists, plain keys
 //! (IP, user agent, fbc, fbp, ...) passed through untouched, anything else reported.
-use crate::json::Json;
+use crate::json::{Json, Value};
 use crate::normalize::{normalize_list, Context, Field, PLAIN_KEYS};
+use std::borrow::Cow;
 
 /// A value that was not sent, and why (field key, position in its list, stable reason code).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,15 +64,16 @@ pub fn not_an_object_json() -> Json {
 
 /// The text of a scalar JSON value, as a tag sees it: strings as they are, numbers as written
 /// (GA4 data often carries zips and phones as numbers). Anything else has no text.
-pub fn scalar_text(v: &Json) -> Option<&str> {
+pub fn scalar_text<'v>(v: &'v Value<'_>) -> Option<&'v str> {
     match v {
-        Json::String(s) | Json::Number(s) => Some(s),
+        Value::String(s) | Value::Number(s) => Some(s),
         _ => None,
     }
 }
 
-/// Hash one record (a JSON object's pairs). `null` values count as absent.
-pub fn hash_user_data(record: &[(String, Json)], ctx: Context) -> HashedUserData {
+/// Hash one record (a JSON object's pairs, borrowed from the event or not). `null` values count
+/// as absent. The result owns its text (Meta's keys are `'static`).
+pub fn hash_user_data(record: &[(Cow<'_, str>, Value<'_>)], ctx: Context) -> HashedUserData {
     let mut out = HashedUserData {
         data: Json::Object(Vec::new()),
         dropped: Vec::new(),
@@ -82,11 +84,11 @@ pub fn hash_user_data(record: &[(String, Json)], ctx: Context) -> HashedUserData
         }
         if let Some(field) = Field::from_key(key) {
             hash_key(field, value, ctx, &mut out);
-        } else if PLAIN_KEYS.contains(&key.as_str()) {
-            out.data.set(key, value.clone());
+        } else if let Some(plain) = PLAIN_KEYS.iter().find(|k| **k == key) {
+            out.data.set(*plain, value.to_owned_json());
         } else {
             out.dropped.push(Dropped {
-                field: key.clone(),
+                field: key.to_string(),
                 index: 0,
                 reason: "unknown_key",
             });
@@ -95,10 +97,10 @@ pub fn hash_user_data(record: &[(String, Json)], ctx: Context) -> HashedUserData
     out
 }
 
-fn hash_key(field: Field, value: &Json, ctx: Context, out: &mut HashedUserData) {
+fn hash_key(field: Field, value: &Value<'_>, ctx: Context, out: &mut HashedUserData) {
     // A scalar or a list of scalars; non-scalars are reported and keep their position.
     let values: Vec<Option<&str>> = match value {
-        Json::Array(items) => items.iter().map(scalar_text).collect(),
+        Value::Array(items) => items.iter().map(scalar_text).collect(),
         other => vec![scalar_text(other)],
     };
     let list = normalize_list(field, values.iter().map(|v| v.unwrap_or("")), ctx);

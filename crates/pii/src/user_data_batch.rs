@@ -11,7 +11,7 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 
-use crate::json::{write_string, Cursor, Json, ParseError};
+use crate::json::{write_string, Cursor, ParseError, Value};
 use crate::normalize::{hash_value, Context, DropReason, Field, PLAIN_KEYS};
 use crate::user_data::{hash_user_data, not_an_object_json};
 
@@ -108,7 +108,7 @@ impl<'a> Batch<'a> {
         }
         // The general path: the record as a tree, depth 1 as `json::parse` counts it.
         let result = match c.value(1)? {
-            Json::Object(pairs) => hash_user_data(&pairs, self.ctx).into_json(),
+            Value::Object(pairs) => hash_user_data(&pairs, self.ctx).into_json(),
             _ => not_an_object_json(),
         };
         result.write(&mut self.out);
@@ -286,9 +286,9 @@ impl<'a> Batch<'a> {
         // Strings (nearly always) are copied from the input; other scalars via the tree.
         let (text, other) = match c.peek() {
             Some(b'[' | b'{') => return Ok(false),
-            Some(b'"') => (Some(c.string()?), Json::Null),
+            Some(b'"') => (Some(c.string()?), Value::Null),
             _ => match c.value(2)? {
-                Json::Null => return Ok(true),
+                Value::Null => return Ok(true),
                 other => (None, other),
             },
         };
@@ -353,7 +353,7 @@ mod tests {
     /// What the tree path gives for the same input (the reference).
     fn by_tree(input: &str) -> Option<String> {
         match parse(input).ok()? {
-            Json::Array(records) => Some(hash_records(&records, CTX).to_json()),
+            crate::json::Json::Array(records) => Some(hash_records(&records, CTX).to_json()),
             _ => None,
         }
     }

@@ -453,9 +453,9 @@ fn consent_from_gcd_and_gcs() {
     const G: &str = "granted";
     const D: &str = "denied";
     let state = |signals: &[(&str, &str)]| {
-        let pairs: Vec<(String, Json)> = signals
+        let pairs: Vec<(Key, Json)> = signals
             .iter()
-            .map(|(k, v)| (k.to_string(), Json::from(*v)))
+            .map(|(k, v)| (Key::from(k.to_string()), Json::from(*v)))
             .collect();
         Some(Json::Object(pairs).to_json())
     };
@@ -551,7 +551,7 @@ fn consent_state_sits_where_its_first_parameter_is() {
         .as_object()
         .unwrap()
         .iter()
-        .map(|(k, _)| k.as_str())
+        .map(|(k, _)| &**k)
         .collect();
     assert_eq!(
         keys,
@@ -628,7 +628,7 @@ fn check_output(query: &str, body: &str) {
     assert!(parsed.events.len() <= MAX_EVENTS_PER_HIT);
     for event in &parsed.events {
         let pairs = event.as_object().unwrap();
-        assert_eq!(pairs.first().map(|(k, _)| k.as_str()), Some("event_name"));
+        assert_eq!(pairs.first().map(|(k, _)| &**k), Some("event_name"));
         assert_eq!(&parse(&event.to_json()).unwrap(), event);
     }
     for p in &parsed.problems {

@@ -558,13 +558,13 @@ fn leaky_value(rng: &mut Rng) -> Json {
             } else {
                 Json::Array(vec![Json::from(SHA), Json::from(pii)])
             };
-            let inner = Json::Object(vec![(key.to_string(), value)]);
+            let inner = Json::Object(vec![(key.to_string().into(), value)]);
             let wrapper = if rng.below(2) == 0 {
                 "user_data"
             } else {
                 "userData"
             };
-            Json::Object(vec![(wrapper.to_string(), inner)])
+            Json::Object(vec![(wrapper.to_string().into(), inner)])
         }
         3 => {
             // A stringified request body with both kinds of leak.
@@ -573,7 +573,10 @@ fn leaky_value(rng: &mut Rng) -> Json {
                     "data",
                     Json::Array(vec![Json::object([(
                         "user_data",
-                        Json::Object(vec![(rng.pick(&hashed_keys).to_string(), Json::from(pii))]),
+                        Json::Object(vec![(
+                            rng.pick(&hashed_keys).to_string().into(),
+                            Json::from(pii),
+                        )]),
                     )])]),
                 ),
                 ("access_token", Json::from(any_secret)),
@@ -623,10 +626,12 @@ fn wrap(rng: &mut Rng, mut value: Json) -> Json {
             0 => Json::Array(vec![Json::from("x"), value]),
             1 => Json::Object(vec![
                 (
-                    rng.pick(&["event", "payload", "items", "meta"]).to_string(),
+                    rng.pick(&["event", "payload", "items", "meta"])
+                        .to_string()
+                        .into(),
                     value,
                 ),
-                ("keep".to_string(), Json::from(SHA)),
+                ("keep".to_string().into(), Json::from(SHA)),
             ]),
             _ => Json::from(value.to_json()),
         };
@@ -646,12 +651,17 @@ fn no_secret_or_plaintext_pii_at_any_level() {
             .with_secrets(REGISTERED.iter().map(|s| s.to_string()).collect())
             .with_now(1_709_251_199_999);
         for _ in 0..20 {
-            let fields: Vec<(String, Json)> = (0..1 + rng.below(3))
+            let fields: Vec<(crate::json::Key, Json)> = (0..1 + rng.below(3))
                 .map(|i| {
-                    (["f", &decimal(u64::try_from(i).unwrap_or(0))].concat(), {
-                        let value = leaky_value(&mut rng);
-                        wrap(&mut rng, value)
-                    })
+                    (
+                        ["f", &decimal(u64::try_from(i).unwrap_or(0))]
+                            .concat()
+                            .into(),
+                        {
+                            let value = leaky_value(&mut rng);
+                            wrap(&mut rng, value)
+                        },
+                    )
                 })
                 .collect();
             let data = Some(Json::Object(fields)).filter(|_| rng.below(6) != 0);

@@ -1,7 +1,7 @@
 //! The tag config, typed: what `crate::config::parse_config` reads out of the camelCase config
 //! object, and what every layer of the pipeline reads. Data only (no reading, no decisions), so
 //! any module can depend on it without depending on the pipeline.
-use crate::json::Json;
+use crate::json::{Json, Key};
 use crate::model::identity::IdentityConfig;
 
 pub const DEFAULT_GRAPH_VERSION: &str = "v24.0";
@@ -137,8 +137,8 @@ pub struct TagConfig {
     pub event_id: Option<String>,
     pub graph_api_version: String,
     pub graph_base_url: String,
-    pub user_data: Vec<(String, Json)>,
-    pub custom_data: Vec<(String, Json)>,
+    pub user_data: Vec<(Key, Json)>,
+    pub custom_data: Vec<(Key, Json)>,
     pub product_schema: ProductSchema,
     pub data_processing: DataProcessing,
     pub consent: Consent,
@@ -154,9 +154,9 @@ pub struct TagConfig {
     /// `None` when absent or not enabled.
     pub event_enhancement: Option<EventEnhancement>,
     /// `appData`: `app_data` fields for app events (the event's own win).
-    pub app_data: Vec<(String, Json)>,
+    pub app_data: Vec<(Key, Json)>,
     /// `originalEventData`: `original_event_data` (for `AppendValue`); per event keys win.
-    pub original_event_data: Vec<(String, Json)>,
+    pub original_event_data: Vec<(Key, Json)>,
     /// Dispatch: per-try timeout and retries (`timeoutMs`, `retry`).
     pub retry: RetryPolicy,
     /// Where ERROR log records are also POSTed (`errorMonitor: {endpoint, token}`).

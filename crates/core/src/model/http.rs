@@ -1,6 +1,6 @@
 //! HTTP requests the wasm hands the host to send: Meta's (`HttpRequest`, built by
 //! `crate::request`) and any other (`Outgoing`: identity calls, health probes).
-use crate::json::{Json, ObjectWriter};
+use crate::json::{Json, Key, ObjectWriter};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HttpRequest {
@@ -52,7 +52,7 @@ impl Outgoing {
         let headers = self
             .headers
             .iter()
-            .map(|(k, v)| (k.to_string(), Json::from(v.as_str())))
+            .map(|(k, v)| (Key::from(*k), Json::from(v.as_str())))
             .collect();
         let mut out = Json::object([
             ("url", Json::from(self.url.as_str())),

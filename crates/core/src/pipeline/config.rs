@@ -2,7 +2,7 @@
 //! Wrong types and bad values are errors naming the key; unknown keys are warnings (a typo must
 //! not pass silently, and a newer config must not break an older tag).
 use crate::dispatch::{MAX_ATTEMPTS, MAX_DELAY_CAP_MS, MAX_TIMEOUT_MS};
-use crate::json::Json;
+use crate::json::{Json, Key};
 use crate::model::identity::{
     AnonymousIdSource, FillField, IdentityConfig, MAX_CACHE_TTL_MS,
     MAX_TIMEOUT_MS as MAX_IDENTITY_TIMEOUT_MS,
@@ -73,7 +73,7 @@ pub const IDENTITY_KEYS: &[&str] = &[
 
 /// Reads typed values out of one config object, recording type errors against their key path.
 pub struct Reader<'a> {
-    obj: &'a [(String, Json)],
+    obj: &'a [(Key, Json)],
     prefix: &'a str,
     pub report: &'a mut Report,
 }
@@ -91,7 +91,7 @@ fn type_name(v: &Json) -> &'static str {
 
 impl<'a> Reader<'a> {
     /// Keys of `obj` are reported as `<prefix><key>` (e.g. prefix `identity.`).
-    pub fn new(obj: &'a [(String, Json)], prefix: &'a str, report: &'a mut Report) -> Reader<'a> {
+    pub fn new(obj: &'a [(Key, Json)], prefix: &'a str, report: &'a mut Report) -> Reader<'a> {
         Reader {
             obj,
             prefix,
@@ -123,7 +123,7 @@ impl<'a> Reader<'a> {
         match self.raw(key)? {
             Json::String(s) if s.trim().is_empty() => None,
             Json::String(s) => Some(s.trim().to_string()),
-            Json::Number(n) => Some(n.clone()),
+            Json::Number(n) => Some(n.to_string()),
             other => {
                 let other = other.clone();
                 self.wrong_type(key, "a string", &other);
@@ -183,7 +183,7 @@ impl<'a> Reader<'a> {
         Some(w.value)
     }
 
-    pub fn object(&mut self, key: &str) -> Option<Vec<(String, Json)>> {
+    pub fn object(&mut self, key: &str) -> Option<Vec<(Key, Json)>> {
         match self.raw(key)? {
             Json::Object(pairs) => Some(pairs.clone()),
             other => {
@@ -257,7 +257,7 @@ impl<'a> Reader<'a> {
 
     pub fn unknown_keys(&mut self, known: &[&str]) {
         for (k, _) in self.obj {
-            if !known.contains(&k.as_str()) {
+            if !known.contains(&&**k) {
                 let path = self.path(k);
                 let message = crate::hints::unknown_key_message(&path, k, known);
                 self.report.warn("config.unknown_key", path, message);
@@ -517,7 +517,7 @@ fn cookie_domain(value: Option<String>) -> CookieDomain {
     }
 }
 
-fn cookie_options(obj: &[(String, Json)], report: &mut Report) -> CookieOptions {
+fn cookie_options(obj: &[(Key, Json)], report: &mut Report) -> CookieOptions {
     let mut r = Reader::new(obj, "cookies.", report);
     r.unknown_keys(COOKIE_KEYS);
     let defaults = CookieOptions::default();
@@ -571,11 +571,11 @@ fn event_enhancement(r: &mut Reader) -> Option<EventEnhancement> {
 }
 
 /// `originalEventData`: `{event_name, event_time, order_id?, event_id?}` for `AppendValue`.
-fn original_event_data(obj: &[(String, Json)], report: &mut Report) -> Vec<(String, Json)> {
+fn original_event_data(obj: &[(Key, Json)], report: &mut Report) -> Vec<(Key, Json)> {
     let mut r = Reader::new(obj, "originalEventData.", report);
     r.unknown_keys(ORIGINAL_EVENT_KEYS);
     obj.iter()
-        .filter(|(k, v)| ORIGINAL_EVENT_KEYS.contains(&k.as_str()) && !v.is_null())
+        .filter(|(k, v)| ORIGINAL_EVENT_KEYS.contains(&&**k) && !v.is_null())
         .cloned()
         .collect()
 }
@@ -615,7 +615,7 @@ fn base_url(url: &str, report: &mut Report) -> String {
     }
 }
 
-fn product_schema(obj: &[(String, Json)], report: &mut Report) -> ProductSchema {
+fn product_schema(obj: &[(Key, Json)], report: &mut Report) -> ProductSchema {
     let mut r = Reader {
         obj,
         prefix: "productSchema.",
@@ -681,7 +681,7 @@ fn data_processing(r: &mut Reader) -> DataProcessing {
     dp
 }
 
-fn error_monitor(obj: &[(String, Json)], report: &mut Report) -> Option<ErrorMonitor> {
+fn error_monitor(obj: &[(Key, Json)], report: &mut Report) -> Option<ErrorMonitor> {
     let mut r = Reader {
         obj,
         prefix: "errorMonitor.",
@@ -720,7 +720,7 @@ fn error_monitor(obj: &[(String, Json)], report: &mut Report) -> Option<ErrorMon
 /// `identity: {enabled, endpoint, token, platform, anonymousIdSource, timeoutMs, useJournal,
 /// fillFromJournal, cacheTtlMs}`. Unknown keys always warn; the rest is read only when enabled
 /// (as `ldu`), and then `endpoint` and `token` are required.
-fn identity_settings(obj: &[(String, Json)], report: &mut Report) -> Option<IdentityConfig> {
+fn identity_settings(obj: &[(Key, Json)], report: &mut Report) -> Option<IdentityConfig> {
     let mut r = Reader {
         obj,
         prefix: "identity.",
@@ -819,7 +819,7 @@ fn identity_endpoint(url: Option<String>, report: &mut Report) -> Option<String>
 /// `timeoutMs` and `retry: {attempts, baseDelayMs, maxDelayMs}`. Ranges: `timeoutMs`
 /// 1..=60000, `retry.attempts` 1..=10, the delays 0..=60000 with `baseDelayMs <= maxDelayMs`.
 /// Unusable values keep their defaults.
-pub fn retry_policy_from_config(obj: &[(String, Json)], report: &mut Report) -> RetryPolicy {
+pub fn retry_policy_from_config(obj: &[(Key, Json)], report: &mut Report) -> RetryPolicy {
     let mut policy = RetryPolicy::default();
     let mut r = Reader {
         obj,
@@ -859,7 +859,7 @@ pub fn retry_policy_from_config(obj: &[(String, Json)], report: &mut Report) -> 
     policy
 }
 
-fn consent_settings(obj: &[(String, Json)], report: &mut Report) -> Consent {
+fn consent_settings(obj: &[(Key, Json)], report: &mut Report) -> Consent {
     let mut r = Reader {
         obj,
         prefix: "consent.",
@@ -907,11 +907,7 @@ mod tests {
             }
         );
         assert_eq!(c.app_data.len(), 1);
-        let keys: Vec<&str> = c
-            .original_event_data
-            .iter()
-            .map(|(k, _)| k.as_str())
-            .collect();
+        let keys: Vec<&str> = c.original_event_data.iter().map(|(k, _)| &**k).collect();
         assert_eq!(keys, ["event_name", "order_id"]);
         assert_eq!(r.warnings[0].field, "originalEventData.value");
         assert!(r.is_valid(), "{r:?}");

@@ -325,7 +325,7 @@ fn accepted(body: &Json) -> Option<Outcome> {
         Some(Json::Array(items)) => items
             .iter()
             .map(|m| match m {
-                Json::String(s) => s.clone(),
+                Json::String(s) => s.to_string(),
                 other => other.to_json(),
             })
             .collect(),
@@ -412,7 +412,7 @@ fn signed(n: i64) -> String {
 }
 
 fn signed_json(n: Option<i64>) -> Json {
-    n.map_or(Json::Null, |n| Json::Number(signed(n)))
+    n.map_or(Json::Null, |n| Json::Number(signed(n).into()))
 }
 
 impl MetaError {
@@ -448,7 +448,7 @@ impl Outcome {
                 messages,
             } => Json::object([
                 ("status", Json::from("accepted")),
-                ("events_received", Json::Number(decimal(*events_received))),
+                ("events_received", Json::from(*events_received)),
                 ("fbtrace_id", Json::from(fbtrace_id.as_deref())),
                 (
                     "messages",
@@ -457,7 +457,7 @@ impl Outcome {
             ]),
             Outcome::Rejected { http_status, error } => Json::object([
                 ("status", Json::from("rejected")),
-                ("httpStatus", Json::Number(decimal(u64::from(*http_status)))),
+                ("httpStatus", Json::from(u64::from(*http_status))),
                 ("error", error.to_json()),
             ]),
             Outcome::Transient {
@@ -544,7 +544,7 @@ fn redact(value: &mut Json) {
     match value {
         Json::Object(pairs) => {
             for (key, v) in pairs {
-                if SECRET_KEYS.contains(&key.as_str()) {
+                if SECRET_KEYS.contains(&&**key) {
                     *v = Json::from("[redacted]");
                 } else {
                     redact(v);

@@ -118,7 +118,7 @@ impl RequestContext {
             Some(Json::Object(pairs)) => {
                 for (name, value) in pairs {
                     if let Some(value) = scalar_text(value) {
-                        ctx.cookies.push((name.clone(), value.to_string()));
+                        ctx.cookies.push((name.to_string(), value.to_string()));
                     }
                 }
             }

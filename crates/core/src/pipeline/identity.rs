@@ -26,7 +26,7 @@
 //! (`user_data.sha256_*`) are not sent: the service cannot match them. Nothing here logs.
 use crate::event_data::{EventData, RequestContext};
 use crate::hash::sha256_hex;
-use crate::json::{self, Json};
+use crate::json::{self, Json, Key};
 use crate::model::http::Outgoing;
 pub use crate::model::identity::{
     AnonymousIdSource, FillField, IdentityConfig, DEFAULT_ANONYMOUS_ID_SOURCE, DEFAULT_PLATFORM,
@@ -179,13 +179,14 @@ pub fn identity_calls(
     let ids = Identifiers::of(cfg, ev, req)?;
     let vp = valuation_properties(ev, page_url(ev), meta_event_name);
     let body = |count_prev_visits: bool| {
-        let mut pairs = vec![("platform".to_string(), Json::from(cfg.platform.as_str()))];
+        let mut pairs: Vec<(Key, Json)> =
+            vec![("platform".into(), Json::from(cfg.platform.as_str()))];
         if count_prev_visits {
             pairs.push(("count_prev_visits".into(), Json::Bool(true)));
         }
         for (key, value) in ids.fields() {
             if let Some(value) = value {
-                pairs.push((key.to_string(), Json::from(value)));
+                pairs.push((Key::from(key), Json::from(value)));
             }
         }
         if let Some(vp) = &vp {

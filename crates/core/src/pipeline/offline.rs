@@ -7,7 +7,7 @@
 //! same id (Meta deduplicates it).
 use crate::event_data::{EventData, EVENT_ID_KEYS};
 use crate::hash::sha256_hex;
-use crate::json::Json;
+use crate::json::{Json, Key};
 
 /// Export column names whose event key differs.
 const RENAMES: [(&str, &str); 4] = [
@@ -30,7 +30,7 @@ pub fn row_event(row: &Json) -> Json {
         let key = RENAMES
             .iter()
             .find(|(from, _)| from == key)
-            .map_or(key.as_str(), |(_, to)| to);
+            .map_or_else(|| key.clone(), |(_, to)| Key::from(*to));
         event.set(key, value.clone());
     }
     if EventData::new(&event).first_text(&EVENT_ID_KEYS).is_none() {

@@ -109,9 +109,9 @@ pub fn apply_data_processing(config: &TagConfig, ev: &EventData, event: &mut Jso
     let Some(options) = options else { return };
     event.set("data_processing_options", options);
     let country = event_value("data_processing_options_country")
-        .or(dp.country.map(|c| Json::Number(c.to_string())));
+        .or(dp.country.map(|c| Json::Number(c.to_string().into())));
     let state = event_value("data_processing_options_state")
-        .or(dp.state.map(|s| Json::Number(s.to_string())));
+        .or(dp.state.map(|s| Json::Number(s.to_string().into())));
     if let Some(c) = country {
         event.set("data_processing_options_country", c);
     }

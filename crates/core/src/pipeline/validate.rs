@@ -222,7 +222,7 @@ fn matching_keys(user_data: Option<&Json>, added_keys: &[&str], report: &mut Rep
         .and_then(Json::as_object)
         .unwrap_or_default()
         .iter()
-        .map(|(k, _)| k.as_str())
+        .map(|(k, _)| &**k)
         .chain(added_keys.iter().copied())
         .filter(|k| is_match_key(k))
         .collect();

@@ -209,7 +209,7 @@ fn schema_matches_the_reader() {
         .get("properties")
         .and_then(Json::as_object)
         .expect("properties");
-    let mut names: Vec<&str> = props.iter().map(|(k, _)| k.as_str()).collect();
+    let mut names: Vec<&str> = props.iter().map(|(k, _)| &**k).collect();
     let mut known = crate::config::IDENTITY_KEYS.to_vec();
     names.sort_unstable();
     known.sort_unstable();
@@ -233,7 +233,7 @@ fn schema_matches_the_reader() {
             (base.clone(), unset.clone())
         };
         let mut inner = j(&base);
-        inner.set(key, default.clone());
+        inner.set(key.clone(), default.clone());
         let (set, r) = read_identity(&inner.to_json());
         assert!(r.is_valid() && r.warnings.is_empty(), "{key}: {r:?}");
         assert_eq!(

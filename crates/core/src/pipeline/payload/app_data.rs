@@ -91,7 +91,7 @@ pub fn build(
         }
     }
     for (key, v) in ev.with_prefix("x-fb-ad-") {
-        app.set(key, v.clone());
+        app.set(key.to_string(), v.clone());
     }
     let objects = [
         ev.root().get("app_data"),
@@ -102,7 +102,7 @@ pub fn build(
             Some(pairs) => pairs
                 .iter()
                 .filter(|(_, v)| !v.is_null())
-                .for_each(|(k, v)| app.set(k, v.clone())),
+                .for_each(|(k, v)| app.set(k.clone(), v.clone())),
             None if obj.is_null() => {}
             None => report.warn(
                 "app_data.not_an_object",
@@ -113,7 +113,7 @@ pub fn build(
     }
     for (k, v) in &config.app_data {
         if !v.is_null() {
-            app.set(k, v.clone());
+            app.set(k.clone(), v.clone());
         }
     }
     // The tracking flags as Meta wants them: 0 or 1.

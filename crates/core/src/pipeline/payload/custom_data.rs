@@ -3,7 +3,7 @@
 //! any `x-fb-cd-<key>` from the event. Config `customData` overrides win.
 use super::currencies::is_iso4217;
 use crate::event_data::EventData;
-use crate::json::{self, Json};
+use crate::json::{self, Json, Key};
 use crate::model::config::TagConfig;
 use crate::report::Report;
 use crate::user_data::scalar_text;
@@ -145,8 +145,12 @@ fn custom_properties(cd: &mut Json, ev: &EventData, report: &mut Report) {
 
 /// Set `key` with the coercions its standard meaning requires.
 fn apply(cd: &mut Json, key: &str, v: &Json, report: &mut Report) {
+    // Meta's standard keys are set under their 'static names; any other is copied.
+    let owned = || Key::from(key.to_string());
     match key {
-        "value" | "predicted_ltv" | "net_revenue" => set_number(cd, key, v, report),
+        "value" => set_number(cd, "value", v, report),
+        "predicted_ltv" => set_number(cd, "predicted_ltv", v, report),
+        "net_revenue" => set_number(cd, "net_revenue", v, report),
         "currency" => match scalar_text(v) {
             Some(c) => set_currency(cd, c, report),
             None => report.warn(
@@ -156,7 +160,7 @@ fn apply(cd: &mut Json, key: &str, v: &Json, report: &mut Report) {
             ),
         },
         "contents" => match json_or_text(v) {
-            Some(list @ Json::Array(_)) => cd.set(key, list),
+            Some(list @ Json::Array(_)) => cd.set("contents", list),
             _ => report.warn(
                 "custom_data.contents_invalid",
                 "custom_data.contents",
@@ -164,18 +168,18 @@ fn apply(cd: &mut Json, key: &str, v: &Json, report: &mut Report) {
             ),
         },
         "num_items" => match count(v) {
-            Some(n) => cd.set(key, Json::from(n)),
+            Some(n) => cd.set("num_items", Json::from(n)),
             None => report.warn(
                 "custom_data.num_items_invalid",
                 "custom_data.num_items",
                 "num_items must be a whole number: dropped",
             ),
         },
-        _ => cd.set(key, v.clone()),
+        _ => cd.set(owned(), v.clone()),
     }
 }
 
-fn set_number(cd: &mut Json, key: &str, v: &Json, report: &mut Report) {
+fn set_number(cd: &mut Json, key: &'static str, v: &Json, report: &mut Report) {
     match number(v) {
         Some(n) => cd.set(key, n),
         None => {

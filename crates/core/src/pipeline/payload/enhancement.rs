@@ -10,7 +10,7 @@
 //! `sendPii` is off, and a cookie that cannot be read is ignored with a warning.
 use super::click_ids::{cookie_domain, SetCookie};
 use crate::event_data::{EventData, RequestContext};
-use crate::json::{self, Json};
+use crate::json::{self, Json, Key};
 use crate::model::config::{EventEnhancement, TagConfig};
 use crate::report::Report;
 
@@ -120,13 +120,13 @@ pub fn read(
 }
 
 /// Fill the keys the event lacks from the stored hashes (the event's own values win).
-pub fn fill(record: &mut Vec<(String, Json)>, stored: Vec<(&'static str, Vec<String>)>) {
+pub fn fill(record: &mut Vec<(Key, Json)>, stored: Vec<(&'static str, Vec<String>)>) {
     for (key, hashes) in stored {
         let has_own = record.iter().any(|(k, v)| k == key && !is_empty(v));
         if !has_own {
             record.retain(|(k, _)| k != key);
             let list = hashes.into_iter().map(Json::from).collect();
-            record.push((key.to_string(), Json::Array(list)));
+            record.push((Key::from(key), Json::Array(list)));
         }
     }
 }
@@ -147,7 +147,7 @@ pub fn cookie_value(user_data: &Json) -> Option<String> {
         for key in KEYS {
             let hashes: Vec<&str> = match user_data.get(key) {
                 Some(Json::Array(items)) => items.iter().filter_map(Json::as_str).collect(),
-                Some(Json::String(s)) => vec![s.as_str()],
+                Some(Json::String(s)) => vec![&**s],
                 _ => continue,
             };
             let hashes: Vec<&str> = hashes
@@ -275,8 +275,8 @@ mod tests {
     #[test]
     fn the_events_own_values_win() {
         let mut record = vec![
-            ("em".to_string(), Json::from("own@example.com")),
-            ("ph".to_string(), Json::from("  ")),
+            (Key::from("em"), Json::from("own@example.com")),
+            (Key::from("ph"), Json::from("  ")),
         ];
         fill(
             &mut record,

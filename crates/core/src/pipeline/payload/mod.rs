@@ -15,7 +15,7 @@ pub use enhancement::MAX_COOKIE_BYTES as MAX_ENHANCEMENT_COOKIE_BYTES;
 pub use event_name::{meta_event_name, STANDARD_EVENTS};
 
 use crate::event_data::{EventData, RequestContext};
-use crate::json::Json;
+use crate::json::{Json, Key};
 use crate::model::config::TagConfig;
 use crate::normalize::Context;
 use crate::report::Report;
@@ -190,7 +190,7 @@ pub fn build_event(
             || key == "app_data"
             || key == "original_event_data";
         if event.get(key).is_none() && !handled {
-            event.set(key, value.clone());
+            event.set(key.to_string(), value.clone());
         }
     }
     Built { event, cookies }
@@ -206,7 +206,7 @@ fn original_event_data(
     let mut out = Json::Object(Vec::new());
     if event_name == Some("AppendValue") {
         for (k, v) in &config.original_event_data {
-            out.set(k, v.clone());
+            out.set(k.clone(), v.clone());
         }
     }
     let own = [
@@ -215,7 +215,7 @@ fn original_event_data(
     ];
     for pairs in own.into_iter().flatten().filter_map(Json::as_object) {
         for (k, v) in pairs.iter().filter(|(_, v)| !v.is_null()) {
-            out.set(k, v.clone());
+            out.set(k.clone(), v.clone());
         }
     }
     out.as_object()
@@ -294,10 +294,10 @@ pub fn cookies(
     cookies
 }
 
-fn set_pair(pairs: &mut Vec<(String, Json)>, key: &str, value: Option<Json>) {
+fn set_pair(pairs: &mut Vec<(Key, Json)>, key: &'static str, value: Option<Json>) {
     if let Some(v) = value {
         pairs.retain(|(k, _)| k != key);
-        pairs.push((key.to_string(), v));
+        pairs.push((Key::from(key), v));
     }
 }
 

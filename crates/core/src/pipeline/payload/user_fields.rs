@@ -2,7 +2,7 @@
 //! `x-fb-ud-<key>` beats the automatic mapping, config `userData` beats both). The result is a
 //! raw record, hashed afterwards by `crate::user_data`.
 use crate::event_data::{EventData, RequestContext};
-use crate::json::Json;
+use crate::json::{Json, Key};
 use crate::model::config::TagConfig;
 use crate::user_data::scalar_text;
 
@@ -104,7 +104,7 @@ fn addresses<'a>(ev: &EventData<'a>) -> Vec<&'a Json> {
 }
 
 /// The raw user_data record for one event (before hashing).
-pub fn collect(config: &TagConfig, ev: &EventData, req: &RequestContext) -> Vec<(String, Json)> {
+pub fn collect(config: &TagConfig, ev: &EventData, req: &RequestContext) -> Vec<(Key, Json)> {
     let mut record = Json::Object(Vec::new());
     let addresses = addresses(ev);
     for (key, paths, address_fields) in SOURCES {
@@ -126,7 +126,7 @@ pub fn collect(config: &TagConfig, ev: &EventData, req: &RequestContext) -> Vec<
                 .unwrap_or_default();
         }
         if !found.is_empty() {
-            record.set(key, Json::Array(found));
+            record.set(*key, Json::Array(found));
         }
     }
     // external_id: the site's own user id beside any explicit external ids.
@@ -148,20 +148,20 @@ pub fn collect(config: &TagConfig, ev: &EventData, req: &RequestContext) -> Vec<
             ev.get(p)
                 .filter(|v| scalar_text(v).is_some_and(|t| !t.trim().is_empty()))
         }) {
-            record.set(key, v.clone());
+            record.set(*key, v.clone());
         }
     }
     for (key, v) in ev.with_prefix("x-fb-ud-") {
         // Meta's tag names one key with hyphens (`x-fb-ud-fb-login-id`); Meta's keys have none.
         if key.contains('-') {
-            record.set(&key.replace('-', "_"), v.clone());
+            record.set(key.replace('-', "_"), v.clone());
         } else {
-            record.set(key, v.clone());
+            record.set(key.to_string(), v.clone());
         }
     }
     for (key, v) in &config.user_data {
         if !v.is_null() {
-            record.set(key, v.clone());
+            record.set(key.clone(), v.clone());
         }
     }
     match record {

@@ -183,7 +183,7 @@ fn pii_off_sends_no_hashed_identifier() {
         .as_object()
         .unwrap_or_default()
         .iter()
-        .map(|(k, _)| k.as_str())
+        .map(|(k, _)| &**k)
         .collect();
     assert_eq!(
         keys,
@@ -361,7 +361,7 @@ fn answers() -> Vec<crate::identity::IdentityAnswer> {
 fn user_data_keys(out: &BuildOutput) -> Vec<String> {
     let ud = out.event.as_ref().and_then(|e| e.get("user_data"));
     let pairs = ud.and_then(Json::as_object).unwrap_or_default();
-    pairs.iter().map(|(k, _)| k.clone()).collect()
+    pairs.iter().map(|(k, _)| k.to_string()).collect()
 }
 
 #[test]
