@@ -51,9 +51,9 @@ fn allocations(f: impl FnOnce()) -> u64 {
 /// Where a Purchase's allocations go, stage by stage.
 fn stages(tag: &Tag, event: &str, request: &str) {
     use omni_meta_capi::json;
-    let parsed = json::parse(event).unwrap_or(json::Json::Null);
-    let req = json::parse(request).unwrap_or(json::Json::Null);
-    let parse = allocations(|| drop(std::hint::black_box(json::parse(event))));
+    let parsed = json::parse_borrowed(event).unwrap_or(json::Json::Null);
+    let req = json::parse_borrowed(request).unwrap_or(json::Json::Null);
+    let parse = allocations(|| drop(std::hint::black_box(json::parse_borrowed(event))));
     let build = allocations(|| drop(std::hint::black_box(tag.build(&parsed, &req, CLOCK))));
     let out = tag.build(&parsed, &req, CLOCK);
     let wire = allocations(|| drop(std::hint::black_box(out.to_wire())));

@@ -13,7 +13,7 @@ use crate::doctor::{self, Answer, Check};
 use crate::entropy::Entropy;
 use crate::history::{self, Activity};
 use crate::identity::{answer_from_json, Cache, IdentityAnswer};
-use crate::json::{self, Json};
+use crate::json::{self, Json, Value};
 use crate::jsonl;
 use crate::logging::{resolve_trace_id, Logger};
 use crate::metrics;
@@ -207,7 +207,12 @@ impl WasmTag {
     }
 
     /// An event that was not built (invalid or skipped) into the history, under its name.
-    fn record_not_built(&self, out: &crate::tag::BuildOutput, input: Option<&Json>, now_ms: u64) {
+    fn record_not_built(
+        &self,
+        out: &crate::tag::BuildOutput,
+        input: Option<&Value<'_>>,
+        now_ms: u64,
+    ) {
         let status = match out.status {
             crate::tag::Status::Ready => return,
             crate::tag::Status::Invalid => "invalid",
@@ -215,7 +220,7 @@ impl WasmTag {
         };
         let incoming = input
             .and_then(|e| e.get("event_name"))
-            .and_then(Json::as_str);
+            .and_then(Value::as_str);
         let name = crate::payload::meta_event_name(self.inner.config(), incoming);
         let name = name.as_deref().or(incoming).unwrap_or_default();
         self.record(|a| a.on_not_built(name, status, now_ms));
@@ -340,10 +345,13 @@ impl WasmTag {
         let answers = answers_json.as_deref().map(answers_from_json);
         // Too large or unreadable: `build_text` reports it.
         let within = event_json.len() <= MAX_EVENT_BYTES;
-        let event = within.then(|| json::parse(event_json).ok()).flatten();
+        // Read in place: the event's text is borrowed for the build, not copied into a tree.
+        let event = within
+            .then(|| json::parse_borrowed(event_json).ok())
+            .flatten();
         let out = match &event {
             Some(event) => {
-                let request = json::parse(request_json).unwrap_or(Json::Null);
+                let request = json::parse_borrowed(request_json).unwrap_or(Value::Null);
                 let mut cache = self.identity_cache.try_borrow_mut().ok();
                 let cache = cache.as_deref_mut();
                 self.inner
@@ -387,8 +395,8 @@ impl WasmTag {
         let request_json = utf8(request_json);
         let (clock, trace) = run_start(now_ms, &self.entropy_or_own(entropy), trace_id);
         let mut log = self.logger(&trace, clock.now_ms);
-        let events = match json::parse(events_json) {
-            Ok(Json::Array(events)) => events,
+        let events = match json::parse_borrowed(events_json) {
+            Ok(Value::Array(events)) => events,
             _ => {
                 log.error("Build", "Error", "runBatch needs an array of events", None);
                 let head = Json::object([

@@ -19,7 +19,7 @@
 //!
 //! Messages are stored as given (bar registered secrets): callers must never put a secret or a
 //! PII value into a message; structured values belong in `data`, where they are scrubbed.
-use crate::json::{self, decimal, write_array, Json};
+use crate::json::{self, decimal, write_array, Json, Value};
 use crate::model::config::LogLevel;
 use std::borrow::Cow;
 use std::rc::Rc;
@@ -387,19 +387,19 @@ fn scrub_value(value: &Json, in_user_data: bool, depth: usize) -> Json {
         return Json::from(TOO_DEEP_REDACTED);
     }
     match value {
-        Json::Object(pairs) => Json::Object(
+        Value::Object(pairs) => Value::Object(
             pairs
                 .iter()
                 .map(|(k, v)| (k.clone(), scrub_entry(k, v, in_user_data, depth + 1)))
                 .collect(),
         ),
-        Json::Array(items) => Json::Array(
+        Value::Array(items) => Value::Array(
             items
                 .iter()
                 .map(|v| scrub_value(v, in_user_data, depth + 1))
                 .collect(),
         ),
-        Json::String(s) => scrub_string(s, in_user_data, depth),
+        Value::String(s) => scrub_string(s, in_user_data, depth),
         other => other.clone(),
     }
 }
@@ -407,7 +407,7 @@ fn scrub_value(value: &Json, in_user_data: bool, depth: usize) -> Json {
 fn scrub_entry(key: &str, value: &Json, in_user_data: bool, depth: usize) -> Json {
     match key_kind(key, in_user_data) {
         KeyKind::Secret => Json::from(REDACTED),
-        KeyKind::Plaintext if value.is_null() => Json::Null,
+        KeyKind::Plaintext if value.is_null() => Value::Null,
         KeyKind::Plaintext => Json::from(PLAINTEXT_REMOVED),
         KeyKind::Hashed => keep_hashes(value, depth),
         KeyKind::UserData => scrub_value(value, true, depth),
@@ -418,10 +418,10 @@ fn scrub_entry(key: &str, value: &Json, in_user_data: bool, depth: usize) -> Jso
 /// The value of a hashed key: hash-shaped strings (in lists too) and `null` stay.
 fn keep_hashes(value: &Json, depth: usize) -> Json {
     match value {
-        Json::Null => Json::Null,
-        Json::String(s) if is_hash_shaped(s) => value.clone(),
-        Json::Array(items) if depth <= MAX_SCRUB_DEPTH => {
-            Json::Array(items.iter().map(|v| keep_hashes(v, depth + 1)).collect())
+        Value::Null => Value::Null,
+        Value::String(s) if is_hash_shaped(s) => value.clone(),
+        Value::Array(items) if depth <= MAX_SCRUB_DEPTH => {
+            Value::Array(items.iter().map(|v| keep_hashes(v, depth + 1)).collect())
         }
         _ => Json::from(PLAINTEXT_REMOVED),
     }
@@ -691,7 +691,7 @@ impl Logger {
         let digits = decimal(duration_ms);
         let message = [process, " took ", &digits, " ms"].concat();
         let mut record = self.record(LogLevel::Info, process, TYPE_TIMING, &message);
-        record.set("durationMs", Json::Number(digits.into()));
+        record.set("durationMs", Value::Number(digits.into()));
         self.push(record);
     }
 
@@ -741,7 +741,7 @@ impl Logger {
     pub fn error_monitor_bodies(&self) -> Vec<String> {
         self.records
             .iter()
-            .filter(|r| r.get("level").and_then(Json::as_str) == Some(level_name(LogLevel::Error)))
+            .filter(|r| r.get("level").and_then(Value::as_str) == Some(level_name(LogLevel::Error)))
             .map(error_monitor_body)
             .collect()
     }
@@ -753,7 +753,7 @@ impl Logger {
 
     /// The records as a JSON array, oldest first.
     pub fn into_json(self) -> Json {
-        Json::Array(self.records)
+        Value::Array(self.records)
     }
 }
 
@@ -761,9 +761,9 @@ impl Logger {
 /// scrubbed first, so their depth is bounded by `MAX_SCRUB_DEPTH`.
 fn redact_values(value: &mut Json, secrets: &[Vec<String>]) {
     match value {
-        Json::String(s) => redact_in(s, secrets),
-        Json::Array(items) => items.iter_mut().for_each(|v| redact_values(v, secrets)),
-        Json::Object(pairs) => {
+        Value::String(s) => redact_in(s, secrets),
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_values(v, secrets)),
+        Value::Object(pairs) => {
             for (k, v) in pairs {
                 redact_in(k, secrets);
                 redact_values(v, secrets);

@@ -15,7 +15,7 @@ fn levels(logger: &Logger) -> Vec<String> {
         .iter()
         .map(|r| {
             r.get("level")
-                .and_then(Json::as_str)
+                .and_then(Value::as_str)
                 .unwrap_or("?")
                 .to_string()
         })
@@ -186,7 +186,7 @@ fn stringified_request_bodies_are_scrubbed_and_reserialized() {
     let scrubbed_body = out
         .get("request")
         .and_then(|r| r.get("body"))
-        .and_then(Json::as_str)
+        .and_then(Value::as_str)
         .unwrap_or_default();
     assert_eq!(
         scrubbed_body,
@@ -458,9 +458,9 @@ fn error_monitor_body_is_the_scrubbed_record() {
 fn deep_values_are_bounded() {
     let mut value = Json::from("jane.doe@example.com");
     for _ in 0..1000 {
-        value = Json::Array(vec![value]);
+        value = Value::Array(vec![value]);
     }
-    let value = Json::object([("email", Json::Null), ("deep", value)]);
+    let value = Json::object([("email", Value::Null), ("deep", value)]);
     let text = scrub(&value).to_json();
     assert!(text.contains(TOO_DEEP_REDACTED));
     assert!(!text.contains("jane.doe"));
@@ -556,24 +556,24 @@ fn leaky_value(rng: &mut Rng) -> Json {
             let value = if rng.below(2) == 0 {
                 Json::from(pii)
             } else {
-                Json::Array(vec![Json::from(SHA), Json::from(pii)])
+                Value::Array(vec![Json::from(SHA), Json::from(pii)])
             };
-            let inner = Json::Object(vec![(key.to_string().into(), value)]);
+            let inner = Value::Object(vec![(key.to_string().into(), value)]);
             let wrapper = if rng.below(2) == 0 {
                 "user_data"
             } else {
                 "userData"
             };
-            Json::Object(vec![(wrapper.to_string().into(), inner)])
+            Value::Object(vec![(wrapper.to_string().into(), inner)])
         }
         3 => {
             // A stringified request body with both kinds of leak.
             let body = Json::object([
                 (
                     "data",
-                    Json::Array(vec![Json::object([(
+                    Value::Array(vec![Json::object([(
                         "user_data",
-                        Json::Object(vec![(
+                        Value::Object(vec![(
                             rng.pick(&hashed_keys).to_string().into(),
                             Json::from(pii),
                         )]),
@@ -610,7 +610,7 @@ fn leaky_value(rng: &mut Rng) -> Json {
             "user_data",
             Json::object([(
                 "address",
-                Json::Array(vec![Json::object([
+                Value::Array(vec![Json::object([
                     ("first_name", Json::from(pii)),
                     ("country", Json::from(pii)),
                 ])]),
@@ -623,8 +623,8 @@ fn leaky_value(rng: &mut Rng) -> Json {
 fn wrap(rng: &mut Rng, mut value: Json) -> Json {
     for _ in 0..rng.below(5) {
         value = match rng.below(3) {
-            0 => Json::Array(vec![Json::from("x"), value]),
-            1 => Json::Object(vec![
+            0 => Value::Array(vec![Json::from("x"), value]),
+            1 => Value::Object(vec![
                 (
                     rng.pick(&["event", "payload", "items", "meta"])
                         .to_string()
@@ -664,7 +664,7 @@ fn no_secret_or_plaintext_pii_at_any_level() {
                     )
                 })
                 .collect();
-            let data = Some(Json::Object(fields)).filter(|_| rng.below(6) != 0);
+            let data = Some(Value::Object(fields)).filter(|_| rng.below(6) != 0);
             let message = ["call with ", rng.pick(&REGISTERED), " failed"].concat();
             let process = rng.pick(&[PROCESS_BUILD, PROCESS_IDENTITY, PROCESS_DISPATCH]);
             let kind = rng.pick(&[TYPE_REQUEST, TYPE_RESPONSE, TYPE_ERROR, TYPE_MESSAGE]);

@@ -1,6 +1,6 @@
 //! HTTP requests the wasm hands the host to send: Meta's (`HttpRequest`, built by
 //! `crate::request`) and any other (`Outgoing`: identity calls, health probes).
-use crate::json::{Json, Key, ObjectWriter};
+use crate::json::{Json, Key, ObjectWriter, Value};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HttpRequest {
@@ -57,7 +57,7 @@ impl Outgoing {
         let mut out = Json::object([
             ("url", Json::from(self.url.as_str())),
             ("method", Json::from(self.method)),
-            ("headers", Json::Object(headers)),
+            ("headers", Value::Object(headers)),
         ]);
         if let Some(body) = &self.body {
             out.set("body", Json::from(body.as_str()));

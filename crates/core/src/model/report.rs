@@ -1,6 +1,6 @@
 //! The validation report: every problem with a stable code, the field it is about, and a message
 //! a person can act on. Errors stop the request; warnings do not.
-use crate::json::{self, Json, ObjectWriter};
+use crate::json::{self, Json, ObjectWriter, Value};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Issue {
@@ -82,7 +82,7 @@ impl Report {
     pub fn to_json(&self) -> Json {
         let mut text = String::new();
         self.write_json(&mut text);
-        json::parse(&text).unwrap_or(Json::Null)
+        json::parse(&text).unwrap_or(Value::Null)
     }
 }
 

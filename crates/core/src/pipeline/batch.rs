@@ -5,7 +5,7 @@
 use crate::event_data::RequestContext;
 use crate::hash::sha256;
 use crate::identity::{Cache, IdentityAnswer};
-use crate::json::{push_decimal, Json, ObjectWriter};
+use crate::json::{push_decimal, Json, ObjectWriter, Value};
 use crate::payload::Clock;
 use crate::request::{build_requests, HttpRequest};
 use crate::tag::{BuildOutput, Status, Tag};
@@ -40,14 +40,14 @@ pub fn event_clock(clock: Clock, index: usize) -> Clock {
 /// event's is handed to the others, so one new visitor never gets two browser ids.
 fn with_fbp(request: &Json, fbp: &str) -> Json {
     let mut ctx = match request {
-        Json::Object(_) => request.clone(),
-        _ => Json::Object(Vec::new()),
+        Value::Object(_) => request.clone(),
+        _ => Value::Object(Vec::new()),
     };
     let cookie = format!("_fbp={fbp}");
     let existing = ctx
         .get("headers")
         .and_then(|h| h.get("cookie"))
-        .and_then(Json::as_str)
+        .and_then(Value::as_str)
         .map(str::to_string);
     let header = match existing {
         Some(c) if !c.is_empty() => format!("{c}; {cookie}"),
@@ -57,7 +57,7 @@ fn with_fbp(request: &Json, fbp: &str) -> Json {
         .get("headers")
         .cloned()
         .filter(|h| h.as_object().is_some())
-        .unwrap_or(Json::Object(Vec::new()));
+        .unwrap_or(Value::Object(Vec::new()));
     headers.set("cookie", Json::from(header));
     ctx.set("headers", headers);
     ctx
@@ -85,7 +85,7 @@ impl<'a> Contexts<'a> {
     pub fn get(&self, i: usize) -> &'a Json {
         match self {
             Contexts::Shared(v) => v,
-            Contexts::PerEvent(list) => list.get(i).unwrap_or(&Json::Null),
+            Contexts::PerEvent(list) => list.get(i).unwrap_or(&Value::Null),
         }
     }
 }
@@ -93,7 +93,7 @@ impl<'a> Contexts<'a> {
 /// `answers[i]`: the identity answers of event `i` (see `Tag::build_with`), when fetched.
 pub fn build_batch(
     tag: &Tag,
-    events: &[Json],
+    events: &[Value<'_>],
     contexts: Contexts,
     clock: Clock,
     answers: &[Option<Vec<IdentityAnswer>>],
@@ -218,7 +218,14 @@ mod tests {
             r#"{"pixelId": [{"pixelId": "1", "accessToken": "a"}, {"pixelId": "2", "accessToken": "b"}]}"#,
         );
         let events: Vec<Json> = (0..2500).map(event).collect();
-        let out = build_batch(&t, &events, Contexts::Shared(&Json::Null), CLOCK, &[], None);
+        let out = build_batch(
+            &t,
+            &events,
+            Contexts::Shared(&Value::Null),
+            CLOCK,
+            &[],
+            None,
+        );
         let sizes: Vec<(String, usize)> = out
             .requests
             .iter()
@@ -275,7 +282,14 @@ mod tests {
             parse(r#"{"event_name": "page_view", "consent_state": {"ad_storage": "denied"}}"#)
                 .expect("event"),
         );
-        let out = build_batch(&t, &events, Contexts::Shared(&Json::Null), CLOCK, &[], None);
+        let out = build_batch(
+            &t,
+            &events,
+            Contexts::Shared(&Value::Null),
+            CLOCK,
+            &[],
+            None,
+        );
         assert_eq!(out.requests.len(), 1);
         assert_eq!(out.requests[0].event_indexes, vec![0, 2, 3]);
         let statuses: Vec<Status> = out.events.iter().map(|e| e.status).collect();
@@ -300,7 +314,7 @@ mod tests {
         assert_eq!(
             parse(lines[1])
                 .ok()
-                .and_then(|b| b.get("data").and_then(Json::as_array).map(<[Json]>::len)),
+                .and_then(|b| b.get("data").and_then(Value::as_array).map(<[Json]>::len)),
             Some(3)
         );
     }
@@ -335,7 +349,7 @@ mod tests {
                     .as_ref()
                     .and_then(|ev| ev.get("user_data"))
                     .and_then(|u| u.get("fbp"))
-                    .and_then(Json::as_str)
+                    .and_then(Value::as_str)
                     .map(str::to_string)
             })
             .collect();

@@ -2,7 +2,7 @@
 //! Wrong types and bad values are errors naming the key; unknown keys are warnings (a typo must
 //! not pass silently, and a newer config must not break an older tag).
 use crate::dispatch::{MAX_ATTEMPTS, MAX_DELAY_CAP_MS, MAX_TIMEOUT_MS};
-use crate::json::{Json, Key};
+use crate::json::{Json, Key, Value};
 use crate::model::identity::{
     AnonymousIdSource, FillField, IdentityConfig, MAX_CACHE_TTL_MS,
     MAX_TIMEOUT_MS as MAX_IDENTITY_TIMEOUT_MS,
@@ -80,12 +80,12 @@ pub struct Reader<'a> {
 
 fn type_name(v: &Json) -> &'static str {
     match v {
-        Json::Null => "null",
-        Json::Bool(_) => "a boolean",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a string",
-        Json::Array(_) => "an array",
-        Json::Object(_) => "an object",
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }
 
@@ -121,9 +121,9 @@ impl<'a> Reader<'a> {
 
     pub fn string(&mut self, key: &str) -> Option<String> {
         match self.raw(key)? {
-            Json::String(s) if s.trim().is_empty() => None,
-            Json::String(s) => Some(s.trim().to_string()),
-            Json::Number(n) => Some(n.to_string()),
+            Value::String(s) if s.trim().is_empty() => None,
+            Value::String(s) => Some(s.trim().to_string()),
+            Value::Number(n) => Some(n.to_string()),
             other => {
                 let other = other.clone();
                 self.wrong_type(key, "a string", &other);
@@ -135,8 +135,8 @@ impl<'a> Reader<'a> {
     pub fn boolean(&mut self, key: &str, default: bool) -> bool {
         match self.raw(key) {
             None => default,
-            Some(Json::Bool(b)) => *b,
-            Some(Json::String(s)) if s == "true" || s == "false" => s == "true",
+            Some(Value::Bool(b)) => *b,
+            Some(Value::String(s)) if s == "true" || s == "false" => s == "true",
             Some(other) => {
                 let other = other.clone();
                 self.wrong_type(key, "a boolean", &other);
@@ -148,7 +148,7 @@ impl<'a> Reader<'a> {
     fn integer(&mut self, key: &str) -> Option<i64> {
         let v = self.raw(key)?.clone();
         let parsed = match &v {
-            Json::Number(n) | Json::String(n) => n.trim().parse::<i64>().ok(),
+            Value::Number(n) | Value::String(n) => n.trim().parse::<i64>().ok(),
             _ => None,
         };
         if parsed.is_none() {
@@ -161,8 +161,8 @@ impl<'a> Reader<'a> {
     pub fn ranged(&mut self, key: &str, min: u64, max: u64) -> Option<u64> {
         let v = self.raw(key)?.clone();
         let text = match &v {
-            Json::String(s) if s.trim().is_empty() => return None,
-            Json::Number(t) | Json::String(t) => t.trim().to_string(),
+            Value::String(s) if s.trim().is_empty() => return None,
+            Value::Number(t) | Value::String(t) => t.trim().to_string(),
             other => {
                 self.wrong_type(key, "an integer", other);
                 return None;
@@ -185,7 +185,7 @@ impl<'a> Reader<'a> {
 
     pub fn object(&mut self, key: &str) -> Option<Vec<(Key, Json)>> {
         match self.raw(key)? {
-            Json::Object(pairs) => Some(pairs.clone()),
+            Value::Object(pairs) => Some(pairs.clone()),
             other => {
                 let other = other.clone();
                 self.wrong_type(key, "an object", &other);
@@ -217,10 +217,10 @@ impl<'a> Reader<'a> {
     fn choices(&mut self, key: &str, allowed: &[&'static str]) -> Option<Vec<&'static str>> {
         let v = self.raw(key)?.clone();
         let items: Vec<&str> = match &v {
-            Json::String(s) if s.trim().is_empty() => return None,
-            Json::String(s) => s.split(',').collect(),
-            Json::Array(items) if items.iter().all(|i| i.as_str().is_some()) => {
-                items.iter().filter_map(Json::as_str).collect()
+            Value::String(s) if s.trim().is_empty() => return None,
+            Value::String(s) => s.split(',').collect(),
+            Value::Array(items) if items.iter().all(|i| i.as_str().is_some()) => {
+                items.iter().filter_map(Value::as_str).collect()
             }
             other => {
                 self.wrong_type(key, "a list of strings or a comma-separated string", other);
@@ -398,7 +398,7 @@ fn pixels(r: &mut Reader) -> Vec<Pixel> {
         None => r
             .report
             .error("config.missing", "pixelId", "pixelId is required"),
-        Some(Json::Array(entries)) => {
+        Some(Value::Array(entries)) => {
             for (i, entry) in entries.iter().enumerate() {
                 let prefix = format!("pixelId[{i}].");
                 let Some(obj) = entry.as_object() else {
@@ -531,7 +531,7 @@ fn cookie_options(obj: &[(Key, Json)], report: &mut Report) -> CookieOptions {
 /// unless `enabled: false`).
 fn event_enhancement(r: &mut Reader) -> Option<EventEnhancement> {
     let obj = match r.raw("eventEnhancement")? {
-        Json::Object(_) => r.object("eventEnhancement")?,
+        Value::Object(_) => r.object("eventEnhancement")?,
         _ => {
             return r
                 .boolean("eventEnhancement", false)
@@ -657,11 +657,11 @@ fn data_processing(r: &mut Reader) -> DataProcessing {
     }
     match r.raw("dataProcessingOptions").cloned() {
         None => {}
-        Some(Json::Array(items)) if items.iter().all(|i| i.as_str().is_some()) => {
-            let texts = items.iter().filter_map(Json::as_str);
+        Some(Value::Array(items)) if items.iter().all(|i| i.as_str().is_some()) => {
+            let texts = items.iter().filter_map(Value::as_str);
             dp.options = Some(texts.map(|t| t.trim().to_string()).collect());
         }
-        Some(Json::String(s)) => {
+        Some(Value::String(s)) => {
             dp.options = Some(
                 s.split(',')
                     .map(str::trim)

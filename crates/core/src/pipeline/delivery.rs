@@ -17,7 +17,7 @@
 //! The in-memory path (`dispatch::decide`) gives up after a few tries; here nothing is given up
 //! on but for the reasons above.
 use crate::dispatch::{classify_sent, Attempt, MetaError, Outcome};
-use crate::json::{decimal, Json};
+use crate::json::{decimal, Json, Value};
 
 /// How patiently queued events are retried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -302,8 +302,8 @@ impl QueuePolicy {
 
 impl Batch {
     pub fn from_json(v: &Json) -> Batch {
-        let list = |k: &str| v.get(k).and_then(Json::as_array).unwrap_or_default();
-        let text = |v: &Json, k: &str| v.get(k).and_then(Json::as_str).map(str::to_string);
+        let list = |k: &str| v.get(k).and_then(Value::as_array).unwrap_or_default();
+        let text = |v: &Json, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
         let rows = list("rows");
         Batch {
             policy: QueuePolicy::from_json(v.get("policy")),
@@ -334,7 +334,7 @@ impl Batch {
                     pixel_id: text(r, "pixelId").unwrap_or_default(),
                     event_indexes: r
                         .get("eventIndexes")
-                        .and_then(Json::as_array)
+                        .and_then(Value::as_array)
                         .unwrap_or_default()
                         .iter()
                         .filter_map(uint)
@@ -354,7 +354,7 @@ impl Batch {
 
 /// A whole non-negative JSON number (`1795875760000`, `3`).
 fn uint(v: &Json) -> Option<u64> {
-    let Json::Number(text) = v else { return None };
+    let Value::Number(text) = v else { return None };
     crate::number::whole(text)
         .filter(|w| !w.negative && !w.has_fraction)
         .map(|w| w.value)
@@ -364,10 +364,10 @@ fn uint(v: &Json) -> Option<u64> {
 fn built_from_json(e: &Json) -> Built {
     let code = |v: Option<&Json>| {
         v.and_then(|c| c.get("code"))
-            .and_then(Json::as_str)
+            .and_then(Value::as_str)
             .map(str::to_string)
     };
-    match e.get("status").and_then(Json::as_str) {
+    match e.get("status").and_then(Value::as_str) {
         Some("ready") => Built::Ready,
         Some("skipped") => {
             Built::Skipped(code(e.get("skipped")).unwrap_or_else(|| "skipped".into()))
@@ -375,7 +375,7 @@ fn built_from_json(e: &Json) -> Built {
         _ => Built::Invalid(
             e.get("report")
                 .and_then(|r| r.get("errors"))
-                .and_then(Json::as_array)
+                .and_then(Value::as_array)
                 .unwrap_or_default()
                 .iter()
                 .filter_map(|x| code(Some(x)))

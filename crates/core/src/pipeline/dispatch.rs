@@ -23,7 +23,7 @@
 //! 6. timeouts and network errors -> `Transient`;
 //! 7. everything else -> `Rejected`: 4xx with a Meta error, any other status without one, and a
 //!    2xx that is not a success body (see `classify` for why that one is not retried).
-use crate::json::{self, decimal, Json};
+use crate::json::{self, decimal, Json, Value};
 use crate::logging::foreign_message;
 use crate::number::whole;
 
@@ -322,10 +322,10 @@ fn body_excerpt(body: &str) -> String {
 fn accepted(body: &Json) -> Option<Outcome> {
     let events_received = unsigned(body.get("events_received")?)?;
     let messages = match body.get("messages") {
-        Some(Json::Array(items)) => items
+        Some(Value::Array(items)) => items
             .iter()
             .map(|m| match m {
-                Json::String(s) => s.to_string(),
+                Value::String(s) => s.to_string(),
                 other => other.to_json(),
             })
             .collect(),
@@ -343,7 +343,7 @@ fn accepted(body: &Json) -> Option<Outcome> {
 /// ("Invalid email jane@x.com"), so contact details are redacted and each is one bounded line.
 pub fn meta_error(body: &Json) -> Option<MetaError> {
     match body.get("error")? {
-        e @ Json::Object(_) => Some(MetaError {
+        e @ Value::Object(_) => Some(MetaError {
             message: foreign_text(e.get("message")),
             error_type: text(e.get("type")),
             code: integer(e.get("code")),
@@ -352,12 +352,12 @@ pub fn meta_error(body: &Json) -> Option<MetaError> {
             error_user_msg: foreign_text(e.get("error_user_msg")),
             fbtrace_id: text(e.get("fbtrace_id")),
             is_transient: match e.get("is_transient") {
-                Some(Json::Bool(b)) => Some(*b),
-                Some(Json::String(s)) if s == "true" || s == "false" => Some(s == "true"),
+                Some(Value::Bool(b)) => Some(*b),
+                Some(Value::String(s)) if s == "true" || s == "false" => Some(s == "true"),
                 _ => None,
             },
         }),
-        Json::String(s) => Some(MetaError {
+        Value::String(s) => Some(MetaError {
             message: Some(foreign_message(s, MAX_FOREIGN_CHARS, &[])),
             ..MetaError::default()
         }),
@@ -380,7 +380,7 @@ fn foreign_text(v: Option<&Json>) -> Option<String> {
 /// out-of-range values and anything else do not).
 fn whole_text(v: &Json) -> Option<(bool, u64)> {
     let t = match v {
-        Json::Number(t) | Json::String(t) => t,
+        Value::Number(t) | Value::String(t) => t,
         _ => return None,
     };
     let w = whole(t).filter(|w| !w.has_fraction && w.value != u64::MAX)?;
@@ -412,7 +412,7 @@ fn signed(n: i64) -> String {
 }
 
 fn signed_json(n: Option<i64>) -> Json {
-    n.map_or(Json::Null, |n| Json::Number(signed(n).into()))
+    n.map_or(Value::Null, |n| Value::Number(signed(n).into()))
 }
 
 impl MetaError {
@@ -452,7 +452,7 @@ impl Outcome {
                 ("fbtrace_id", Json::from(fbtrace_id.as_deref())),
                 (
                     "messages",
-                    Json::Array(messages.iter().map(|m| Json::from(m.as_str())).collect()),
+                    Value::Array(messages.iter().map(|m| Json::from(m.as_str())).collect()),
                 ),
             ]),
             Outcome::Rejected { http_status, error } => Json::object([
@@ -470,7 +470,7 @@ impl Outcome {
                     ("status", Json::from("transient")),
                     ("reason", Json::from(reason.as_str())),
                     ("retryAfterMs", Json::from(*retry_after_ms)),
-                    ("maybeDelivered", Json::Bool(*maybe_delivered)),
+                    ("maybeDelivered", Value::Bool(*maybe_delivered)),
                 ]);
                 if let Some(error) = error {
                     out.set("error", error.to_json());
@@ -542,7 +542,7 @@ const SECRET_KEYS: [&str; 2] = ["access_token", "appsecret_proof"];
 /// Recursion is bounded by the parser's nesting limit.
 fn redact(value: &mut Json) {
     match value {
-        Json::Object(pairs) => {
+        Value::Object(pairs) => {
             for (key, v) in pairs {
                 if SECRET_KEYS.contains(&&**key) {
                     *v = Json::from("[redacted]");
@@ -551,7 +551,7 @@ fn redact(value: &mut Json) {
                 }
             }
         }
-        Json::Array(items) => items.iter_mut().for_each(redact),
+        Value::Array(items) => items.iter_mut().for_each(redact),
         _ => {}
     }
 }
@@ -561,11 +561,11 @@ impl Attempt {
     /// `{"kind": "timeout"}` or `{"kind": "network", "message"}`. Anything else is read as a
     /// network error (a broken host shim must not look like success).
     pub fn from_json(v: &Json) -> Attempt {
-        let text = |k: &str| v.get(k).and_then(Json::as_str).map(str::to_string);
-        match v.get("kind").and_then(Json::as_str) {
+        let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        match v.get("kind").and_then(Value::as_str) {
             Some("response") => {
                 let status = v.get("status").and_then(|s| match s {
-                    Json::Number(n) => n.parse::<u16>().ok(),
+                    Value::Number(n) => n.parse::<u16>().ok(),
                     _ => None,
                 });
                 match status {
@@ -619,7 +619,7 @@ impl Decision {
             ("final", Json::from(self.final_state())),
             ("retryInMs", Json::from(self.retry_in_ms)),
             ("outcome", self.outcome.to_json()),
-            ("unconfirmed", Json::Bool(self.unconfirmed)),
+            ("unconfirmed", Value::Bool(self.unconfirmed)),
         ])
     }
 }
@@ -701,7 +701,7 @@ mod decide_tests {
     use super::*;
 
     fn attempt(text: &str) -> Attempt {
-        Attempt::from_json(&json::parse(text).unwrap_or(Json::Null))
+        Attempt::from_json(&json::parse(text).unwrap_or(Value::Null))
     }
 
     #[test]

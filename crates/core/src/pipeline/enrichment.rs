@@ -10,7 +10,7 @@
 //! `sendPii` off only `fbc` (not hashed PII) may be added. Planned before validation (which
 //! counts the matching keys it will add), applied after.
 use crate::identity::{FillField, JournalEntry, Resolution};
-use crate::json::Json;
+use crate::json::{Json, Value};
 use crate::logging::parse_iso_ms;
 use crate::normalize::{normalize_and_hash, Context, Field};
 use crate::payload::fbc_from_click;
@@ -60,7 +60,7 @@ impl Enrichment {
             if !wanted {
                 continue;
             }
-            let page = event.get("event_source_url").and_then(Json::as_str);
+            let page = event.get("event_source_url").and_then(Value::as_str);
             let value = resolution.journal.iter().find_map(|entry| {
                 let raw = entry.field(field)?;
                 match field {
@@ -90,20 +90,20 @@ impl Enrichment {
             return Vec::new();
         }
         let mut user_data = match event.get("user_data") {
-            Some(u @ Json::Object(_)) => u.clone(),
-            _ => Json::Object(Vec::new()),
+            Some(u @ Value::Object(_)) => u.clone(),
+            _ => Value::Object(Vec::new()),
         };
         for (key, value) in self.additions {
             let value = Json::from(value);
             let merged = match (key, user_data.get(key)) {
                 ("fbc", _) => value,
-                (_, Some(Json::Array(items))) => {
+                (_, Some(Value::Array(items))) => {
                     let mut items = items.clone();
                     items.push(value);
-                    Json::Array(items)
+                    Value::Array(items)
                 }
-                (_, Some(one)) if present(one) => Json::Array(vec![one.clone(), value]),
-                _ => Json::Array(vec![value]),
+                (_, Some(one)) if present(one) => Value::Array(vec![one.clone(), value]),
+                _ => Value::Array(vec![value]),
             };
             user_data.set(key, merged);
         }
@@ -119,16 +119,16 @@ fn hash(field: Field, raw: &str, ctx: Context) -> Option<String> {
 /// A value that counts: not null, not "" and not an empty list.
 fn present(v: &Json) -> bool {
     match v {
-        Json::Null => false,
-        Json::String(s) => !s.is_empty(),
-        Json::Array(items) => items.iter().any(present),
+        Value::Null => false,
+        Value::String(s) => !s.is_empty(),
+        Value::Array(items) => items.iter().any(present),
         _ => true,
     }
 }
 
 fn listed(ids: Option<&Json>, hash: &str) -> bool {
     match ids {
-        Some(Json::Array(items)) => items.iter().any(|i| i.as_str() == Some(hash)),
+        Some(Value::Array(items)) => items.iter().any(|i| i.as_str() == Some(hash)),
         Some(one) => one.as_str() == Some(hash),
         None => false,
     }

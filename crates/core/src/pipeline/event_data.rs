@@ -1,6 +1,6 @@
 //! The inputs of one tag run: sGTM common event data (as the GA4 client produces it) and the
 //! incoming HTTP request's context (URL, headers, cookies, remote address).
-use crate::json::Json;
+use crate::json::Value;
 use crate::user_data::scalar_text;
 
 /// The event keys that carry an event's own `event_id`, in the order they win (the config's
@@ -9,22 +9,23 @@ pub const EVENT_ID_KEYS: [&str; 3] = ["x-fb-sed-event_id", "x-fb-event_id", "eve
 
 /// sGTM event data. Keys are looked up literally first (`x-fb-ud-em`, or a flat
 /// `user_data.email_address`), then as a dotted path into nested objects.
+/// The event is read in place: its text borrowed from the input for the length of a build.
 #[derive(Clone, Copy, Debug)]
 pub struct EventData<'a> {
-    root: &'a Json,
+    root: &'a Value<'a>,
 }
 
 impl<'a> EventData<'a> {
-    pub fn new(root: &'a Json) -> Self {
+    pub fn new(root: &'a Value<'a>) -> Self {
         EventData { root }
     }
 
-    pub fn root(&self) -> &'a Json {
+    pub fn root(&self) -> &'a Value<'a> {
         self.root
     }
 
     /// The value at `path`; `null` counts as absent.
-    pub fn get(&self, path: &str) -> Option<&'a Json> {
+    pub fn get(&self, path: &str) -> Option<&'a Value<'a>> {
         let literal = self.root.get(path);
         // A path without a dot has no nested reading: the literal lookup was the only one (a
         // build asks for dozens of keys an event mostly lacks; each is one scan, not two).
@@ -52,7 +53,7 @@ impl<'a> EventData<'a> {
 
     /// The top-level value of `<prefix><key>` (e.g. `x-fb-cd-` + `value`), without building
     /// the key. `null` counts as absent.
-    pub fn prefixed(&self, prefix: &str, key: &str) -> Option<&'a Json> {
+    pub fn prefixed(&self, prefix: &str, key: &str) -> Option<&'a Value<'a>> {
         let pairs = self.root.as_object().unwrap_or_default();
         pairs
             .iter()
@@ -63,7 +64,10 @@ impl<'a> EventData<'a> {
     }
 
     /// Top-level keys starting with `prefix`, with the prefix removed (`x-fb-ud-em` -> `em`).
-    pub fn with_prefix(&self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a Json)> + 'a {
+    pub fn with_prefix(
+        &self,
+        prefix: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a Value<'a>)> + 'a {
         let pairs = self.root.as_object().unwrap_or_default();
         pairs.iter().filter_map(move |(k, v)| {
             let key = k.strip_prefix(prefix)?;
@@ -91,22 +95,22 @@ pub struct RequestContext {
 impl RequestContext {
     /// Read `{url, headers, cookies, remoteAddress, trust, redelivery}`. `cookies` may be an object or a `Cookie`
     /// header string; a `cookie` header is read too. Anything unusable is ignored.
-    pub fn from_json(v: &Json) -> RequestContext {
+    pub fn from_json(v: &Value<'_>) -> RequestContext {
         let text = |key: &str| v.get(key).and_then(scalar_text).map(str::to_string);
         let mut ctx = RequestContext {
             url: text("url"),
             remote_address: text("remoteAddress").or_else(|| text("remote_address")),
             trust: text("trust"),
-            redelivery: v.get("redelivery") == Some(&Json::Bool(true)),
+            redelivery: v.get("redelivery") == Some(&Value::Bool(true)),
             ..RequestContext::default()
         };
         for (name, value) in v
             .get("headers")
-            .and_then(Json::as_object)
+            .and_then(Value::as_object)
             .unwrap_or_default()
         {
             let values: Vec<&str> = match value {
-                Json::Array(items) => items.iter().filter_map(scalar_text).collect(),
+                Value::Array(items) => items.iter().filter_map(scalar_text).collect(),
                 other => scalar_text(other).into_iter().collect(),
             };
             for value in values {
@@ -115,14 +119,14 @@ impl RequestContext {
             }
         }
         match v.get("cookies") {
-            Some(Json::Object(pairs)) => {
+            Some(Value::Object(pairs)) => {
                 for (name, value) in pairs {
                     if let Some(value) = scalar_text(value) {
                         ctx.cookies.push((name.to_string(), value.to_string()));
                     }
                 }
             }
-            Some(Json::String(header)) => ctx.cookies.extend(parse_cookie_header(header)),
+            Some(Value::String(header)) => ctx.cookies.extend(parse_cookie_header(header)),
             _ => {}
         }
         let from_header: Vec<_> = ctx
@@ -207,7 +211,7 @@ mod tests {
         assert_eq!(r.cookie("other"), Some("q"));
         assert_eq!(r.remote_address.as_deref(), Some("1.2.3.4"));
         assert_eq!(
-            RequestContext::from_json(&Json::Null),
+            RequestContext::from_json(&Value::Null),
             RequestContext::default()
         );
     }

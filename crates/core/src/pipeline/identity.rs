@@ -26,7 +26,7 @@
 //! (`user_data.sha256_*`) are not sent: the service cannot match them. Nothing here logs.
 use crate::event_data::{EventData, RequestContext};
 use crate::hash::sha256_hex;
-use crate::json::{self, Json, Key};
+use crate::json::{self, Json, Key, Value};
 use crate::model::http::Outgoing;
 pub use crate::model::identity::{
     AnonymousIdSource, FillField, IdentityConfig, DEFAULT_ANONYMOUS_ID_SOURCE, DEFAULT_PLATFORM,
@@ -61,13 +61,13 @@ pub fn answer_from_json(v: &Json) -> IdentityAnswer {
     let status = v
         .get("status")
         .and_then(|s| match s {
-            Json::Number(n) => whole(n).filter(|w| !w.negative && !w.has_fraction),
+            Value::Number(n) => whole(n).filter(|w| !w.negative && !w.has_fraction),
             _ => None,
         })
         .and_then(|w| u16::try_from(w.value).ok());
-    let is_response = v.get("kind").and_then(Json::as_str) == Some("response");
+    let is_response = v.get("kind").and_then(Value::as_str) == Some("response");
     match status.filter(|s| is_response && *s > 0) {
-        Some(status) => parse_answer(status, v.get("body").and_then(Json::as_str).unwrap_or("")),
+        Some(status) => parse_answer(status, v.get("body").and_then(Value::as_str).unwrap_or("")),
         None => parse_answer(0, ""),
     }
 }
@@ -182,7 +182,7 @@ pub fn identity_calls(
         let mut pairs: Vec<(Key, Json)> =
             vec![("platform".into(), Json::from(cfg.platform.as_str()))];
         if count_prev_visits {
-            pairs.push(("count_prev_visits".into(), Json::Bool(true)));
+            pairs.push(("count_prev_visits".into(), Value::Bool(true)));
         }
         for (key, value) in ids.fields() {
             if let Some(value) = value {
@@ -192,7 +192,7 @@ pub fn identity_calls(
         if let Some(vp) = &vp {
             pairs.push(("valuation_properties".into(), vp.clone()));
         }
-        Json::Object(pairs).to_json()
+        Value::Object(pairs).to_json()
     };
     // A queued event's later try was counted (and journaled) on its first: asked again, it only
     // resolves, so an outage does not turn one visit into several.
@@ -227,13 +227,13 @@ fn valuation_properties(
         .filter(|n| !n.is_empty())
         .map(str::to_string)
         .or_else(|| ev.text("event_name"));
-    let mut properties = Json::Object(Vec::new());
+    let mut properties = Value::Object(Vec::new());
     // `value` keeps its JSON form (a number keeps its text).
     if let Some(value) = ev
         .get("value")
         .filter(|v| scalar_text(v).is_some_and(|t| !t.trim().is_empty()))
     {
-        properties.set("value", value.clone());
+        properties.set("value", value.to_owned_json());
     }
     for (key, value) in [
         ("currency", ev.text("currency")),
@@ -248,7 +248,7 @@ fn valuation_properties(
     if action.is_none() && !has_properties {
         return None;
     }
-    let mut vp = Json::Object(Vec::new());
+    let mut vp = Value::Object(Vec::new());
     if let Some(action) = action {
         vp.set("action", Json::from(action));
     }
@@ -286,12 +286,12 @@ fn url_click_id<'a>(req: &'a RequestContext, page: Option<&'a str>, name: &str) 
 /// The trimmed text of the first path with a value: a scalar, or the first of a list.
 fn first_value(ev: &EventData, paths: &[&str]) -> Option<String> {
     paths.iter().find_map(|p| match ev.get(p)? {
-        Json::Array(items) => items.iter().find_map(text_of),
+        Value::Array(items) => items.iter().find_map(text_of),
         v => text_of(v),
     })
 }
 
-fn text_of(v: &Json) -> Option<String> {
+fn text_of(v: &Value<'_>) -> Option<String> {
     let t = scalar_text(v)?.trim();
     (!t.is_empty()).then(|| t.to_string())
 }
@@ -353,7 +353,7 @@ pub fn parse_answer(status: u16, body: &str) -> IdentityAnswer {
     let Some(root) = json::parse(body).ok().filter(|v| v.as_object().is_some()) else {
         return failed(format!("HTTP {status}: the body is not a JSON object"));
     };
-    let success = root.get("success") == Some(&Json::Bool(true));
+    let success = root.get("success") == Some(&Value::Bool(true));
     if !(200..300).contains(&status) || !success {
         return failed(error_reason(status, &root));
     }
@@ -368,12 +368,12 @@ fn result(root: &Json) -> Result<IdentityResult, &'static str> {
     let data = data.ok_or("a data object")?;
     let uuid = data.get("uuid").and_then(string).ok_or("data.uuid")?;
     let journal = match data.get("journal") {
-        None | Some(Json::Null) => None,
-        Some(Json::Array(items)) => Some(items.iter().filter_map(journal_entry).collect()),
+        None | Some(Value::Null) => None,
+        Some(Value::Array(items)) => Some(items.iter().filter_map(journal_entry).collect()),
         Some(_) => return Err("a data.journal list"),
     };
     let count_prev_visits = match data.get("count_prev_visits") {
-        Some(Json::Number(n)) => whole(n)
+        Some(Value::Number(n)) => whole(n)
             .filter(|w| !w.negative && !w.has_fraction)
             .map(|w| w.value),
         _ => None,
@@ -435,7 +435,7 @@ fn error_reason(status: u16, root: &Json) -> String {
         }
         None => reason.push_str(" without an error code"),
     }
-    if let Some(message) = error.and_then(|e| e.get("message")).and_then(Json::as_str) {
+    if let Some(message) = error.and_then(|e| e.get("message")).and_then(Value::as_str) {
         // The service may echo the email or phone it was sent: never into a log line.
         let line = crate::logging::foreign_message(message, 200, &[]);
         if !line.is_empty() {

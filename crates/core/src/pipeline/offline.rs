@@ -7,7 +7,7 @@
 //! same id (Meta deduplicates it).
 use crate::event_data::{EventData, EVENT_ID_KEYS};
 use crate::hash::sha256_hex;
-use crate::json::{Json, Key};
+use crate::json::{Json, Key, Value};
 
 /// Export column names whose event key differs.
 const RENAMES: [(&str, &str); 4] = [
@@ -21,7 +21,7 @@ const RENAMES: [(&str, &str); 4] = [
 /// object is an empty event (the build then reports what is missing).
 pub fn row_event(row: &Json) -> Json {
     let pairs = row.as_object().unwrap_or_default();
-    let mut event = Json::Object(Vec::with_capacity(pairs.len() + 1));
+    let mut event = Value::Object(Vec::with_capacity(pairs.len() + 1));
     for (key, value) in pairs {
         let empty = value.is_null() || value.as_str() == Some("");
         if empty {
@@ -47,7 +47,7 @@ mod tests {
     use crate::json::parse;
 
     fn event(row: &str) -> String {
-        row_event(&parse(row).unwrap_or(Json::Null)).to_json()
+        row_event(&parse(row).unwrap_or(Value::Null)).to_json()
     }
 
     #[test]
@@ -70,9 +70,11 @@ mod tests {
         let other = event(r#"{"event_name": "Lead", "email": "c@d.co"}"#);
         assert_eq!(a, again);
         assert_ne!(a, other);
-        let id = parse(&a)
-            .ok()
-            .and_then(|v| v.get("event_id").and_then(Json::as_str).map(str::to_string));
+        let id = parse(&a).ok().and_then(|v| {
+            v.get("event_id")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
         assert!(
             id.is_some_and(|id| id.len() == 36 && id.starts_with("row-")),
             "{a}"

@@ -1,7 +1,7 @@
 //! Privacy rules applied to a built event: the consent gate (Consent Mode signals in sGTM event
 //! data), the PII-off switch, and Limited Data Use (`data_processing_options`).
 use crate::event_data::EventData;
-use crate::json::Json;
+use crate::json::{Json, Value};
 use crate::model::config::{Consent, TagConfig, WhenConsentMissing};
 use crate::normalize::Field;
 use crate::report::Issue;
@@ -18,10 +18,10 @@ enum Signal {
 fn signal(ev: &EventData, key: &str) -> Signal {
     let state = ev.get(&format!("consent_state.{key}"));
     match state {
-        Some(Json::Bool(true)) => return Signal::Granted,
-        Some(Json::Bool(false)) => return Signal::Denied,
-        Some(Json::String(s)) if s.eq_ignore_ascii_case("granted") => return Signal::Granted,
-        Some(Json::String(s)) if s.eq_ignore_ascii_case("denied") => return Signal::Denied,
+        Some(Value::Bool(true)) => return Signal::Granted,
+        Some(Value::Bool(false)) => return Signal::Denied,
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("granted") => return Signal::Granted,
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("denied") => return Signal::Denied,
         _ => {}
     }
     if key == "ad_storage" {
@@ -77,7 +77,7 @@ pub fn consent_block(consent: &Consent, ev: &EventData) -> Option<Issue> {
 
 /// PII off: no hashed identifier leaves (the plain technical keys stay).
 pub fn strip_hashed_identifiers(user_data: &mut Json) {
-    if let Json::Object(pairs) = user_data {
+    if let Value::Object(pairs) = user_data {
         pairs.retain(|(k, _)| Field::from_key(k).is_none());
     }
 }
@@ -89,10 +89,10 @@ pub fn apply_data_processing(config: &TagConfig, ev: &EventData, event: &mut Jso
     let event_value = |key: &str| {
         ev.prefixed("x-fb-sed-", key)
             .or_else(|| ev.root().get(key).filter(|v| !v.is_null()))
-            .cloned()
+            .map(Value::to_owned_json)
     };
     let options = event_value("data_processing_options").map(|v| match v {
-        Json::String(s) => Json::Array(
+        Value::String(s) => Value::Array(
             s.split(',')
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
@@ -104,14 +104,14 @@ pub fn apply_data_processing(config: &TagConfig, ev: &EventData, event: &mut Jso
     let options = options.or_else(|| {
         dp.options
             .clone()
-            .map(|o| Json::Array(o.into_iter().map(Json::from).collect()))
+            .map(|o| Value::Array(o.into_iter().map(Json::from).collect()))
     });
     let Some(options) = options else { return };
     event.set("data_processing_options", options);
     let country = event_value("data_processing_options_country")
-        .or(dp.country.map(|c| Json::Number(c.to_string().into())));
+        .or(dp.country.map(|c| Value::Number(c.to_string().into())));
     let state = event_value("data_processing_options_state")
-        .or(dp.state.map(|s| Json::Number(s.to_string().into())));
+        .or(dp.state.map(|s| Value::Number(s.to_string().into())));
     if let Some(c) = country {
         event.set("data_processing_options_country", c);
     }

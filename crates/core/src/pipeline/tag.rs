@@ -7,7 +7,7 @@ use crate::config::{parse_config, TagConfig};
 use crate::enrichment::{self, Enrichment};
 use crate::event_data::{EventData, RequestContext};
 use crate::identity::{self, Cache, Identifiers, IdentityAnswer, IdentityCall, Resolution};
-use crate::json::{self, write_string, Json, ObjectWriter};
+use crate::json::{self, write_string, Json, ObjectWriter, Value};
 use crate::normalize::Context;
 use crate::payload;
 use crate::payload::{build_event, meta_event_name, Clock, SetCookie};
@@ -76,7 +76,7 @@ impl IdentityOutcome {
     pub fn to_json(&self) -> Json {
         let mut text = String::new();
         self.write_json(&mut text);
-        json::parse(&text).unwrap_or(Json::Null)
+        json::parse(&text).unwrap_or(Value::Null)
     }
 }
 
@@ -141,7 +141,7 @@ impl BuildOutput {
             }),
         );
         o.end();
-        json::parse(&text).unwrap_or(Json::Null)
+        json::parse(&text).unwrap_or(Value::Null)
     }
 
     /// The result's fields into an object being written: `status`, then `requests` (each
@@ -195,7 +195,7 @@ impl Tag {
         match json::parse(text) {
             Ok(v) => Tag::new(&v),
             Err(e) => {
-                let mut tag = Tag::new(&Json::Object(Vec::new()));
+                let mut tag = Tag::new(&Value::Object(Vec::new()));
                 tag.config_report = Report::default();
                 let message = format!(
                     "the config is not valid JSON: {}",
@@ -228,8 +228,12 @@ impl Tag {
         if let Some(out) = self.too_large(event) {
             return out;
         }
-        match json::parse(event) {
-            Ok(event) => self.build(&event, &json::parse(request).unwrap_or(Json::Null), clock),
+        // Read in place: the texts are borrowed for the build, not copied into trees.
+        match json::parse_borrowed(event) {
+            Ok(event) => {
+                let request = json::parse_borrowed(request).unwrap_or(Value::Null);
+                self.build(&event, &request, clock)
+            }
             Err(e) => {
                 let mut report = self.config_report.clone();
                 let message = format!("the event is not valid JSON: {}", e.describe());
@@ -250,8 +254,8 @@ impl Tag {
     /// What to ask the identity service for this event (see `IdentityPlan`).
     pub fn identity_calls(
         &self,
-        event: &Json,
-        request: &Json,
+        event: &Value<'_>,
+        request: &Value<'_>,
         cache: Option<&Cache>,
         now_ms: u64,
     ) -> IdentityPlan {
@@ -280,7 +284,7 @@ impl Tag {
 
     /// The `_fbc`/`_fbp` cookies `build` would set for this event (none when the config is
     /// invalid, consent blocks it or it is not an object).
-    pub fn cookies(&self, event: &Json, request: &Json, clock: Clock) -> Vec<SetCookie> {
+    pub fn cookies(&self, event: &Value<'_>, request: &Value<'_>, clock: Clock) -> Vec<SetCookie> {
         let ev = EventData::new(event);
         // A broken config sends nothing, so it sets no cookie either (nor may the container).
         if !self.config_report.is_valid()
@@ -298,7 +302,7 @@ impl Tag {
     }
 
     /// `build_with` without identity answers or a cache.
-    pub fn build(&self, event: &Json, request: &Json, clock: Clock) -> BuildOutput {
+    pub fn build(&self, event: &Value<'_>, request: &Value<'_>, clock: Clock) -> BuildOutput {
         self.build_with(event, request, clock, None, None)
     }
 
@@ -307,8 +311,8 @@ impl Tag {
     /// an answer). Never panics; every problem is in the report.
     pub fn build_with(
         &self,
-        event: &Json,
-        request: &Json,
+        event: &Value<'_>,
+        request: &Value<'_>,
         clock: Clock,
         answers: Option<&[IdentityAnswer]>,
         cache: Option<&mut Cache>,
@@ -339,7 +343,7 @@ impl Tag {
         let built = build_event(&self.config, &ev, &req, clock, &mut report);
         let mut meta_event = built.event;
         if !self.config.send_pii {
-            if let Json::Object(pairs) = &mut meta_event {
+            if let Value::Object(pairs) = &mut meta_event {
                 if let Some((_, ud)) = pairs.iter_mut().find(|(k, _)| k == "user_data") {
                     strip_hashed_identifiers(ud);
                 }

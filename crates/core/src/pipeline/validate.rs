@@ -1,6 +1,6 @@
 //! Validation of a built Meta server event against Meta's documented rules, and of a request's
 //! event count. Works on the final JSON, so it checks what would actually be sent.
-use crate::json::Json;
+use crate::json::{Json, Value};
 use crate::model::config::ACTION_SOURCES;
 use crate::report::Report;
 
@@ -38,7 +38,7 @@ const INSUFFICIENT_SETS: [&[&str]; 4] = [
 /// An integer-valued JSON number (no fraction).
 fn integer(v: Option<&Json>) -> Option<i64> {
     match v? {
-        Json::Number(n) => {
+        Value::Number(n) => {
             let w = crate::number::whole(n).filter(|w| !w.has_fraction)?;
             let value = i64::try_from(w.value).ok()?;
             Some(if w.negative { -value } else { value })
@@ -53,7 +53,7 @@ pub fn validate_event(event: &Json, added_keys: &[&str], now_s: i64, report: &mu
     let text = |k: &str| {
         event
             .get(k)
-            .and_then(Json::as_str)
+            .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
     };
     if text("event_name").is_none() {
@@ -120,7 +120,7 @@ pub fn validate_event(event: &Json, added_keys: &[&str], now_s: i64, report: &mu
         }
     }
     if let Some(opt_out) = event.get("opt_out") {
-        if !matches!(opt_out, Json::Bool(_)) {
+        if !matches!(opt_out, Value::Bool(_)) {
             report.error(
                 "event.opt_out_invalid",
                 "opt_out",
@@ -143,7 +143,7 @@ fn app_data(app: Option<&Json>, report: &mut Report) {
         );
         return;
     };
-    let flag_ok = |v: &Json| matches!(v, Json::Number(n) if n == "0" || n == "1");
+    let flag_ok = |v: &Json| matches!(v, Value::Number(n) if n == "0" || n == "1");
     match app.get("advertiser_tracking_enabled") {
         Some(v) if flag_ok(v) => {}
         _ => report.error(
@@ -162,7 +162,7 @@ fn app_data(app: Option<&Json>, report: &mut Report) {
             "app_data.application_tracking_enabled must be 0 or 1",
         );
     }
-    let extinfo = app.get("extinfo").and_then(Json::as_array);
+    let extinfo = app.get("extinfo").and_then(Value::as_array);
     let Some(info) = extinfo.filter(|i| {
         i.len() == crate::payload::EXTINFO_LEN && i.iter().all(|v| v.as_str().is_some())
     }) else {
@@ -219,7 +219,7 @@ fn event_time(event: &Json, action_source: &str, now_s: i64, report: &mut Report
 
 fn matching_keys(user_data: Option<&Json>, added_keys: &[&str], report: &mut Report) {
     let present: Vec<&str> = user_data
-        .and_then(Json::as_object)
+        .and_then(Value::as_object)
         .unwrap_or_default()
         .iter()
         .map(|(k, _)| &**k)

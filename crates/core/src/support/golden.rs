@@ -3,7 +3,7 @@
 //! the fuzz target `golden_differential` runs the same comparison on the corpus while it
 //! mutates. Not used by the wasm exports (link-time optimization drops it from the module).
 use crate::batch::{build_batch, Contexts};
-use crate::json::{self, Json};
+use crate::json::{self, Json, Value};
 use crate::payload::Clock;
 use crate::tag::{BuildOutput, Status, Tag};
 
@@ -18,16 +18,16 @@ pub struct Case {
 }
 
 fn text_field(v: &Json, key: &str) -> Option<String> {
-    v.get(key).and_then(Json::as_str).map(str::to_string)
+    v.get(key).and_then(Value::as_str).map(str::to_string)
 }
 
 /// The clock: `nowMs`, and the first 16 bytes of the hex `entropy`.
 fn clock_of(v: &Json) -> Option<Clock> {
     let now_ms = match v.get("nowMs")? {
-        Json::Number(n) => n.parse().ok()?,
+        Value::Number(n) => n.parse().ok()?,
         _ => return None,
     };
-    let hex = v.get("entropy").and_then(Json::as_str)?;
+    let hex = v.get("entropy").and_then(Value::as_str)?;
     let mut entropy = [0u8; 16];
     for (i, b) in entropy.iter_mut().enumerate() {
         *b = u8::from_str_radix(hex.get(i * 2..i * 2 + 2)?, 16).ok()?;
@@ -41,7 +41,7 @@ impl Case {
         let v = json::parse(line).ok()?;
         Some(Case {
             name: text_field(&v, "name")?,
-            batch: v.get("kind").and_then(Json::as_str) == Some("batch"),
+            batch: v.get("kind").and_then(Value::as_str) == Some("batch"),
             config: text_field(&v, "config")?,
             event: text_field(&v, "event")?,
             request: text_field(&v, "request")?,
@@ -54,9 +54,9 @@ impl Case {
     pub fn record(&self) -> String {
         let tag = Tag::from_text(&self.config);
         let (status, requests, events) = if self.batch {
-            let events = json::parse(&self.event).unwrap_or(Json::Null);
+            let events = json::parse(&self.event).unwrap_or(Value::Null);
             let list = events.as_array().unwrap_or_default();
-            let request = json::parse(&self.request).unwrap_or(Json::Null);
+            let request = json::parse(&self.request).unwrap_or(Value::Null);
             let out = build_batch(
                 &tag,
                 list,
@@ -84,8 +84,8 @@ impl Case {
         Json::object([
             ("name", Json::from(self.name.as_str())),
             ("status", Json::from(status)),
-            ("requests", Json::Array(requests)),
-            ("events", Json::Array(events)),
+            ("requests", Value::Array(requests)),
+            ("events", Value::Array(events)),
         ])
         .to_json()
     }
@@ -108,7 +108,7 @@ fn request_json(r: &crate::request::HttpRequest) -> Json {
 
 fn event_json(out: &BuildOutput) -> Json {
     let codes = |issues: &[crate::report::Issue]| {
-        Json::Array(issues.iter().map(|i| Json::from(i.code)).collect())
+        Value::Array(issues.iter().map(|i| Json::from(i.code)).collect())
     };
     Json::object([
         ("status", Json::from(status_name(out.status))),

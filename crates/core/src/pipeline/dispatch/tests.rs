@@ -667,11 +667,11 @@ fn outcome_json_shapes() {
     let error = json.get("error");
     assert_eq!(
         error.and_then(|e| e.get("code")),
-        Some(&Json::Number("-9223372036854775808".into()))
+        Some(&Value::Number("-9223372036854775808".into()))
     );
     assert_eq!(
         error.and_then(|e| e.get("error_subcode")),
-        Some(&Json::Number("-7".into()))
+        Some(&Value::Number("-7".into()))
     );
     assert!(parse(&json.to_json()).is_ok());
     let negative = classify(&response(400, r#"{"error":{"code":-4}}"#), 0);

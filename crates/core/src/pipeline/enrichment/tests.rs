@@ -167,7 +167,7 @@ fn nothing_resolved_adds_nothing() {
         true,
     );
     assert_eq!((user_data.as_str(), filled), (r#"{"em":["x"]}"#, vec![]));
-    let mut not_object = Json::Null;
+    let mut not_object = Value::Null;
     let settings = Settings {
         fill: &FillField::ALL,
         send_pii: true,
@@ -175,5 +175,5 @@ fn nothing_resolved_adds_nothing() {
         now_ms: NOW,
     };
     let filled = Enrichment::plan(&resolution(), &not_object, &settings).apply(&mut not_object);
-    assert_eq!((not_object, filled), (Json::Null, vec![]));
+    assert_eq!((not_object, filled), (Value::Null, vec![]));
 }

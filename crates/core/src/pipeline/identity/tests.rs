@@ -207,7 +207,7 @@ fn schema_matches_the_reader() {
         .expect("$defs/identity");
     let props = def
         .get("properties")
-        .and_then(Json::as_object)
+        .and_then(Value::as_object)
         .expect("properties");
     let mut names: Vec<&str> = props.iter().map(|(k, _)| &**k).collect();
     let mut known = crate::config::IDENTITY_KEYS.to_vec();
@@ -219,7 +219,7 @@ fn schema_matches_the_reader() {
     for (key, prop) in props {
         assert!(
             prop.get("description")
-                .and_then(Json::as_str)
+                .and_then(Value::as_str)
                 .is_some_and(|d| d.len() > 20),
             "identity.{key} is described"
         );
@@ -352,10 +352,10 @@ fn call_url_headers_and_journal_call() {
     }
     let resolve = body_of(&calls[0]);
     let journal = body_of(&calls[1]);
-    assert_eq!(resolve.get("count_prev_visits"), Some(&Json::Bool(true)));
+    assert_eq!(resolve.get("count_prev_visits"), Some(&Value::Bool(true)));
     assert_eq!(journal.get("count_prev_visits"), None);
     let mut without = resolve.clone();
-    if let Json::Object(pairs) = &mut without {
+    if let Value::Object(pairs) = &mut without {
         pairs.retain(|(k, _)| k != "count_prev_visits");
     }
     assert_eq!(
@@ -696,8 +696,8 @@ fn trust_is_browser_only_for_collect_hits_and_user_id_is_sent() {
         ("", "server"),
     ] {
         let b = body(url);
-        assert_eq!(b.get("trust").and_then(Json::as_str), Some(want), "{url}");
-        assert_eq!(b.get("user_id").and_then(Json::as_str), Some("site-7"));
+        assert_eq!(b.get("trust").and_then(Value::as_str), Some(want), "{url}");
+        assert_eq!(b.get("user_id").and_then(Value::as_str), Some("site-7"));
     }
     let ids = |url: &str| {
         let req = RequestContext::from_json(&j(&format!(r#"{{"url": "{url}"}}"#)));

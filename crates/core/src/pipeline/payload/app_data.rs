@@ -3,7 +3,7 @@
 //! the GA4 app stream carries), the event's flat keys (Stape's names), `x-fb-ad-<key>`, the
 //! event's `app_data` object, `x-fb-sed-app_data`, then the config's `appData`.
 use crate::event_data::EventData;
-use crate::json::Json;
+use crate::json::{Json, Value};
 use crate::model::config::TagConfig;
 use crate::report::Report;
 use crate::user_data::scalar_text;
@@ -29,7 +29,7 @@ const FLAT_KEYS: [&str; 9] = [
 /// `1`/`0` for a tracking flag given as a boolean, number or text; `None` when unreadable.
 pub fn flag(v: &Json) -> Option<u8> {
     match v {
-        Json::Bool(b) => Some(u8::from(*b)),
+        Value::Bool(b) => Some(u8::from(*b)),
         other => match scalar_text(other)?.trim() {
             "1" | "true" => Some(1),
             "0" | "false" => Some(0),
@@ -56,7 +56,7 @@ fn default_extinfo(ev: &EventData) -> Json {
     info[4] = text("x-ga-os_version");
     info[5] = text("x-ga-device_model");
     info[6] = text("language");
-    Json::Array(info.into_iter().map(Json::from).collect())
+    Value::Array(info.into_iter().map(Json::from).collect())
 }
 
 /// The app_data object for an app event; `None` for other action sources (an event-level
@@ -87,11 +87,11 @@ pub fn build(
     ]);
     for key in FLAT_KEYS {
         if let Some(v) = ev.root().get(key).filter(|v| !v.is_null()) {
-            app.set(key, v.clone());
+            app.set(key, v.to_owned_json());
         }
     }
     for (key, v) in ev.with_prefix("x-fb-ad-") {
-        app.set(key.to_string(), v.clone());
+        app.set(key.to_string(), v.to_owned_json());
     }
     let objects = [
         ev.root().get("app_data"),
@@ -102,7 +102,7 @@ pub fn build(
             Some(pairs) => pairs
                 .iter()
                 .filter(|(_, v)| !v.is_null())
-                .for_each(|(k, v)| app.set(k.clone(), v.clone())),
+                .for_each(|(k, v)| app.set(k.to_string(), v.to_owned_json())),
             None if obj.is_null() => {}
             None => report.warn(
                 "app_data.not_an_object",
@@ -168,8 +168,8 @@ mod tests {
             "app",
         );
         let app = app.expect("app_data");
-        assert_eq!(app.get("vendor_id").and_then(Json::as_str), Some("cfg"));
-        assert_eq!(app.get("campaign_ids").and_then(Json::as_str), Some("c"));
+        assert_eq!(app.get("vendor_id").and_then(Value::as_str), Some("cfg"));
+        assert_eq!(app.get("campaign_ids").and_then(Value::as_str), Some("c"));
         assert_eq!(
             app.get("application_tracking_enabled"),
             Some(&Json::from(1u64))

@@ -2,7 +2,7 @@
 //! `fbclid` when the page carries one, generated when missing; and the first-party cookies the
 //! host should set, with the very values the payload uses.
 use crate::event_data::{EventData, RequestContext};
-use crate::json::{decimal, Json, ObjectWriter};
+use crate::json::{decimal, ObjectWriter, Value};
 use crate::model::config::{CookieDomain, TagConfig};
 use crate::report::Report;
 use crate::url;
@@ -52,7 +52,7 @@ impl SetCookie {
             .num("maxAge", self.max_age_seconds);
         match &self.domain {
             Some(domain) => o.str("domain", domain),
-            None => o.value("domain", &Json::Null),
+            None => o.value("domain", &Value::Null),
         };
         o.str("path", "/")
             .bool("secure", true)
@@ -217,7 +217,7 @@ fn fbclid<'a>(inp: &'a Inputs, report: &mut Report) -> Option<&'a str> {
     .into_iter()
     .flatten()
     .find_map(|u| url::query_param(u, "fbclid"));
-    let id = from_urls.or_else(|| inp.event.get("fbclid").and_then(Json::as_str))?;
+    let id = from_urls.or_else(|| inp.event.get("fbclid").and_then(Value::as_str))?;
     let usable = usable_fbclid(id);
     if !usable {
         report.warn(

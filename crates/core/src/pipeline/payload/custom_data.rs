@@ -3,7 +3,7 @@
 //! any `x-fb-cd-<key>` from the event. Config `customData` overrides win.
 use super::currencies::is_iso4217;
 use crate::event_data::EventData;
-use crate::json::{self, Json, Key};
+use crate::json::{self, Json, Key, Value};
 use crate::model::config::TagConfig;
 use crate::report::Report;
 use crate::user_data::scalar_text;
@@ -16,11 +16,11 @@ const DELIVERY_CATEGORIES: [&str; 3] = ["in_store", "curbside", "home_delivery"]
 const CONTENT_TYPES: [&str; 2] = ["product", "product_group"];
 
 /// A JSON number from a number or numeric text ("129.90"); the text is kept as written.
-pub fn number(v: &Json) -> Option<Json> {
+pub fn number(v: &Value<'_>) -> Option<Json> {
     match v {
-        Json::Number(_) => Some(v.clone()),
-        Json::String(s) => match json::parse(s.trim()) {
-            Ok(n @ Json::Number(_)) => Some(n),
+        Value::Number(_) => Some(v.to_owned_json()),
+        Value::String(s) => match json::parse(s.trim()) {
+            Ok(n @ Value::Number(_)) => Some(n),
             _ => None,
         },
         _ => None,
@@ -28,12 +28,12 @@ pub fn number(v: &Json) -> Option<Json> {
 }
 
 /// A non-negative integer from a number or text ("2", 2, 2.0).
-fn count(v: &Json) -> Option<u64> {
+fn count(v: &Value<'_>) -> Option<u64> {
     crate::number::count(scalar_text(v)?)
 }
 
 pub fn build(config: &TagConfig, ev: &EventData, report: &mut Report) -> Json {
-    let mut cd = Json::Object(Vec::new());
+    let mut cd = Value::Object(Vec::new());
     let cd_value = |key: &str| ev.prefixed("x-fb-cd-", key);
     let pick = |key: &str, event_keys: &[&str]| {
         cd_value(key).or_else(|| event_keys.iter().find_map(|k| ev.get(k)))
@@ -57,10 +57,10 @@ pub fn build(config: &TagConfig, ev: &EventData, report: &mut Report) -> Json {
     }
     if !items.is_empty() {
         let ids: Vec<Json> = items.iter().map(|i| Json::from(i.id.as_str())).collect();
-        cd.set("content_ids", Json::Array(ids));
+        cd.set("content_ids", Value::Array(ids));
         cd.set(
             "contents",
-            Json::Array(items.iter().map(Product::to_json).collect()),
+            Value::Array(items.iter().map(Product::to_json).collect()),
         );
         // Stape: `x-fb-cd-content_type`, else `content_type`, else product.
         let content_type = pick("content_type", &["content_type"])
@@ -107,7 +107,7 @@ pub fn build(config: &TagConfig, ev: &EventData, report: &mut Report) -> Json {
 }
 
 /// Stape's webhook shape: with the default product array (`items`) absent, `ecommerce.items`.
-fn ecommerce_items<'a>(config: &TagConfig, ev: &EventData<'a>) -> Option<&'a Json> {
+fn ecommerce_items<'a>(config: &TagConfig, ev: &EventData<'a>) -> Option<&'a Value<'a>> {
     (config.product_schema.array_variable == "items")
         .then(|| ev.get("ecommerce.items"))
         .flatten()
@@ -115,10 +115,10 @@ fn ecommerce_items<'a>(config: &TagConfig, ev: &EventData<'a>) -> Option<&'a Jso
 
 /// A value that may come as JSON text (Meta's tag parses `x-fb-cd-contents` and
 /// `custom_properties` when they are strings): the value it encodes, or the value itself.
-fn json_or_text(v: &Json) -> Option<Json> {
+fn json_or_text(v: &Value<'_>) -> Option<Json> {
     match v {
-        Json::String(s) => json::parse(s.trim()).ok(),
-        other => Some(other.clone()),
+        Value::String(s) => json::parse(s.trim()).ok(),
+        other => Some(other.to_owned_json()),
     }
 }
 
@@ -128,7 +128,7 @@ fn custom_properties(cd: &mut Json, ev: &EventData, report: &mut Report) {
     let Some(raw) = ev.root().get("custom_properties").filter(|v| !v.is_null()) else {
         return;
     };
-    let Some(Json::Object(pairs)) = json_or_text(raw) else {
+    let Some(Value::Object(pairs)) = json_or_text(raw) else {
         report.warn(
             "custom_data.custom_properties_invalid",
             "custom_properties",
@@ -144,7 +144,7 @@ fn custom_properties(cd: &mut Json, ev: &EventData, report: &mut Report) {
 }
 
 /// Set `key` with the coercions its standard meaning requires.
-fn apply(cd: &mut Json, key: &str, v: &Json, report: &mut Report) {
+fn apply(cd: &mut Json, key: &str, v: &Value<'_>, report: &mut Report) {
     // Meta's standard keys are set under their 'static names; any other is copied.
     let owned = || Key::from(key.to_string());
     match key {
@@ -160,7 +160,7 @@ fn apply(cd: &mut Json, key: &str, v: &Json, report: &mut Report) {
             ),
         },
         "contents" => match json_or_text(v) {
-            Some(list @ Json::Array(_)) => cd.set("contents", list),
+            Some(list @ Value::Array(_)) => cd.set("contents", list),
             _ => report.warn(
                 "custom_data.contents_invalid",
                 "custom_data.contents",
@@ -175,11 +175,11 @@ fn apply(cd: &mut Json, key: &str, v: &Json, report: &mut Report) {
                 "num_items must be a whole number: dropped",
             ),
         },
-        _ => cd.set(owned(), v.clone()),
+        _ => cd.set(owned(), v.to_owned_json()),
     }
 }
 
-fn set_number(cd: &mut Json, key: &'static str, v: &Json, report: &mut Report) {
+fn set_number(cd: &mut Json, key: &'static str, v: &Value<'_>, report: &mut Report) {
     match number(v) {
         Some(n) => cd.set(key, n),
         None => {
@@ -210,7 +210,7 @@ fn set_currency(cd: &mut Json, raw: &str, report: &mut Report) {
 }
 
 fn check_enums(cd: &Json, report: &mut Report) {
-    if let Some(t) = cd.get("content_type").and_then(Json::as_str) {
+    if let Some(t) = cd.get("content_type").and_then(Value::as_str) {
         if !CONTENT_TYPES.contains(&t) {
             report.warn(
                 "custom_data.content_type_unknown",
@@ -219,7 +219,7 @@ fn check_enums(cd: &Json, report: &mut Report) {
             );
         }
     }
-    if let Some(d) = cd.get("delivery_category").and_then(Json::as_str) {
+    if let Some(d) = cd.get("delivery_category").and_then(Value::as_str) {
         if !DELIVERY_CATEGORIES.contains(&d) {
             report.error(
                 "custom_data.delivery_category_invalid",
@@ -419,14 +419,14 @@ mod tests {
             r#"{"x-fb-cd-value": 5, "value": 1, "x-fb-cd-membership": "gold", "search_term": "shoes",
             "items": [{"item_id": "A"}]}"#,
         );
-        assert_eq!(cd.get("value"), Some(&Json::Number("9".into())));
-        assert_eq!(cd.get("membership").and_then(Json::as_str), Some("gold"));
+        assert_eq!(cd.get("value"), Some(&Value::Number("9".into())));
+        assert_eq!(cd.get("membership").and_then(Value::as_str), Some("gold"));
         assert_eq!(
-            cd.get("search_string").and_then(Json::as_str),
+            cd.get("search_string").and_then(Value::as_str),
             Some("shoes")
         );
         assert_eq!(
-            cd.get("content_type").and_then(Json::as_str),
+            cd.get("content_type").and_then(Value::as_str),
             Some("product_group")
         );
     }

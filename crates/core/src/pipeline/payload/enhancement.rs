@@ -9,8 +9,9 @@
 //! values always win, nothing is read or written when the event says ad_storage is denied or
 //! `sendPii` is off, and a cookie that cannot be read is ignored with a warning.
 use super::click_ids::{cookie_domain, SetCookie};
+use super::user_fields::Record;
 use crate::event_data::{EventData, RequestContext};
-use crate::json::{self, Json, Key};
+use crate::json::{self, Json, Value};
 use crate::model::config::{EventEnhancement, TagConfig};
 use crate::report::Report;
 
@@ -97,8 +98,8 @@ pub fn read(
     let mut not_hashed = false;
     for key in KEYS {
         let values: Vec<&Json> = match object.get(key) {
-            None | Some(Json::Null) => continue,
-            Some(Json::Array(items)) => items.iter().collect(),
+            None | Some(Value::Null) => continue,
+            Some(Value::Array(items)) => items.iter().collect(),
             Some(other) => vec![other],
         };
         let mut hashes = Vec::new();
@@ -120,22 +121,22 @@ pub fn read(
 }
 
 /// Fill the keys the event lacks from the stored hashes (the event's own values win).
-pub fn fill(record: &mut Vec<(Key, Json)>, stored: Vec<(&'static str, Vec<String>)>) {
+pub fn fill(record: &mut Record<'_>, stored: Vec<(&'static str, Vec<String>)>) {
     for (key, hashes) in stored {
         let has_own = record.iter().any(|(k, v)| k == key && !is_empty(v));
         if !has_own {
             record.retain(|(k, _)| k != key);
             let list = hashes.into_iter().map(Json::from).collect();
-            record.push((Key::from(key), Json::Array(list)));
+            record.push((key.into(), Value::Array(list)));
         }
     }
 }
 
-fn is_empty(v: &Json) -> bool {
+fn is_empty(v: &Value<'_>) -> bool {
     match v {
-        Json::Null => true,
-        Json::String(s) => s.trim().is_empty(),
-        Json::Array(items) => items.iter().all(is_empty),
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        Value::Array(items) => items.iter().all(is_empty),
         _ => false,
     }
 }
@@ -143,11 +144,11 @@ fn is_empty(v: &Json) -> bool {
 /// The cookie value for a hashed `user_data`: `None` when it holds no kept key.
 pub fn cookie_value(user_data: &Json) -> Option<String> {
     let encode = |per_key: usize| {
-        let mut object = Json::Object(Vec::new());
+        let mut object = Value::Object(Vec::new());
         for key in KEYS {
             let hashes: Vec<&str> = match user_data.get(key) {
-                Some(Json::Array(items)) => items.iter().filter_map(Json::as_str).collect(),
-                Some(Json::String(s)) => vec![&**s],
+                Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+                Some(Value::String(s)) => vec![&**s],
                 _ => continue,
             };
             let hashes: Vec<&str> = hashes
@@ -216,7 +217,7 @@ mod tests {
             cookies: vec![("_gtmeec".into(), value.into())],
             ..RequestContext::default()
         };
-        let event = Json::Object(Vec::new());
+        let event = Value::Object(Vec::new());
         let mut report = Report::default();
         let out = read(&ee(), &EventData::new(&event), &req, &mut report);
         (out, report)
@@ -275,15 +276,15 @@ mod tests {
     #[test]
     fn the_events_own_values_win() {
         let mut record = vec![
-            (Key::from("em"), Json::from("own@example.com")),
-            (Key::from("ph"), Json::from("  ")),
+            ("em".into(), Json::from("own@example.com")),
+            ("ph".into(), Json::from("  ")),
         ];
         fill(
             &mut record,
             vec![("em", vec![EM.into()]), ("ph", vec![PH.into()])],
         );
         assert_eq!(
-            Json::Object(record).to_json(),
+            Value::Object(record).to_json(),
             format!(r#"{{"em":"own@example.com","ph":["{PH}"]}}"#)
         );
     }

@@ -15,7 +15,7 @@ pub use enhancement::MAX_COOKIE_BYTES as MAX_ENHANCEMENT_COOKIE_BYTES;
 pub use event_name::{meta_event_name, STANDARD_EVENTS};
 
 use crate::event_data::{EventData, RequestContext};
-use crate::json::{Json, Key};
+use crate::json::{Json, Value};
 use crate::model::config::TagConfig;
 use crate::normalize::Context;
 use crate::report::Report;
@@ -85,7 +85,7 @@ pub fn build_event(
     report: &mut Report,
 ) -> Built {
     let sed = |key: &str| sed_text(ev, key);
-    let mut event = Json::Object(Vec::new());
+    let mut event = Value::Object(Vec::new());
 
     let incoming = ev.text("event_name");
     if let Some(fixed) = config
@@ -131,8 +131,8 @@ pub fn build_event(
     event.set("action_source", Json::from(action_source.as_str()));
     if let Some(opt_out) = ev.get("x-fb-sed-opt_out") {
         let flag = match opt_out {
-            Json::String(s) if s == "true" || s == "false" => Json::Bool(s == "true"),
-            other => other.clone(),
+            Value::String(s) if s == "true" || s == "false" => Value::Bool(s == "true"),
+            other => other.to_owned_json(),
         };
         event.set("opt_out", flag);
     }
@@ -178,7 +178,7 @@ pub fn build_event(
     if let Some(app) = app_data::build(config, ev, &action_source, report) {
         event.set("app_data", app);
     }
-    let name = event.get("event_name").and_then(Json::as_str);
+    let name = event.get("event_name").and_then(Value::as_str);
     if let Some(original) = original_event_data(config, ev, name) {
         event.set("original_event_data", original);
     }
@@ -190,7 +190,7 @@ pub fn build_event(
             || key == "app_data"
             || key == "original_event_data";
         if event.get(key).is_none() && !handled {
-            event.set(key.to_string(), value.clone());
+            event.set(key.to_string(), value.to_owned_json());
         }
     }
     Built { event, cookies }
@@ -203,7 +203,7 @@ fn original_event_data(
     ev: &EventData,
     event_name: Option<&str>,
 ) -> Option<Json> {
-    let mut out = Json::Object(Vec::new());
+    let mut out = Value::Object(Vec::new());
     if event_name == Some("AppendValue") {
         for (k, v) in &config.original_event_data {
             out.set(k.clone(), v.clone());
@@ -213,9 +213,9 @@ fn original_event_data(
         ev.root().get("original_event_data"),
         ev.prefixed("x-fb-sed-", "original_event_data"),
     ];
-    for pairs in own.into_iter().flatten().filter_map(Json::as_object) {
+    for pairs in own.into_iter().flatten().filter_map(Value::as_object) {
         for (k, v) in pairs.iter().filter(|(_, v)| !v.is_null()) {
-            out.set(k.clone(), v.clone());
+            out.set(k.to_string(), v.to_owned_json());
         }
     }
     out.as_object()
@@ -294,10 +294,10 @@ pub fn cookies(
     cookies
 }
 
-fn set_pair(pairs: &mut Vec<(Key, Json)>, key: &'static str, value: Option<Json>) {
+fn set_pair(pairs: &mut user_fields::Record<'_>, key: &'static str, value: Option<Json>) {
     if let Some(v) = value {
         pairs.retain(|(k, _)| k != key);
-        pairs.push((Key::from(key), v));
+        pairs.push((key.into(), v));
     }
 }
 

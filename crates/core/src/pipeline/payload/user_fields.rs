@@ -2,9 +2,10 @@
 //! `x-fb-ud-<key>` beats the automatic mapping, config `userData` beats both). The result is a
 //! raw record, hashed afterwards by `crate::user_data`.
 use crate::event_data::{EventData, RequestContext};
-use crate::json::{Json, Key};
+use crate::json::{Json, Value};
 use crate::model::config::TagConfig;
 use crate::user_data::scalar_text;
+use std::borrow::Cow;
 
 /// Hashed keys and their sources in the event data (GA4 user-provided data first, then common
 /// flat names). Address fields are read from every entry of `user_data.address`.
@@ -82,10 +83,10 @@ const PLAIN_SOURCES: &[(&str, &[&str])] = &[
     ("madid", &["madid"]),
 ];
 
-/// The values at a path: a scalar, or every scalar of an array.
-fn values_at(ev: &EventData, path: &str) -> Vec<Json> {
+/// The values at a path: a scalar, or every scalar of an array (borrowed from the event).
+fn values_at<'a>(ev: &EventData<'a>, path: &str) -> Vec<Value<'a>> {
     match ev.get(path) {
-        Some(Json::Array(items)) => items
+        Some(Value::Array(items)) => items
             .iter()
             .filter(|i| scalar_text(i).is_some())
             .cloned()
@@ -95,20 +96,27 @@ fn values_at(ev: &EventData, path: &str) -> Vec<Json> {
     }
 }
 
-fn addresses<'a>(ev: &EventData<'a>) -> Vec<&'a Json> {
+fn addresses<'a>(ev: &EventData<'a>) -> Vec<&'a Value<'a>> {
     match ev.get("user_data.address") {
-        Some(Json::Array(items)) => items.iter().collect(),
-        Some(obj @ Json::Object(_)) => vec![obj],
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(obj @ Value::Object(_)) => vec![obj],
         _ => Vec::new(),
     }
 }
 
+/// A raw user_data record: keys and values borrowed from the event where they come from it.
+pub type Record<'a> = Vec<(Cow<'a, str>, Value<'a>)>;
+
 /// The raw user_data record for one event (before hashing).
-pub fn collect(config: &TagConfig, ev: &EventData, req: &RequestContext) -> Vec<(Key, Json)> {
-    let mut record = Json::Object(Vec::new());
+pub fn collect<'a>(
+    config: &'a TagConfig,
+    ev: &EventData<'a>,
+    req: &'a RequestContext,
+) -> Record<'a> {
+    let mut record = Value::Object(Vec::new());
     let addresses = addresses(ev);
     for (key, paths, address_fields) in SOURCES {
-        let mut found: Vec<Json> = Vec::new();
+        let mut found: Vec<Value<'a>> = Vec::new();
         for field in *address_fields {
             found.extend(
                 addresses
@@ -126,16 +134,16 @@ pub fn collect(config: &TagConfig, ev: &EventData, req: &RequestContext) -> Vec<
                 .unwrap_or_default();
         }
         if !found.is_empty() {
-            record.set(*key, Json::Array(found));
+            record.set(*key, Value::Array(found));
         }
     }
     // external_id: the site's own user id beside any explicit external ids.
-    let external: Vec<Json> = ["user_id", "user_data.external_id", "external_id", "userId"]
+    let external: Vec<Value<'a>> = ["user_id", "user_data.external_id", "external_id", "userId"]
         .iter()
         .flat_map(|p| values_at(ev, p))
         .collect();
     if !external.is_empty() {
-        record.set("external_id", Json::Array(external));
+        record.set("external_id", Value::Array(external));
     }
     if let Some(ua) = ev
         .text("user_agent")
@@ -156,7 +164,7 @@ pub fn collect(config: &TagConfig, ev: &EventData, req: &RequestContext) -> Vec<
         if key.contains('-') {
             record.set(key.replace('-', "_"), v.clone());
         } else {
-            record.set(key.to_string(), v.clone());
+            record.set(key, v.clone());
         }
     }
     for (key, v) in &config.user_data {
@@ -165,7 +173,7 @@ pub fn collect(config: &TagConfig, ev: &EventData, req: &RequestContext) -> Vec<
         }
     }
     match record {
-        Json::Object(pairs) => pairs,
+        Value::Object(pairs) => pairs,
         _ => Vec::new(),
     }
 }
@@ -177,7 +185,7 @@ mod tests {
 
     fn run(config: &TagConfig, event: &str) -> String {
         let v = parse(event).expect("event");
-        Json::Object(collect(
+        Value::Object(collect(
             config,
             &EventData::new(&v),
             &RequestContext::default(),

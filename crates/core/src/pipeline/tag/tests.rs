@@ -54,28 +54,28 @@ fn a_ga4_purchase_becomes_a_meta_request() {
     );
     let body = parse(&req.body).expect("body is JSON");
     assert_eq!(
-        body.get("access_token").and_then(Json::as_str),
+        body.get("access_token").and_then(Value::as_str),
         Some("EAAB-secret")
     );
     assert_eq!(
-        body.get("test_event_code").and_then(Json::as_str),
+        body.get("test_event_code").and_then(Value::as_str),
         Some("TEST42")
     );
-    let e = &body.get("data").and_then(Json::as_array).expect("data")[0];
-    let s = |k: &str| e.get(k).and_then(Json::as_str).map(str::to_string);
+    let e = &body.get("data").and_then(Value::as_array).expect("data")[0];
+    let s = |k: &str| e.get(k).and_then(Value::as_str).map(str::to_string);
     assert_eq!(s("event_name").as_deref(), Some("Purchase"));
     assert_eq!(
         e.get("event_time"),
-        Some(&Json::Number("1764331200".into()))
+        Some(&Value::Number("1764331200".into()))
     );
     assert_eq!(s("event_id").as_deref(), Some("evt-1"));
     assert_eq!(s("action_source").as_deref(), Some("website"));
     let ud = e.get("user_data").expect("user_data");
     let first = |k: &str| {
         ud.get(k)
-            .and_then(Json::as_array)
+            .and_then(Value::as_array)
             .and_then(|a| a.first())
-            .and_then(Json::as_str)
+            .and_then(Value::as_str)
             .map(str::to_string)
     };
     assert_eq!(
@@ -89,19 +89,19 @@ fn a_ga4_purchase_becomes_a_meta_request() {
     assert_eq!(first("db"), Some(crate::hash::sha256_hex(b"19900214")));
     assert_eq!(first("external_id"), Some(crate::hash::sha256_hex(b"u-42")));
     assert_eq!(
-        ud.get("client_ip_address").and_then(Json::as_str),
+        ud.get("client_ip_address").and_then(Value::as_str),
         Some("81.2.69.9")
     );
     assert_eq!(
-        ud.get("client_user_agent").and_then(Json::as_str),
+        ud.get("client_user_agent").and_then(Value::as_str),
         Some("Mozilla/5.0 Test")
     );
     assert_eq!(
-        ud.get("fbc").and_then(Json::as_str),
+        ud.get("fbc").and_then(Value::as_str),
         Some("fb.1.1764331200000.IwAR-Click_1")
     );
     assert_eq!(
-        ud.get("fbp").and_then(Json::as_str),
+        ud.get("fbp").and_then(Value::as_str),
         Some("fb.1.1700000000000.123456")
     );
     let cd = e.get("custom_data").expect("custom_data");
@@ -246,13 +246,13 @@ fn a_platform_hosted_shop_gets_its_own_cookie_domain_and_clean_urls() {
     assert_eq!(out.status, Status::Ready, "{:?}", out.report);
     let body = &out.requests[0].body;
     let parsed = parse(body).expect("body");
-    let e = &parsed.get("data").and_then(Json::as_array).expect("data")[0];
+    let e = &parsed.get("data").and_then(Value::as_array).expect("data")[0];
     assert_eq!(
-        e.get("event_source_url").and_then(Json::as_str),
+        e.get("event_source_url").and_then(Value::as_str),
         Some("https://checkout.myshop.myshopify.com/thanks?fbclid=IwAR-1#done")
     );
     assert_eq!(
-        e.get("referrer_url").and_then(Json::as_str),
+        e.get("referrer_url").and_then(Value::as_str),
         Some("https://myshop.myshopify.com/cart?step=2")
     );
     assert!(!body.contains("jane") && !body.contains("Jane"), "{body}");
@@ -261,7 +261,7 @@ fn a_platform_hosted_shop_gets_its_own_cookie_domain_and_clean_urls() {
     let fbc = e
         .get("user_data")
         .and_then(|u| u.get("fbc"))
-        .and_then(Json::as_str);
+        .and_then(Value::as_str);
     assert_eq!(fbc, Some("fb.2.1764331200000.IwAR-1"));
     let domains: Vec<_> = out.cookies.iter().map(|c| c.domain.as_deref()).collect();
     assert_eq!(domains, vec![Some("myshop.myshopify.com"); 2]);
@@ -283,11 +283,11 @@ fn event_time_in_ms_and_generated_event_id() {
     let e = out.event.expect("event");
     assert_eq!(
         e.get("event_time"),
-        Some(&Json::Number("1764331100".into()))
+        Some(&Value::Number("1764331100".into()))
     );
-    assert_eq!(e.get("event_name").and_then(Json::as_str), Some("Lead"));
+    assert_eq!(e.get("event_name").and_then(Value::as_str), Some("Lead"));
     assert_eq!(
-        e.get("event_id").and_then(Json::as_str),
+        e.get("event_id").and_then(Value::as_str),
         Some(CLOCK.uuid().as_str())
     );
 }
@@ -295,7 +295,7 @@ fn event_time_in_ms_and_generated_event_id() {
 #[test]
 fn non_object_inputs_are_reported() {
     let t = tag(CONFIG);
-    let out = t.build(&Json::Array(vec![]), &Json::Null, CLOCK);
+    let out = t.build(&Value::Array(vec![]), &Value::Null, CLOCK);
     assert_eq!(out.status, Status::Invalid);
     assert_eq!(out.report.errors[0].code, "event.not_an_object");
 }
@@ -312,7 +312,7 @@ fn wire_format_puts_each_body_on_its_own_line() {
     let head = parse(lines[0]).expect("head");
     let reqs = head
         .get("requests")
-        .and_then(Json::as_array)
+        .and_then(Value::as_array)
         .unwrap_or_default();
     assert!(reqs
         .iter()
@@ -329,11 +329,11 @@ fn x_fb_sed_fields_pass_through_and_nonstandard_event_names_warn() {
     let out = build(&t, event, "{}");
     let e = out.event.expect("event");
     assert_eq!(
-        e.get("event_name").and_then(Json::as_str),
+        e.get("event_name").and_then(Value::as_str),
         Some("Purchased")
     );
     assert_eq!(
-        e.get("customer_segmentation").and_then(Json::as_str),
+        e.get("customer_segmentation").and_then(Value::as_str),
         Some("new_customer_to_business")
     );
     assert!(out.report.has("config.event_name_not_standard"));
@@ -360,7 +360,7 @@ fn answers() -> Vec<crate::identity::IdentityAnswer> {
 
 fn user_data_keys(out: &BuildOutput) -> Vec<String> {
     let ud = out.event.as_ref().and_then(|e| e.get("user_data"));
-    let pairs = ud.and_then(Json::as_object).unwrap_or_default();
+    let pairs = ud.and_then(Value::as_object).unwrap_or_default();
     pairs.iter().map(|(k, _)| k.to_string()).collect()
 }
 
@@ -368,7 +368,7 @@ fn user_data_keys(out: &BuildOutput) -> Vec<String> {
 fn identity_calls_then_the_answers_enrich_the_event() {
     let t = tag(IDENTITY_CONFIG);
     let event = parse(ANONYMOUS_VIEW).expect("event");
-    let IdentityPlan::Calls(calls) = t.identity_calls(&event, &Json::Null, None, NOW_MS) else {
+    let IdentityPlan::Calls(calls) = t.identity_calls(&event, &Value::Null, None, NOW_MS) else {
         panic!("calls expected");
     };
     assert_eq!(calls.len(), 2, "resolve + journal");
@@ -385,7 +385,7 @@ fn identity_calls_then_the_answers_enrich_the_event() {
     let mut cache = Cache::default();
     let out = t.build_with(
         &event,
-        &Json::Null,
+        &Value::Null,
         CLOCK,
         Some(&answers()),
         Some(&mut cache),
@@ -409,10 +409,10 @@ fn identity_calls_then_the_answers_enrich_the_event() {
 
     // The same visitor again: the cache answers, no call is made.
     assert_eq!(
-        t.identity_calls(&event, &Json::Null, Some(&cache), NOW_MS + 1),
+        t.identity_calls(&event, &Value::Null, Some(&cache), NOW_MS + 1),
         IdentityPlan::Cached
     );
-    let again = t.build_with(&event, &Json::Null, CLOCK, None, Some(&mut cache));
+    let again = t.build_with(&event, &Value::Null, CLOCK, None, Some(&mut cache));
     let identity = again.identity.expect("identity outcome");
     assert_eq!(
         (identity.resolution.status, identity.filled),
@@ -431,7 +431,7 @@ fn identity_failures_never_stop_the_event() {
             r#"{"success": false, "error": {"code": "UNAUTHORIZED", "message": "bad token"}}"#,
         ),
     ];
-    let out = t.build_with(&event, &Json::Null, CLOCK, Some(&down), None);
+    let out = t.build_with(&event, &Value::Null, CLOCK, Some(&down), None);
     assert_eq!(out.status, Status::Ready);
     let identity = out.identity.as_ref().expect("identity outcome");
     assert_eq!(
@@ -456,23 +456,23 @@ fn identity_is_not_asked_for_skipped_or_broken_events_and_can_rescue_thin_ones()
     let denied =
         parse(r#"{"client_id": "c", "consent_state": {"ad_storage": false}}"#).expect("event");
     assert_eq!(
-        t.identity_calls(&denied, &Json::Null, None, NOW_MS),
+        t.identity_calls(&denied, &Value::Null, None, NOW_MS),
         IdentityPlan::Nothing
     );
     assert_eq!(
-        t.identity_calls(&Json::Null, &Json::Null, None, NOW_MS),
+        t.identity_calls(&Value::Null, &Value::Null, None, NOW_MS),
         IdentityPlan::Nothing
     );
     let nobody = parse(r#"{"event_name": "page_view"}"#).expect("event");
     assert_eq!(
-        t.identity_calls(&nobody, &Json::Null, None, NOW_MS),
+        t.identity_calls(&nobody, &Value::Null, None, NOW_MS),
         IdentityPlan::NoIdentifier
     );
     assert_eq!(
-        tag(CONFIG).identity_calls(&nobody, &Json::Null, None, NOW_MS),
+        tag(CONFIG).identity_calls(&nobody, &Value::Null, None, NOW_MS),
         IdentityPlan::Nothing
     );
-    let out = t.build_with(&denied, &Json::Null, CLOCK, Some(&answers()), None);
+    let out = t.build_with(&denied, &Value::Null, CLOCK, Some(&answers()), None);
     assert_eq!(
         (out.status, out.identity.is_none()),
         (Status::Skipped, true)
@@ -484,9 +484,9 @@ fn identity_is_not_asked_for_skipped_or_broken_events_and_can_rescue_thin_ones()
         r#""accessToken": "t", "generateFbp": false,"#,
     ));
     let thin = parse(r#"{"event_name": "generate_lead", "client_id": "c-1", "x-fb-sed-action_source": "system_generated"}"#).expect("event");
-    let alone = t.build_with(&thin, &Json::Null, CLOCK, None, None);
+    let alone = t.build_with(&thin, &Value::Null, CLOCK, None, None);
     assert!(alone.report.has("user_data.insufficient_matching_keys"));
-    let enriched = t.build_with(&thin, &Json::Null, CLOCK, Some(&answers()), None);
+    let enriched = t.build_with(&thin, &Value::Null, CLOCK, Some(&answers()), None);
     assert_eq!(enriched.status, Status::Ready, "{:?}", enriched.report);
     assert_eq!(user_data_keys(&enriched), vec!["external_id", "em"]);
 }
@@ -523,7 +523,7 @@ fn cookies_alone_match_the_builds_cookies() {
             event.to_json()
         );
     }
-    assert!(t.cookies(&Json::Null, &Json::Null, CLOCK).is_empty());
+    assert!(t.cookies(&Value::Null, &Value::Null, CLOCK).is_empty());
 }
 
 #[test]
