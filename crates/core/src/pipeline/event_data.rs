@@ -41,13 +41,22 @@ impl<'a> EventData<'a> {
 
     /// The trimmed text of a scalar at `path` (numbers as written); empty text counts as absent.
     pub fn text(&self, path: &str) -> Option<String> {
-        let t = scalar_text(self.get(path)?)?.trim();
-        (!t.is_empty()).then(|| t.to_string())
+        self.str_at(path).map(str::to_string)
+    }
+
+    /// [`Self::text`] borrowed from the event: no copy for a caller that only reads it.
+    pub fn str_at(&self, path: &str) -> Option<&'a str> {
+        trimmed_text(self.get(path)?)
     }
 
     /// The first of `paths` that has text.
     pub fn first_text(&self, paths: &[&str]) -> Option<String> {
-        paths.iter().find_map(|p| self.text(p))
+        self.first_str(paths).map(str::to_string)
+    }
+
+    /// [`Self::first_text`] borrowed from the event.
+    pub fn first_str(&self, paths: &[&str]) -> Option<&'a str> {
+        paths.iter().find_map(|p| self.str_at(p))
     }
 
     /// The top-level value of `<prefix><key>` (e.g. `x-fb-cd-` + `value`), without building
@@ -70,6 +79,12 @@ impl<'a> EventData<'a> {
             (!key.is_empty() && !v.is_null()).then_some((key, v))
         })
     }
+}
+
+/// The trimmed text of a scalar (numbers as written); `None` for other values and blank text.
+pub fn trimmed_text(v: &Json) -> Option<&str> {
+    let t = scalar_text(v)?.trim();
+    (!t.is_empty()).then_some(t)
 }
 
 /// The incoming request, as the host hands it over (all optional).
