@@ -5,6 +5,11 @@ use std::borrow::Cow;
 
 /// The host of an absolute http(s) URL, without port or user info, as [`ascii_host`] spells it.
 pub fn host(url: &str) -> Option<String> {
+    host_of(url).map(Cow::into_owned)
+}
+
+/// [`host`], borrowed from the URL where it already is lowercase ASCII (most pages).
+pub fn host_of(url: &str) -> Option<Cow<'_, str>> {
     let rest = url.trim().split_once("://").map(|(_, r)| r)?;
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let host_port = authority.rsplit('@').next().unwrap_or_default();
@@ -16,7 +21,34 @@ pub fn host(url: &str) -> Option<String> {
     if host.is_empty() {
         return None;
     }
-    ascii_host(host).map(Cow::into_owned)
+    ascii_host(host)
+}
+
+/// What a build reads of its page URL more than once (click ids, the subdomain index of `fbc`
+/// and `fbp`, cookie domains), parsed once per build.
+pub struct Page<'a> {
+    /// The page URL as given.
+    pub url: Option<&'a str>,
+    /// Its host, as [`host`] spells it.
+    pub host: Option<Cow<'a, str>>,
+    /// Meta's [`subdomain_index`] of that host.
+    pub subdomain_index: u32,
+}
+
+impl<'a> Page<'a> {
+    pub fn new(url: Option<&'a str>) -> Page<'a> {
+        let host = url.and_then(host_of);
+        let subdomain_index = subdomain_index(host.as_deref());
+        Page {
+            url,
+            host,
+            subdomain_index,
+        }
+    }
+
+    pub fn host(&self) -> Option<&str> {
+        self.host.as_deref()
+    }
 }
 
 /// The first value of query parameter `name`, undecoded. `None` when absent or empty.

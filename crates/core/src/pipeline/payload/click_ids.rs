@@ -1,7 +1,7 @@
 //! `fbc` and `fbp`: read from the request's cookies (or the event), validated, built from
 //! `fbclid` when the page carries one, generated when missing; and the first-party cookies the
 //! host should set, with the very values the payload uses.
-use crate::event_data::{EventData, RequestContext};
+use crate::event_data::{trimmed_text, EventData, RequestContext};
 use crate::json::{decimal, Json};
 use crate::model::config::{CookieDomain, TagConfig};
 use crate::report::Report;
@@ -110,31 +110,30 @@ pub fn is_valid(value: &str, numeric_payload: bool) -> bool {
 pub struct Inputs<'a> {
     pub event: &'a EventData<'a>,
     pub request: &'a RequestContext,
-    pub page_url: Option<&'a str>,
+    pub page: &'a url::Page<'a>,
     pub now_ms: u64,
     pub random: u32,
 }
 
 pub fn resolve(config: &TagConfig, inp: &Inputs, report: &mut Report) -> ClickIds {
-    let page_host = inp.page_url.and_then(url::host);
-    let index = url::subdomain_index(page_host.as_deref());
+    let index = inp.page.subdomain_index;
     let existing_fbc = existing(inp, "_fbc", "fbc", false, report);
     let existing_fbp = existing(inp, "_fbp", "fbp", true, report);
     let fbc = match fbclid(inp, report) {
         // Same click as the stored cookie: keep its original creation time.
-        Some(id) if existing_fbc.as_deref().and_then(|c| c.split('.').nth(3)) == Some(id) => {
-            existing_fbc
+        Some(id) if existing_fbc.and_then(|c| c.split('.').nth(3)) == Some(id) => {
+            existing_fbc.map(str::to_string)
         }
-        Some(id) => fbc_from_click(inp.page_url, id, inp.now_ms),
-        None => existing_fbc,
+        Some(id) => fbc_with_index(index, id, inp.now_ms),
+        None => existing_fbc.map(str::to_string),
     };
-    let fbp = existing_fbp.or_else(|| {
+    let fbp = existing_fbp.map(str::to_string).or_else(|| {
         config.generate_fbp.then(|| {
             let random = decimal(u64::from(inp.random % 2_147_483_647));
             format!("fb.{index}.{}.{random}", inp.now_ms)
         })
     });
-    let domain = cookie_domain(&config.cookie_domain, page_host.as_deref());
+    let domain = cookie_domain(&config.cookie_domain, inp.page.host());
     let max_age = u64::from(config.cookie_max_age_days) * 86_400;
     let cookie = |name: &str, value: &Option<String>| {
         // `cookies.extend: false`: what the visitor already has is not set again.
@@ -159,18 +158,21 @@ pub fn resolve(config: &TagConfig, inp: &Inputs, report: &mut Report) -> ClickId
 }
 
 /// The stored value: the request cookie first, then the event (`x-fb-ck-<key>`, `_<key>`, `<key>`).
-fn existing(
-    inp: &Inputs,
+fn existing<'a>(
+    inp: &Inputs<'a>,
     cookie: &str,
     key: &str,
     numeric: bool,
     report: &mut Report,
-) -> Option<String> {
-    let value = inp.request.cookie(cookie).map(str::to_string).or_else(|| {
-        inp.event
-            .first_text(&[&format!("x-fb-ck-{key}"), cookie, key])
+) -> Option<&'a str> {
+    let value = inp.request.cookie(cookie).or_else(|| {
+        let event = inp.event;
+        event
+            .prefixed("x-fb-ck-", key)
+            .and_then(trimmed_text)
+            .or_else(|| event.first_str(&[cookie, key]))
     })?;
-    if is_valid(&value, numeric) {
+    if is_valid(value, numeric) {
         Some(value)
     } else {
         let message = format!(
@@ -198,14 +200,19 @@ fn usable_fbclid(id: &str) -> bool {
 /// `fb.<subdomain index of the page>.<click time>.<fbclid>`, verbatim; `None` for a click id
 /// that cannot be one.
 pub fn fbc_from_click(page_url: Option<&str>, fbclid: &str, click_ms: u64) -> Option<String> {
-    let index = url::subdomain_index(page_url.and_then(url::host).as_deref());
+    let index = url::subdomain_index(page_url.and_then(url::host_of).as_deref());
+    fbc_with_index(index, fbclid, click_ms)
+}
+
+/// [`fbc_from_click`] for a page whose subdomain index is known.
+fn fbc_with_index(index: u32, fbclid: &str, click_ms: u64) -> Option<String> {
     usable_fbclid(fbclid).then(|| format!("fb.{index}.{click_ms}.{fbclid}"))
 }
 
 /// `fbclid` from the page URL, the request URL, the Referer, then the event; verbatim.
-fn fbclid<'a>(inp: &'a Inputs, report: &mut Report) -> Option<&'a str> {
+fn fbclid<'a>(inp: &Inputs<'a>, report: &mut Report) -> Option<&'a str> {
     let from_urls = [
-        inp.page_url,
+        inp.page.url,
         inp.request.url.as_deref(),
         inp.request.header("referer"),
     ]
@@ -238,10 +245,11 @@ mod tests {
         let ev_json = parse(event).expect("event");
         let ev = EventData::new(&ev_json);
         let req = RequestContext::from_json(&parse(request).expect("request"));
+        let page = url::Page::new(page);
         let inp = Inputs {
             event: &ev,
             request: &req,
-            page_url: page,
+            page: &page,
             now_ms: 1_700_000_000_123,
             random: 42,
         };
