@@ -2,7 +2,7 @@
 //! `fbclid` when the page carries one, generated when missing; and the first-party cookies the
 //! host should set, with the very values the payload uses.
 use crate::event_data::{trimmed_text, EventData, RequestContext};
-use crate::json::{decimal, Json};
+use crate::json::Json;
 use crate::model::config::{CookieDomain, TagConfig};
 use crate::report::Report;
 use crate::url;
@@ -88,22 +88,59 @@ pub fn is_valid(value: &str, numeric_payload: bool) -> bool {
     if !value.bytes().all(is_cookie_octet) {
         return false;
     }
-    let parts: Vec<&str> = value.split('.').collect();
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let appendix_ok = match parts.get(4) {
-        None => true,
-        Some(a) => APPENDIX_TOKENS.contains(a) || a.chars().count() == 8,
+    // Split on the bytes (all ASCII by now) without collecting: this runs for both cookies of
+    // every event.
+    let mut parts = value.as_bytes().split(|&b| b == b'.');
+    let (Some(fb), Some(subdomain), Some(time), Some(payload)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
     };
-    (parts.len() == 4 || parts.len() == 5)
-        && parts[0] == "fb"
-        && digits(parts[1])
-        && digits(parts[2])
+    let appendix = parts.next();
+    if parts.next().is_some() {
+        return false;
+    }
+    let digits = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
+    let appendix_ok = match appendix {
+        None => true,
+        // Cookie octets are ASCII: the byte length is the character count.
+        Some(a) => APPENDIX_TOKENS.iter().any(|t| t.as_bytes() == a) || a.len() == 8,
+    };
+    fb == b"fb"
+        && digits(subdomain)
+        && digits(time)
         && if numeric_payload {
-            digits(parts[3])
+            digits(payload)
         } else {
-            !parts[3].is_empty()
+            !payload.is_empty()
         }
         && appendix_ok
+}
+
+/// `fb.<subdomain index>.<ms>.` with room for the payload the caller appends (written digit by
+/// digit: `format!` was most of building a click id).
+fn fb_prefix(index: u32, ms: u64, payload_len: usize) -> String {
+    let mut out = String::with_capacity(36 + payload_len);
+    out.push_str("fb.");
+    push_decimal(&mut out, u64::from(index));
+    out.push('.');
+    push_decimal(&mut out, ms);
+    out.push('.');
+    out
+}
+
+fn push_decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[i..].iter().map(|&d| char::from(d)));
 }
 
 /// What the run knows that click ids derive from.
@@ -129,8 +166,9 @@ pub fn resolve(config: &TagConfig, inp: &Inputs, report: &mut Report) -> ClickId
     };
     let fbp = existing_fbp.map(str::to_string).or_else(|| {
         config.generate_fbp.then(|| {
-            let random = decimal(u64::from(inp.random % 2_147_483_647));
-            format!("fb.{index}.{}.{random}", inp.now_ms)
+            let mut fbp = fb_prefix(index, inp.now_ms, 10);
+            push_decimal(&mut fbp, u64::from(inp.random % 2_147_483_647));
+            fbp
         })
     });
     let domain = cookie_domain(&config.cookie_domain, inp.page.host());
@@ -206,7 +244,11 @@ pub fn fbc_from_click(page_url: Option<&str>, fbclid: &str, click_ms: u64) -> Op
 
 /// [`fbc_from_click`] for a page whose subdomain index is known.
 fn fbc_with_index(index: u32, fbclid: &str, click_ms: u64) -> Option<String> {
-    usable_fbclid(fbclid).then(|| format!("fb.{index}.{click_ms}.{fbclid}"))
+    usable_fbclid(fbclid).then(|| {
+        let mut fbc = fb_prefix(index, click_ms, fbclid.len());
+        fbc.push_str(fbclid);
+        fbc
+    })
 }
 
 /// `fbclid` from the page URL, the request URL, the Referer, then the event; verbatim.
@@ -261,6 +303,8 @@ mod tests {
     fn validates_cookie_format() {
         assert!(is_valid("fb.1.1554763741205.AbCdEf", false));
         assert!(is_valid("fb.1.1554763741205.AbCdEf.BA", false));
+        assert!(is_valid("fb.0.1.x.ABCDEFGH", false));
+        assert!(!is_valid("fb.0.1.x.ABCDEFGH", true));
         assert!(is_valid("fb.2.1596403881668.1116446470.AQQCAQIB", true));
         for bad in [
             "fb.1.155.",
@@ -271,6 +315,12 @@ mod tests {
             "fb.1.1.a.zz",
             "fb.1.1.abc",
             "fb.1.1.a\r\nSet-Cookie: x",
+            "fb.1.1.a.",
+            "fb.1.1.a.ABCDEFGHI",
+            "fb..1.a",
+            "fb.1.1..BA",
+            "fb.1.1",
+            "fbx.1.1.a",
             "fb.1.1.a;b",
             "fb.1.1.\"q\"",
         ] {
@@ -358,5 +408,47 @@ mod tests {
             None,
         );
         assert!(r.has("user_data.fbclid_unusable") && ids.fbc.is_none());
+    }
+}
+
+/// The byte-wise `is_valid` against the former one (a `Vec` of `str::split` parts), on strings
+/// made of the characters that matter.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn reference(value: &str, numeric_payload: bool) -> bool {
+        if !value.bytes().all(is_cookie_octet) {
+            return false;
+        }
+        let parts: Vec<&str> = value.split('.').collect();
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        let appendix_ok = match parts.get(4) {
+            None => true,
+            Some(a) => APPENDIX_TOKENS.contains(a) || a.chars().count() == 8,
+        };
+        (parts.len() == 4 || parts.len() == 5)
+            && parts[0] == "fb"
+            && digits(parts[1])
+            && digits(parts[2])
+            && if numeric_payload {
+                digits(parts[3])
+            } else {
+                !parts[3].is_empty()
+            }
+            && appendix_ok
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5000))]
+
+        #[test]
+        fn is_valid_agrees_with_the_former_split(
+            value in "(fb|f|fbx)?(\\.[0-9]{0,3}|\\.[ABQgw]{0,9}|\\.é|\\.;| )*",
+            numeric in any::<bool>(),
+        ) {
+            prop_assert_eq!(is_valid(&value, numeric), reference(&value, numeric), "{}", value);
+        }
     }
 }
