@@ -12,20 +12,43 @@ pub const EVENT_ID_KEYS: [&str; 3] = ["x-fb-sed-event_id", "x-fb-event_id", "eve
 #[derive(Clone, Copy, Debug)]
 pub struct EventData<'a> {
     root: &'a Json,
+    /// One bit per top-level key ([`key_bit`]): a lookup whose bit is clear cannot match and
+    /// skips the scan. A build asks for dozens of keys an event mostly lacks; most of those
+    /// lookups end here.
+    keys: u64,
+}
+
+/// The sketch bit of a key of `len` bytes ending in `last` (0 for the empty key).
+fn key_bit(len: usize, last: u8) -> u64 {
+    1 << ((len.wrapping_mul(7) ^ usize::from(last)) % 64)
+}
+
+fn bit_of(key: &str) -> u64 {
+    key_bit(key.len(), key.as_bytes().last().copied().unwrap_or(0))
 }
 
 impl<'a> EventData<'a> {
     pub fn new(root: &'a Json) -> Self {
-        EventData { root }
+        let pairs = root.as_object().unwrap_or_default();
+        let keys = pairs.iter().fold(0, |bits, (k, _)| bits | bit_of(k));
+        EventData { root, keys }
     }
 
     pub fn root(&self) -> &'a Json {
         self.root
     }
 
+    /// The last top-level value of `key` (`null` included), as [`Json::get`] finds it.
+    fn top(&self, key: &str) -> Option<&'a Json> {
+        if self.keys & bit_of(key) == 0 {
+            return None;
+        }
+        self.root.get(key)
+    }
+
     /// The value at `path`; `null` counts as absent.
     pub fn get(&self, path: &str) -> Option<&'a Json> {
-        let literal = self.root.get(path);
+        let literal = self.top(path);
         // A path without a dot has no nested reading: the literal lookup was the only one (a
         // build asks for dozens of keys an event mostly lacks; each is one scan, not two).
         literal
@@ -39,7 +62,7 @@ impl<'a> EventData<'a> {
     fn nested(&self, path: &str) -> Option<&'a Json> {
         let dot = |s: &str| s.bytes().position(|b| b == b'.');
         let first = dot(path)?;
-        let mut node = self.root.get(path.get(..first)?)?;
+        let mut node = self.top(path.get(..first)?)?;
         let mut rest = path.get(first + 1..)?;
         while let Some(i) = dot(rest) {
             node = node.get(rest.get(..i)?)?;
@@ -51,16 +74,22 @@ impl<'a> EventData<'a> {
     /// The value at `<parent>.<key>` (for a `key` without dots), without building the path: as
     /// [`Self::get`] reads it, the flat key spelled so first, then `key` inside `parent`.
     pub fn get_child(&self, parent: &str, key: &str) -> Option<&'a Json> {
-        let pairs = self.root.as_object().unwrap_or_default();
-        let is_path = |k: &str| {
-            k.len() == parent.len() + 1 + key.len()
-                && k.starts_with(parent)
-                && k.ends_with(key)
-                && k.as_bytes().get(parent.len()) == Some(&b'.')
-        };
-        let literal = pairs.iter().rev().find(|(k, _)| is_path(k)).map(|(_, v)| v);
+        let len = parent.len() + 1 + key.len();
+        let bit = key_bit(len, key.as_bytes().last().copied().unwrap_or(b'.'));
+        let literal = (self.keys & bit != 0)
+            .then(|| {
+                let is_path = |k: &str| {
+                    k.len() == len
+                        && k.starts_with(parent)
+                        && k.ends_with(key)
+                        && k.as_bytes().get(parent.len()) == Some(&b'.')
+                };
+                let pairs = self.root.as_object().unwrap_or_default();
+                pairs.iter().rev().find(|(k, _)| is_path(k)).map(|(_, v)| v)
+            })
+            .flatten();
         literal
-            .or_else(|| self.root.get(parent)?.get(key))
+            .or_else(|| self.top(parent)?.get(key))
             .filter(|v| !v.is_null())
     }
 
@@ -87,6 +116,10 @@ impl<'a> EventData<'a> {
     /// The top-level value of `<prefix><key>` (e.g. `x-fb-cd-` + `value`), without building
     /// the key. `null` counts as absent.
     pub fn prefixed(&self, prefix: &str, key: &str) -> Option<&'a Json> {
+        let last = key.as_bytes().last().or(prefix.as_bytes().last());
+        if self.keys & key_bit(prefix.len() + key.len(), last.copied().unwrap_or(0)) == 0 {
+            return None;
+        }
         let pairs = self.root.as_object().unwrap_or_default();
         pairs
             .iter()
@@ -230,8 +263,10 @@ mod tests {
             ev.first_text(&["missing", "x-fb-ud-em"]).as_deref(),
             Some("e")
         );
-        let deep = parse(r#"{"a": {"b": {"c": 1, "": {"d": 2}}, "": 3}, "a.b": null, "x.": 4,
-            "x": {"": 5}, "c": {"s": 6}, "c.s": 7, "é": {"ü": 8}}"#)
+        let deep = parse(
+            r#"{"a": {"b": {"c": 1, "": {"d": 2}}, "": 3}, "a.b": null, "x.": 4,
+            "x": {"": 5}, "c": {"s": 6}, "c.s": 7, "é": {"ü": 8}}"#,
+        )
         .expect("parses");
         let deep = EventData::new(&deep);
         let num = |path: &str| deep.get(path).and_then(scalar_text);
@@ -242,15 +277,78 @@ mod tests {
         assert_eq!(num("x."), Some("4"));
         assert_eq!(num("c.s"), Some("7"));
         assert_eq!(num("é.ü"), Some("8"));
-        assert_eq!(deep.get("a.b"), None, "a flat null shadows the nested object");
+        assert_eq!(
+            deep.get("a.b"),
+            None,
+            "a flat null shadows the nested object"
+        );
         assert_eq!(deep.get("a.b.c.d"), None);
-        for (parent, key) in [("a", "b"), ("c", "s"), ("x", ""), ("a", ""), ("é", "ü"), ("q", "r")] {
+        for (parent, key) in [
+            ("a", "b"),
+            ("c", "s"),
+            ("x", ""),
+            ("a", ""),
+            ("é", "ü"),
+            ("q", "r"),
+        ] {
             let path = format!("{parent}.{key}");
             assert_eq!(deep.get_child(parent, key), deep.get(&path), "{path}");
         }
         let ud: Vec<_> = ev.with_prefix("x-fb-ud-").map(|(k, _)| k).collect();
         assert_eq!(ud, vec!["em"]);
         assert_eq!(ev.with_prefix("x-fb-cd-").count(), 0);
+    }
+
+    /// The key sketch never hides a key: every key of an event is found by `get`, by `prefixed`
+    /// at every split of it, by `get_child` at its dot; keys it lacks are not.
+    #[test]
+    fn the_key_sketch_never_hides_a_key() {
+        let keys = [
+            "",
+            "a",
+            "x-fb-sed-",
+            "x-fb-sed-event_id",
+            "x-fb-cd-value",
+            "consent_state.ad_storage",
+            "é",
+            "ü.é",
+            "user_data.email_address",
+            "a.",
+            ".b",
+            "page_location",
+            "value",
+        ];
+        let mut pairs: Vec<(String, Json)> = Vec::new();
+        for (i, k) in keys.iter().enumerate() {
+            pairs.push((k.to_string(), Json::from(i)));
+        }
+        let v = Json::Object(pairs);
+        let ev = EventData::new(&v);
+        for (i, key) in keys.iter().enumerate() {
+            let want = Some(Json::from(i));
+            assert_eq!(ev.get(key).cloned(), want, "{key:?}");
+            for (at, _) in key.char_indices().chain([(key.len(), ' ')]) {
+                let (prefix, rest) = key.split_at(at);
+                assert_eq!(
+                    ev.prefixed(prefix, rest).cloned(),
+                    want,
+                    "{prefix:?} {rest:?}"
+                );
+            }
+            if let Some((parent, child)) = key.split_once('.') {
+                assert_eq!(ev.get_child(parent, child).cloned(), want, "{key:?}");
+            }
+        }
+        for missing in [
+            "b",
+            "x-fb-sed-event_time",
+            "valuf",
+            "page_locatiom",
+            "ad_storage",
+        ] {
+            assert_eq!(ev.get(missing), None, "{missing}");
+            assert_eq!(ev.prefixed("x-fb-cd-", missing), None, "{missing}");
+        }
     }
 
     #[test]

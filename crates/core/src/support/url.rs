@@ -486,9 +486,18 @@ mod tests {
         assert_eq!(query_param(url, "fbclid"), Some("IwAR2F4-dbP0l7Mn1%3D"));
         assert_eq!(query_param(url, "b"), None);
         assert_eq!(query_param("https://x.com/", "fbclid"), None);
-        assert_eq!(query_param("https://x.com/?fbclid=&fbclid=2", "fbclid"), None);
-        assert_eq!(query_param("https://x.com/?a&fbclid=x=y&", "fbclid"), Some("x=y"));
-        assert_eq!(query_param("https://x.com/?é=1&fbclid=ü", "fbclid"), Some("ü"));
+        assert_eq!(
+            query_param("https://x.com/?fbclid=&fbclid=2", "fbclid"),
+            None
+        );
+        assert_eq!(
+            query_param("https://x.com/?a&fbclid=x=y&", "fbclid"),
+            Some("x=y")
+        );
+        assert_eq!(
+            query_param("https://x.com/?é=1&fbclid=ü", "fbclid"),
+            Some("ü")
+        );
         // A `?` in the fragment of a URL without a query starts the query, as it always did.
         assert_eq!(query_param("https://x.com/#?fbclid=1", "fbclid"), Some("1"));
         assert_eq!(query_param("https://x.com/?a=1?fbclid=2", "fbclid"), None);

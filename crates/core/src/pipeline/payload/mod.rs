@@ -165,7 +165,13 @@ pub fn build_event(
     }
     let mut cookies = ids.cookies;
     if let Some(ee) = enhancement {
-        cookies.extend(enhancement::cookie(config, ee, &hashed.data, page.host(), req));
+        cookies.extend(enhancement::cookie(
+            config,
+            ee,
+            &hashed.data,
+            page.host(),
+            req,
+        ));
     }
     event.set("user_data", hashed.data);
 
@@ -284,7 +290,13 @@ pub fn cookies(
                 current_year: clock.year(),
             },
         );
-        cookies.extend(enhancement::cookie(config, ee, &hashed.data, page.host(), req));
+        cookies.extend(enhancement::cookie(
+            config,
+            ee,
+            &hashed.data,
+            page.host(),
+            req,
+        ));
     }
     cookies
 }
@@ -332,7 +344,7 @@ fn client_ip(
     let list = ev
         .first_str(&["x-fb-ud-client_ip_address", "ip_override"])
         .or_else(|| req.header("x-forwarded-for"))
-        .or_else(|| req.remote_address.as_deref())?;
+        .or(req.remote_address.as_deref())?;
     let Some(ip) = ip::pick(list) else {
         report.warn(
             "user_data.client_ip_not_public",

@@ -181,24 +181,28 @@ const SOURCES: &[(&str, &[Path], &[&str])] = {
     use Path::*;
     &[
         // (key, event paths, address fields)
-        (
-            "em",
-            &[UdSha256Email, UdEmailAddress, UdEmail, Email],
-            &[],
-        ),
-        (
-            "ph",
-            &[UdSha256Phone, UdPhoneNumber, UdPhone, Phone],
-            &[],
-        ),
+        ("em", &[UdSha256Email, UdEmailAddress, UdEmail, Email], &[]),
+        ("ph", &[UdSha256Phone, UdPhoneNumber, UdPhone, Phone], &[]),
         (
             "fn",
-            &[FirstName, FirstNameCamel, FirstNamePascal, NameFirst, UdFirstName],
+            &[
+                FirstName,
+                FirstNameCamel,
+                FirstNamePascal,
+                NameFirst,
+                UdFirstName,
+            ],
             &["sha256_first_name", "first_name"],
         ),
         (
             "ln",
-            &[LastName, LastNameCamel, LastNamePascal, NameLast, UdLastName],
+            &[
+                LastName,
+                LastNameCamel,
+                LastNamePascal,
+                NameLast,
+                UdLastName,
+            ],
             &["sha256_last_name", "last_name"],
         ),
         ("ct", &[City], &["city"]),
