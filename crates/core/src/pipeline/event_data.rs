@@ -173,18 +173,19 @@ impl RequestContext {
             redelivery: v.get("redelivery") == Some(&Json::Bool(true)),
             ..RequestContext::default()
         };
-        for (name, value) in v
-            .get("headers")
-            .and_then(Json::as_object)
-            .unwrap_or_default()
-        {
-            let values: Vec<&str> = match value {
-                Json::Array(items) => items.iter().filter_map(scalar_text).collect(),
-                other => scalar_text(other).into_iter().collect(),
-            };
-            for value in values {
+        let headers = v.get("headers").and_then(Json::as_object);
+        let headers = headers.unwrap_or_default();
+        ctx.headers.reserve(headers.len());
+        for (name, value) in headers {
+            // Values pushed as found (no list of them per header: a container request has
+            // a dozen headers).
+            let mut push = |value: &str| {
                 ctx.headers
                     .push((name.to_ascii_lowercase(), value.to_string()));
+            };
+            match value {
+                Json::Array(items) => items.iter().filter_map(scalar_text).for_each(&mut push),
+                other => scalar_text(other).into_iter().for_each(&mut push),
             }
         }
         match v.get("cookies") {
@@ -198,11 +199,12 @@ impl RequestContext {
             Some(Json::String(header)) => ctx.cookies.extend(parse_cookie_header(header)),
             _ => {}
         }
-        let from_header: Vec<_> = ctx
-            .header_values("cookie")
-            .flat_map(parse_cookie_header)
-            .collect();
-        ctx.cookies.extend(from_header);
+        let RequestContext {
+            headers, cookies, ..
+        } = &mut ctx;
+        for (_, header) in headers.iter().filter(|(n, _)| n == "cookie") {
+            cookies.extend(parse_cookie_header(header));
+        }
         ctx
     }
 
@@ -210,13 +212,6 @@ impl RequestContext {
         self.headers
             .iter()
             .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn header_values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s str> + 's {
-        self.headers
-            .iter()
-            .filter(move |(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     }
 
@@ -229,16 +224,13 @@ impl RequestContext {
     }
 }
 
-fn parse_cookie_header(header: &str) -> Vec<(String, String)> {
-    header
-        .split(';')
-        .filter_map(|pair| {
-            let (k, v) = pair.split_once('=')?;
-            let v = v.trim().trim_matches('"');
-            Some((k.trim().to_string(), v.to_string()))
-        })
-        .filter(|(k, _)| !k.is_empty())
-        .collect()
+/// A `Cookie` header's `name=value` pairs (quotes around a value dropped, nameless ones skipped).
+fn parse_cookie_header(header: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    header.split(';').filter_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        let (k, v) = (k.trim(), v.trim().trim_matches('"'));
+        (!k.is_empty()).then(|| (k.to_string(), v.to_string()))
+    })
 }
 
 #[cfg(test)]
@@ -366,5 +358,20 @@ mod tests {
             RequestContext::from_json(&Json::Null),
             RequestContext::default()
         );
+        let v = parse(r#"{"headers": {"X-A": ["p", 3, null], "Cookie": ["a=1; =x; b", "c=\"3\""],
+            "cookie": "d = 4 "}, "cookies": "z=0"}"#)
+        .expect("parses");
+        let r = RequestContext::from_json(&v);
+        let pairs = |v: &[(String, String)]| {
+            v.iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        assert_eq!(
+            pairs(&r.headers),
+            "x-a=p,x-a=3,cookie=a=1; =x; b,cookie=c=\"3\",cookie=d = 4 "
+        );
+        assert_eq!(pairs(&r.cookies), "z=0,a=1,c=3,d=4");
     }
 }

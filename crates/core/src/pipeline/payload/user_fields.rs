@@ -260,7 +260,10 @@ fn addresses<'a>(found: &Found<'a>) -> &'a [Json] {
 /// The raw user_data record for one event (before hashing).
 pub fn collect(config: &TagConfig, ev: &EventData, req: &RequestContext) -> Vec<(String, Json)> {
     let found = Found::new(ev);
-    let mut record = Json::Object(Vec::new());
+    // Room for every key mapped here and the three the build sets after (client_ip_address,
+    // fbc, fbp): one allocation instead of a growing vector's four.
+    let room = SOURCES.len() + PLAIN_SOURCES.len() + 2 + 3;
+    let mut record = Json::Object(Vec::with_capacity(room));
     let addresses = addresses(&found);
     for (key, paths, address_fields) in SOURCES {
         let mut values: Vec<Json> = Vec::new();
