@@ -9,51 +9,117 @@ pub const EVENT_ID_KEYS: [&str; 3] = ["x-fb-sed-event_id", "x-fb-event_id", "eve
 
 /// sGTM event data. Keys are looked up literally first (`x-fb-ud-em`, or a flat
 /// `user_data.email_address`), then as a dotted path into nested objects.
-/// The event is read in place: its text borrowed from the input for the length of a build.
 #[derive(Clone, Copy, Debug)]
 pub struct EventData<'a> {
     root: &'a Value<'a>,
+    /// One bit per top-level key ([`key_bit`]): a lookup whose bit is clear cannot match and
+    /// skips the scan. A build asks for dozens of keys an event mostly lacks; most of those
+    /// lookups end here.
+    keys: u64,
+}
+
+/// The sketch bit of a key of `len` bytes ending in `last` (0 for the empty key).
+fn key_bit(len: usize, last: u8) -> u64 {
+    1 << ((len.wrapping_mul(7) ^ usize::from(last)) % 64)
+}
+
+fn bit_of(key: &str) -> u64 {
+    key_bit(key.len(), key.as_bytes().last().copied().unwrap_or(0))
 }
 
 impl<'a> EventData<'a> {
     pub fn new(root: &'a Value<'a>) -> Self {
-        EventData { root }
+        let pairs = root.as_object().unwrap_or_default();
+        let keys = pairs.iter().fold(0, |bits, (k, _)| bits | bit_of(k));
+        EventData { root, keys }
     }
 
     pub fn root(&self) -> &'a Value<'a> {
         self.root
     }
 
+    /// The last top-level value of `key` (`null` included), as [`Value::get`] finds it.
+    fn top(&self, key: &str) -> Option<&'a Value<'a>> {
+        if self.keys & bit_of(key) == 0 {
+            return None;
+        }
+        self.root.get(key)
+    }
+
     /// The value at `path`; `null` counts as absent.
     pub fn get(&self, path: &str) -> Option<&'a Value<'a>> {
-        let literal = self.root.get(path);
+        let literal = self.top(path);
         // A path without a dot has no nested reading: the literal lookup was the only one (a
         // build asks for dozens of keys an event mostly lacks; each is one scan, not two).
-        let found = literal.or_else(|| {
-            let (first, rest) = path.split_once('.')?;
-            let mut node = self.root.get(first)?;
-            for part in rest.split('.') {
-                node = node.get(part)?;
-            }
-            Some(node)
-        });
-        found.filter(|v| !v.is_null())
+        literal
+            .or_else(|| self.nested(path))
+            .filter(|v| !v.is_null())
+    }
+
+    /// `a.b.c` read through nested objects; `None` for a path without a dot. The dots are
+    /// found byte by byte: this runs for every path a build asks for, and `str::split` with a
+    /// char pattern costs several times more on such short keys.
+    fn nested(&self, path: &str) -> Option<&'a Value<'a>> {
+        let dot = |s: &str| s.bytes().position(|b| b == b'.');
+        let first = dot(path)?;
+        let mut node = self.top(path.get(..first)?)?;
+        let mut rest = path.get(first + 1..)?;
+        while let Some(i) = dot(rest) {
+            node = node.get(rest.get(..i)?)?;
+            rest = rest.get(i + 1..)?;
+        }
+        node.get(rest)
+    }
+
+    /// The value at `<parent>.<key>` (for a `key` without dots), without building the path: as
+    /// [`Self::get`] reads it, the flat key spelled so first, then `key` inside `parent`.
+    pub fn get_child(&self, parent: &str, key: &str) -> Option<&'a Value<'a>> {
+        let len = parent.len() + 1 + key.len();
+        let bit = key_bit(len, key.as_bytes().last().copied().unwrap_or(b'.'));
+        let literal = (self.keys & bit != 0)
+            .then(|| {
+                let is_path = |k: &str| {
+                    k.len() == len
+                        && k.starts_with(parent)
+                        && k.ends_with(key)
+                        && k.as_bytes().get(parent.len()) == Some(&b'.')
+                };
+                let pairs = self.root.as_object().unwrap_or_default();
+                pairs.iter().rev().find(|(k, _)| is_path(k)).map(|(_, v)| v)
+            })
+            .flatten();
+        literal
+            .or_else(|| self.top(parent)?.get(key))
+            .filter(|v| !v.is_null())
     }
 
     /// The trimmed text of a scalar at `path` (numbers as written); empty text counts as absent.
     pub fn text(&self, path: &str) -> Option<String> {
-        let t = scalar_text(self.get(path)?)?.trim();
-        (!t.is_empty()).then(|| t.to_string())
+        self.str_at(path).map(str::to_string)
+    }
+
+    /// [`Self::text`] borrowed from the event: no copy for a caller that only reads it.
+    pub fn str_at(&self, path: &str) -> Option<&'a str> {
+        trimmed_text(self.get(path)?)
     }
 
     /// The first of `paths` that has text.
     pub fn first_text(&self, paths: &[&str]) -> Option<String> {
-        paths.iter().find_map(|p| self.text(p))
+        self.first_str(paths).map(str::to_string)
+    }
+
+    /// [`Self::first_text`] borrowed from the event.
+    pub fn first_str(&self, paths: &[&str]) -> Option<&'a str> {
+        paths.iter().find_map(|p| self.str_at(p))
     }
 
     /// The top-level value of `<prefix><key>` (e.g. `x-fb-cd-` + `value`), without building
     /// the key. `null` counts as absent.
     pub fn prefixed(&self, prefix: &str, key: &str) -> Option<&'a Value<'a>> {
+        let last = key.as_bytes().last().or(prefix.as_bytes().last());
+        if self.keys & key_bit(prefix.len() + key.len(), last.copied().unwrap_or(0)) == 0 {
+            return None;
+        }
         let pairs = self.root.as_object().unwrap_or_default();
         pairs
             .iter()
@@ -74,6 +140,12 @@ impl<'a> EventData<'a> {
             (!key.is_empty() && !v.is_null()).then_some((key, v))
         })
     }
+}
+
+/// The trimmed text of a scalar (numbers as written); `None` for other values and blank text.
+pub fn trimmed_text<'v>(v: &'v Value<'_>) -> Option<&'v str> {
+    let t = scalar_text(v)?.trim();
+    (!t.is_empty()).then_some(t)
 }
 
 /// The incoming request, as the host hands it over (all optional).
@@ -104,18 +176,19 @@ impl RequestContext {
             redelivery: v.get("redelivery") == Some(&Value::Bool(true)),
             ..RequestContext::default()
         };
-        for (name, value) in v
-            .get("headers")
-            .and_then(Value::as_object)
-            .unwrap_or_default()
-        {
-            let values: Vec<&str> = match value {
-                Value::Array(items) => items.iter().filter_map(scalar_text).collect(),
-                other => scalar_text(other).into_iter().collect(),
-            };
-            for value in values {
+        let headers = v.get("headers").and_then(Value::as_object);
+        let headers = headers.unwrap_or_default();
+        ctx.headers.reserve(headers.len());
+        for (name, value) in headers {
+            // Values pushed as found (no list of them per header: a container request has
+            // a dozen headers).
+            let mut push = |value: &str| {
                 ctx.headers
                     .push((name.to_ascii_lowercase(), value.to_string()));
+            };
+            match value {
+                Value::Array(items) => items.iter().filter_map(scalar_text).for_each(&mut push),
+                other => scalar_text(other).into_iter().for_each(&mut push),
             }
         }
         match v.get("cookies") {
@@ -129,11 +202,12 @@ impl RequestContext {
             Some(Value::String(header)) => ctx.cookies.extend(parse_cookie_header(header)),
             _ => {}
         }
-        let from_header: Vec<_> = ctx
-            .header_values("cookie")
-            .flat_map(parse_cookie_header)
-            .collect();
-        ctx.cookies.extend(from_header);
+        let RequestContext {
+            headers, cookies, ..
+        } = &mut ctx;
+        for (_, header) in headers.iter().filter(|(n, _)| n == "cookie") {
+            cookies.extend(parse_cookie_header(header));
+        }
         ctx
     }
 
@@ -141,13 +215,6 @@ impl RequestContext {
         self.headers
             .iter()
             .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn header_values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s str> + 's {
-        self.headers
-            .iter()
-            .filter(move |(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     }
 
@@ -160,22 +227,19 @@ impl RequestContext {
     }
 }
 
-fn parse_cookie_header(header: &str) -> Vec<(String, String)> {
-    header
-        .split(';')
-        .filter_map(|pair| {
-            let (k, v) = pair.split_once('=')?;
-            let v = v.trim().trim_matches('"');
-            Some((k.trim().to_string(), v.to_string()))
-        })
-        .filter(|(k, _)| !k.is_empty())
-        .collect()
+/// A `Cookie` header's `name=value` pairs (quotes around a value dropped, nameless ones skipped).
+fn parse_cookie_header(header: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    header.split(';').filter_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        let (k, v) = (k.trim(), v.trim().trim_matches('"'));
+        (!k.is_empty()).then(|| (k.to_string(), v.to_string()))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::parse;
+    use crate::json::{parse, Json};
 
     #[test]
     fn literal_keys_then_paths() {
@@ -194,9 +258,92 @@ mod tests {
             ev.first_text(&["missing", "x-fb-ud-em"]).as_deref(),
             Some("e")
         );
+        let deep = parse(
+            r#"{"a": {"b": {"c": 1, "": {"d": 2}}, "": 3}, "a.b": null, "x.": 4,
+            "x": {"": 5}, "c": {"s": 6}, "c.s": 7, "é": {"ü": 8}}"#,
+        )
+        .expect("parses");
+        let deep = EventData::new(&deep);
+        let num = |path: &str| deep.get(path).and_then(scalar_text);
+        assert_eq!(num("a.b.c"), Some("1"));
+        assert_eq!(num("a..d"), None);
+        assert_eq!(num("a.b..d"), Some("2"));
+        assert_eq!(num("a."), Some("3"));
+        assert_eq!(num("x."), Some("4"));
+        assert_eq!(num("c.s"), Some("7"));
+        assert_eq!(num("é.ü"), Some("8"));
+        assert_eq!(
+            deep.get("a.b"),
+            None,
+            "a flat null shadows the nested object"
+        );
+        assert_eq!(deep.get("a.b.c.d"), None);
+        for (parent, key) in [
+            ("a", "b"),
+            ("c", "s"),
+            ("x", ""),
+            ("a", ""),
+            ("é", "ü"),
+            ("q", "r"),
+        ] {
+            let path = format!("{parent}.{key}");
+            assert_eq!(deep.get_child(parent, key), deep.get(&path), "{path}");
+        }
         let ud: Vec<_> = ev.with_prefix("x-fb-ud-").map(|(k, _)| k).collect();
         assert_eq!(ud, vec!["em"]);
         assert_eq!(ev.with_prefix("x-fb-cd-").count(), 0);
+    }
+
+    /// The key sketch never hides a key: every key of an event is found by `get`, by `prefixed`
+    /// at every split of it, by `get_child` at its dot; keys it lacks are not.
+    #[test]
+    fn the_key_sketch_never_hides_a_key() {
+        let keys = [
+            "",
+            "a",
+            "x-fb-sed-",
+            "x-fb-sed-event_id",
+            "x-fb-cd-value",
+            "consent_state.ad_storage",
+            "é",
+            "ü.é",
+            "user_data.email_address",
+            "a.",
+            ".b",
+            "page_location",
+            "value",
+        ];
+        let mut pairs: Vec<(crate::json::Key, Json)> = Vec::new();
+        for (i, k) in keys.iter().enumerate() {
+            pairs.push((k.to_string().into(), Json::from(i)));
+        }
+        let v = Json::Object(pairs);
+        let ev = EventData::new(&v);
+        for (i, key) in keys.iter().enumerate() {
+            let want = Some(Json::from(i));
+            assert_eq!(ev.get(key).cloned(), want, "{key:?}");
+            for (at, _) in key.char_indices().chain([(key.len(), ' ')]) {
+                let (prefix, rest) = key.split_at(at);
+                assert_eq!(
+                    ev.prefixed(prefix, rest).cloned(),
+                    want,
+                    "{prefix:?} {rest:?}"
+                );
+            }
+            if let Some((parent, child)) = key.split_once('.') {
+                assert_eq!(ev.get_child(parent, child).cloned(), want, "{key:?}");
+            }
+        }
+        for missing in [
+            "b",
+            "x-fb-sed-event_time",
+            "valuf",
+            "page_locatiom",
+            "ad_storage",
+        ] {
+            assert_eq!(ev.get(missing), None, "{missing}");
+            assert_eq!(ev.prefixed("x-fb-cd-", missing), None, "{missing}");
+        }
     }
 
     #[test]
@@ -211,8 +358,25 @@ mod tests {
         assert_eq!(r.cookie("other"), Some("q"));
         assert_eq!(r.remote_address.as_deref(), Some("1.2.3.4"));
         assert_eq!(
-            RequestContext::from_json(&Value::Null),
+            RequestContext::from_json(&Json::Null),
             RequestContext::default()
         );
+        let v = parse(
+            r#"{"headers": {"X-A": ["p", 3, null], "Cookie": ["a=1; =x; b", "c=\"3\""],
+            "cookie": "d = 4 "}, "cookies": "z=0"}"#,
+        )
+        .expect("parses");
+        let r = RequestContext::from_json(&v);
+        let pairs = |v: &[(String, String)]| {
+            v.iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        assert_eq!(
+            pairs(&r.headers),
+            "x-a=p,x-a=3,cookie=a=1; =x; b,cookie=c=\"3\",cookie=d = 4 "
+        );
+        assert_eq!(pairs(&r.cookies), "z=0,a=1,c=3,d=4");
     }
 }

@@ -16,7 +16,7 @@ enum Signal {
 /// `consent_state.<key>` ("granted"/"denied" or a boolean), else for ad_storage the GA4 `gcs`
 /// parameter (`x-ga-gcs`, "G1" + ad_storage + analytics_storage).
 fn signal(ev: &EventData, key: &str) -> Signal {
-    let state = ev.get(&format!("consent_state.{key}"));
+    let state = ev.get_child("consent_state", key);
     match state {
         Some(Value::Bool(true)) => return Signal::Granted,
         Some(Value::Bool(false)) => return Signal::Denied,
@@ -25,7 +25,7 @@ fn signal(ev: &EventData, key: &str) -> Signal {
         _ => {}
     }
     if key == "ad_storage" {
-        if let Some(gcs) = ev.text("x-ga-gcs") {
+        if let Some(gcs) = ev.str_at("x-ga-gcs") {
             match gcs.as_bytes() {
                 [b'G', _, b'1', ..] => return Signal::Granted,
                 [b'G', _, b'0', ..] => return Signal::Denied,

@@ -1,8 +1,8 @@
 //! `fbc` and `fbp`: read from the request's cookies (or the event), validated, built from
 //! `fbclid` when the page carries one, generated when missing; and the first-party cookies the
 //! host should set, with the very values the payload uses.
-use crate::event_data::{EventData, RequestContext};
-use crate::json::{decimal, ObjectWriter, Value};
+use crate::event_data::{trimmed_text, EventData, RequestContext};
+use crate::json::{ObjectWriter, Value};
 use crate::model::config::{CookieDomain, TagConfig};
 use crate::report::Report;
 use crate::url;
@@ -93,53 +93,90 @@ pub fn is_valid(value: &str, numeric_payload: bool) -> bool {
     if !value.bytes().all(is_cookie_octet) {
         return false;
     }
-    let parts: Vec<&str> = value.split('.').collect();
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let appendix_ok = match parts.get(4) {
-        None => true,
-        Some(a) => APPENDIX_TOKENS.contains(a) || a.chars().count() == 8,
+    // Split on the bytes (all ASCII by now) without collecting: this runs for both cookies of
+    // every event.
+    let mut parts = value.as_bytes().split(|&b| b == b'.');
+    let (Some(fb), Some(subdomain), Some(time), Some(payload)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
     };
-    (parts.len() == 4 || parts.len() == 5)
-        && parts[0] == "fb"
-        && digits(parts[1])
-        && digits(parts[2])
+    let appendix = parts.next();
+    if parts.next().is_some() {
+        return false;
+    }
+    let digits = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
+    let appendix_ok = match appendix {
+        None => true,
+        // Cookie octets are ASCII: the byte length is the character count.
+        Some(a) => APPENDIX_TOKENS.iter().any(|t| t.as_bytes() == a) || a.len() == 8,
+    };
+    fb == b"fb"
+        && digits(subdomain)
+        && digits(time)
         && if numeric_payload {
-            digits(parts[3])
+            digits(payload)
         } else {
-            !parts[3].is_empty()
+            !payload.is_empty()
         }
         && appendix_ok
+}
+
+/// `fb.<subdomain index>.<ms>.` with room for the payload the caller appends (written digit by
+/// digit: `format!` was most of building a click id).
+fn fb_prefix(index: u32, ms: u64, payload_len: usize) -> String {
+    let mut out = String::with_capacity(36 + payload_len);
+    out.push_str("fb.");
+    push_decimal(&mut out, u64::from(index));
+    out.push('.');
+    push_decimal(&mut out, ms);
+    out.push('.');
+    out
+}
+
+fn push_decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[i..].iter().map(|&d| char::from(d)));
 }
 
 /// What the run knows that click ids derive from.
 pub struct Inputs<'a> {
     pub event: &'a EventData<'a>,
     pub request: &'a RequestContext,
-    pub page_url: Option<&'a str>,
+    pub page: &'a url::Page<'a>,
     pub now_ms: u64,
     pub random: u32,
 }
 
 pub fn resolve(config: &TagConfig, inp: &Inputs, report: &mut Report) -> ClickIds {
-    let page_host = inp.page_url.and_then(url::host);
-    let index = url::subdomain_index(page_host.as_deref());
+    let index = inp.page.subdomain_index;
     let existing_fbc = existing(inp, "_fbc", "fbc", false, report);
     let existing_fbp = existing(inp, "_fbp", "fbp", true, report);
     let fbc = match fbclid(inp, report) {
         // Same click as the stored cookie: keep its original creation time.
-        Some(id) if existing_fbc.as_deref().and_then(|c| c.split('.').nth(3)) == Some(id) => {
-            existing_fbc
+        Some(id) if existing_fbc.and_then(|c| c.split('.').nth(3)) == Some(id) => {
+            existing_fbc.map(str::to_string)
         }
-        Some(id) => fbc_from_click(inp.page_url, id, inp.now_ms),
-        None => existing_fbc,
+        Some(id) => fbc_with_index(index, id, inp.now_ms),
+        None => existing_fbc.map(str::to_string),
     };
-    let fbp = existing_fbp.or_else(|| {
+    let fbp = existing_fbp.map(str::to_string).or_else(|| {
         config.generate_fbp.then(|| {
-            let random = decimal(u64::from(inp.random % 2_147_483_647));
-            format!("fb.{index}.{}.{random}", inp.now_ms)
+            let mut fbp = fb_prefix(index, inp.now_ms, 10);
+            push_decimal(&mut fbp, u64::from(inp.random % 2_147_483_647));
+            fbp
         })
     });
-    let domain = cookie_domain(&config.cookie_domain, page_host.as_deref());
+    let domain = cookie_domain(&config.cookie_domain, inp.page.host());
     let max_age = u64::from(config.cookie_max_age_days) * 86_400;
     let cookie = |name: &str, value: &Option<String>| {
         // `cookies.extend: false`: what the visitor already has is not set again.
@@ -164,18 +201,21 @@ pub fn resolve(config: &TagConfig, inp: &Inputs, report: &mut Report) -> ClickId
 }
 
 /// The stored value: the request cookie first, then the event (`x-fb-ck-<key>`, `_<key>`, `<key>`).
-fn existing(
-    inp: &Inputs,
+fn existing<'a>(
+    inp: &Inputs<'a>,
     cookie: &str,
     key: &str,
     numeric: bool,
     report: &mut Report,
-) -> Option<String> {
-    let value = inp.request.cookie(cookie).map(str::to_string).or_else(|| {
-        inp.event
-            .first_text(&[&format!("x-fb-ck-{key}"), cookie, key])
+) -> Option<&'a str> {
+    let value = inp.request.cookie(cookie).or_else(|| {
+        let event = inp.event;
+        event
+            .prefixed("x-fb-ck-", key)
+            .and_then(trimmed_text)
+            .or_else(|| event.first_str(&[cookie, key]))
     })?;
-    if is_valid(&value, numeric) {
+    if is_valid(value, numeric) {
         Some(value)
     } else {
         let message = format!(
@@ -203,14 +243,23 @@ fn usable_fbclid(id: &str) -> bool {
 /// `fb.<subdomain index of the page>.<click time>.<fbclid>`, verbatim; `None` for a click id
 /// that cannot be one.
 pub fn fbc_from_click(page_url: Option<&str>, fbclid: &str, click_ms: u64) -> Option<String> {
-    let index = url::subdomain_index(page_url.and_then(url::host).as_deref());
-    usable_fbclid(fbclid).then(|| format!("fb.{index}.{click_ms}.{fbclid}"))
+    let index = url::subdomain_index(page_url.and_then(url::host_of).as_deref());
+    fbc_with_index(index, fbclid, click_ms)
+}
+
+/// [`fbc_from_click`] for a page whose subdomain index is known.
+fn fbc_with_index(index: u32, fbclid: &str, click_ms: u64) -> Option<String> {
+    usable_fbclid(fbclid).then(|| {
+        let mut fbc = fb_prefix(index, click_ms, fbclid.len());
+        fbc.push_str(fbclid);
+        fbc
+    })
 }
 
 /// `fbclid` from the page URL, the request URL, the Referer, then the event; verbatim.
-fn fbclid<'a>(inp: &'a Inputs, report: &mut Report) -> Option<&'a str> {
+fn fbclid<'a>(inp: &Inputs<'a>, report: &mut Report) -> Option<&'a str> {
     let from_urls = [
-        inp.page_url,
+        inp.page.url,
         inp.request.url.as_deref(),
         inp.request.header("referer"),
     ]
@@ -243,10 +292,11 @@ mod tests {
         let ev_json = parse(event).expect("event");
         let ev = EventData::new(&ev_json);
         let req = RequestContext::from_json(&parse(request).expect("request"));
+        let page = url::Page::new(page);
         let inp = Inputs {
             event: &ev,
             request: &req,
-            page_url: page,
+            page: &page,
             now_ms: 1_700_000_000_123,
             random: 42,
         };
@@ -258,6 +308,8 @@ mod tests {
     fn validates_cookie_format() {
         assert!(is_valid("fb.1.1554763741205.AbCdEf", false));
         assert!(is_valid("fb.1.1554763741205.AbCdEf.BA", false));
+        assert!(is_valid("fb.0.1.x.ABCDEFGH", false));
+        assert!(!is_valid("fb.0.1.x.ABCDEFGH", true));
         assert!(is_valid("fb.2.1596403881668.1116446470.AQQCAQIB", true));
         for bad in [
             "fb.1.155.",
@@ -268,6 +320,12 @@ mod tests {
             "fb.1.1.a.zz",
             "fb.1.1.abc",
             "fb.1.1.a\r\nSet-Cookie: x",
+            "fb.1.1.a.",
+            "fb.1.1.a.ABCDEFGHI",
+            "fb..1.a",
+            "fb.1.1..BA",
+            "fb.1.1",
+            "fbx.1.1.a",
             "fb.1.1.a;b",
             "fb.1.1.\"q\"",
         ] {
@@ -355,5 +413,47 @@ mod tests {
             None,
         );
         assert!(r.has("user_data.fbclid_unusable") && ids.fbc.is_none());
+    }
+}
+
+/// The byte-wise `is_valid` against the former one (a `Vec` of `str::split` parts), on strings
+/// made of the characters that matter.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn reference(value: &str, numeric_payload: bool) -> bool {
+        if !value.bytes().all(is_cookie_octet) {
+            return false;
+        }
+        let parts: Vec<&str> = value.split('.').collect();
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        let appendix_ok = match parts.get(4) {
+            None => true,
+            Some(a) => APPENDIX_TOKENS.contains(a) || a.chars().count() == 8,
+        };
+        (parts.len() == 4 || parts.len() == 5)
+            && parts[0] == "fb"
+            && digits(parts[1])
+            && digits(parts[2])
+            && if numeric_payload {
+                digits(parts[3])
+            } else {
+                !parts[3].is_empty()
+            }
+            && appendix_ok
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5000))]
+
+        #[test]
+        fn is_valid_agrees_with_the_former_split(
+            value in "(fb|f|fbx)?(\\.[0-9]{0,3}|\\.[ABQgw]{0,9}|\\.é|\\.;| )*",
+            numeric in any::<bool>(),
+        ) {
+            prop_assert_eq!(is_valid(&value, numeric), reference(&value, numeric), "{}", value);
+        }
     }
 }

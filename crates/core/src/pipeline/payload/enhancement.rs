@@ -180,12 +180,10 @@ pub fn cookie(
     config: &TagConfig,
     ee: &EventEnhancement,
     user_data: &Json,
-    page_url: Option<&str>,
+    page_host: Option<&str>,
     req: &RequestContext,
 ) -> Option<SetCookie> {
     let value = cookie_value(user_data)?;
-    let page_host = page_url.and_then(crate::url::host);
-    let page_host = page_host.as_deref();
     if !config.cookies.extend && req.cookie(&ee.cookie_name) == Some(value.as_str()) {
         return None;
     }

@@ -14,7 +14,7 @@ pub use custom_data::MAX_CONTENTS;
 pub use enhancement::MAX_COOKIE_BYTES as MAX_ENHANCEMENT_COOKIE_BYTES;
 pub use event_name::{meta_event_name, STANDARD_EVENTS};
 
-use crate::event_data::{EventData, RequestContext};
+use crate::event_data::{trimmed_text, EventData, RequestContext};
 use crate::json::{Json, Value};
 use crate::model::config::TagConfig;
 use crate::normalize::Context;
@@ -55,19 +55,17 @@ impl Clock {
         b[6] = (b[6] & 0x0f) | 0x40;
         b[8] = (b[8] & 0x3f) | 0x80;
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        let hex: String = b
-            .iter()
-            .flat_map(|x| [HEX[usize::from(x >> 4)], HEX[usize::from(x & 15)]])
-            .map(char::from)
-            .collect();
-        format!(
-            "{}-{}-{}-{}-{}",
-            &hex[0..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..32]
-        )
+        // Written straight into one string (8-4-4-4-12 hex digits): this runs for every event
+        // without an id, and `format!` of five slices cost more than the rest of it.
+        let mut out = String::with_capacity(36);
+        for (i, x) in b.iter().enumerate() {
+            if matches!(i, 4 | 6 | 8 | 10) {
+                out.push('-');
+            }
+            out.push(char::from(HEX[usize::from(x >> 4)]));
+            out.push(char::from(HEX[usize::from(x & 15)]));
+        }
+        out
     }
 }
 
@@ -87,7 +85,7 @@ pub fn build_event(
     let sed = |key: &str| sed_text(ev, key);
     let mut event = Value::Object(Vec::new());
 
-    let incoming = ev.text("event_name");
+    let incoming = ev.str_at("event_name");
     if let Some(fixed) = config
         .event_name
         .as_deref()
@@ -98,35 +96,35 @@ pub fn build_event(
             report.warn("config.event_name_not_standard", "eventName", message);
         }
     }
-    if let Some(name) = event_name::meta_event_name(config, incoming.as_deref()) {
+    if let Some(name) = event_name::meta_event_name(config, incoming) {
         event.set("event_name", Json::from(name));
     }
     event.set("event_time", Json::from(event_time(ev, clock, report)));
     let event_id = config
         .event_id
-        .clone()
+        .as_deref()
         .or_else(|| sed("event_id"))
-        .or_else(|| ev.first_text(&["x-fb-event_id", "event_id"]))
-        .unwrap_or_else(|| clock.uuid());
-    event.set("event_id", Json::from(event_id));
+        .or_else(|| ev.first_str(&["x-fb-event_id", "event_id"]))
+        .map_or_else(|| Json::from(clock.uuid()), Json::from);
+    event.set("event_id", event_id);
     // The page URL as given: click ids (fbclid) are read from it; Meta gets it without PII.
     let page_url = page_url(ev);
-    if let Some(url) = &page_url {
+    if let Some(url) = page_url {
         event.set(
             "event_source_url",
             url_without_pii(url, "event_source_url", report),
         );
     }
-    if let Some(referrer) = sed("referrer_url").or_else(|| ev.text("page_referrer")) {
+    if let Some(referrer) = sed("referrer_url").or_else(|| ev.str_at("page_referrer")) {
         event.set(
             "referrer_url",
-            url_without_pii(&referrer, "referrer_url", report),
+            url_without_pii(referrer, "referrer_url", report),
         );
     }
     // The event's own action_source (Meta's tag reads the plain key) beats the config's.
     let action_source = sed("action_source")
-        .or_else(|| ev.text("action_source"))
-        .unwrap_or_else(|| config.action_source.clone())
+        .or_else(|| ev.str_at("action_source"))
+        .unwrap_or(&config.action_source)
         .to_ascii_lowercase();
     event.set("action_source", Json::from(action_source.as_str()));
     if let Some(opt_out) = ev.get("x-fb-sed-opt_out") {
@@ -137,7 +135,8 @@ pub fn build_event(
         event.set("opt_out", flag);
     }
 
-    let ids = click_ids(config, ev, req, page_url.as_deref(), clock, report);
+    let page = url::Page::new(page_url);
+    let ids = click_ids(config, ev, req, &page, clock, report);
     let enhancement = enhancement::active(config, ev);
     let mut raw = user_fields::collect(config, ev, req);
     if let Some(ee) = enhancement {
@@ -166,8 +165,13 @@ pub fn build_event(
     }
     let mut cookies = ids.cookies;
     if let Some(ee) = enhancement {
-        let page_url = page_url.as_deref();
-        cookies.extend(enhancement::cookie(config, ee, &hashed.data, page_url, req));
+        cookies.extend(enhancement::cookie(
+            config,
+            ee,
+            &hashed.data,
+            page.host(),
+            req,
+        ));
     }
     event.set("user_data", hashed.data);
 
@@ -224,10 +228,8 @@ fn original_event_data(
 }
 
 /// An `x-fb-sed-<key>` override of a server-event field, as trimmed text.
-fn sed_text(ev: &EventData, key: &str) -> Option<String> {
-    let v = ev.prefixed("x-fb-sed-", key)?;
-    let text = crate::user_data::scalar_text(v)?.trim();
-    (!text.is_empty()).then(|| text.to_string())
+fn sed_text<'a>(ev: &EventData<'a>, key: &str) -> Option<&'a str> {
+    ev.prefixed("x-fb-sed-", key).and_then(trimmed_text)
 }
 
 /// A URL for Meta with its email / phone / name parameters removed (`url::without_pii`), and a
@@ -245,22 +247,22 @@ fn url_without_pii(url: &str, field: &str, report: &mut Report) -> Json {
 }
 
 /// The page: `x-fb-sed-event_source_url`, else GA4's `page_location`.
-fn page_url(ev: &EventData) -> Option<String> {
-    sed_text(ev, "event_source_url").or_else(|| ev.text("page_location"))
+fn page_url<'a>(ev: &EventData<'a>) -> Option<&'a str> {
+    sed_text(ev, "event_source_url").or_else(|| ev.str_at("page_location"))
 }
 
 fn click_ids(
     config: &TagConfig,
     ev: &EventData,
     req: &RequestContext,
-    page_url: Option<&str>,
+    page: &url::Page,
     clock: Clock,
     report: &mut Report,
 ) -> click_ids::ClickIds {
     let inputs = click_ids::Inputs {
         event: ev,
         request: req,
-        page_url,
+        page,
         now_ms: clock.now_ms,
         random: clock.random_u32(),
     };
@@ -275,9 +277,9 @@ pub fn cookies(
     req: &RequestContext,
     clock: Clock,
 ) -> Vec<SetCookie> {
-    let page_url = page_url(ev);
+    let page = url::Page::new(page_url(ev));
     let mut report = Report::default();
-    let mut cookies = click_ids(config, ev, req, page_url.as_deref(), clock, &mut report).cookies;
+    let mut cookies = click_ids(config, ev, req, &page, clock, &mut report).cookies;
     // The enhancement cookie needs the hashed user data (only when the feature is on).
     if let Some(ee) = enhancement::active(config, ev) {
         let mut raw = user_fields::collect(config, ev, req);
@@ -288,8 +290,13 @@ pub fn cookies(
                 current_year: clock.year(),
             },
         );
-        let page_url = page_url.as_deref();
-        cookies.extend(enhancement::cookie(config, ee, &hashed.data, page_url, req));
+        cookies.extend(enhancement::cookie(
+            config,
+            ee,
+            &hashed.data,
+            page.host(),
+            req,
+        ));
     }
     cookies
 }
@@ -303,10 +310,10 @@ fn set_pair(pairs: &mut user_fields::Record<'_>, key: &'static str, value: Optio
 
 /// `event_time` from the event (seconds or milliseconds, number or text), else now.
 fn event_time(ev: &EventData, clock: Clock, report: &mut Report) -> u64 {
-    let Some(raw) = ev.first_text(&["x-fb-sed-event_time", "event_time"]) else {
+    let Some(raw) = ev.first_str(&["x-fb-sed-event_time", "event_time"]) else {
         return clock.now_ms / 1000;
     };
-    match crate::number::whole(&raw) {
+    match crate::number::whole(raw) {
         Some(t) if !t.negative && t.value > 0 => {
             // Above 10^11 it can only be milliseconds (10^11 s is the year 5138).
             if t.value > 100_000_000_000 {
@@ -335,10 +342,10 @@ fn client_ip(
     report: &mut Report,
 ) -> Option<Json> {
     let list = ev
-        .first_text(&["x-fb-ud-client_ip_address", "ip_override"])
-        .or_else(|| req.header("x-forwarded-for").map(str::to_string))
-        .or_else(|| req.remote_address.clone())?;
-    let Some(ip) = ip::pick(&list) else {
+        .first_str(&["x-fb-ud-client_ip_address", "ip_override"])
+        .or_else(|| req.header("x-forwarded-for"))
+        .or(req.remote_address.as_deref())?;
+    let Some(ip) = ip::pick(list) else {
         report.warn(
             "user_data.client_ip_not_public",
             "user_data.client_ip_address",
@@ -370,5 +377,11 @@ mod tests {
             2000
         );
         assert_eq!(c.uuid(), "abababab-abab-4bab-abab-abababababab");
+        let mut entropy = [0u8; 16];
+        for (i, b) in (0u8..).zip(entropy.iter_mut()) {
+            *b = i * 17;
+        }
+        let c = Clock { entropy, ..c };
+        assert_eq!(c.uuid(), "00112233-4455-4677-8899-aabbccddeeff");
     }
 }
