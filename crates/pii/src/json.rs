@@ -311,6 +311,34 @@ fn needs_escape(b: u8) -> bool {
     ESCAPE[usize::from(b)]
 }
 
+/// The offset of the first byte that `needs_escape` in `bytes`. Eight bytes at a time (the
+/// strings a build reads and writes are mostly long runs without one: hashes, URLs, user
+/// agents): a word holds such a byte when one of its bytes is below 0x20, or equals `"` or `\`
+/// (the classic "has a zero byte" test on the word and on its XORs with those two bytes; bytes
+/// of 0x80 and above are never flagged). The flagged word is then searched byte by byte.
+fn find_escape(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+    let zero_in = |w: u64| w.wrapping_sub(ONES) & !w & HIGH != 0;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH != 0;
+        if control || zero_in(w ^ (ONES * u64::from(b'"'))) || zero_in(w ^ (ONES * u64::from(b'\\'))) {
+            break;
+        }
+        at += 8;
+    }
+    bytes
+        .get(at..)?
+        .iter()
+        .position(|&b| needs_escape(b))
+        .map(|i| at + i)
+}
+
 /// `s` as a JSON string literal, appended to `out` (what `Json::String(s).write(out)` writes).
 pub fn write_string(s: &str, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -319,7 +347,7 @@ pub fn write_string(s: &str, out: &mut String) {
     let bytes = s.as_bytes();
     let mut start = 0;
     // Copy runs that need no escaping in one go (hashes and most text are a single run).
-    while let Some(offset) = bytes[start..].iter().position(|&b| needs_escape(b)) {
+    while let Some(offset) = find_escape(&bytes[start..]) {
         let i = start + offset;
         out.push_str(&s[start..i]);
         let b = bytes[i];
@@ -603,7 +631,7 @@ impl<'a, 'v> Parser<'a, 'v> {
             return Err(self.error("expected a string"));
         }
         let start = self.pos + 1;
-        let len = self.bytes[start..].iter().position(|&b| needs_escape(b));
+        let len = find_escape(&self.bytes[start..]);
         if let Some(len) = len {
             if self.bytes[start + len] == b'"' {
                 self.pos = start + len + 1;
@@ -619,7 +647,7 @@ impl<'a, 'v> Parser<'a, 'v> {
         loop {
             // Jump to the next byte that ends the plain run: a quote, a backslash or a control.
             let run = self.pos;
-            let len = self.bytes[run..].iter().position(|&b| needs_escape(b));
+            let len = find_escape(&self.bytes[run..]);
             let Some(len) = len else {
                 self.pos = self.bytes.len();
                 return Err(self.error("unterminated string"));
@@ -714,6 +742,28 @@ mod tests {
             "{\"b\":1,\"a\":[true,false,null,-0.50,1e3,\"x\\\"\\\\\\né😀\"],\"c\":{}}"
         );
         assert_eq!(parse(" [ ] ").expect("parses"), Json::Array(vec![]));
+    }
+
+    #[test]
+    fn find_escape_agrees_with_a_byte_scan() {
+        // Every position of every special byte, in words and tails, beside bytes that look
+        // close (0x1f/0x20, 0x21/0x23, 0x5b/0x5d, high bytes).
+        let specials = [0x00u8, 0x1f, b'"', b'\\', b'\n'];
+        let fillers = [b'a', 0x20, 0x21, 0x23, 0x5b, 0x5d, 0x7f, 0x80, 0xa2, 0xdc, 0xff];
+        for len in 0..40 {
+            for &fill in &fillers {
+                let plain = vec![fill; len];
+                assert_eq!(find_escape(&plain), None, "{len} x {fill:#x}");
+                for at in 0..len {
+                    for &special in &specials {
+                        let mut bytes = plain.clone();
+                        bytes[at] = special;
+                        let want = bytes.iter().position(|&b| needs_escape(b));
+                        assert_eq!(find_escape(&bytes), want, "{len} x {fill:#x}, {special:#x} at {at}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
