@@ -327,7 +327,10 @@ fn find_escape(bytes: &[u8]) -> Option<usize> {
         word.copy_from_slice(chunk);
         let w = u64::from_le_bytes(word);
         let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH != 0;
-        if control || zero_in(w ^ (ONES * u64::from(b'"'))) || zero_in(w ^ (ONES * u64::from(b'\\'))) {
+        if control
+            || zero_in(w ^ (ONES * u64::from(b'"')))
+            || zero_in(w ^ (ONES * u64::from(b'\\')))
+        {
             break;
         }
         at += 8;
@@ -749,7 +752,9 @@ mod tests {
         // Every position of every special byte, in words and tails, beside bytes that look
         // close (0x1f/0x20, 0x21/0x23, 0x5b/0x5d, high bytes).
         let specials = [0x00u8, 0x1f, b'"', b'\\', b'\n'];
-        let fillers = [b'a', 0x20, 0x21, 0x23, 0x5b, 0x5d, 0x7f, 0x80, 0xa2, 0xdc, 0xff];
+        let fillers = [
+            b'a', 0x20, 0x21, 0x23, 0x5b, 0x5d, 0x7f, 0x80, 0xa2, 0xdc, 0xff,
+        ];
         for len in 0..40 {
             for &fill in &fillers {
                 let plain = vec![fill; len];
@@ -759,7 +764,11 @@ mod tests {
                         let mut bytes = plain.clone();
                         bytes[at] = special;
                         let want = bytes.iter().position(|&b| needs_escape(b));
-                        assert_eq!(find_escape(&bytes), want, "{len} x {fill:#x}, {special:#x} at {at}");
+                        assert_eq!(
+                            find_escape(&bytes),
+                            want,
+                            "{len} x {fill:#x}, {special:#x} at {at}"
+                        );
                     }
                 }
             }

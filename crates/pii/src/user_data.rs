@@ -1,7 +1,7 @@
 //! A `user_data` record as Meta wants it: hashed keys normalized and hashed into lists, plain keys
 //! (IP, user agent, fbc, fbp, ...) passed through untouched, anything else reported.
 use crate::json::{Json, Value};
-use crate::normalize::{normalize_list, Context, Field, PLAIN_KEYS};
+use crate::normalize::{hash_value, Context, Field, PLAIN_KEYS};
 use std::borrow::Cow;
 
 /// A value that was not sent, and why (field key, position in its list, stable reason code).
@@ -75,15 +75,17 @@ pub fn scalar_text<'v>(v: &'v Value<'_>) -> Option<&'v str> {
 /// as absent. The result owns its text (Meta's keys are `'static`).
 pub fn hash_user_data(record: &[(Cow<'_, str>, Value<'_>)], ctx: Context) -> HashedUserData {
     let mut out = HashedUserData {
-        data: Json::Object(Vec::new()),
+        data: Value::Object(Vec::with_capacity(record.len())),
         dropped: Vec::new(),
     };
+    // One buffer for every value's normalized text.
+    let mut scratch = String::new();
     for (key, value) in record {
         if value.is_null() {
             continue;
         }
         if let Some(field) = Field::from_key(key) {
-            hash_key(field, value, ctx, &mut out);
+            hash_key(field, value, ctx, &mut scratch, &mut out);
         } else if let Some(plain) = PLAIN_KEYS.iter().find(|k| **k == key) {
             out.data.set(*plain, value.to_owned_json());
         } else {
@@ -97,15 +99,20 @@ pub fn hash_user_data(record: &[(Cow<'_, str>, Value<'_>)], ctx: Context) -> Has
     out
 }
 
-fn hash_key(field: Field, value: &Value<'_>, ctx: Context, out: &mut HashedUserData) {
+fn hash_key(
+    field: Field,
+    value: &Value<'_>,
+    ctx: Context,
+    scratch: &mut String,
+    out: &mut HashedUserData,
+) {
     // A scalar or a list of scalars; non-scalars are reported and keep their position.
-    let values: Vec<Option<&str>> = match value {
-        Value::Array(items) => items.iter().map(scalar_text).collect(),
-        other => vec![scalar_text(other)],
+    let values = match value {
+        Value::Array(items) => items.as_slice(),
+        other => std::slice::from_ref(other),
     };
-    let list = normalize_list(field, values.iter().map(|v| v.unwrap_or("")), ctx);
     for (index, v) in values.iter().enumerate() {
-        if v.is_none() {
+        if scalar_text(v).is_none() {
             out.dropped.push(Dropped {
                 field: field.key().into(),
                 index,
@@ -113,17 +120,25 @@ fn hash_key(field: Field, value: &Value<'_>, ctx: Context, out: &mut HashedUserD
             });
         }
     }
-    for (index, reason) in list.dropped {
-        if values.get(index).is_some_and(Option::is_some) {
-            out.dropped.push(Dropped {
+    // Each text normalized and hashed into the list Meta gets (duplicates once), written
+    // straight as JSON strings.
+    let mut hashes: Vec<Json> = Vec::with_capacity(values.len());
+    for (index, text) in values.iter().enumerate() {
+        let Some(text) = scalar_text(text) else {
+            continue;
+        };
+        match hash_value(field, text, ctx, scratch) {
+            Ok(h) if hashes.iter().any(|seen| seen.as_str() == Some(h.as_str())) => {}
+            Ok(h) => hashes.push(Json::from(h.as_str())),
+            Err(reason) => out.dropped.push(Dropped {
                 field: field.key().into(),
                 index,
                 reason: reason.code(),
-            });
+            }),
         }
     }
-    if !list.hashes.is_empty() {
-        out.data.set(field.key(), Json::from(list.hashes));
+    if !hashes.is_empty() {
+        out.data.set(field.key(), Value::Array(hashes));
     }
 }
 

@@ -44,7 +44,7 @@ pub fn build(config: &TagConfig, ev: &EventData, report: &mut Report) -> Json {
         set_number(&mut cd, "value", v, report);
     }
     let items = products(config, ev, report);
-    let first_item_currency = items.first().and_then(|i| i.currency.clone());
+    let first_item_currency = items.first().and_then(|i| i.currency).map(str::to_string);
     let currency = pick("currency", &["currency"])
         .and_then(scalar_text)
         .map(str::to_string)
@@ -56,11 +56,12 @@ pub fn build(config: &TagConfig, ev: &EventData, report: &mut Report) -> Json {
         cd.set("order_id", Json::from(id.trim()));
     }
     if !items.is_empty() {
-        let ids: Vec<Json> = items.iter().map(|i| Json::from(i.id.as_str())).collect();
+        let ids: Vec<Json> = items.iter().map(|i| Json::from(i.id)).collect();
         cd.set("content_ids", Value::Array(ids));
+        let num_items = items.iter().fold(0u64, |n, i| n.saturating_add(i.quantity));
         cd.set(
             "contents",
-            Value::Array(items.iter().map(Product::to_json).collect()),
+            Value::Array(items.into_iter().map(Product::into_json).collect()),
         );
         // Stape: `x-fb-cd-content_type`, else `content_type`, else product.
         let content_type = pick("content_type", &["content_type"])
@@ -72,7 +73,7 @@ pub fn build(config: &TagConfig, ev: &EventData, report: &mut Report) -> Json {
         cd.set(
             "num_items",
             // Quantities come from the event: a sum that would overflow stays at the maximum.
-            Json::from(items.iter().fold(0u64, |n, i| n.saturating_add(i.quantity))),
+            Json::from(num_items),
         );
     }
     let text_params: [(&str, &[&str]); 5] = [
@@ -230,40 +231,40 @@ fn check_enums(cd: &Json, report: &mut Report) {
     }
 }
 
-struct Product {
-    id: String,
+/// One product of the event, its texts borrowed from the event (copied once, into `contents`).
+struct Product<'a> {
+    id: &'a str,
     quantity: u64,
     price: Option<Json>,
-    title: Option<String>,
-    brand: Option<String>,
-    category: Option<String>,
-    currency: Option<String>,
+    title: Option<&'a str>,
+    brand: Option<&'a str>,
+    category: Option<&'a str>,
+    currency: Option<&'a str>,
 }
 
-impl Product {
-    fn to_json(&self) -> Json {
-        let mut j = Json::object([
-            ("id", Json::from(self.id.as_str())),
-            ("quantity", Json::from(self.quantity)),
-        ]);
-        if let Some(p) = &self.price {
-            j.set("item_price", p.clone());
+impl Product<'_> {
+    fn into_json(self) -> Json {
+        let mut fields = Vec::with_capacity(6);
+        fields.push(("id".into(), Json::from(self.id)));
+        fields.push(("quantity".into(), Json::from(self.quantity)));
+        if let Some(p) = self.price {
+            fields.push(("item_price".into(), p));
         }
         for (k, v) in [
-            ("title", &self.title),
-            ("brand", &self.brand),
-            ("category", &self.category),
+            ("title", self.title),
+            ("brand", self.brand),
+            ("category", self.category),
         ] {
             if let Some(v) = v {
-                j.set(k, Json::from(v.as_str()));
+                fields.push((k.into(), Json::from(v)));
             }
         }
-        j
+        Value::Object(fields)
     }
 }
 
 /// The product array per the config's product schema (GA4 `items` by default).
-fn products(config: &TagConfig, ev: &EventData, report: &mut Report) -> Vec<Product> {
+fn products<'a>(config: &TagConfig, ev: &EventData<'a>, report: &mut Report) -> Vec<Product<'a>> {
     let schema = &config.product_schema;
     let Some(items) = ev
         .get(&schema.array_variable)
@@ -299,12 +300,14 @@ fn products(config: &TagConfig, ev: &EventData, report: &mut Report) -> Vec<Prod
         let text = |k: &str| {
             field(k)
                 .and_then(scalar_text)
-                .map(|s| s.trim().to_string())
+                .map(str::trim)
                 .filter(|s| !s.is_empty())
         };
-        let path = format!("{}[{}]", schema.array_variable, i);
+        // Only a warning names the item.
+        let path = || format!("{}[{}]", schema.array_variable, i);
         // Meta's tag: an item without an id is known by its name.
         let Some(id) = text(&schema.id_field).or_else(|| text("item_name")) else {
+            let path = path();
             let message = format!("{path} has no {}: left out of contents", schema.id_field);
             report.warn("custom_data.item_without_id", path, message);
             continue;
@@ -312,11 +315,12 @@ fn products(config: &TagConfig, ev: &EventData, report: &mut Report) -> Vec<Prod
         let quantity = match field(&schema.quantity_field) {
             None => 1,
             Some(q) => count(q).unwrap_or_else(|| {
+                let path = path();
                 let message = format!(
                     "{path}.{} is not a whole number: counted as 1",
                     schema.quantity_field
                 );
-                report.warn("custom_data.item_quantity_invalid", path.clone(), message);
+                report.warn("custom_data.item_quantity_invalid", path, message);
                 1
             }),
         };
