@@ -509,6 +509,16 @@ impl<'a, 'v> Parser<'a, 'v> {
         }
     }
 
+    /// Consume `byte` if it comes next (the parser's punctuation: no slice compare).
+    fn eat_byte(&mut self, byte: u8) -> bool {
+        if self.peek() == Some(byte) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
     fn eat(&mut self, literal: &str) -> bool {
         let end = self.pos + literal.len();
         if self.bytes.get(self.pos..end) == Some(literal.as_bytes()) {
@@ -539,18 +549,20 @@ impl<'a, 'v> Parser<'a, 'v> {
 
     fn array(&mut self, depth: usize) -> Result<Value<'v>, ParseError> {
         self.pos += 1;
-        let mut items = Vec::new();
         self.skip_ws();
-        if self.eat("]") {
-            return Ok(Value::Array(items));
+        if self.eat_byte(b']') {
+            return Ok(Value::Array(Vec::new()));
         }
+        // Room for a small array, and for the keys of a usual object below: one allocation
+        // where growing from empty took two or three (the tree lives for one build).
+        let mut items = Vec::with_capacity(4);
         loop {
             items.push(self.value(depth + 1)?);
             self.skip_ws();
-            if self.eat("]") {
+            if self.eat_byte(b']') {
                 return Ok(Value::Array(items));
             }
-            if !self.eat(",") {
+            if !self.eat_byte(b',') {
                 return Err(self.error("expected ',' or ']'"));
             }
         }
@@ -558,11 +570,11 @@ impl<'a, 'v> Parser<'a, 'v> {
 
     fn object(&mut self, depth: usize) -> Result<Value<'v>, ParseError> {
         self.pos += 1;
-        let mut pairs = Vec::new();
         self.skip_ws();
-        if self.eat("}") {
-            return Ok(Value::Object(pairs));
+        if self.eat_byte(b'}') {
+            return Ok(Value::Object(Vec::new()));
         }
+        let mut pairs = Vec::with_capacity(8);
         loop {
             self.skip_ws();
             if self.peek() != Some(b'"') {
@@ -570,16 +582,16 @@ impl<'a, 'v> Parser<'a, 'v> {
             }
             let key = self.string()?;
             self.skip_ws();
-            if !self.eat(":") {
+            if !self.eat_byte(b':') {
                 return Err(self.error("expected ':'"));
             }
             let value = self.value(depth + 1)?;
             pairs.push((key, value));
             self.skip_ws();
-            if self.eat("}") {
+            if self.eat_byte(b'}') {
                 return Ok(Value::Object(pairs));
             }
-            if !self.eat(",") {
+            if !self.eat_byte(b',') {
                 return Err(self.error("expected ',' or '}'"));
             }
         }
@@ -600,17 +612,17 @@ impl<'a, 'v> Parser<'a, 'v> {
 
     fn number_text(&mut self) -> Result<&'a str, ParseError> {
         let start = self.pos;
-        self.eat("-");
-        if !self.eat("0") && self.digits() == 0 {
+        self.eat_byte(b'-');
+        if !self.eat_byte(b'0') && self.digits() == 0 {
             return Err(self.error("expected digits"));
         }
-        if self.eat(".") && self.digits() == 0 {
+        if self.eat_byte(b'.') && self.digits() == 0 {
             return Err(self.error("expected digits after '.'"));
         }
         if matches!(self.peek(), Some(b'e' | b'E')) {
             self.pos += 1;
-            if !self.eat("+") {
-                self.eat("-");
+            if !self.eat_byte(b'+') {
+                self.eat_byte(b'-');
             }
             if self.digits() == 0 {
                 return Err(self.error("expected exponent digits"));
