@@ -716,19 +716,26 @@ impl Logger {
 
     fn record(&self, level: LogLevel, process: &str, kind: &str, message: &str) -> Json {
         Json::object([
-            ("level", Json::from(level_name(level))),
+            ("level", Value::String(Cow::Borrowed(level_name(level)))),
             ("type", Json::from(kind)),
             ("process", Json::from(process)),
-            ("scope", Json::from(SCOPE)),
+            ("scope", Value::String(Cow::Borrowed(SCOPE))),
             ("message", Json::from(message)),
             ("timestamp", Json::from(iso_timestamp(self.now_ms))),
             ("traceId", Json::from(self.trace_id.as_str())),
         ])
     }
 
+    /// Keep `record`, every registered secret replaced in the fields that carry text from
+    /// elsewhere (the message, the data, the host's trace id); the rest of a record is the
+    /// logger's own names and the time.
     fn push(&mut self, mut record: Json) {
-        if !self.secrets.is_empty() {
-            redact_values(&mut record, &self.secrets);
+        if let (false, Value::Object(fields)) = (self.secrets.is_empty(), &mut record) {
+            for (key, value) in fields {
+                if matches!(&**key, "message" | "data" | "traceId") {
+                    redact_values(value, &self.secrets);
+                }
+            }
         }
         self.records.push(record);
     }
