@@ -17,20 +17,31 @@ use crate::user_data::{hash_user_data, not_an_object_json};
 
 /// Results for the records in `input` as a JSON array, or `None` when `input` is not a JSON array.
 pub fn hash_records_json(input: &str, ctx: Context) -> Option<String> {
+    let mut out = String::new();
+    hash_records_json_into(input, ctx, &mut out).then_some(out)
+}
+
+/// `hash_records_json` into a caller's buffer (cleared first), so that a caller hashing one
+/// record per call reuses one output buffer; false (and `out`'s content unspecified) when
+/// `input` is not a JSON array.
+pub fn hash_records_json_into(input: &str, ctx: Context, out: &mut String) -> bool {
+    out.clear();
+    // Results are ~3x the input (a 64-digit hash per value).
+    out.reserve(input.len().saturating_mul(3).saturating_add(16));
     // The scratch buffers outlive the call (one record per call is a common use): taken here,
     // given back below.
     let (dropped, scratch) = SPARE.with(|spare| std::mem::take(&mut *spare.borrow_mut()));
     let mut batch = Batch {
         ctx,
-        // Results are ~3x the input (a 64-digit hash per value).
-        out: String::with_capacity(input.len().saturating_mul(3).saturating_add(16)),
+        out: std::mem::take(out),
         dropped,
         scratch,
         items: Vec::new(),
     };
-    let out = batch.walk(input);
+    let ok = batch.walk(input);
+    *out = batch.out;
     SPARE.with(|spare| *spare.borrow_mut() = (batch.dropped, batch.scratch));
-    out
+    ok
 }
 
 thread_local! {
@@ -39,27 +50,29 @@ thread_local! {
 }
 
 impl<'a> Batch<'a> {
-    /// The array of records; `None` when `input` is not one.
-    fn walk(&mut self, input: &'a str) -> Option<String> {
+    /// The array of records into `out`; false when `input` is not one.
+    fn walk(&mut self, input: &'a str) -> bool {
         let mut c = Cursor::new(input);
         if !c.eat(b'[') {
-            return None;
+            return false;
         }
         self.out.push('[');
         if !c.eat(b']') {
             loop {
-                self.record(&mut c).ok()?;
+                if self.record(&mut c).is_err() {
+                    return false;
+                }
                 if c.eat(b']') {
                     break;
                 }
                 if !c.eat(b',') {
-                    return None;
+                    return false;
                 }
                 self.out.push(',');
             }
         }
         self.out.push(']');
-        c.at_end().then(|| std::mem::take(&mut self.out))
+        c.at_end()
     }
 }
 

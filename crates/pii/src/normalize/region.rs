@@ -57,11 +57,17 @@ pub fn country_into(raw: &str, out: &mut String) -> Result<(), DropReason> {
 /// char by char gives the same letters (`\u{212A}` Kelvin sign -> `k` included).
 fn two_letter_code(raw: &str, table: &Table, out: &mut String) -> Result<(), DropReason> {
     out.clear();
-    out.extend(
-        raw.chars()
-            .flat_map(char::to_lowercase)
-            .filter(char::is_ascii_lowercase),
-    );
+    for c in raw.chars() {
+        // ASCII inline (most text); other characters through the Unicode tables.
+        if c.is_ascii() {
+            let lower = c.to_ascii_lowercase();
+            if lower.is_ascii_lowercase() {
+                out.push(lower);
+            }
+        } else {
+            out.extend(c.to_lowercase().filter(char::is_ascii_lowercase));
+        }
+    }
     if let Some(code) = lookup(out, table) {
         out.clear();
         out.push_str(code);
