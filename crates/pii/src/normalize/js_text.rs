@@ -65,9 +65,18 @@ pub fn has_capital_sigma(s: &str) -> bool {
 pub fn push_char_lowercase(c: char, out: &mut String) {
     if c.is_ascii() {
         out.push(c.to_ascii_lowercase());
+    } else if is_caseless(c) {
+        out.push(c);
     } else {
         out.extend(c.to_lowercase());
     }
+}
+
+/// Blocks without case (CJK symbols and ideographs, kana, Yi, Vai; Hangul syllables): their
+/// characters lowercase to themselves (a test checks every one against `char::to_lowercase`),
+/// so they skip the table search.
+fn is_caseless(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{A63F}' | '\u{AC00}'..='\u{D7FF}')
 }
 
 /// `js_trim` in place.
@@ -119,6 +128,18 @@ mod tests {
         let mut t = String::from("\u{3000} a b\u{FEFF}");
         trim_in_place(&mut t);
         assert_eq!(t, "a b");
+    }
+
+    #[test]
+    fn caseless_blocks_lowercase_to_themselves() {
+        let caseless = ('\u{0}'..=char::MAX).filter(|&c| is_caseless(c));
+        let mut count = 0;
+        for c in caseless {
+            let mut lower = c.to_lowercase();
+            assert_eq!((lower.next(), lower.next()), (Some(c), None), "U+{:04X}", c as u32);
+            count += 1;
+        }
+        assert_eq!(count, (0xA640 - 0x3000) + (0xD800 - 0xAC00));
     }
 
     #[test]

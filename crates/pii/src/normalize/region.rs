@@ -92,20 +92,23 @@ fn lookup(letters: &str, table: &Table) -> Option<&'static str> {
     if letters == "constructor" {
         return Some("fu");
     }
-    if let Some((_, code)) = table.names.iter().find(|(name, _)| *name == letters) {
-        return Some(code);
-    }
-    // Containment, in table order. Cheap reject first: a name that uses a letter the input
-    // lacks cannot be inside it.
+    // One pass for both rules: an exact name wins wherever it is, else the first name the
+    // input contains, in table order. Cheap reject first: a name that uses a letter the input
+    // lacks can neither equal nor be inside it.
     let present = letter_mask(letters.as_bytes());
-    let first_contained = table
-        .names
-        .iter()
-        .zip(table.masks)
-        .find(|((name, _), mask)| {
-            *mask & !present == 0 && contains(letters.as_bytes(), name.as_bytes())
-        });
-    first_contained.map(|((_, code), _)| *code)
+    let mut first_contained = None;
+    for ((name, code), mask) in table.names.iter().zip(table.masks) {
+        if *mask & !present != 0 {
+            continue;
+        }
+        if *name == letters {
+            return Some(code);
+        }
+        if first_contained.is_none() && contains(letters.as_bytes(), name.as_bytes()) {
+            first_contained = Some(*code);
+        }
+    }
+    first_contained
 }
 
 /// Substring search for short ASCII strings: a plain scan beats setting up a two-way searcher.
