@@ -42,7 +42,8 @@ function userDataHasher(wasm) {
   // A view of wasm memory, taken again when memory has grown (growth detaches the old one).
   let view = new Uint8Array(0);
   const memory = () => (view.byteLength === 0 ? (view = new Uint8Array(wasm.wasmMemory().buffer)) : view);
-  return (input) => {
+  // `one`: `input` is a single record and the result its object (no array around either).
+  return (input, one) => {
     const json = toJson(input);
     if (json.error) return { error: json.error };
     const text = json.text;
@@ -58,7 +59,7 @@ function userDataHasher(wasm) {
       const at = wasm.hashUserDataInput(room);
       written = encoder.encodeInto(text, memory().subarray(at, at + room)).written;
     }
-    const len = wasm.hashUserDataRun(written, year());
+    const len = wasm.hashUserDataRun(written, year(), one);
     const out = wasm.hashUserDataOutput();
     return JSON.parse(decoder.decode(memory().subarray(out, out + len)));
   };
@@ -374,11 +375,8 @@ export function makeApi(wasm) {
     createContainer: makeContainer(wasm, createTag, attemptOnce),
     doctor: (config, options) => doctor(wasm, config, options),
     normalize: (field, value) => call(wasm.normalizeJson, { field, value }),
-    hashUserData: (record) => {
-      const out = hashUser([record]);
-      return Array.isArray(out) ? out[0] : out;
-    },
-    hashUserDataBatch: (records) => hashUser(records),
+    hashUserData: (record) => hashUser(record, true),
+    hashUserDataBatch: (records) => hashUser(records, false),
     /** Offline-conversion rows (column -> value) as event data with their event_ids (`send --events`). */
     offlineEvents: (rows) => {
       const json = toJson(rows);

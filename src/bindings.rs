@@ -24,7 +24,7 @@ use crate::observe::{self, Timings};
 use crate::payload::Clock;
 use crate::tag::{IdentityPlan, Tag, MAX_EVENT_BYTES};
 use crate::user_data::{hash_records, scalar_text};
-use crate::user_data_batch::hash_records_json_into;
+use crate::user_data_batch::{hash_record_json_into, hash_records_json_into};
 
 #[wasm_bindgen(start)]
 pub fn start() {
@@ -137,13 +137,13 @@ pub fn hash_user_data_input(room: usize) -> *mut u8 {
 /// Hash the JSON array of user_data records in the input buffer's first `len` bytes (UTF-8
 /// written by the host's TextEncoder) into the output buffer; returns the output's length in
 /// bytes (its address: `hashUserDataOutput`). The output is the JSON array of results, or
-/// `{"error"}`.
+/// `{"error"}`. With `one`, the input is a single record and the output its result object.
 #[wasm_bindgen(js_name = hashUserDataRun)]
-pub fn hash_user_data_run(len: usize, current_year: i32) -> usize {
+pub fn hash_user_data_run(len: usize, current_year: i32, one: bool) -> usize {
     USER_DATA_IO.with(|io| {
         let io = &mut *io.borrow_mut();
         let input = &io.input[..len.min(io.input.len())];
-        hash_user_data_into(input, current_year, &mut io.output);
+        hash_user_data_into(input, current_year, one, &mut io.output);
         if io.input.len() > USER_DATA_IO_KEEP {
             io.input = Vec::new();
         }
@@ -157,17 +157,26 @@ pub fn hash_user_data_output() -> *const u8 {
     USER_DATA_IO.with(|io| io.borrow().output.as_ptr())
 }
 
-fn hash_user_data_into(input: &[u8], current_year: i32, out: &mut String) {
+fn hash_user_data_into(input: &[u8], current_year: i32, one: bool, out: &mut String) {
     let Ok(input) = std::str::from_utf8(input) else {
         *out = error("invalid_json", "the input is not UTF-8 text".into());
         return;
     };
     let ctx = context(current_year);
     // The usual case, written straight from the input text; the tree below only reports errors.
-    if hash_records_json_into(input, ctx, out) {
+    let written = if one {
+        hash_record_json_into(input, ctx, out)
+    } else {
+        hash_records_json_into(input, ctx, out)
+    };
+    if written {
         return;
     }
     *out = match json::parse(input) {
+        Ok(record) if one => match hash_records(std::slice::from_ref(&record), ctx) {
+            Json::Array(mut results) => results.pop().unwrap_or(Json::Null).to_json(),
+            other => other.to_json(),
+        },
         Ok(Json::Array(records)) => hash_records(&records, ctx).to_json(),
         Ok(_) => error(
             "invalid_input",

@@ -131,12 +131,21 @@ mod tests {
         for a in b'a'..=b'z' {
             texts.extend((b'a'..=b'z').map(|b| vec![a, b]));
         }
-        texts.extend([b"A".to_vec(), b"aB".to_vec(), b"a1".to_vec(), b"abc".to_vec(), vec![]]);
+        texts.extend([
+            b"A".to_vec(),
+            b"aB".to_vec(),
+            b"a1".to_vec(),
+            b"abc".to_vec(),
+            vec![],
+        ]);
         for text in &texts {
             let expected = super::hex(&Sha256::digest(text));
             // Twice: computed, then from the cache.
             for _ in 0..2 {
-                assert_eq!(super::sha256_hex_bytes(text).as_slice(), expected.as_bytes());
+                assert_eq!(
+                    super::sha256_hex_bytes(text).as_slice(),
+                    expected.as_bytes()
+                );
             }
         }
     }

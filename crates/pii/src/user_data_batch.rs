@@ -25,6 +25,25 @@ pub fn hash_records_json(input: &str, ctx: Context) -> Option<String> {
 /// record per call reuses one output buffer; false (and `out`'s content unspecified) when
 /// `input` is not a JSON array.
 pub fn hash_records_json_into(input: &str, ctx: Context, out: &mut String) -> bool {
+    with_batch(input, ctx, out, Batch::walk)
+}
+
+/// One record (any JSON value, as one element of `hash_records_json`'s array) to its result
+/// object, into `out` (cleared first): the single-record call without wrapping the record in
+/// an array and unwrapping the result. False when `input` is not JSON.
+pub fn hash_record_json_into(input: &str, ctx: Context, out: &mut String) -> bool {
+    with_batch(input, ctx, out, |batch, input| {
+        let mut c = Cursor::new(input);
+        batch.record(&mut c).is_ok() && c.at_end()
+    })
+}
+
+fn with_batch<'a>(
+    input: &'a str,
+    ctx: Context,
+    out: &mut String,
+    walk: impl FnOnce(&mut Batch<'a>, &'a str) -> bool,
+) -> bool {
     out.clear();
     // Results are ~3x the input (a 64-digit hash per value).
     out.reserve(input.len().saturating_mul(3).saturating_add(16));
@@ -38,7 +57,7 @@ pub fn hash_records_json_into(input: &str, ctx: Context, out: &mut String) -> bo
         scratch,
         items: Vec::new(),
     };
-    let ok = batch.walk(input);
+    let ok = walk(&mut batch, input);
     *out = batch.out;
     SPARE.with(|spare| *spare.borrow_mut() = (batch.dropped, batch.scratch));
     ok
@@ -392,6 +411,18 @@ mod tests {
             let fast = hash_records_json(input, CTX);
             assert!(fast.is_some(), "{input}");
             assert_eq!(fast, by_tree(input), "{input}");
+            // Each record alone gives its element of the array's result.
+            let Ok(Json::Array(records)) = parse(input) else {
+                panic!("{input}")
+            };
+            let Some(Json::Array(results)) = by_tree(input).and_then(|t| parse(&t).ok()) else {
+                panic!("{input}")
+            };
+            for (record, result) in records.iter().zip(&results) {
+                let mut one = String::new();
+                assert!(hash_record_json_into(&record.to_json(), CTX, &mut one));
+                assert_eq!(one, result.to_json(), "{input}");
+            }
         }
     }
 
@@ -407,6 +438,12 @@ mod tests {
             "\"x\"",
         ] {
             assert_eq!(hash_records_json(input, CTX), None, "{input}");
+        }
+        for input in ["", "{", "{} x", "[1,]", "{\"em\":\"a\",}"] {
+            assert!(
+                !hash_record_json_into(input, CTX, &mut String::new()),
+                "{input}"
+            );
         }
         let deep = format!("[{{\"a\":{}{}}}]", "[".repeat(200), "]".repeat(200));
         assert_eq!(hash_records_json(&deep, CTX), None);

@@ -65,18 +65,34 @@ pub fn has_capital_sigma(s: &str) -> bool {
 pub fn push_char_lowercase(c: char, out: &mut String) {
     if c.is_ascii() {
         out.push(c.to_ascii_lowercase());
-    } else if is_caseless(c) {
-        out.push(c);
+    } else if let Some(lower) = common_lowercase(c) {
+        out.push(lower);
     } else {
         out.extend(c.to_lowercase());
     }
 }
 
-/// Blocks without case (CJK symbols and ideographs, kana, Yi, Vai; Hangul syllables): their
-/// characters lowercase to themselves (a test checks every one against `char::to_lowercase`),
-/// so they skip the table search.
-fn is_caseless(c: char) -> bool {
-    matches!(c, '\u{3000}'..='\u{A63F}' | '\u{AC00}'..='\u{D7FF}')
+/// `c`'s lowercase for the common non-ASCII blocks, by arithmetic instead of the Unicode
+/// table search: Latin-1, basic Greek and Cyrillic letters, and blocks without case (CJK
+/// symbols and ideographs, kana, Yi, Vai; Hangul syllables). A test checks every character
+/// these ranges cover against `char::to_lowercase`. `None`: not covered here.
+fn common_lowercase(c: char) -> Option<char> {
+    let shifted = |by: u32| char::from_u32(c as u32 + by);
+    match c {
+        // Latin-1 capitals (not U+00D7 MULTIPLICATION SIGN) and Greek and Cyrillic capitals.
+        '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{DE}' => shifted(0x20),
+        '\u{391}'..='\u{3A1}' | '\u{3A3}'..='\u{3AB}' | '\u{410}'..='\u{42F}' => shifted(0x20),
+        '\u{400}'..='\u{40F}' => shifted(0x50),
+        // Lowercase letters and symbols: themselves.
+        '\u{80}'..='\u{BF}'
+        | '\u{D7}'
+        | '\u{DF}'..='\u{FF}'
+        | '\u{3AC}'..='\u{3CE}'
+        | '\u{430}'..='\u{45F}'
+        | '\u{3000}'..='\u{A63F}'
+        | '\u{AC00}'..='\u{D7FF}' => Some(c),
+        _ => None,
+    }
 }
 
 /// `js_trim` in place.
@@ -131,15 +147,24 @@ mod tests {
     }
 
     #[test]
-    fn caseless_blocks_lowercase_to_themselves() {
-        let caseless = ('\u{0}'..=char::MAX).filter(|&c| is_caseless(c));
-        let mut count = 0;
-        for c in caseless {
-            let mut lower = c.to_lowercase();
-            assert_eq!((lower.next(), lower.next()), (Some(c), None), "U+{:04X}", c as u32);
-            count += 1;
+    fn common_lowercase_matches_the_unicode_tables() {
+        let mut covered = 0;
+        for c in ('\u{80}'..=char::MAX).filter_map(|c| Some((c, common_lowercase(c)?))) {
+            let (c, lower) = c;
+            let mut expected = c.to_lowercase();
+            assert_eq!(
+                (expected.next(), expected.next()),
+                (Some(lower), None),
+                "U+{:04X}",
+                c as u32
+            );
+            covered += 1;
         }
-        assert_eq!(count, (0xA640 - 0x3000) + (0xD800 - 0xAC00));
+        // Latin-1 0x80-0xFF, Greek 0x391-0x3CE but U+03A2, Cyrillic 0x400-0x45F, the caseless blocks.
+        assert_eq!(
+            covered,
+            0x80 + 0x3D + 0x60 + (0xA640 - 0x3000) + (0xD800 - 0xAC00)
+        );
     }
 
     #[test]
