@@ -33,12 +33,36 @@ function call(fn, input) {
   return json.error ? { error: json.error } : JSON.parse(fn(json.text, year()));
 }
 
-/** `call` for an export that takes the JSON as UTF-8 bytes (see `utf8Scratch`). */
-function callBytes(fn, input) {
-  const json = toJson(input);
-  if (json.error) return { error: json.error };
-  const [bytes] = utf8Scratch(json.text);
-  return JSON.parse(fn(bytes, year()));
+/**
+ * `hashUserData`'s call over `wasm`: the JSON text encoded straight into wasm's input buffer and
+ * the result decoded from its output buffer (see `hashUserDataInput` in src/bindings.rs), which
+ * spares the glue's allocation, copy and free of each per call.
+ */
+function userDataHasher(wasm) {
+  // A view of wasm memory, taken again when memory has grown (growth detaches the old one).
+  let view = new Uint8Array(0);
+  const memory = () => (view.byteLength === 0 ? (view = new Uint8Array(wasm.wasmMemory().buffer)) : view);
+  // `one`: `input` is a single record and the result its object (no array around either).
+  return (input, one) => {
+    const json = toJson(input);
+    if (json.error) return { error: json.error };
+    const text = json.text;
+    let written;
+    if (text.length > 1 << 20) {
+      // Large: encode first and reserve what it takes, not 3 bytes per UTF-16 unit.
+      const bytes = utf8(text);
+      const at = wasm.hashUserDataInput(bytes.length);
+      memory().set(bytes, at);
+      written = bytes.length;
+    } else {
+      const room = text.length * 3;
+      const at = wasm.hashUserDataInput(room);
+      written = encoder.encodeInto(text, memory().subarray(at, at + room)).written;
+    }
+    const len = wasm.hashUserDataRun(written, year(), one);
+    const out = wasm.hashUserDataOutput();
+    return JSON.parse(decoder.decode(memory().subarray(out, out + len)));
+  };
 }
 
 // UTF-8 of JSON texts for the exports that take bytes: encoded one after the other into one
@@ -67,6 +91,7 @@ const OWN_ENTROPY = new Uint8Array(0);
 // argument is copied by the glue one character at a time.
 const encoder = new TextEncoder();
 const utf8 = (text) => encoder.encode(text);
+const decoder = new TextDecoder();
 
 /** A random u32 for backoff jitter. */
 function random32() {
@@ -344,16 +369,14 @@ async function doctor(wasm, config, options = {}) {
 
 export function makeApi(wasm) {
   const createTag = (config) => makeTag(wasm, config);
+  const hashUser = userDataHasher(wasm);
   return {
     createTag,
     createContainer: makeContainer(wasm, createTag, attemptOnce),
     doctor: (config, options) => doctor(wasm, config, options),
     normalize: (field, value) => call(wasm.normalizeJson, { field, value }),
-    hashUserData: (record) => {
-      const out = callBytes(wasm.hashUserDataJson, [record]);
-      return Array.isArray(out) ? out[0] : out;
-    },
-    hashUserDataBatch: (records) => callBytes(wasm.hashUserDataJson, records),
+    hashUserData: (record) => hashUser(record, true),
+    hashUserDataBatch: (records) => hashUser(records, false),
     /** Offline-conversion rows (column -> value) as event data with their event_ids (`send --events`). */
     offlineEvents: (rows) => {
       const json = toJson(rows);

@@ -24,7 +24,7 @@ use crate::observe::{self, Timings};
 use crate::payload::Clock;
 use crate::tag::{IdentityPlan, Tag, MAX_EVENT_BYTES};
 use crate::user_data::{hash_records, scalar_text};
-use crate::user_data_batch::hash_records_json;
+use crate::user_data_batch::{hash_record_json_into, hash_records_json_into};
 
 #[wasm_bindgen(start)]
 pub fn start() {
@@ -94,28 +94,96 @@ pub fn offline_events(rows_json: &str) -> String {
     Json::Array(rows.iter().map(crate::offline::row_event).collect()).to_json()
 }
 
-#[wasm_bindgen(js_name = hashUserDataJson)]
-pub fn hash_user_data_json(input: &[u8], current_year: i32) -> String {
-    // UTF-8 bytes from the host's TextEncoder (one native pass; see js/api.mjs).
+/// `hashUserData`'s text in and out through two buffers in wasm memory that live from call to
+/// call: the host encodes its JSON text straight into the input (`TextEncoder.encodeInto`) and
+/// decodes the result from the output, where a `&[u8]` argument and a `String` result would
+/// cost an allocation, a free and a copy each per call (one record per call is a common use).
+struct UserDataIo {
+    /// Zero-filled to its length: the host writes at most that many bytes.
+    input: Vec<u8>,
+    output: String,
+}
+
+thread_local! {
+    static USER_DATA_IO: RefCell<UserDataIo> =
+        const { RefCell::new(UserDataIo { input: Vec::new(), output: String::new() }) };
+}
+
+/// Buffers larger than this are given back after the call that needed them, not kept.
+const USER_DATA_IO_KEEP: usize = 1 << 20;
+
+/// The wasm memory, for the host to read and write the buffers below.
+#[wasm_bindgen(js_name = wasmMemory)]
+pub fn wasm_memory() -> JsValue {
+    wasm_bindgen::memory()
+}
+
+/// The address of an input buffer of at least `room` bytes for the next `hashUserDataRun`.
+/// Memory may grow here: the host takes its view of memory after this call.
+#[wasm_bindgen(js_name = hashUserDataInput)]
+pub fn hash_user_data_input(room: usize) -> *mut u8 {
+    USER_DATA_IO.with(|io| {
+        let io = &mut *io.borrow_mut();
+        if io.output.capacity() > USER_DATA_IO_KEEP {
+            io.output = String::new();
+        }
+        if io.input.len() < room || io.input.len() > USER_DATA_IO_KEEP.max(room) {
+            io.input = vec![0; room];
+        }
+        io.input.as_mut_ptr()
+    })
+}
+
+/// Hash the JSON array of user_data records in the input buffer's first `len` bytes (UTF-8
+/// written by the host's TextEncoder) into the output buffer; returns the output's length in
+/// bytes (its address: `hashUserDataOutput`). The output is the JSON array of results, or
+/// `{"error"}`. With `one`, the input is a single record and the output its result object.
+#[wasm_bindgen(js_name = hashUserDataRun)]
+pub fn hash_user_data_run(len: usize, current_year: i32, one: bool) -> usize {
+    USER_DATA_IO.with(|io| {
+        let io = &mut *io.borrow_mut();
+        let input = &io.input[..len.min(io.input.len())];
+        hash_user_data_into(input, current_year, one, &mut io.output);
+        if io.input.len() > USER_DATA_IO_KEEP {
+            io.input = Vec::new();
+        }
+        io.output.len()
+    })
+}
+
+/// The address of the output buffer (valid until the next `hashUserDataInput`).
+#[wasm_bindgen(js_name = hashUserDataOutput)]
+pub fn hash_user_data_output() -> *const u8 {
+    USER_DATA_IO.with(|io| io.borrow().output.as_ptr())
+}
+
+fn hash_user_data_into(input: &[u8], current_year: i32, one: bool, out: &mut String) {
     let Ok(input) = std::str::from_utf8(input) else {
-        return error("invalid_json", "the input is not UTF-8 text".into());
+        *out = error("invalid_json", "the input is not UTF-8 text".into());
+        return;
     };
     let ctx = context(current_year);
     // The usual case, written straight from the input text; the tree below only reports errors.
-    if let Some(out) = hash_records_json(input, ctx) {
-        return out;
-    }
-    let records = match json::parse(input) {
-        Ok(Json::Array(records)) => records,
-        Ok(_) => {
-            return error(
-                "invalid_input",
-                "expected an array of user_data objects".into(),
-            )
-        }
-        Err(e) => return error("invalid_json", e.describe()),
+    let written = if one {
+        hash_record_json_into(input, ctx, out)
+    } else {
+        hash_records_json_into(input, ctx, out)
     };
-    hash_records(&records, ctx).to_json()
+    if written {
+        return;
+    }
+    *out = match json::parse(input) {
+        Ok(record) if one => match hash_records(std::slice::from_ref(&record), ctx) {
+            Json::Array(mut results) => results.pop().unwrap_or(Json::Null).to_json(),
+            other => other.to_json(),
+        },
+        Ok(Json::Array(records)) => hash_records(&records, ctx).to_json(),
+        Ok(_) => error(
+            "invalid_input",
+            "expected an array of user_data objects".into(),
+        ),
+        Err(e) => error("invalid_json", e.describe()),
+    };
 }
 
 /// Result of one chunk of the `normalize` command's JSON lines.

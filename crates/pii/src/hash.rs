@@ -1,4 +1,6 @@
 //! SHA-256 as Meta wants it: lowercase hex of the UTF-8 bytes.
+use std::cell::RefCell;
+
 use sha2::{Digest, Sha256};
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -9,14 +11,69 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// The lowercase hex digest as ASCII bytes on the stack (no allocation).
 pub fn sha256_hex_bytes(bytes: &[u8]) -> [u8; 64] {
+    match code_index(bytes) {
+        Some(i) => code_hash(i, bytes),
+        None => hex_digest(&sha256_digest(bytes)),
+    }
+}
+
+/// Two lowercase hex digits per byte value.
+const HEX_PAIRS: [[u8; 2]; 256] = {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = sha256_digest(bytes);
+    let mut pairs = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        pairs[i] = [HEX[i >> 4], HEX[i & 15]];
+        i += 1;
+    }
+    pairs
+};
+
+fn hex_digest(digest: &[u8; 32]) -> [u8; 64] {
     let mut hex = [0u8; 64];
-    for (pair, b) in hex.chunks_exact_mut(2).zip(digest) {
-        pair[0] = HEX[usize::from(b >> 4)];
-        pair[1] = HEX[usize::from(b & 15)];
+    for (pair, &b) in hex.chunks_exact_mut(2).zip(digest) {
+        pair.copy_from_slice(&HEX_PAIRS[usize::from(b)]);
     }
     hex
+}
+
+/// Texts of one or two ASCII lowercase letters: what state, country and gender normalize to
+/// (a small set that real traffic repeats: nearly every record has them), so their hashes are
+/// computed once per thread and looked up after (measured ~0.5 µs per record in wasm).
+const CODES: usize = 26 + 26 * 26;
+
+/// The text's slot in the code cache, when it is such a code.
+fn code_index(bytes: &[u8]) -> Option<usize> {
+    match *bytes {
+        [a] if a.is_ascii_lowercase() => Some(usize::from(a - b'a')),
+        [a, b] if a.is_ascii_lowercase() && b.is_ascii_lowercase() => {
+            Some(26 + usize::from(a - b'a') * 26 + usize::from(b - b'a'))
+        }
+        _ => None,
+    }
+}
+
+thread_local! {
+    /// Hex hashes of the codes, by `code_index`; all zero bytes until computed (a hex digit
+    /// is never zero). Allocated on first use.
+    static CODE_HASHES: RefCell<Vec<[u8; 64]>> = const { RefCell::new(Vec::new()) };
+}
+
+fn code_hash(index: usize, bytes: &[u8]) -> [u8; 64] {
+    CODE_HASHES.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.is_empty() {
+            cache.resize(CODES, [0; 64]);
+        }
+        match cache.get_mut(index) {
+            Some(slot) if slot[0] != 0 => *slot,
+            Some(slot) => {
+                *slot = hex_digest(&sha256_digest(bytes));
+                *slot
+            }
+            None => hex_digest(&sha256_digest(bytes)),
+        }
+    })
 }
 
 /// Bytes of the 64-byte block left for the message when it is to fit in one block (the rest is
@@ -65,6 +122,31 @@ mod tests {
         for len in 0..=text.len() {
             let expected: [u8; 32] = Sha256::digest(&text[..len]).into();
             assert_eq!(super::sha256_digest(&text[..len]), expected, "length {len}");
+        }
+    }
+
+    #[test]
+    fn cached_codes_hash_like_the_hasher() {
+        let mut texts: Vec<Vec<u8>> = (b'a'..=b'z').map(|a| vec![a]).collect();
+        for a in b'a'..=b'z' {
+            texts.extend((b'a'..=b'z').map(|b| vec![a, b]));
+        }
+        texts.extend([
+            b"A".to_vec(),
+            b"aB".to_vec(),
+            b"a1".to_vec(),
+            b"abc".to_vec(),
+            vec![],
+        ]);
+        for text in &texts {
+            let expected = super::hex(&Sha256::digest(text));
+            // Twice: computed, then from the cache.
+            for _ in 0..2 {
+                assert_eq!(
+                    super::sha256_hex_bytes(text).as_slice(),
+                    expected.as_bytes()
+                );
+            }
         }
     }
 

@@ -17,20 +17,50 @@ use crate::user_data::{hash_user_data, not_an_object_json};
 
 /// Results for the records in `input` as a JSON array, or `None` when `input` is not a JSON array.
 pub fn hash_records_json(input: &str, ctx: Context) -> Option<String> {
+    let mut out = String::new();
+    hash_records_json_into(input, ctx, &mut out).then_some(out)
+}
+
+/// `hash_records_json` into a caller's buffer (cleared first), so that a caller hashing one
+/// record per call reuses one output buffer; false (and `out`'s content unspecified) when
+/// `input` is not a JSON array.
+pub fn hash_records_json_into(input: &str, ctx: Context, out: &mut String) -> bool {
+    with_batch(input, ctx, out, Batch::walk)
+}
+
+/// One record (any JSON value, as one element of `hash_records_json`'s array) to its result
+/// object, into `out` (cleared first): the single-record call without wrapping the record in
+/// an array and unwrapping the result. False when `input` is not JSON.
+pub fn hash_record_json_into(input: &str, ctx: Context, out: &mut String) -> bool {
+    with_batch(input, ctx, out, |batch, input| {
+        let mut c = Cursor::new(input);
+        batch.record(&mut c).is_ok() && c.at_end()
+    })
+}
+
+fn with_batch<'a>(
+    input: &'a str,
+    ctx: Context,
+    out: &mut String,
+    walk: impl FnOnce(&mut Batch<'a>, &'a str) -> bool,
+) -> bool {
+    out.clear();
+    // Results are ~3x the input (a 64-digit hash per value).
+    out.reserve(input.len().saturating_mul(3).saturating_add(16));
     // The scratch buffers outlive the call (one record per call is a common use): taken here,
     // given back below.
     let (dropped, scratch) = SPARE.with(|spare| std::mem::take(&mut *spare.borrow_mut()));
     let mut batch = Batch {
         ctx,
-        // Results are ~3x the input (a 64-digit hash per value).
-        out: String::with_capacity(input.len().saturating_mul(3).saturating_add(16)),
+        out: std::mem::take(out),
         dropped,
         scratch,
         items: Vec::new(),
     };
-    let out = batch.walk(input);
+    let ok = walk(&mut batch, input);
+    *out = batch.out;
     SPARE.with(|spare| *spare.borrow_mut() = (batch.dropped, batch.scratch));
-    out
+    ok
 }
 
 thread_local! {
@@ -39,27 +69,29 @@ thread_local! {
 }
 
 impl<'a> Batch<'a> {
-    /// The array of records; `None` when `input` is not one.
-    fn walk(&mut self, input: &'a str) -> Option<String> {
+    /// The array of records into `out`; false when `input` is not one.
+    fn walk(&mut self, input: &'a str) -> bool {
         let mut c = Cursor::new(input);
         if !c.eat(b'[') {
-            return None;
+            return false;
         }
         self.out.push('[');
         if !c.eat(b']') {
             loop {
-                self.record(&mut c).ok()?;
+                if self.record(&mut c).is_err() {
+                    return false;
+                }
                 if c.eat(b']') {
                     break;
                 }
                 if !c.eat(b',') {
-                    return None;
+                    return false;
                 }
                 self.out.push(',');
             }
         }
         self.out.push(']');
-        c.at_end().then(|| std::mem::take(&mut self.out))
+        c.at_end()
     }
 }
 
@@ -379,6 +411,20 @@ mod tests {
             let fast = hash_records_json(input, CTX);
             assert!(fast.is_some(), "{input}");
             assert_eq!(fast, by_tree(input), "{input}");
+            // Each record alone gives its element of the array's result.
+            let Ok(crate::json::Json::Array(records)) = parse(input) else {
+                panic!("{input}")
+            };
+            let Some(crate::json::Json::Array(results)) =
+                by_tree(input).and_then(|t| parse(&t).ok())
+            else {
+                panic!("{input}")
+            };
+            for (record, result) in records.iter().zip(&results) {
+                let mut one = String::new();
+                assert!(hash_record_json_into(&record.to_json(), CTX, &mut one));
+                assert_eq!(one, result.to_json(), "{input}");
+            }
         }
     }
 
@@ -394,6 +440,12 @@ mod tests {
             "\"x\"",
         ] {
             assert_eq!(hash_records_json(input, CTX), None, "{input}");
+        }
+        for input in ["", "{", "{} x", "[1,]", "{\"em\":\"a\",}"] {
+            assert!(
+                !hash_record_json_into(input, CTX, &mut String::new()),
+                "{input}"
+            );
         }
         let deep = format!("[{{\"a\":{}{}}}]", "[".repeat(200), "]".repeat(200));
         assert_eq!(hash_records_json(&deep, CTX), None);

@@ -66,7 +66,22 @@ impl Field {
     }
 
     pub fn from_key(key: &str) -> Option<Field> {
-        Field::ALL.into_iter().find(|f| f.key() == key)
+        // A match (by length, then bytes) rather than comparing with every key in turn: every
+        // key of every record comes through here.
+        Some(match key {
+            "em" => Field::Email,
+            "ph" => Field::Phone,
+            "fn" => Field::FirstName,
+            "ln" => Field::LastName,
+            "ge" => Field::Gender,
+            "db" => Field::DateOfBirth,
+            "ct" => Field::City,
+            "st" => Field::State,
+            "zp" => Field::Zip,
+            "country" => Field::Country,
+            "external_id" => Field::ExternalId,
+            _ => return None,
+        })
     }
 }
 

@@ -1,5 +1,8 @@
 //! Free-text fields: first/last name, city, external id, zip code.
-use super::js_text::{is_js_whitespace, js_length, js_lowercase, push_lowercase, trim_in_place};
+use super::js_text::{
+    has_capital_sigma, is_js_whitespace, js_length, js_lowercase, push_char_lowercase,
+    push_lowercase, trim_in_place,
+};
 use super::DropReason;
 
 // Each normalizer writes into `out` (cleared first), so that one buffer serves every value.
@@ -60,13 +63,10 @@ fn keep_lowercased(
     out: &mut String,
 ) -> Result<(), DropReason> {
     out.clear();
-    // `char::to_lowercase` has its own ASCII fast path: no separate ASCII loop (wasm size).
-    if !raw.contains('\u{3A3}') {
-        out.extend(
-            raw.chars()
-                .filter(|&c| keep(c))
-                .flat_map(char::to_lowercase),
-        );
+    if !has_capital_sigma(raw) {
+        for c in raw.chars().filter(|&c| keep(c)) {
+            push_char_lowercase(c, out);
+        }
     } else {
         // Filter into `out`, then lowercase the whole (one temporary for the final-sigma rule).
         out.extend(raw.chars().filter(|&c| keep(c)));
