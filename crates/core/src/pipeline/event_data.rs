@@ -358,8 +358,10 @@ mod tests {
             RequestContext::from_json(&Json::Null),
             RequestContext::default()
         );
-        let v = parse(r#"{"headers": {"X-A": ["p", 3, null], "Cookie": ["a=1; =x; b", "c=\"3\""],
-            "cookie": "d = 4 "}, "cookies": "z=0"}"#)
+        let v = parse(
+            r#"{"headers": {"X-A": ["p", 3, null], "Cookie": ["a=1; =x; b", "c=\"3\""],
+            "cookie": "d = 4 "}, "cookies": "z=0"}"#,
+        )
         .expect("parses");
         let r = RequestContext::from_json(&v);
         let pairs = |v: &[(String, String)]| {

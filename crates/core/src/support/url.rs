@@ -390,44 +390,53 @@ fn punycode(label: &str) -> Option<String> {
 /// an IP address, a single label (`localhost`), a host that is itself a public suffix
 /// (`myshopify.com`, `github.io`), a TLD the list does not know (`shop.internal`).
 pub fn registrable_domain(host: &str) -> Option<String> {
-    with_registrable_domain(host, |domain| domain.map(str::to_string))
+    with_registrable_domain(host, |domain, _| domain.map(str::to_string))
 }
 
-/// `f` of the host's registrable domain. A build asks for its page host's domain up to three
-/// times (cookie domain, the subdomain index of fbp and of fbc) and a site's events share one
-/// host, so the last answer is kept, in buffers that are reused (no allocation once warm; a
-/// lookup in the list costs about a microsecond).
-fn with_registrable_domain<R>(host: &str, f: impl FnOnce(Option<&str>) -> R) -> R {
+/// `f` of the host's registrable domain and whether the host is an IP address. A build asks
+/// for its page host's domain up to twice (the subdomain index of fbc and fbp, the cookie
+/// domain) and a site's events share one host, so the last answer is kept, in buffers that are
+/// reused (no allocation once warm; a lookup in the list costs about a microsecond, parsing
+/// the host as an IP address a fraction of that).
+fn with_registrable_domain<R>(host: &str, f: impl FnOnce(Option<&str>, bool) -> R) -> R {
     struct Last {
         host: String,
         domain: String,
         found: bool,
+        ip: bool,
     }
     thread_local! {
         static LAST: std::cell::RefCell<Last> = const {
-            std::cell::RefCell::new(Last { host: String::new(), domain: String::new(), found: false })
+            std::cell::RefCell::new(Last { host: String::new(), domain: String::new(), found: false, ip: false })
         };
     }
     LAST.with(|last| {
         let Ok(mut last) = last.try_borrow_mut() else {
-            return f(lookup_registrable_domain(host).as_deref());
+            let ip = is_ip(host);
+            let domain = (!ip).then(|| lookup_registrable_domain(host)).flatten();
+            return f(domain.as_deref(), ip);
         };
+        // The cache starts as the empty host's answer (not an IP, no domain).
         if last.host != host {
-            let domain = lookup_registrable_domain(host);
+            let ip = is_ip(host);
+            let domain = (!ip).then(|| lookup_registrable_domain(host)).flatten();
             last.host.clear();
             last.host.push_str(host);
             last.domain.clear();
             last.domain.push_str(domain.as_deref().unwrap_or_default());
             last.found = domain.is_some();
+            last.ip = ip;
         }
-        f(last.found.then_some(last.domain.as_str()))
+        f(last.found.then_some(last.domain.as_str()), last.ip)
     })
 }
 
+fn is_ip(host: &str) -> bool {
+    crate::ip::parse(host).is_some()
+}
+
+/// The registrable domain of a host that is not an IP address.
 fn lookup_registrable_domain(host: &str) -> Option<String> {
-    if crate::ip::parse(host).is_some() {
-        return None;
-    }
     let host = ascii_host(host)?;
     let suffix = crate::psl::suffix_labels(&host)?;
     // The byte where the suffix's labels plus one begin.
@@ -445,16 +454,14 @@ fn lookup_registrable_domain(host: &str) -> Option<String> {
 /// page gives 1, as Meta's docs advise for values built on a server.
 pub fn subdomain_index(page_host: Option<&str>) -> u32 {
     let Some(host) = page_host else { return 1 };
-    if crate::ip::parse(host).is_some() {
-        return 0;
-    }
-    let labels = with_registrable_domain(host, |domain| {
-        domain
-            .unwrap_or(host)
-            .split('.')
-            .filter(|l| !l.is_empty())
-            .count()
+    let labels = with_registrable_domain(host, |domain, ip| {
+        if ip {
+            return None;
+        }
+        let labels = domain.unwrap_or(host).split('.').filter(|l| !l.is_empty());
+        Some(labels.count())
     });
+    let Some(labels) = labels else { return 0 };
     u32::try_from(labels.saturating_sub(1)).unwrap_or(u32::MAX)
 }
 
