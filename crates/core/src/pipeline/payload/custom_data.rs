@@ -298,9 +298,11 @@ fn products(config: &TagConfig, ev: &EventData, report: &mut Report) -> Vec<Prod
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty())
         };
-        let path = format!("{}[{}]", schema.array_variable, i);
+        // Only a warning names the item: no path formatted for the items that are fine.
+        let path = || format!("{}[{}]", schema.array_variable, i);
         // Meta's tag: an item without an id is known by its name.
         let Some(id) = text(&schema.id_field).or_else(|| text("item_name")) else {
+            let path = path();
             let message = format!("{path} has no {}: left out of contents", schema.id_field);
             report.warn("custom_data.item_without_id", path, message);
             continue;
@@ -308,11 +310,12 @@ fn products(config: &TagConfig, ev: &EventData, report: &mut Report) -> Vec<Prod
         let quantity = match field(&schema.quantity_field) {
             None => 1,
             Some(q) => count(q).unwrap_or_else(|| {
+                let path = path();
                 let message = format!(
                     "{path}.{} is not a whole number: counted as 1",
                     schema.quantity_field
                 );
-                report.warn("custom_data.item_quantity_invalid", path.clone(), message);
+                report.warn("custom_data.item_quantity_invalid", path, message);
                 1
             }),
         };
