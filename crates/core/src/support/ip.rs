@@ -2,7 +2,6 @@
 //! `X-Forwarded-For` or sGTM's `ip_override`), IPv6 preferred as Meta advises; optionally
 //! truncated or removed for privacy. Parsing and formatting are done here rather than with
 //! `std::net`, whose parser and formatter cost ~7 KB of wasm.
-use crate::json::decimal;
 use crate::model::config::IpHandling;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,33 +15,52 @@ impl Ip {
         matches!(self, Ip::V6(_))
     }
 
-    /// Canonical text (RFC 5952 for IPv6: lowercase, longest zero run as `::`).
+    /// Canonical text (RFC 5952 for IPv6: lowercase, longest zero run as `::`), written into
+    /// one string (every build formats its client IP).
     pub fn text(&self) -> String {
+        let mut out = String::with_capacity(39);
         match self {
-            Ip::V4(o) => o
-                .iter()
-                .map(|b| decimal(u64::from(*b)))
-                .collect::<Vec<_>>()
-                .join("."),
-            Ip::V6(g) => v6_text(g),
+            Ip::V4(o) => push_v4(&mut out, o),
+            Ip::V6(g) => push_v6(&mut out, g),
+        }
+        out
+    }
+}
+
+fn push_v4(out: &mut String, octets: &[u8; 4]) {
+    for (i, &b) in octets.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        if b >= 100 {
+            out.push(char::from(b'0' + b / 100));
+        }
+        if b >= 10 {
+            out.push(char::from(b'0' + b / 10 % 10));
+        }
+        out.push(char::from(b'0' + b % 10));
+    }
+}
+
+/// Groups in lowercase hex without leading zeros, `:` between them.
+fn push_groups(out: &mut String, groups: &[u16]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for (i, &n) in groups.iter().enumerate() {
+        if i > 0 {
+            out.push(':');
+        }
+        let mut started = false;
+        for shift in [12, 8, 4, 0] {
+            let d = (n >> shift) & 15;
+            if d != 0 || started || shift == 0 {
+                out.push(char::from(HEX[usize::from(d)]));
+                started = true;
+            }
         }
     }
 }
 
-fn v6_text(g: &[u16; 8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let hex = |n: u16| {
-        let s: String = [n >> 12, (n >> 8) & 15, (n >> 4) & 15, n & 15]
-            .iter()
-            .map(|d| char::from(HEX[usize::from(*d)]))
-            .collect();
-        let t = s.trim_start_matches('0');
-        if t.is_empty() {
-            "0".to_string()
-        } else {
-            t.to_string()
-        }
-    };
+fn push_v6(out: &mut String, g: &[u16; 8]) {
     // Longest run of two or more zero groups (the first one on a tie).
     let (mut best, mut run) = ((0, 0), (0, 0));
     for (i, &v) in g.iter().enumerate() {
@@ -59,14 +77,17 @@ fn v6_text(g: &[u16; 8]) -> String {
     if g[..5] == [0; 5] && g[5] == 0xffff {
         let [a, b] = g[6].to_be_bytes();
         let [c, d] = g[7].to_be_bytes();
-        return format!("::ffff:{}", Ip::V4([a, b, c, d]).text());
+        out.push_str("::ffff:");
+        push_v4(out, &[a, b, c, d]);
+        return;
     }
     if best.1 < 2 {
-        return g.iter().map(|n| hex(*n)).collect::<Vec<_>>().join(":");
+        push_groups(out, g);
+        return;
     }
-    let head: Vec<String> = g[..best.0].iter().map(|n| hex(*n)).collect();
-    let tail: Vec<String> = g[best.0 + best.1..].iter().map(|n| hex(*n)).collect();
-    format!("{}::{}", head.join(":"), tail.join(":"))
+    push_groups(out, &g[..best.0]);
+    out.push_str("::");
+    push_groups(out, &g[best.0 + best.1..]);
 }
 
 fn parse_v4(s: &str) -> Option<[u8; 4]> {
@@ -275,16 +296,16 @@ pub fn is_public(ip: &Ip) -> bool {
 /// The address to send from a list: the first public IPv6, else the first public IPv4
 /// (IPv4-mapped and NAT64 addresses are IPv4 here).
 pub fn pick(list: &str) -> Option<Ip> {
-    let ips: Vec<Ip> = list
-        .split(',')
-        .filter_map(parse)
-        .map(unwrap_v4)
-        .filter(is_public)
-        .collect();
-    ips.iter()
-        .find(|ip| ip.is_ipv6())
-        .or_else(|| ips.first())
-        .copied()
+    // One pass, no list of candidates: the first public IPv6, else the first public address.
+    let mut first = None;
+    let public = list.split(',').filter_map(parse).map(unwrap_v4);
+    for ip in public.filter(is_public) {
+        if ip.is_ipv6() {
+            return Some(ip);
+        }
+        first.get_or_insert(ip);
+    }
+    first
 }
 
 /// Apply the configured privacy handling.
@@ -556,5 +577,26 @@ mod tests {
         );
         assert_eq!(anonymize(v4, IpHandling::Remove), None);
         assert_eq!(anonymize(v4, IpHandling::Keep), Some(v4));
+    }
+}
+
+/// Formatting against std's `Display` on any address (zero groups made likely, so that every
+/// shape of `::` run is met).
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5000))]
+
+        #[test]
+        fn text_agrees_with_std(
+            v4 in any::<[u8; 4]>(),
+            v6 in proptest::array::uniform8(prop_oneof![Just(0u16), Just(0xffff), any::<u16>()]),
+        ) {
+            prop_assert_eq!(Ip::V4(v4).text(), std::net::Ipv4Addr::from(v4).to_string());
+            prop_assert_eq!(Ip::V6(v6).text(), std::net::Ipv6Addr::from(v6).to_string());
+        }
     }
 }

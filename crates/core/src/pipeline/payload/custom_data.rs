@@ -303,7 +303,7 @@ fn products<'a>(config: &TagConfig, ev: &EventData<'a>, report: &mut Report) -> 
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
         };
-        // Only a warning names the item.
+        // Only a warning names the item: no path formatted for the items that are fine.
         let path = || format!("{}[{}]", schema.array_variable, i);
         // Meta's tag: an item without an id is known by its name.
         let Some(id) = text(&schema.id_field).or_else(|| text("item_name")) else {
