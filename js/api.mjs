@@ -61,8 +61,21 @@ function userDataHasher(wasm) {
     }
     const len = wasm.hashUserDataRun(written, year(), one);
     const out = wasm.hashUserDataOutput();
-    return JSON.parse(decoder.decode(memory().subarray(out, out + len)));
+    return JSON.parse(decodeUtf8(memory().subarray(out, out + len)));
   };
+}
+
+// UTF-8 out of wasm memory. A fresh decoder every ~2 GB decoded, as wasm-bindgen's glue does:
+// Safari's TextDecoder fails past that.
+let decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+let decoded = 0;
+function decodeUtf8(bytes) {
+  decoded += bytes.length;
+  if (decoded >= 2146435072) {
+    decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+    decoded = bytes.length;
+  }
+  return decoder.decode(bytes);
 }
 
 // UTF-8 of JSON texts for the exports that take bytes: encoded one after the other into one
@@ -91,7 +104,6 @@ const OWN_ENTROPY = new Uint8Array(0);
 // argument is copied by the glue one character at a time.
 const encoder = new TextEncoder();
 const utf8 = (text) => encoder.encode(text);
-const decoder = new TextDecoder();
 
 /** A random u32 for backoff jitter. */
 function random32() {
