@@ -206,20 +206,23 @@ pub fn decimal(n: u64) -> String {
 }
 
 /// `n` in decimal, appended to `out`.
-pub fn push_decimal(mut n: u64, out: &mut String) {
-    let mut digits = [0u8; 20];
+pub fn push_decimal(n: u64, out: &mut String) {
+    push_padded(n, 1, out);
+}
+
+/// `n` in decimal, zero-padded to `width` digits (at most 20), appended to `out`
+/// (`format!("{n:0width$}")` without core::fmt or an allocation).
+pub fn push_padded(n: u64, width: usize, out: &mut String) {
+    let mut digits = [b'0'; 20];
+    let width = width.min(digits.len());
     let mut i = digits.len();
-    loop {
+    let mut rest = n;
+    while rest > 0 || digits.len() - i < width {
         i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        digits[i] = b'0' + (rest % 10) as u8;
+        rest /= 10;
     }
-    for &d in &digits[i..] {
-        out.push(char::from(d));
-    }
+    out.extend(digits[i..].iter().map(|&d| char::from(d)));
 }
 
 /// One JSON object written straight into text, field by field: for results of a fixed shape,

@@ -719,3 +719,23 @@ fn contact_details_in_foreign_messages_are_redacted() {
         assert_eq!(redact_contact_details(text), want, "{text}");
     }
 }
+
+#[test]
+fn contains_agrees_with_str_contains() {
+    let long = "ab".repeat(200) + "EAAB-token";
+    let texts = [
+        "",
+        "a",
+        "token",
+        "xxEAAB-tokyy",
+        "EAAB-tok",
+        "ééEAAB",
+        long.as_str(),
+    ];
+    let parts = ["a", "tok", "EAAB-tok", "ba", "zz", "é", "EAAB-token", ""];
+    for t in texts {
+        for p in parts {
+            assert_eq!(contains(t, p), t.contains(p), "{t:?} {p:?}");
+        }
+    }
+}

@@ -4,6 +4,7 @@
 //! 1..=12, day 1..=31 (no per-month check, as Meta's builder). A lone 8-digit group is taken as
 //! already formatted, unchecked (also as Meta's builder: `19901399` passes).
 use super::DropReason;
+use crate::json::push_padded;
 
 /// `YYYYMMDD` into `out` (cleared first). Only the first three digit groups and whether there
 /// is more than one matter, so they are read without collecting the rest.
@@ -16,9 +17,9 @@ pub fn normalize_into(raw: &str, current_year: i32, out: &mut String) -> Result<
     let (second, third) = (groups.next(), groups.next());
     if let (Some(a), Some(b), Some(c)) = (first, second, third) {
         if let Some((y, m, d)) = from_numbers(value(a), value(b), value(c), current_year) {
-            push_padded(out, y, 4);
-            push_padded(out, m, 2);
-            push_padded(out, d, 2);
+            push_padded(y, 4, out);
+            push_padded(m, 2, out);
+            push_padded(d, 2, out);
             return Ok(());
         }
     }
@@ -29,19 +30,6 @@ pub fn normalize_into(raw: &str, current_year: i32, out: &mut String) -> Result<
         }
         _ => Err(DropReason::InvalidDate),
     }
-}
-
-/// `n` in decimal, zero-padded to `width` digits (`format!("{n:0width$}")` without core::fmt).
-fn push_padded(out: &mut String, n: u64, width: usize) {
-    let mut digits = [b'0'; 20];
-    let mut i = digits.len();
-    let mut rest = n;
-    while rest > 0 || digits.len() - i < width {
-        i -= 1;
-        digits[i] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-    }
-    out.extend(digits[i..].iter().map(|&d| char::from(d)));
 }
 
 #[cfg(test)]
