@@ -52,13 +52,12 @@ pub fn log_build(log: &mut Logger, out: &BuildOutput) {
         });
     }
     match out.status {
-        Status::Ready => {
-            let message = format!(
-                "event built: {} request(s)",
-                decimal(out.requests.len() as u64)
-            );
-            log.info(PROCESS_BUILD, TYPE_MESSAGE, &message, None);
-        }
+        // What the result itself says (ready, n requests): DEBUG, not a line per event at
+        // INFO (the sends' outcomes are INFO records of their own).
+        Status::Ready => log.debug_with(PROCESS_BUILD, TYPE_MESSAGE, || {
+            let n = decimal(out.requests.len() as u64);
+            (format!("event built: {n} request(s)"), None)
+        }),
         Status::Skipped => {
             let why = out.skipped.as_ref().map_or("", |s| s.code);
             log.info(
