@@ -11,7 +11,7 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 
-use crate::json::{write_string, Cursor, ParseError, Value};
+use crate::json::{push_decimal, write_string, Cursor, ParseError, Value};
 use crate::normalize::{hash_value, Context, DropReason, Field, PLAIN_KEYS};
 use crate::user_data::{hash_user_data, not_an_object_json};
 
@@ -344,27 +344,11 @@ impl<'a> Batch<'a> {
         self.dropped.push_str("{\"field\":");
         write_string(field, &mut self.dropped);
         self.dropped.push_str(",\"index\":");
-        push_decimal(&mut self.dropped, index);
+        push_decimal(index as u64, &mut self.dropped);
         self.dropped.push_str(",\"reason\":\"");
         self.dropped.push_str(reason);
         self.dropped.push_str("\"}");
     }
-}
-
-/// `n` in decimal, appended without an intermediate String.
-fn push_decimal(out: &mut String, n: usize) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut rest = n;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    out.extend(digits[i..].iter().map(|&d| char::from(d)));
 }
 
 /// True when `hash` is already in a written list (`"h1","h2"`: entries are quoted hex, so a

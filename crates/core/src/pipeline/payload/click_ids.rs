@@ -2,7 +2,7 @@
 //! `fbclid` when the page carries one, generated when missing; and the first-party cookies the
 //! host should set, with the very values the payload uses.
 use crate::event_data::{trimmed_text, EventData, RequestContext};
-use crate::json::{ObjectWriter, Value};
+use crate::json::{push_decimal, ObjectWriter, Value};
 use crate::model::config::{CookieDomain, TagConfig};
 use crate::report::Report;
 use crate::url;
@@ -27,10 +27,13 @@ pub struct SetCookie {
 impl SetCookie {
     /// The `Set-Cookie` header value: Path=/, Secure, SameSite, HttpOnly when asked.
     pub fn header(&self) -> String {
-        let mut h = format!(
-            "{}={}; Max-Age={}; Path=/",
-            self.name, self.value, self.max_age_seconds
-        );
+        let mut h = String::with_capacity(self.name.len() + self.value.len() + 96);
+        h.push_str(&self.name);
+        h.push('=');
+        h.push_str(&self.value);
+        h.push_str("; Max-Age=");
+        push_decimal(self.max_age_seconds, &mut h);
+        h.push_str("; Path=/");
         if let Some(d) = &self.domain {
             h.push_str("; Domain=");
             h.push_str(d);
@@ -127,25 +130,11 @@ pub fn is_valid(value: &str, numeric_payload: bool) -> bool {
 fn fb_prefix(index: u32, ms: u64, payload_len: usize) -> String {
     let mut out = String::with_capacity(36 + payload_len);
     out.push_str("fb.");
-    push_decimal(&mut out, u64::from(index));
+    push_decimal(u64::from(index), &mut out);
     out.push('.');
-    push_decimal(&mut out, ms);
+    push_decimal(ms, &mut out);
     out.push('.');
     out
-}
-
-fn push_decimal(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend(digits[i..].iter().map(|&d| char::from(d)));
 }
 
 /// What the run knows that click ids derive from.
@@ -172,7 +161,7 @@ pub fn resolve(config: &TagConfig, inp: &Inputs, report: &mut Report) -> ClickId
     let fbp = existing_fbp.map(str::to_string).or_else(|| {
         config.generate_fbp.then(|| {
             let mut fbp = fb_prefix(index, inp.now_ms, 10);
-            push_decimal(&mut fbp, u64::from(inp.random % 2_147_483_647));
+            push_decimal(u64::from(inp.random % 2_147_483_647), &mut fbp);
             fbp
         })
     });
