@@ -1,6 +1,7 @@
 //! The allocations of one Purchase build (tests/bench/purchase-sgtm.json: 11 PII fields, 5
 //! items), counted natively by a counting allocator: a bound that only goes down. The issue's
-//! aim is <= 100 (a borrowed, typed model); today's generic JSON tree makes ~500.
+//! aim is <= 100; with the event read in place and Meta's field names borrowed it is ~160
+//! (477 before), most of them the Meta event's own tree.
 #![cfg(not(target_arch = "wasm32"))]
 
 use omni_meta_capi::payload::Clock;
@@ -12,7 +13,7 @@ mod counting_alloc;
 use counting_alloc::ALLOCATIONS;
 
 /// Allocations (and reallocations) a Purchase build may make at most.
-const BOUND: u64 = 500;
+const BOUND: u64 = 180;
 
 // One test in this binary: no other thread allocates while it counts.
 #[test]
