@@ -5,6 +5,10 @@
 import { createReadStream, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { parse } from "csv-parse";
 import { offlineEvents } from "./node.mjs";
+// The wasm as node.mjs initialized it: what a batch's rows became, and the exit status, are
+// the wasm's decisions (crates/core/src/pipeline/offline.rs); this file reads, reports and
+// checkpoints.
+import * as wasm from "../pkg/omni_meta_capi.js";
 
 /** Longest JSON line read (a line without end must not grow memory without bound). */
 const MAX_LINE = 1 << 20;
@@ -164,33 +168,20 @@ export async function bulkSend({ tag, file, request, batchSize, dryRun, resume, 
   let lastLine = after;
   let batch = [];
 
-  /** What became of each row of a batch: accepted, rejected, invalid, skipped, failed, unconfirmed. */
+  /** What became of each row of a batch (the wasm settles it): `{outcomes, stop}`. */
   const settle = async (rowsIn) => {
-    if (dryRun) {
-      return rowsIn.map((r) => {
-        const out = tag.build(r.event, request);
-        if (out.status === "invalid") reportBad(r.line, out.report.errors.map((e) => `${e.field}: ${e.message}`).join("; "));
-        return out.status === "ready" ? "accepted" : out.status;
-      });
+    const result = dryRun
+      ? { events: rowsIn.map((r, index) => {
+          const { status, report } = tag.build(r.event, request);
+          return { index, status, report };
+        }) }
+      : await tag.runBatch(rowsIn.map((r) => r.event), request, { log });
+    const settled = JSON.parse(wasm.bulkSettle(JSON.stringify({ results: result.results, events: result.events }), rowsIn.length));
+    for (const p of settled.problems) {
+      const [first, last] = [rowsIn[p.first].line, rowsIn[p.last].line];
+      reportBad(first === last ? first : `${first}-${last}`, p.message);
     }
-    const result = await tag.runBatch(rowsIn.map((r) => r.event), request, { log });
-    const worst = new Array(rowsIn.length).fill("accepted");
-    const rank = { accepted: 0, rejected: 1, unconfirmed: 2, failed: 3 };
-    for (const res of result.results ?? []) {
-      for (const i of res.eventIndexes ?? []) if (rank[res.status] > rank[worst[i]]) worst[i] = res.status;
-      if (res.status === "rejected") {
-        const lines = res.eventIndexes.map((i) => rowsIn[i].line);
-        const why = res.outcome?.message ?? res.outcome?.code ?? "rejected";
-        reportBad(`${lines[0]}-${lines[lines.length - 1]}`, `rejected by Meta: ${typeof why === "string" ? why : JSON.stringify(why)}`);
-      }
-    }
-    for (const ev of result.events ?? []) {
-      if (ev.status === "invalid") {
-        worst[ev.index] = "invalid";
-        reportBad(rowsIn[ev.index].line, ev.report.errors.map((e) => `${e.field}: ${e.message}`).join("; "));
-      } else if (ev.status === "skipped") worst[ev.index] = "skipped";
-    }
-    return worst;
+    return settled;
   };
 
   // Two batches at a time (one building while the other waits for Meta); they are committed to
@@ -198,14 +189,14 @@ export async function bulkSend({ tag, file, request, batchSize, dryRun, resume, 
   const inFlight = [];
   const commit = async () => {
     const { rowsIn, outcome, bad } = inFlight.shift();
-    const worst = await outcome;
+    const { outcomes, stop } = await outcome;
     if (stopped) return false;
-    if (worst.some((w) => w === "failed" || w === "unconfirmed")) {
-      stopped = worst.includes("unconfirmed") ? "unconfirmed" : "failed";
+    if (stop) {
+      stopped = stop;
       return false;
     }
     const key = { accepted: "sent", rejected: "rejected", invalid: "invalid", skipped: "skipped" };
-    for (const w of worst) c[key[w] ?? "skipped"]++;
+    for (const o of outcomes) c[key[o]]++;
     c.rows += rowsIn.length + bad.rows;
     c.invalid += bad.rows;
     lastLine = Math.max(rowsIn.length ? rowsIn[rowsIn.length - 1].line : 0, bad.line);
@@ -255,7 +246,5 @@ export async function bulkSend({ tag, file, request, batchSize, dryRun, resume, 
   const verb = dryRun ? "valid" : "sent";
   await write(json ? JSON.stringify(summary) + "\n"
     : `${c.rows} rows: ${c.sent} ${verb}, ${c.invalid} invalid, ${c.rejected} rejected by Meta, ${c.skipped} skipped (consent)${after ? `; resumed after line ${after}` : ""}\n${summary.stopped ? `stopped after line ${lastLine}: ${summary.stopped}\n` : ""}`);
-  if (stopped) return 5;
-  if (c.rejected) return 4;
-  return c.invalid ? 2 : 0;
+  return wasm.bulkExitCode(Boolean(stopped), c.rejected, c.invalid);
 }

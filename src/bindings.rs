@@ -94,6 +94,21 @@ pub fn offline_events(rows_json: &str) -> String {
     Json::Array(rows.iter().map(crate::offline::row_event).collect()).to_json()
 }
 
+/// One batch of a bulk upload as `runBatch` (or, in a dry run, the builds) settled it:
+/// `{outcomes, problems: [{first, last, message}], stop}` (see `crate::offline::settle`).
+#[wasm_bindgen(js_name = bulkSettle)]
+pub fn bulk_settle(result_json: &str, rows: u32) -> String {
+    let result = json::parse_borrowed(result_json).unwrap_or(Value::Null);
+    let rows = usize::try_from(rows).unwrap_or(0);
+    crate::offline::settle(&result, rows).to_json().to_json()
+}
+
+/// The bulk upload's exit status (see `crate::offline::exit_code`).
+#[wasm_bindgen(js_name = bulkExitCode)]
+pub fn bulk_exit_code(stopped: bool, rejected: u32, invalid: u32) -> u8 {
+    crate::offline::exit_code(stopped, u64::from(rejected), u64::from(invalid))
+}
+
 /// `hashUserData`'s text in and out through two buffers in wasm memory that live from call to
 /// call: the host encodes its JSON text straight into the input (`TextEncoder.encodeInto`) and
 /// decodes the result from the output, where a `&[u8]` argument and a `String` result would
@@ -155,6 +170,13 @@ pub fn hash_user_data_run(len: usize, current_year: i32, one: bool) -> usize {
 #[wasm_bindgen(js_name = hashUserDataOutput)]
 pub fn hash_user_data_output() -> *const u8 {
     USER_DATA_IO.with(|io| io.borrow().output.as_ptr())
+}
+
+/// `hashUserDataRun`'s work on bytes given here (the wasm tests call it without the buffers).
+pub fn hash_user_data_text(input: &[u8], current_year: i32, one: bool) -> String {
+    let mut out = String::new();
+    hash_user_data_into(input, current_year, one, &mut out);
+    out
 }
 
 fn hash_user_data_into(input: &[u8], current_year: i32, one: bool, out: &mut String) {

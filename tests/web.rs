@@ -3,7 +3,7 @@
 //! JSON bindings the npm package uses.
 #![cfg(target_arch = "wasm32")]
 
-use omni_meta_capi::bindings::{hash_user_data_json, normalize_json};
+use omni_meta_capi::bindings::{hash_user_data_text, normalize_json};
 use omni_meta_capi::json::{parse, Json};
 use omni_meta_capi::normalize::{normalize_and_hash, Context, Field};
 use wasm_bindgen_test::*;
@@ -47,9 +47,10 @@ fn json_bindings_in_the_browser() {
         Some("sopaulo")
     );
 
-    let out = hash_user_data_json(
+    let out = hash_user_data_text(
         br#"[{"em":"A@B.co","country":"Deutschland","fbp":"fb.1.1.1"}, 7]"#,
         2026,
+        false,
     );
     let batch = parse(&out).expect("json out");
     let records = batch.as_array().unwrap_or_default();
@@ -70,7 +71,8 @@ fn json_bindings_in_the_browser() {
     );
 
     // The records arrive as UTF-8 bytes: anything else is reported, not read.
-    let not_utf8 = parse(&hash_user_data_json(&[b'[', 0xff, b']'], 2026)).expect("json out");
+    let not_utf8 =
+        parse(&hash_user_data_text(&[b'[', 0xff, b']'], 2026, false)).expect("json out");
     assert_eq!(
         not_utf8
             .get("error")

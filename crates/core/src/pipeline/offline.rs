@@ -41,6 +41,170 @@ pub fn row_event(row: &Json) -> Json {
     event
 }
 
+/// What became of the rows of one batch, and whether the upload must stop there.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Settled {
+    /// Per row, in order: `accepted`, `rejected`, `unconfirmed`, `failed`, `invalid` or `skipped`.
+    pub outcomes: Vec<&'static str>,
+    /// What to tell about rows (by position in the batch, first to last): Meta's rejection of
+    /// a request, or why a row was invalid.
+    pub problems: Vec<Problem>,
+    /// `unconfirmed` or `failed` when a request of the batch got no final answer: the upload
+    /// stops after the last batch fully answered (`--resume` sends the rest again).
+    pub stop: Option<&'static str>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub first: usize,
+    pub last: usize,
+    pub message: String,
+}
+
+/// Send outcomes, least to most serious: a row sent to several pixels is what its worst
+/// request became.
+const SEND_OUTCOMES: [&str; 4] = ["accepted", "rejected", "unconfirmed", "failed"];
+
+/// The rows of a batch as `run`/`runBatch` settled them (`{results: [{status, eventIndexes,
+/// outcome}], events: [{index, status, report}]}`; a dry run gives only `events`, one per row).
+/// An invalid or skipped event is that, whatever its requests did.
+pub fn settle(result: &Value<'_>, rows: usize) -> Settled {
+    let mut out = Settled {
+        outcomes: vec![SEND_OUTCOMES[0]; rows],
+        ..Settled::default()
+    };
+    let rank = |s: &str| SEND_OUTCOMES.iter().position(|o| *o == s);
+    for res in result
+        .get("results")
+        .and_then(Value::as_array)
+        .unwrap_or_default()
+    {
+        let Some(status) = res
+            .get("status")
+            .and_then(Value::as_str)
+            .and_then(|s| rank(s).map(|r| (r, SEND_OUTCOMES[r])))
+        else {
+            continue;
+        };
+        let indexes: Vec<usize> = res
+            .get("eventIndexes")
+            .and_then(Value::as_array)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|i| crate::number::count(crate::user_data::scalar_text(i)?))
+            .filter_map(|i| usize::try_from(i).ok())
+            .filter(|&i| i < rows)
+            .collect();
+        for &i in &indexes {
+            if rank(out.outcomes[i]).is_some_and(|r| status.0 > r) {
+                out.outcomes[i] = status.1;
+            }
+        }
+        if let (Some(first), Some(last), "rejected") = (indexes.first(), indexes.last(), status.1) {
+            let outcome = res.get("outcome");
+            let why = outcome
+                .and_then(|o| o.get("message").or_else(|| o.get("code")))
+                .map_or_else(
+                    || "rejected".to_string(),
+                    |w| w.as_str().map_or_else(|| w.to_json(), str::to_string),
+                );
+            out.problems.push(Problem {
+                first: *first,
+                last: *last,
+                message: format!("rejected by Meta: {why}"),
+            });
+        }
+    }
+    for ev in result
+        .get("events")
+        .and_then(Value::as_array)
+        .unwrap_or_default()
+    {
+        let index = ev
+            .get("index")
+            .and_then(|i| crate::number::count(crate::user_data::scalar_text(i)?));
+        let Some(i) = index
+            .and_then(|i| usize::try_from(i).ok())
+            .filter(|&i| i < rows)
+        else {
+            continue;
+        };
+        match ev.get("status").and_then(Value::as_str) {
+            Some("invalid") => {
+                out.outcomes[i] = "invalid";
+                out.problems.push(Problem {
+                    first: i,
+                    last: i,
+                    message: errors_text(ev.get("report")),
+                });
+            }
+            Some("skipped") => out.outcomes[i] = "skipped",
+            _ => {}
+        }
+    }
+    out.stop = if out.outcomes.contains(&"unconfirmed") {
+        Some("unconfirmed")
+    } else if out.outcomes.contains(&"failed") {
+        Some("failed")
+    } else {
+        None
+    };
+    out
+}
+
+/// A report's errors as `field: message; field: message`.
+fn errors_text(report: Option<&Value<'_>>) -> String {
+    let errors = report
+        .and_then(|r| r.get("errors"))
+        .and_then(Value::as_array)
+        .unwrap_or_default();
+    let text = |e: &Value<'_>, k: &str| e.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    errors
+        .iter()
+        .map(|e| [text(e, "field"), text(e, "message")].join(": "))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl Settled {
+    /// `{outcomes, problems: [{first, last, message}], stop}` for the host.
+    pub fn to_json(&self) -> Json {
+        let problems = self
+            .problems
+            .iter()
+            .map(|p| {
+                Json::object([
+                    ("first", Json::from(p.first)),
+                    ("last", Json::from(p.last)),
+                    ("message", Json::from(p.message.as_str())),
+                ])
+            })
+            .collect();
+        Json::object([
+            (
+                "outcomes",
+                Value::Array(self.outcomes.iter().map(|o| Json::from(*o)).collect()),
+            ),
+            ("problems", Value::Array(problems)),
+            ("stop", Json::from(self.stop)),
+        ])
+    }
+}
+
+/// The upload's exit status (the CLI's table): 5 stopped on a batch without a final answer,
+/// else 4 when Meta rejected rows, else 2 when rows were invalid, else 0.
+pub fn exit_code(stopped: bool, rejected: u64, invalid: u64) -> u8 {
+    if stopped {
+        5
+    } else if rejected > 0 {
+        4
+    } else if invalid > 0 {
+        2
+    } else {
+        0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,5 +249,77 @@ mod tests {
             event("[1]"),
             r#"{"event_id":"row-44136fa355b3678a1146ad16f7e8649e"}"#
         );
+    }
+
+    fn settled(result: &str, rows: usize) -> Settled {
+        settle(&parse(result).unwrap_or(Value::Null), rows)
+    }
+
+    #[test]
+    fn a_row_is_its_worst_request_unless_it_was_invalid_or_skipped() {
+        let s = settled(
+            r#"{"results": [
+                {"pixelId": "1", "status": "accepted", "eventIndexes": [0, 1, 2, 3]},
+                {"pixelId": "2", "status": "rejected", "eventIndexes": [0, 1, 2, 3],
+                 "outcome": {"code": 100, "message": "Invalid parameter"}}],
+              "events": [{"index": 2, "status": "invalid",
+                          "report": {"errors": [{"field": "event_name", "message": "missing"}]}},
+                         {"index": 3, "status": "skipped"}, {"index": 9, "status": "invalid"}]}"#,
+            4,
+        );
+        assert_eq!(s.outcomes, ["rejected", "rejected", "invalid", "skipped"]);
+        assert_eq!(
+            s.problems,
+            [
+                Problem {
+                    first: 0,
+                    last: 3,
+                    message: "rejected by Meta: Invalid parameter".into()
+                },
+                Problem {
+                    first: 2,
+                    last: 2,
+                    message: "event_name: missing".into()
+                },
+            ]
+        );
+        assert_eq!(s.stop, None);
+    }
+
+    #[test]
+    fn a_request_without_a_final_answer_stops_the_upload() {
+        let s = settled(
+            r#"{"results": [{"status": "failed", "eventIndexes": [0]},
+                            {"status": "unconfirmed", "eventIndexes": [1]},
+                            {"status": "accepted", "eventIndexes": [0, 1]},
+                            {"status": "rejected", "eventIndexes": [1], "outcome": {"code": 190}}]}"#,
+            2,
+        );
+        assert_eq!(s.outcomes, ["failed", "unconfirmed"]);
+        assert_eq!(s.stop, Some("unconfirmed"));
+        assert_eq!(s.problems[0].message, "rejected by Meta: 190");
+        assert_eq!(
+            settled(
+                r#"{"results": [{"status": "failed", "eventIndexes": [0]}]}"#,
+                1
+            )
+            .stop,
+            Some("failed")
+        );
+        // A dry run: builds only; anything unreadable counts for nothing.
+        let dry = settled(
+            r#"{"events": [{"index": 0, "status": "ready"}, {"index": 1, "status": "invalid"}]}"#,
+            2,
+        );
+        assert_eq!(dry.outcomes, ["accepted", "invalid"]);
+        assert_eq!(settled("[1, 2]", 1).outcomes, ["accepted"]);
+    }
+
+    #[test]
+    fn exit_codes() {
+        assert_eq!(exit_code(true, 3, 3), 5);
+        assert_eq!(exit_code(false, 1, 3), 4);
+        assert_eq!(exit_code(false, 0, 1), 2);
+        assert_eq!(exit_code(false, 0, 0), 0);
     }
 }
