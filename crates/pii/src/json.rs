@@ -139,7 +139,7 @@ impl<'a> Value<'a> {
     }
 }
 
-/// Text that borrows nothing: a `'static` borrow stays one, anything else is copied.
+/// A copy of the text that borrows nothing.
 fn owned(text: &Cow<'_, str>) -> Cow<'static, str> {
     Cow::Owned(text.to_string())
 }
