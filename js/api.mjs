@@ -213,9 +213,14 @@ function clock(options) {
 
 /** A wasm result text: the result object on the first line, then one request body per line. */
 function withBodies(text) {
-  const [head, ...bodies] = text.split("\n");
-  const result = JSON.parse(head);
-  result.requests.forEach((r, i) => (r.body = bodies[i]));
+  let at = text.indexOf("\n");
+  const result = JSON.parse(at < 0 ? text : text.slice(0, at));
+  for (const r of result.requests) {
+    if (at < 0) break;
+    const next = text.indexOf("\n", at + 1);
+    r.body = text.slice(at + 1, next < 0 ? undefined : next);
+    at = next;
+  }
   return result;
 }
 

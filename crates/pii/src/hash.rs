@@ -203,7 +203,8 @@ mod hmac_tests {
     }
 }
 
-/// SHA-256 as raw bytes (for deriving per-event randomness, not for PII).
+/// SHA-256 as raw bytes (for deriving per-event randomness, not for PII): one block straight
+/// through the compression function, as the PII hashes go.
 pub fn sha256(bytes: &[u8]) -> [u8; 32] {
-    Sha256::digest(bytes).into()
+    sha256_digest(bytes)
 }
