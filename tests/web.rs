@@ -71,8 +71,7 @@ fn json_bindings_in_the_browser() {
     );
 
     // The records arrive as UTF-8 bytes: anything else is reported, not read.
-    let not_utf8 =
-        parse(&hash_user_data_text(&[b'[', 0xff, b']'], 2026, false)).expect("json out");
+    let not_utf8 = parse(&hash_user_data_text(&[b'[', 0xff, b']'], 2026, false)).expect("json out");
     assert_eq!(
         not_utf8
             .get("error")

@@ -312,8 +312,10 @@ impl Metrics {
         if out.status == Status::Ready {
             let user_data = out.event.as_ref().and_then(|e| e.get("user_data"));
             self.match_events += 1;
-            for (n, key) in self.match_keys.iter_mut().zip(MATCH_KEYS) {
-                if user_data.and_then(|u| u.get(key)).is_some() {
+            // One pass over the event's user_data keys (each key is there once).
+            for (key, _) in user_data.and_then(Json::as_object).unwrap_or_default() {
+                let i = MATCH_KEYS.iter().position(|m| *m == key);
+                if let Some(n) = i.and_then(|i| self.match_keys.get_mut(i)) {
                     *n += 1;
                 }
             }
