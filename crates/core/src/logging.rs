@@ -184,16 +184,10 @@ pub fn iso_timestamp(now_ms: u64) -> String {
     out
 }
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
 /// A trace id for one event run: the 16 bytes of entropy as 32 lowercase hex characters (the
 /// W3C trace-context format, so a host can pass it on in a `traceparent` header).
 pub fn new_trace_id(entropy: &[u8; 16]) -> String {
-    entropy
-        .iter()
-        .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])
-        .map(char::from)
-        .collect()
+    crate::hash::hex(entropy)
 }
 
 /// The trace id of a run: the host's when it gave a usable one, else `new_trace_id(entropy)`.
