@@ -165,7 +165,8 @@ export function makeContainer(wasm, createTag, attempt) {
           })
           .catch(() => false);
         if (taken) posted.push(a.id);
-        else await history.unclaim(a.id, now);
+        // A store of the host's own without `unclaim` keeps the claim (the window is spent).
+        else await history.unclaim?.(a.id, now);
       }
       return posted;
     }

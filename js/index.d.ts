@@ -408,8 +408,9 @@ export interface HistoryStore {
   add(delta: unknown): unknown;
   read(queries: Array<{ res: "m" | "h"; from: number }>): unknown;
   claim(id: string, now: number, windowMs: number): boolean | Promise<boolean>;
-  /** Give back the claim taken at `at` (its webhook post failed). */
-  unclaim(id: string, at: number): unknown;
+  /** Give back the claim taken at `at` (its webhook post failed); without it a failed post
+   * spends the alert's window. */
+  unclaim?(id: string, at: number): unknown;
 }
 
 /** What `tag.deliver` decided for one queued event after a try. */

@@ -11,19 +11,8 @@ pub const MAX_FUTURE_SKEW_SECONDS: i64 = 300;
 
 /// Customer-information keys (what Meta matches on): the hashed keys, and these plain ones.
 fn is_match_key(key: &str) -> bool {
-    const PLAIN_MATCH_KEYS: [&str; 9] = [
-        "client_ip_address",
-        "client_user_agent",
-        "fbc",
-        "fbp",
-        "subscription_id",
-        "fb_login_id",
-        "lead_id",
-        // The device identifiers app events match on.
-        "anon_id",
-        "madid",
-    ];
-    crate::normalize::Field::from_key(key).is_some() || PLAIN_MATCH_KEYS.contains(&key)
+    use crate::normalize::{Field, PLAIN_MATCH_KEYS};
+    Field::from_key(key).is_some() || PLAIN_MATCH_KEYS.contains(&key)
 }
 
 /// Meta (since Graph v13.0): an event whose customer information is only one of these sets, or

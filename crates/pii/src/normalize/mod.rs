@@ -85,7 +85,8 @@ impl Field {
     }
 }
 
-/// `user_data` keys Meta wants in plain text: never hashed.
+/// `user_data` keys Meta wants in plain text: never hashed. The first `PLAIN_MATCH_KEYS.len()`
+/// are the ones Meta matches a person on; the rest (pages, click-to-WhatsApp, Instagram) are not.
 pub const PLAIN_KEYS: &[&str] = &[
     "client_ip_address",
     "client_user_agent",
@@ -103,6 +104,11 @@ pub const PLAIN_KEYS: &[&str] = &[
     "ig_sid",
     "whatsapp_business_account_id",
 ];
+
+/// The plain `user_data` keys Meta matches a person on (customer information parameters):
+/// client IP and user agent, fbc, fbp, subscription, login and lead ids, and the device ids
+/// app events match on.
+pub const PLAIN_MATCH_KEYS: &[&str] = PLAIN_KEYS.split_at(9).0;
 
 /// Why a value was dropped instead of hashed. The codes are stable (they appear in reports).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -167,3 +167,22 @@ fn keys_round_trip() {
     assert_eq!(Field::from_key("email"), None);
     assert!(!PLAIN_KEYS.iter().any(|k| Field::from_key(k).is_some()));
 }
+
+#[test]
+fn the_plain_match_keys_are_the_customer_information_ones() {
+    assert_eq!(
+        PLAIN_MATCH_KEYS,
+        [
+            "client_ip_address",
+            "client_user_agent",
+            "fbc",
+            "fbp",
+            "subscription_id",
+            "fb_login_id",
+            "lead_id",
+            "anon_id",
+            "madid",
+        ]
+    );
+    assert_eq!(PLAIN_KEYS.get(PLAIN_MATCH_KEYS.len()), Some(&"page_id"));
+}
