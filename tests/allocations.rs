@@ -4,6 +4,7 @@
 //! (477 before), most of them the Meta event's own tree.
 #![cfg(not(target_arch = "wasm32"))]
 
+use omni_meta_capi::json;
 use omni_meta_capi::payload::Clock;
 use omni_meta_capi::tag::Tag;
 use std::sync::atomic::Ordering;
@@ -29,10 +30,15 @@ fn a_purchase_build_stays_within_its_allocation_bound() {
         now_ms: 1_780_315_200_000,
         entropy: [9; 16],
     };
+    // As the wasm export does: the event read in place, built, the result written.
     let before = ALLOCATIONS.load(Ordering::Relaxed);
-    let out = tag.build_text(&event, &request, clock);
+    let parsed = json::parse_borrowed(&event).unwrap_or(json::Json::Null);
+    let req = json::parse_borrowed(&request).unwrap_or(json::Json::Null);
+    let out = tag.build(&parsed, &req, clock);
+    let wire = out.to_wire();
     let made = ALLOCATIONS.load(Ordering::Relaxed) - before;
     assert_eq!(out.requests.len(), 1, "{:?}", out.report);
+    assert!(wire.contains("\"status\":\"ready\""), "{wire}");
     assert!(
         made <= BOUND,
         "{made} allocations for one Purchase (bound {BOUND})"

@@ -21,13 +21,14 @@ fn h(plain: &str) -> String {
     sha256_hex(plain.as_bytes())
 }
 
-fn build(config: &str, event: &str, request: &str) -> BuildOutput {
+fn build(config: &str, event: &str, request: &str) -> BuildOutput<'static> {
     let tag = Tag::new(&parse(config).expect("config"));
     tag.build(
         &parse(event).expect("event"),
         &parse(request).expect("request"),
         CLOCK,
     )
+    .into_owned()
 }
 
 /// The one event of the first request body.

@@ -163,7 +163,8 @@ mod tag_props {
 
         #[test]
         fn any_json_as_config_event_or_request_never_panics(config in any_json(), event in any_json(), request in any_json()) {
-            let out = Tag::new(&config).build(&event, &request, CLOCK);
+            let tag = Tag::new(&config);
+            let out = tag.build(&event, &request, CLOCK);
             prop_assert!(parse(&out.to_json().to_json()).is_ok());
             let good = Tag::new(&parse(r#"{"pixelId": "1", "accessToken": "t"}"#).expect("config"));
             let out = good.build(&event, &request, CLOCK);
@@ -186,7 +187,8 @@ mod tag_props {
                   "address": [{{"first_name": "{first}", "last_name": "{last}", "city": "{city}"}}]}},
                 "x-fb-ud-fn": "{first}"}}"#);
             let tag = Tag::new(&parse(r#"{"pixelId": "1", "accessToken": "t"}"#).expect("config"));
-            let out = tag.build(&parse(&event).expect("event"), &Json::Null, CLOCK);
+            let event = parse(&event).expect("event");
+            let out = tag.build(&event, &Json::Null, CLOCK);
             prop_assert_eq!(out.requests.len(), 1);
             let body = out.requests[0].body.to_ascii_lowercase();
             for plain in [email.as_str(), user.as_str(), phone.as_str(), &first.to_ascii_lowercase(), &last.to_ascii_lowercase(), &city.to_ascii_lowercase()] {

@@ -374,7 +374,8 @@ impl Container {
         self.parsed
             .first()
             .and_then(|t| crate::payload::meta_event_name(t.config(), Some(name)))
-            .unwrap_or_else(|| name.to_string())
+            .unwrap_or(name)
+            .to_string()
     }
 
     /// What was wrong with the config (every tag's problems, named `tags[i].<key>`).

@@ -1,4 +1,5 @@
 use super::*;
+use crate::json::Value;
 
 const CLOCK: Clock = Clock {
     now_ms: 1_795_875_760_000,
@@ -154,12 +155,12 @@ fn a_hit_is_answered_with_cookies_and_handed_to_the_tags() {
         .as_ref()
         .and_then(|e| e.get("user_data"))
         .cloned()
-        .unwrap_or(Json::Null);
+        .unwrap_or(Value::Null);
     assert_eq!(
-        ud.get("fbc").and_then(Json::as_str),
+        ud.get("fbc").and_then(Value::as_str),
         Some("fb.1.1795875760000.CLICK1")
     );
-    assert_eq!(ud.get("fbp").and_then(Json::as_str), Some("fb.1.1.999"));
+    assert_eq!(ud.get("fbp").and_then(Value::as_str), Some("fb.1.1.999"));
 }
 
 #[test]
@@ -845,13 +846,13 @@ fn every_event_gets_its_final_id_and_time_at_ingestion() {
         entropy: [1; 16],
     };
     let built = tag.build_with(&out.events[0], &out.request, later, None, None);
-    let event = built.event.unwrap_or(Json::Null);
+    let event = built.event.unwrap_or(Value::Null);
     assert_eq!(
-        event.get("event_id").and_then(Json::as_str),
+        event.get("event_id").and_then(Value::as_str),
         Some(id0.as_str())
     );
     assert_eq!(
-        event.get("event_time").map(Json::to_json),
+        event.get("event_time").map(Value::to_json),
         Some("1795875760".into())
     );
 }

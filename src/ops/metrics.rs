@@ -9,7 +9,7 @@
 //! - per-minute volume (received, accepted, rejected, failed) of the last 30 minutes.
 use crate::delivery;
 use crate::dispatch::{Decision, MetaError, Outcome};
-use crate::json::{decimal, Json, Key};
+use crate::json::{decimal, Json, Key, Value};
 use crate::logging::{foreign_message, iso_timestamp};
 use crate::tag::{BuildOutput, IdentityOutcome, Status};
 
@@ -313,7 +313,7 @@ impl Metrics {
             let user_data = out.event.as_ref().and_then(|e| e.get("user_data"));
             self.match_events += 1;
             // One pass over the event's user_data keys (each key is there once).
-            for (key, _) in user_data.and_then(Json::as_object).unwrap_or_default() {
+            for (key, _) in user_data.and_then(Value::as_object).unwrap_or_default() {
                 let i = MATCH_KEYS.iter().position(|m| *m == key);
                 if let Some(n) = i.and_then(|i| self.match_keys.get_mut(i)) {
                     *n += 1;
@@ -434,6 +434,13 @@ impl Metrics {
     /// The counts of the minute of `now_ms`; minutes older than the window are dropped.
     fn minute(&mut self, now_ms: u64) -> &mut Minute {
         let minute = now_ms / 60_000;
+        // The usual call: the newest minute is this one and the oldest still in the window
+        // (the list is sorted), so there is nothing to drop or insert.
+        let oldest_kept = self.minutes.first().map(|m| m.minute + MINUTES_KEPT > minute);
+        if oldest_kept == Some(true) && self.minutes.last().map(|m| m.minute) == Some(minute) {
+            let last = self.minutes.len() - 1;
+            return &mut self.minutes[last];
+        }
         self.minutes
             .retain(|m| m.minute + MINUTES_KEPT > minute && m.minute <= minute);
         let at = match self.minutes.iter().position(|m| m.minute >= minute) {

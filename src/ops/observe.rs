@@ -48,7 +48,7 @@ pub fn log_build(log: &mut Logger, out: &BuildOutput) {
     });
     if let Some(event) = &out.event {
         log.debug_with(PROCESS_BUILD, TYPE_REQUEST, || {
-            ("Meta server event (hashed)".into(), Some(event.clone()))
+            ("Meta server event (hashed)".into(), Some(event.to_owned_json()))
         });
     }
     match out.status {
@@ -320,7 +320,8 @@ mod tests {
                 now_ms: 1_764_331_200_000,
                 entropy: [1; 16],
             };
-            let out = tag.build(&parse(EVENT).expect("event"), &Json::Null, clock);
+            let event = parse(EVENT).expect("event");
+            let out = tag.build(&event, &Json::Null, clock);
             let mut log = logger(tag.config(), "trace-1", clock.now_ms);
             log_build(&mut log, &out);
             let rejected = Attempt::Response {

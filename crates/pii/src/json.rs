@@ -76,6 +76,28 @@ impl<'a> Value<'a> {
         }
     }
 
+    /// A string value that borrows `text` (from the event, or a `'static` literal): no copy.
+    pub fn str(text: &'a str) -> Self {
+        Value::String(Cow::Borrowed(text))
+    }
+
+    /// A copy that borrows nothing but `'static` text, when the value must outlive its input.
+    pub fn into_owned(self) -> Json {
+        match self {
+            Value::Null => Value::Null,
+            Value::Bool(b) => Value::Bool(b),
+            Value::Number(n) => Value::Number(Cow::Owned(n.into_owned())),
+            Value::String(s) => Value::String(Cow::Owned(s.into_owned())),
+            Value::Array(items) => Value::Array(items.into_iter().map(Value::into_owned).collect()),
+            Value::Object(pairs) => Value::Object(
+                pairs
+                    .into_iter()
+                    .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
+                    .collect(),
+            ),
+        }
+    }
+
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
     }
@@ -170,8 +192,28 @@ impl<'a> From<bool> for Value<'a> {
 
 impl<'a> From<u64> for Value<'a> {
     fn from(n: u64) -> Value<'a> {
-        Value::Number(Cow::Owned(decimal(n)))
+        Value::Number(small_decimal(n).map_or_else(|| Cow::Owned(decimal(n)), Cow::Borrowed))
     }
+}
+
+/// "00" to "99": the text of a small number is borrowed from here (quantities, counts and flags
+/// are mostly below 100, and a Purchase has several).
+static TWO_DIGITS: [u8; 200] = {
+    let mut digits = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        digits[2 * i] = b'0' + (i / 10) as u8;
+        digits[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    digits
+};
+
+/// The decimal text of `n` without an allocation, when `n` is below 100.
+fn small_decimal(n: u64) -> Option<&'static str> {
+    let n = usize::try_from(n).ok().filter(|n| *n < 100)?;
+    let from = if n < 10 { 2 * n + 1 } else { 2 * n };
+    core::str::from_utf8(TWO_DIGITS.get(from..2 * n + 2)?).ok()
 }
 
 impl<'a> From<usize> for Value<'a> {
@@ -751,6 +793,17 @@ impl<'a, 'v> Parser<'a, 'v> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn numbers_from_integers_are_their_decimal_text() {
+        for n in (0..1_000).chain([u64::MAX, 1 << 40]) {
+            let v = super::Value::from(n);
+            assert_eq!(v, super::Value::Number(n.to_string().into()), "{n}");
+            // Below 100 the text is borrowed (no allocation), above it owned.
+            let borrowed = matches!(v, super::Value::Number(std::borrow::Cow::Borrowed(_)));
+            assert_eq!(borrowed, n < 100, "{n}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -13,28 +13,28 @@ pub struct Dropped {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct HashedUserData {
-    /// A JSON object, keys in input order.
-    pub data: Json,
+pub struct HashedUserData<'a> {
+    /// A JSON object, keys in input order; plain values (user agent, IP) borrow the record's.
+    pub data: Value<'a>,
     pub dropped: Vec<Dropped>,
 }
 
-impl HashedUserData {
+impl<'a> HashedUserData<'a> {
     /// `{"userData": {...}, "dropped": [{"field", "index", "reason"}]}`: one result of
     /// `hashUserData` as the JS API returns it.
-    pub fn into_json(self) -> Json {
-        let dropped: Vec<Json> = self
+    pub fn into_json(self) -> Value<'a> {
+        let dropped: Vec<Value<'a>> = self
             .dropped
             .into_iter()
             .map(|d| {
-                Json::object([
-                    ("field", Json::from(d.field)),
-                    ("index", Json::from(d.index)),
-                    ("reason", Json::from(d.reason)),
+                Value::object([
+                    ("field", Value::from(d.field)),
+                    ("index", Value::from(d.index)),
+                    ("reason", Value::str(d.reason)),
                 ])
             })
             .collect();
-        Json::object([("userData", self.data), ("dropped", Json::Array(dropped))])
+        Value::object([("userData", self.data), ("dropped", Value::Array(dropped))])
     }
 }
 
@@ -72,8 +72,9 @@ pub fn scalar_text<'v>(v: &'v Value<'_>) -> Option<&'v str> {
 }
 
 /// Hash one record (a JSON object's pairs, borrowed from the event or not). `null` values count
-/// as absent. The result owns its text (Meta's keys are `'static`).
-pub fn hash_user_data(record: &[(Cow<'_, str>, Value<'_>)], ctx: Context) -> HashedUserData {
+/// as absent. The hashes are the result's own text; plain values are the record's (a borrowed
+/// one stays borrowed).
+pub fn hash_user_data<'a>(record: &[(Cow<'_, str>, Value<'a>)], ctx: Context) -> HashedUserData<'a> {
     let mut out = HashedUserData {
         data: Value::Object(Vec::with_capacity(record.len())),
         dropped: Vec::new(),
@@ -87,7 +88,7 @@ pub fn hash_user_data(record: &[(Cow<'_, str>, Value<'_>)], ctx: Context) -> Has
         if let Some(field) = Field::from_key(key) {
             hash_key(field, value, ctx, &mut scratch, &mut out);
         } else if let Some(plain) = PLAIN_KEYS.iter().find(|k| **k == key) {
-            out.data.set(*plain, value.to_owned_json());
+            out.data.set(*plain, value.clone());
         } else {
             out.dropped.push(Dropped {
                 field: key.to_string(),

@@ -20,7 +20,7 @@ fn decision(attempt: &Attempt, try_number: u32) -> Decision {
 }
 
 /// A tag's build of `event` (JSON text).
-fn built(event: &str) -> BuildOutput {
+fn built(event: &str) -> BuildOutput<'static> {
     let tag = Tag::new(
         &parse(r#"{"pixelId": "1", "accessToken": "t", "consent": {"requireAdStorage": true}}"#)
             .expect("config"),
@@ -29,7 +29,7 @@ fn built(event: &str) -> BuildOutput {
         now_ms: NOW,
         entropy: [1; 16],
     };
-    tag.build(&parse(event).expect("event"), &Json::Null, clock)
+    tag.build(&parse(event).expect("event"), &Json::Null, clock).into_owned()
 }
 
 const GOOD: &str = r#"{"event_name": "page_view", "page_location": "https://x.com/", "user_agent": "UA",

@@ -7,7 +7,8 @@ pub struct HttpRequest {
     pub pixel_id: String,
     pub url: String,
     pub method: &'static str,
-    pub headers: Vec<(&'static str, &'static str)>,
+    /// Always Meta's JSON headers (`JSON_HEADERS`).
+    pub headers: &'static [(&'static str, &'static str)],
     /// The exact body to send.
     pub body: String,
 }
@@ -20,7 +21,7 @@ impl HttpRequest {
             .str("url", &self.url)
             .str("method", self.method);
         let mut headers = ObjectWriter::new(o.key("headers"));
-        for (name, value) in &self.headers {
+        for (name, value) in self.headers {
             headers.str(name, value);
         }
         headers.end();

@@ -17,9 +17,9 @@ pub struct BatchRequest {
     pub event_indexes: Vec<usize>,
 }
 
-pub struct BatchOutput {
+pub struct BatchOutput<'a> {
     /// One build per input event (its status, report and skip reason).
-    pub events: Vec<BuildOutput>,
+    pub events: Vec<BuildOutput<'a>>,
     pub requests: Vec<BatchRequest>,
 }
 
@@ -91,14 +91,14 @@ impl<'a> Contexts<'a> {
 }
 
 /// `answers[i]`: the identity answers of event `i` (see `Tag::build_with`), when fetched.
-pub fn build_batch(
-    tag: &Tag,
-    events: &[Value<'_>],
+pub fn build_batch<'a>(
+    tag: &'a Tag,
+    events: &'a [Value<'a>],
     contexts: Contexts,
     clock: Clock,
     answers: &[Option<Vec<IdentityAnswer>>],
     mut cache: Option<&mut Cache>,
-) -> BatchOutput {
+) -> BatchOutput<'a> {
     let shared = match contexts {
         Contexts::Shared(request) => Some(request),
         Contexts::PerEvent(_) => None,
@@ -109,7 +109,8 @@ pub fn build_batch(
     for (i, event) in events.iter().enumerate() {
         let ctx = shared_request.as_ref().unwrap_or(contexts.get(i));
         let fetched = answers.get(i).and_then(Option::as_deref);
-        let out = tag.build_with(
+        // Each event's own request is not written: the batch writes its bodies below.
+        let out = tag.build_unsent(
             event,
             ctx,
             event_clock(clock, i),
@@ -123,7 +124,7 @@ pub fn build_batch(
         }
         built.push(out);
     }
-    let ready: Vec<(usize, &Json)> = built
+    let ready: Vec<(usize, &Value<'a>)> = built
         .iter()
         .enumerate()
         .filter(|(_, b)| b.status == Status::Ready)
@@ -131,7 +132,7 @@ pub fn build_batch(
         .collect();
     let mut requests = Vec::new();
     for chunk in ready.chunks(MAX_EVENTS_PER_REQUEST) {
-        let payloads: Vec<Json> = chunk.iter().map(|(_, e)| (*e).clone()).collect();
+        let payloads: Vec<&Value<'a>> = chunk.iter().map(|(_, e)| *e).collect();
         let test_code = tag.config().test_event_code.as_deref();
         for request in build_requests(tag.config(), &payloads, test_code) {
             requests.push(BatchRequest {
@@ -146,7 +147,7 @@ pub fn build_batch(
     }
 }
 
-impl BatchOutput {
+impl BatchOutput<'_> {
     /// Like `BuildOutput::to_wire`: the result object on the first line (requests without
     /// bodies), then one body per line.
     pub fn to_wire(&self) -> String {

@@ -34,7 +34,7 @@ pub struct Settings<'a> {
 }
 
 impl Enrichment {
-    pub fn plan(resolution: &Resolution, event: &Json, settings: &Settings) -> Enrichment {
+    pub fn plan(resolution: &Resolution, event: &Value<'_>, settings: &Settings) -> Enrichment {
         let user_data = event.get("user_data");
         let has = |key: &str| user_data.and_then(|u| u.get(key)).is_some_and(present);
         let mut additions = Vec::new();
@@ -84,7 +84,7 @@ impl Enrichment {
     }
 
     /// Add to `event.user_data` (created when missing); returns the keys filled.
-    pub fn apply(self, event: &mut Json) -> Vec<&'static str> {
+    pub fn apply(self, event: &mut Value<'_>) -> Vec<&'static str> {
         let keys = self.keys();
         if self.additions.is_empty() || event.as_object().is_none() {
             return Vec::new();
@@ -117,7 +117,7 @@ fn hash(field: Field, raw: &str, ctx: Context) -> Option<String> {
 }
 
 /// A value that counts: not null, not "" and not an empty list.
-fn present(v: &Json) -> bool {
+fn present(v: &Value<'_>) -> bool {
     match v {
         Value::Null => false,
         Value::String(s) => !s.is_empty(),
@@ -126,7 +126,7 @@ fn present(v: &Json) -> bool {
     }
 }
 
-fn listed(ids: Option<&Json>, hash: &str) -> bool {
+fn listed(ids: Option<&Value<'_>>, hash: &str) -> bool {
     match ids {
         Some(Value::Array(items)) => items.iter().any(|i| i.as_str() == Some(hash)),
         Some(one) => one.as_str() == Some(hash),

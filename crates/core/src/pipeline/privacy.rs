@@ -76,20 +76,20 @@ pub fn consent_block(consent: &Consent, ev: &EventData) -> Option<Issue> {
 }
 
 /// PII off: no hashed identifier leaves (the plain technical keys stay).
-pub fn strip_hashed_identifiers(user_data: &mut Json) {
+pub fn strip_hashed_identifiers(user_data: &mut Value<'_>) {
     if let Value::Object(pairs) = user_data {
         pairs.retain(|(k, _)| Field::from_key(k).is_none());
     }
 }
 
 /// Data processing options from the config, overridden per event by `x-fb-sed-*` keys.
-pub fn apply_data_processing(config: &TagConfig, ev: &EventData, event: &mut Json) {
+pub fn apply_data_processing<'a>(config: &TagConfig, ev: &EventData<'a>, event: &mut Value<'a>) {
     let dp = &config.data_processing;
     // `x-fb-sed-<key>`, else the plain key Meta's tag reads, else the config.
     let event_value = |key: &str| {
         ev.prefixed("x-fb-sed-", key)
             .or_else(|| ev.root().get(key).filter(|v| !v.is_null()))
-            .map(Value::to_owned_json)
+            .cloned()
     };
     let options = event_value("data_processing_options").map(|v| match v {
         Value::String(s) => Value::Array(

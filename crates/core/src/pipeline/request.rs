@@ -2,7 +2,7 @@
 //! body. The access token (and `appsecret_proof`) travel in the body, never in the URL, so no
 //! proxy or access log ever records them.
 use crate::hash::hmac_sha256_hex;
-use crate::json::Json;
+use crate::json::Value;
 use crate::model::config::{Pixel, TagConfig};
 pub use crate::model::http::{HttpRequest, Outgoing};
 
@@ -12,12 +12,16 @@ pub const DEFAULT_PARTNER_AGENT: &str = concat!("omni-meta-capi-", env!("CARGO_P
 /// One request per pixel, each carrying all `events`.
 pub fn build_requests(
     config: &TagConfig,
-    events: &[Json],
+    events: &[&Value<'_>],
     test_event_code: Option<&str>,
 ) -> Vec<HttpRequest> {
-    // The `data` array is written once, straight into text (no body tree), and shared by
-    // every pixel's body; each body is allocated once at its final size (near enough).
-    let mut data = String::from("{\"data\":[");
+    // The `data` array is written once, straight into text (no body tree), into room for a
+    // usual event (a growing string would be copied a few times on the way) and the fields
+    // after it; the last pixel's body is that text, the others copy it.
+    // (Capped: a large batch grows its string as usual, without reserving megabytes up front.)
+    let room = EVENT_BYTES.saturating_mul(events.len()).min(64 * 1024) + BODY_TAIL_BYTES;
+    let mut data = String::with_capacity(room);
+    data.push_str("{\"data\":[");
     for (i, event) in events.iter().enumerate() {
         if i > 0 {
             data.push(',');
@@ -25,29 +29,42 @@ pub fn build_requests(
         event.write(&mut data);
     }
     data.push(']');
-    config
-        .pixels
-        .iter()
-        .map(|p| one(config, p, &data, test_event_code))
-        .collect()
+    let mut requests = Vec::with_capacity(config.pixels.len());
+    if let Some((last, others)) = config.pixels.split_last() {
+        for pixel in others {
+            let mut body = String::with_capacity(data.len() + BODY_TAIL_BYTES);
+            body.push_str(&data);
+            requests.push(one(config, pixel, body, test_event_code));
+        }
+        requests.push(one(config, last, data, test_event_code));
+    }
+    requests
 }
+
+/// Room for one usual event's JSON (a Purchase with five items is ~2 KB).
+const EVENT_BYTES: usize = 3 * 1024;
 
 /// Room for the fields after `data` (test code, partner agent, token, proof).
 const BODY_TAIL_BYTES: usize = 512;
 
+/// Meta's request headers (the same for every request).
+const JSON_HEADERS: &[(&str, &str)] = &[
+    ("content-type", "application/json"),
+    ("accept", "application/json"),
+];
+
+/// One pixel's request: `body` holds the `data` array; the fields after it are added here.
 fn one(
     config: &TagConfig,
     pixel: &Pixel,
-    data: &str,
+    mut body: String,
     test_event_code: Option<&str>,
 ) -> HttpRequest {
-    let mut body = String::with_capacity(data.len() + BODY_TAIL_BYTES);
-    body.push_str(data);
     let mut field = |key: &str, value: &str| {
         body.push_str(",\"");
         body.push_str(key);
         body.push_str("\":");
-        Json::from(value).write(&mut body);
+        crate::json::write_string(value, &mut body);
     };
     if let Some(code) = test_event_code {
         field("test_event_code", code);
@@ -75,10 +92,7 @@ fn one(
             config.graph_base_url, config.graph_api_version, pixel.id
         ),
         method: "POST",
-        headers: vec![
-            ("content-type", "application/json"),
-            ("accept", "application/json"),
-        ],
+        headers: JSON_HEADERS,
         body,
     }
 }
@@ -107,7 +121,7 @@ mod tests {
         };
         let reqs = build_requests(
             &config,
-            &[Json::object([("event_name", Json::from("X"))])],
+            &[&Value::object([("event_name", Value::str("X"))])],
             Some("TEST1"),
         );
         assert_eq!(reqs.len(), 2);

@@ -35,14 +35,16 @@ pub enum Status {
     Skipped,
 }
 
-pub struct BuildOutput {
+/// One event's result. `'a`: the Meta event borrows the event data's text (see `Built`);
+/// `into_owned` detaches it.
+pub struct BuildOutput<'a> {
     pub status: Status,
     pub requests: Vec<HttpRequest>,
     pub report: Report,
     pub cookies: Vec<SetCookie>,
     pub skipped: Option<Issue>,
     /// The Meta server event (hashed), when one was built.
-    pub event: Option<Json>,
+    pub event: Option<Value<'a>>,
     /// What identity resolution did, when the config enables it and the event got that far.
     pub identity: Option<IdentityOutcome>,
 }
@@ -93,7 +95,7 @@ pub enum IdentityPlan {
     Calls(Vec<IdentityCall>),
 }
 
-impl BuildOutput {
+impl<'a> BuildOutput<'a> {
     /// The result for the JS boundary: the JSON object without request bodies on the first
     /// line, then each request body on a line of its own. Bodies are JSON text already;
     /// framing them spares escaping them into a string and parsing them back (a third of the
@@ -117,7 +119,20 @@ impl BuildOutput {
         out
     }
 
-    fn invalid(report: Report) -> BuildOutput {
+    /// The same result with the Meta event copied out of the event data's text.
+    pub fn into_owned(self) -> BuildOutput<'static> {
+        BuildOutput {
+            status: self.status,
+            requests: self.requests,
+            report: self.report,
+            cookies: self.cookies,
+            skipped: self.skipped,
+            event: self.event.map(Value::into_owned),
+            identity: self.identity,
+        }
+    }
+
+    fn invalid(report: Report) -> Self {
         BuildOutput {
             status: Status::Invalid,
             requests: Vec::new(),
@@ -209,7 +224,7 @@ impl Tag {
     }
 
     /// An event text longer than `MAX_EVENT_BYTES`: invalid, reported without reading it.
-    pub fn too_large(&self, event: &str) -> Option<BuildOutput> {
+    pub fn too_large(&self, event: &str) -> Option<BuildOutput<'static>> {
         if event.len() <= MAX_EVENT_BYTES {
             return None;
         }
@@ -224,7 +239,7 @@ impl Tag {
 
     /// `build` from JSON text (the wasm boundary). Unreadable event text is reported; unreadable
     /// request context is ignored (it is optional).
-    pub fn build_text(&self, event: &str, request: &str, clock: Clock) -> BuildOutput {
+    pub fn build_text(&self, event: &str, request: &str, clock: Clock) -> BuildOutput<'static> {
         if let Some(out) = self.too_large(event) {
             return out;
         }
@@ -232,7 +247,7 @@ impl Tag {
         match json::parse_borrowed(event) {
             Ok(event) => {
                 let request = json::parse_borrowed(request).unwrap_or(Value::Null);
-                self.build(&event, &request, clock)
+                self.build(&event, &request, clock).into_owned()
             }
             Err(e) => {
                 let mut report = self.config_report.clone();
@@ -275,8 +290,9 @@ impl Tag {
         if cached {
             return IdentityPlan::Cached;
         }
-        let name = meta_event_name(&self.config, ev.text("event_name").as_deref());
-        match identity::identity_calls(cfg, &ev, &req, name.as_deref()) {
+        let incoming = ev.text("event_name");
+        let name = meta_event_name(&self.config, incoming.as_deref());
+        match identity::identity_calls(cfg, &ev, &req, name) {
             Ok(calls) => IdentityPlan::Calls(calls),
             Err(_) => IdentityPlan::NoIdentifier,
         }
@@ -302,21 +318,47 @@ impl Tag {
     }
 
     /// `build_with` without identity answers or a cache.
-    pub fn build(&self, event: &Value<'_>, request: &Value<'_>, clock: Clock) -> BuildOutput {
+    pub fn build<'a>(
+        &'a self,
+        event: &'a Value<'a>,
+        request: &Value<'_>,
+        clock: Clock,
+    ) -> BuildOutput<'a> {
         self.build_with(event, request, clock, None, None)
     }
 
     /// Build the request(s) for one sGTM event. `answers`: what the identity service answered to
     /// `identity_calls`, in call order (`None` when nothing was fetched: then `cache` may have
     /// an answer). Never panics; every problem is in the report.
-    pub fn build_with(
-        &self,
-        event: &Value<'_>,
+    pub fn build_with<'a>(
+        &'a self,
+        event: &'a Value<'a>,
         request: &Value<'_>,
         clock: Clock,
         answers: Option<&[IdentityAnswer]>,
         cache: Option<&mut Cache>,
-    ) -> BuildOutput {
+    ) -> BuildOutput<'a> {
+        let mut out = self.build_unsent(event, request, clock, answers, cache);
+        // 5. The request(s), for dispatch.
+        if let (Status::Ready, Some(meta_event)) = (out.status, &out.event) {
+            let test_code = EventData::new(event)
+                .text("test_event_code")
+                .or_else(|| self.config.test_event_code.clone());
+            out.requests = build_requests(&self.config, &[meta_event], test_code.as_deref());
+        }
+        out
+    }
+
+    /// `build_with` up to the request: the Meta event, status, report, cookies and identity
+    /// outcome, without the request body (a batch writes one body for many events).
+    pub fn build_unsent<'a>(
+        &'a self,
+        event: &'a Value<'a>,
+        request: &Value<'_>,
+        clock: Clock,
+        answers: Option<&[IdentityAnswer]>,
+        cache: Option<&mut Cache>,
+    ) -> BuildOutput<'a> {
         let mut report = self.config_report.clone();
         let mut out = BuildOutput::invalid(Report::default());
         if event.as_object().is_none() {
@@ -384,21 +426,12 @@ impl Tag {
         let filled = enrichment.apply(&mut meta_event);
         out.identity = resolution.map(|resolution| IdentityOutcome { resolution, filled });
 
-        // 5. The request(s), for dispatch.
         // Cookies only from a valid config: a broken one builds nothing (and its cookie
         // settings, such as cookieDomain, cannot be trusted either).
         if self.config_report.is_valid() {
             out.cookies = built.cookies;
         }
         if report.is_valid() {
-            let test_code = ev
-                .text("test_event_code")
-                .or_else(|| self.config.test_event_code.clone());
-            out.requests = build_requests(
-                &self.config,
-                std::slice::from_ref(&meta_event),
-                test_code.as_deref(),
-            );
             out.status = Status::Ready;
         }
         out.event = Some(meta_event);

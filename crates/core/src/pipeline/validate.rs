@@ -1,6 +1,6 @@
 //! Validation of a built Meta server event against Meta's documented rules, and of a request's
 //! event count. Works on the final JSON, so it checks what would actually be sent.
-use crate::json::{Json, Value};
+use crate::json::Value;
 use crate::model::config::ACTION_SOURCES;
 use crate::report::Report;
 
@@ -25,7 +25,7 @@ const INSUFFICIENT_SETS: [&[&str]; 4] = [
 ];
 
 /// An integer-valued JSON number (no fraction).
-fn integer(v: Option<&Json>) -> Option<i64> {
+fn integer(v: Option<&Value<'_>>) -> Option<i64> {
     match v? {
         Value::Number(n) => {
             let w = crate::number::whole(n).filter(|w| !w.has_fraction)?;
@@ -38,7 +38,7 @@ fn integer(v: Option<&Json>) -> Option<i64> {
 
 /// Check `event` as it will be sent: `added_keys` are the `user_data` keys enrichment will add
 /// (they count as matching keys).
-pub fn validate_event(event: &Json, added_keys: &[&str], now_s: i64, report: &mut Report) {
+pub fn validate_event(event: &Value<'_>, added_keys: &[&str], now_s: i64, report: &mut Report) {
     let text = |k: &str| {
         event
             .get(k)
@@ -123,7 +123,7 @@ pub fn validate_event(event: &Json, added_keys: &[&str], now_s: i64, report: &mu
 /// App events (Meta's app-data parameters): `app_data` with `advertiser_tracking_enabled` (0 or
 /// 1), `application_tracking_enabled` 0 or 1 when given, and `extinfo`: 16 strings, the first
 /// `a2` (Android) or `i2` (iOS), the fifth (OS version) not empty. No website requirement.
-fn app_data(app: Option<&Json>, report: &mut Report) {
+fn app_data(app: Option<&Value<'_>>, report: &mut Report) {
     let Some(app) = app.filter(|a| a.as_object().is_some()) else {
         report.error(
             "app.app_data_missing",
@@ -132,7 +132,7 @@ fn app_data(app: Option<&Json>, report: &mut Report) {
         );
         return;
     };
-    let flag_ok = |v: &Json| matches!(v, Value::Number(n) if n == "0" || n == "1");
+    let flag_ok = |v: &Value<'_>| matches!(v, Value::Number(n) if n == "0" || n == "1");
     match app.get("advertiser_tracking_enabled") {
         Some(v) if flag_ok(v) => {}
         _ => report.error(
@@ -178,7 +178,7 @@ fn app_data(app: Option<&Json>, report: &mut Report) {
     }
 }
 
-fn event_time(event: &Json, action_source: &str, now_s: i64, report: &mut Report) {
+fn event_time(event: &Value<'_>, action_source: &str, now_s: i64, report: &mut Report) {
     let Some(t) = integer(event.get("event_time")) else {
         report.error(
             "event.event_time_invalid",
@@ -206,19 +206,21 @@ fn event_time(event: &Json, action_source: &str, now_s: i64, report: &mut Report
     }
 }
 
-fn matching_keys(user_data: Option<&Json>, added_keys: &[&str], report: &mut Report) {
-    let present: Vec<&str> = user_data
-        .and_then(Value::as_object)
-        .unwrap_or_default()
-        .iter()
-        .map(|(k, _)| &**k)
-        .chain(added_keys.iter().copied())
-        .filter(|k| is_match_key(k))
-        .collect();
+fn matching_keys(user_data: Option<&Value<'_>>, added_keys: &[&str], report: &mut Report) {
+    let present = || {
+        user_data
+            .and_then(Value::as_object)
+            .unwrap_or_default()
+            .iter()
+            .map(|(k, _)| &**k)
+            .chain(added_keys.iter().copied())
+            .filter(|k| is_match_key(k))
+    };
     let insufficient = INSUFFICIENT_SETS
         .iter()
-        .any(|set| present.iter().all(|k| set.contains(k)));
+        .any(|set| present().all(|k| set.contains(&k)));
     if insufficient {
+        let present: Vec<&str> = present().collect();
         let message = if present.is_empty() {
             "no customer information: Meta needs at least one matching key (em, ph, external_id, fbc, fbp, client_ip_address with client_user_agent, ...)".to_string()
         } else {
@@ -231,7 +233,7 @@ fn matching_keys(user_data: Option<&Json>, added_keys: &[&str], report: &mut Rep
     }
 }
 
-fn data_processing(event: &Json, report: &mut Report) {
+fn data_processing(event: &Value<'_>, report: &mut Report) {
     let Some(options) = event.get("data_processing_options") else {
         return;
     };

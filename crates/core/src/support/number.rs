@@ -29,26 +29,23 @@ pub fn whole(text: &str) -> Option<Whole> {
     {
         return None;
     }
-    // Shift the decimal point by the exponent over the digit string.
-    let digits: Vec<u8> = int_digits.bytes().chain(frac_digits.bytes()).collect();
+    // Shift the decimal point by the exponent over the digit string (read in place: this runs
+    // for every quantity of every item).
+    let digits = || int_digits.bytes().chain(frac_digits.bytes());
+    let len = i64::try_from(int_digits.len() + frac_digits.len()).ok()?;
     let point = i64::try_from(int_digits.len())
         .ok()?
         .saturating_add(exponent);
-    let split = usize::try_from(point.clamp(0, i64::try_from(digits.len()).ok()?)).ok()?;
-    let extra_zeros = u32::try_from(
-        point
-            .saturating_sub(i64::try_from(digits.len()).ok()?)
-            .clamp(0, 40),
-    )
-    .ok()?;
+    let split = usize::try_from(point.clamp(0, len)).ok()?;
+    let extra_zeros = u32::try_from(point.saturating_sub(len).clamp(0, 40)).ok()?;
     let mut value: u64 = 0;
-    for d in &digits[..split] {
+    for d in digits().take(split) {
         value = value.saturating_mul(10).saturating_add(u64::from(d - b'0'));
     }
     for _ in 0..extra_zeros {
         value = value.saturating_mul(10);
     }
-    let has_fraction = digits[split..].iter().any(|&d| d != b'0');
+    let has_fraction = digits().skip(split).any(|d| d != b'0');
     Some(Whole {
         negative,
         value,

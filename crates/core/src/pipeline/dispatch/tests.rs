@@ -728,7 +728,7 @@ fn a_real_request_body_redacts_to_itself_but_the_secrets() {
     };
     let event =
         parse(r#"{"event_name":"Lead","user_data":{"em":["é\n\"x"]}}"#).expect("test JSON parses");
-    let requests = build_requests(&config, &[event], Some("T"));
+    let requests = build_requests(&config, &[&event], Some("T"));
     let body = requests.first().map(|r| r.body.clone()).unwrap_or_default();
     let redacted = redact_request_body(&body);
     assert!(!redacted.contains("EAAsecret"));

@@ -16,9 +16,9 @@ const DELIVERY_CATEGORIES: [&str; 3] = ["in_store", "curbside", "home_delivery"]
 const CONTENT_TYPES: [&str; 2] = ["product", "product_group"];
 
 /// A JSON number from a number or numeric text ("129.90"); the text is kept as written.
-pub fn number(v: &Value<'_>) -> Option<Json> {
+pub fn number<'a>(v: &Value<'a>) -> Option<Value<'a>> {
     match v {
-        Value::Number(_) => Some(v.to_owned_json()),
+        Value::Number(_) => Some(v.clone()),
         Value::String(s) => match json::parse(s.trim()) {
             Ok(n @ Value::Number(_)) => Some(n),
             _ => None,
@@ -32,7 +32,8 @@ fn count(v: &Value<'_>) -> Option<u64> {
     crate::number::count(scalar_text(v)?)
 }
 
-pub fn build(config: &TagConfig, ev: &EventData, report: &mut Report) -> Json {
+/// `custom_data`, borrowing the event's texts (ids, titles, numbers as written).
+pub fn build<'a>(config: &'a TagConfig, ev: &EventData<'a>, report: &mut Report) -> Value<'a> {
     let mut cd = Value::Object(Vec::new());
     let cd_value = |key: &str| ev.prefixed("x-fb-cd-", key);
     let pick = |key: &str, event_keys: &[&str]| {
@@ -53,10 +54,10 @@ pub fn build(config: &TagConfig, ev: &EventData, report: &mut Report) -> Json {
         set_currency(&mut cd, &c, report);
     }
     if let Some(id) = pick("order_id", &["transaction_id"]).and_then(scalar_text) {
-        cd.set("order_id", Json::from(id.trim()));
+        cd.set("order_id", Value::str(id.trim()));
     }
     if !items.is_empty() {
-        let ids: Vec<Json> = items.iter().map(|i| Json::from(i.id)).collect();
+        let ids: Vec<Value<'a>> = items.iter().map(|i| Value::str(i.id)).collect();
         cd.set("content_ids", Value::Array(ids));
         let num_items = items.iter().fold(0u64, |n, i| n.saturating_add(i.quantity));
         cd.set(
@@ -69,11 +70,11 @@ pub fn build(config: &TagConfig, ev: &EventData, report: &mut Report) -> Json {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .unwrap_or("product");
-        cd.set("content_type", Json::from(content_type));
+        cd.set("content_type", Value::str(content_type));
         cd.set(
             "num_items",
             // Quantities come from the event: a sum that would overflow stays at the maximum.
-            Json::from(num_items),
+            Value::from(num_items),
         );
     }
     let text_params: [(&str, &[&str]); 5] = [
@@ -85,7 +86,7 @@ pub fn build(config: &TagConfig, ev: &EventData, report: &mut Report) -> Json {
     ];
     for (key, event_keys) in text_params {
         if let Some(text) = pick(key, event_keys).and_then(scalar_text) {
-            cd.set(key, Json::from(text.trim()));
+            cd.set(key, Value::str(text.trim()));
         }
     }
     if let Some(v) = pick("predicted_ltv", &["predicted_ltv"]) {
@@ -116,16 +117,16 @@ fn ecommerce_items<'a>(config: &TagConfig, ev: &EventData<'a>) -> Option<&'a Val
 
 /// A value that may come as JSON text (Meta's tag parses `x-fb-cd-contents` and
 /// `custom_properties` when they are strings): the value it encodes, or the value itself.
-fn json_or_text(v: &Value<'_>) -> Option<Json> {
+fn json_or_text<'a>(v: &Value<'a>) -> Option<Value<'a>> {
     match v {
         Value::String(s) => json::parse(s.trim()).ok(),
-        other => Some(other.to_owned_json()),
+        other => Some(other.clone()),
     }
 }
 
 /// Meta's `custom_properties` (an object, or JSON text of one): extra custom_data keys. The
 /// event's own standard keys win; the `x-fb-cd-<key>` and config ones come after.
-fn custom_properties(cd: &mut Json, ev: &EventData, report: &mut Report) {
+fn custom_properties<'a>(cd: &mut Value<'a>, ev: &EventData<'a>, report: &mut Report) {
     let Some(raw) = ev.root().get("custom_properties").filter(|v| !v.is_null()) else {
         return;
     };
@@ -145,7 +146,7 @@ fn custom_properties(cd: &mut Json, ev: &EventData, report: &mut Report) {
 }
 
 /// Set `key` with the coercions its standard meaning requires.
-fn apply(cd: &mut Json, key: &str, v: &Value<'_>, report: &mut Report) {
+fn apply<'a>(cd: &mut Value<'a>, key: &str, v: &Value<'a>, report: &mut Report) {
     // Meta's standard keys are set under their 'static names; any other is copied.
     let owned = || Key::from(key.to_string());
     match key {
@@ -169,18 +170,18 @@ fn apply(cd: &mut Json, key: &str, v: &Value<'_>, report: &mut Report) {
             ),
         },
         "num_items" => match count(v) {
-            Some(n) => cd.set("num_items", Json::from(n)),
+            Some(n) => cd.set("num_items", Value::from(n)),
             None => report.warn(
                 "custom_data.num_items_invalid",
                 "custom_data.num_items",
                 "num_items must be a whole number: dropped",
             ),
         },
-        _ => cd.set(owned(), v.to_owned_json()),
+        _ => cd.set(owned(), v.clone()),
     }
 }
 
-fn set_number(cd: &mut Json, key: &'static str, v: &Value<'_>, report: &mut Report) {
+fn set_number<'a>(cd: &mut Value<'a>, key: &'static str, v: &Value<'a>, report: &mut Report) {
     match number(v) {
         Some(n) => cd.set(key, n),
         None => {
@@ -194,7 +195,7 @@ fn set_number(cd: &mut Json, key: &'static str, v: &Value<'_>, report: &mut Repo
     }
 }
 
-fn set_currency(cd: &mut Json, raw: &str, report: &mut Report) {
+fn set_currency(cd: &mut Value<'_>, raw: &str, report: &mut Report) {
     let code = raw.trim().to_ascii_uppercase();
     if is_iso4217(&code) {
         cd.set("currency", Json::from(code));
@@ -210,7 +211,7 @@ fn set_currency(cd: &mut Json, raw: &str, report: &mut Report) {
     }
 }
 
-fn check_enums(cd: &Json, report: &mut Report) {
+fn check_enums(cd: &Value<'_>, report: &mut Report) {
     if let Some(t) = cd.get("content_type").and_then(Value::as_str) {
         if !CONTENT_TYPES.contains(&t) {
             report.warn(
@@ -231,22 +232,22 @@ fn check_enums(cd: &Json, report: &mut Report) {
     }
 }
 
-/// One product of the event, its texts borrowed from the event (copied once, into `contents`).
+/// One product of the event, its texts borrowed from the event (and in `contents` too).
 struct Product<'a> {
     id: &'a str,
     quantity: u64,
-    price: Option<Json>,
+    price: Option<Value<'a>>,
     title: Option<&'a str>,
     brand: Option<&'a str>,
     category: Option<&'a str>,
     currency: Option<&'a str>,
 }
 
-impl Product<'_> {
-    fn into_json(self) -> Json {
+impl<'a> Product<'a> {
+    fn into_json(self) -> Value<'a> {
         let mut fields = Vec::with_capacity(6);
-        fields.push(("id".into(), Json::from(self.id)));
-        fields.push(("quantity".into(), Json::from(self.quantity)));
+        fields.push(("id".into(), Value::str(self.id)));
+        fields.push(("quantity".into(), Value::from(self.quantity)));
         if let Some(p) = self.price {
             fields.push(("item_price".into(), p));
         }
@@ -256,7 +257,7 @@ impl Product<'_> {
             ("category", self.category),
         ] {
             if let Some(v) = v {
-                fields.push((k.into(), Json::from(v)));
+                fields.push((k.into(), Value::str(v)));
             }
         }
         Value::Object(fields)
@@ -347,7 +348,8 @@ mod tests {
     fn run(config: &TagConfig, event: &str) -> (Json, Report) {
         let v = parse(event).expect("event");
         let mut r = Report::default();
-        (build(config, &EventData::new(&v), &mut r), r)
+        let cd = build(config, &EventData::new(&v), &mut r).into_owned();
+        (cd, r)
     }
 
     #[test]

@@ -142,7 +142,7 @@ fn is_empty(v: &Value<'_>) -> bool {
 }
 
 /// The cookie value for a hashed `user_data`: `None` when it holds no kept key.
-pub fn cookie_value(user_data: &Json) -> Option<String> {
+pub fn cookie_value(user_data: &Value<'_>) -> Option<String> {
     let encode = |per_key: usize| {
         let mut object = Value::Object(Vec::new());
         for key in KEYS {
@@ -179,7 +179,7 @@ pub fn cookie_value(user_data: &Json) -> Option<String> {
 pub fn cookie(
     config: &TagConfig,
     ee: &EventEnhancement,
-    user_data: &Json,
+    user_data: &Value<'_>,
     page_host: Option<&str>,
     req: &RequestContext,
 ) -> Option<SetCookie> {

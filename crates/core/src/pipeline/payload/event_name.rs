@@ -62,20 +62,20 @@ pub fn is_standard(name: &str) -> bool {
 }
 
 /// The Meta event name for an incoming sGTM `event_name`.
-pub fn meta_event_name(config: &TagConfig, incoming: Option<&str>) -> Option<String> {
+pub fn meta_event_name<'a>(config: &'a TagConfig, incoming: Option<&'a str>) -> Option<&'a str> {
     if let Some(name) = config
         .custom_event_name
-        .as_ref()
-        .or(config.event_name.as_ref())
+        .as_deref()
+        .or(config.event_name.as_deref())
     {
-        return Some(name.clone());
+        return Some(name);
     }
     let incoming = incoming?;
     let mapped = GA4_TO_META
         .iter()
         .find(|(ga4, _)| *ga4 == incoming)
         .map(|(_, meta)| *meta);
-    Some(mapped.unwrap_or(incoming).to_string())
+    Some(mapped.unwrap_or(incoming))
 }
 
 #[cfg(test)]

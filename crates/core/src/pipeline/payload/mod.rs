@@ -69,19 +69,21 @@ impl Clock {
     }
 }
 
-pub struct Built {
-    pub event: Json,
+/// The Meta server event borrows the event's text (its ids, URLs, product fields) until it is
+/// written as the request body: a Purchase's strings are not copied.
+pub struct Built<'a> {
+    pub event: Value<'a>,
     pub cookies: Vec<SetCookie>,
 }
 
 /// Build the Meta server event. Problems found on the way go into `report`.
-pub fn build_event(
-    config: &TagConfig,
-    ev: &EventData,
+pub fn build_event<'a>(
+    config: &'a TagConfig,
+    ev: &EventData<'a>,
     req: &RequestContext,
     clock: Clock,
     report: &mut Report,
-) -> Built {
+) -> Built<'a> {
     let sed = |key: &str| sed_text(ev, key);
     let mut event = Value::Object(Vec::new());
 
@@ -97,7 +99,7 @@ pub fn build_event(
         }
     }
     if let Some(name) = event_name::meta_event_name(config, incoming) {
-        event.set("event_name", Json::from(name));
+        event.set("event_name", Value::str(name));
     }
     event.set("event_time", Json::from(event_time(ev, clock, report)));
     let event_id = config
@@ -105,7 +107,7 @@ pub fn build_event(
         .as_deref()
         .or_else(|| sed("event_id"))
         .or_else(|| ev.first_str(&["x-fb-event_id", "event_id"]))
-        .map_or_else(|| Json::from(clock.uuid()), Json::from);
+        .map_or_else(|| Json::from(clock.uuid()), Value::str);
     event.set("event_id", event_id);
     // The page URL as given: click ids (fbclid) are read from it; Meta gets it without PII.
     let page_url = page_url(ev);
@@ -130,7 +132,7 @@ pub fn build_event(
     if let Some(opt_out) = ev.get("x-fb-sed-opt_out") {
         let flag = match opt_out {
             Value::String(s) if s == "true" || s == "false" => Value::Bool(s == "true"),
-            other => other.to_owned_json(),
+            other => other.clone(),
         };
         event.set("opt_out", flag);
     }
@@ -142,19 +144,18 @@ pub fn build_event(
     if let Some(ee) = enhancement {
         enhancement::fill(&mut raw, enhancement::read(ee, ev, req, report));
     }
-    set_pair(
-        &mut raw,
-        "client_ip_address",
-        client_ip(config, ev, req, report),
-    );
-    set_pair(&mut raw, "fbc", ids.fbc.clone().map(Json::from));
-    set_pair(&mut raw, "fbp", ids.fbp.clone().map(Json::from));
-    let hashed = hash_user_data(
+    let mut hashed = hash_user_data(
         &raw,
         Context {
             current_year: clock.year(),
         },
     );
+    // Plain keys the build decides, last (replacing the event's own): set on the hashed record
+    // (hashing passes plain keys through as they are), so their new text is not copied again.
+    let ip = client_ip(config, ev, req, report);
+    set_last(&mut hashed.data, "client_ip_address", ip);
+    set_last(&mut hashed.data, "fbc", ids.fbc.map(Value::from));
+    set_last(&mut hashed.data, "fbp", ids.fbp.map(Value::from));
     for d in &hashed.dropped {
         let message = format!("{} value #{} was not sent: {}", d.field, d.index, d.reason);
         report.warn(
@@ -194,7 +195,7 @@ pub fn build_event(
             || key == "app_data"
             || key == "original_event_data";
         if event.get(key).is_none() && !handled {
-            event.set(key.to_string(), value.to_owned_json());
+            event.set(key, value.clone());
         }
     }
     Built { event, cookies }
@@ -202,15 +203,15 @@ pub fn build_event(
 
 /// `original_event_data`: the config's `originalEventData` (for `AppendValue` events), then the
 /// event's `original_event_data` / `x-fb-sed-original_event_data` object (any event), key by key.
-fn original_event_data(
-    config: &TagConfig,
-    ev: &EventData,
+fn original_event_data<'a>(
+    config: &'a TagConfig,
+    ev: &EventData<'a>,
     event_name: Option<&str>,
-) -> Option<Json> {
+) -> Option<Value<'a>> {
     let mut out = Value::Object(Vec::new());
     if event_name == Some("AppendValue") {
         for (k, v) in &config.original_event_data {
-            out.set(k.clone(), v.clone());
+            out.set(k.as_ref(), v.clone());
         }
     }
     let own = [
@@ -219,7 +220,7 @@ fn original_event_data(
     ];
     for pairs in own.into_iter().flatten().filter_map(Value::as_object) {
         for (k, v) in pairs.iter().filter(|(_, v)| !v.is_null()) {
-            out.set(k.to_string(), v.to_owned_json());
+            out.set(k.as_ref(), v.clone());
         }
     }
     out.as_object()
@@ -234,7 +235,7 @@ fn sed_text<'a>(ev: &EventData<'a>, key: &str) -> Option<&'a str> {
 
 /// A URL for Meta with its email / phone / name parameters removed (`url::without_pii`), and a
 /// warning naming the field when there were some.
-fn url_without_pii(url: &str, field: &str, report: &mut Report) -> Json {
+fn url_without_pii<'a>(url: &'a str, field: &str, report: &mut Report) -> Value<'a> {
     let clean = url::without_pii(url);
     if clean != url {
         report.warn(
@@ -243,7 +244,7 @@ fn url_without_pii(url: &str, field: &str, report: &mut Report) -> Json {
             format!("{field} carried an email, phone number or name in its query: those parameters were removed (Meta: no PII in URLs)"),
         );
     }
-    Json::from(clean.as_ref())
+    Value::String(clean)
 }
 
 /// The page: `x-fb-sed-event_source_url`, else GA4's `page_location`.
@@ -301,8 +302,9 @@ pub fn cookies(
     cookies
 }
 
-fn set_pair(pairs: &mut user_fields::Record<'_>, key: &'static str, value: Option<Json>) {
-    if let Some(v) = value {
+/// `key` moved to the end of an object with its new value, when there is one.
+fn set_last<'a>(object: &mut Value<'a>, key: &'static str, value: Option<Value<'a>>) {
+    if let (Value::Object(pairs), Some(v)) = (object, value) {
         pairs.retain(|(k, _)| k != key);
         pairs.push((key.into(), v));
     }

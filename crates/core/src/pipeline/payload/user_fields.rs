@@ -262,11 +262,13 @@ fn addresses<'a>(found: &Found<'a>) -> &'a [Value<'a>] {
 /// A raw user_data record: keys and values borrowed from the event where they come from it.
 pub type Record<'a> = Vec<(Cow<'a, str>, Value<'a>)>;
 
-/// The raw user_data record for one event (before hashing).
+/// The raw user_data record for one event (before hashing). It borrows the event (and the
+/// config); the one value the request can give (its user agent) is copied, so the record and
+/// the Meta event made from it live as long as the event data.
 pub fn collect<'a>(
     config: &'a TagConfig,
     ev: &EventData<'a>,
-    req: &'a RequestContext,
+    req: &RequestContext,
 ) -> Record<'a> {
     let found = Found::new(ev);
     // Room for every key mapped here and the three the build sets after (client_ip_address,
@@ -303,12 +305,12 @@ pub fn collect<'a>(
     if !external.is_empty() {
         record.set("external_id", Value::Array(external));
     }
-    if let Some(ua) = found
-        .get(Path::UserAgent)
-        .and_then(trimmed_text)
-        .or_else(|| req.header("user-agent"))
-    {
-        record.set("client_user_agent", Value::String(Cow::Borrowed(ua)));
+    let ua = match found.get(Path::UserAgent).and_then(trimmed_text) {
+        Some(own) => Some(Value::str(own)),
+        None => req.header("user-agent").map(Value::from),
+    };
+    if let Some(ua) = ua {
+        record.set("client_user_agent", ua);
     }
     for (key, paths) in PLAIN_SOURCES {
         let value = paths

@@ -12,12 +12,13 @@ fn tag(config: &str) -> Tag {
     Tag::new(&parse(config).expect("config"))
 }
 
-fn build(t: &Tag, event: &str, request: &str) -> BuildOutput {
+fn build(t: &Tag, event: &str, request: &str) -> BuildOutput<'static> {
     t.build(
         &parse(event).expect("event"),
         &parse(request).expect("request"),
         CLOCK,
     )
+    .into_owned()
 }
 
 const CONFIG: &str =
@@ -295,7 +296,8 @@ fn event_time_in_ms_and_generated_event_id() {
 #[test]
 fn non_object_inputs_are_reported() {
     let t = tag(CONFIG);
-    let out = t.build(&Value::Array(vec![]), &Value::Null, CLOCK);
+    let not_an_object = Value::Array(vec![]);
+    let out = t.build(&not_an_object, &Value::Null, CLOCK);
     assert_eq!(out.status, Status::Invalid);
     assert_eq!(out.report.errors[0].code, "event.not_an_object");
 }
