@@ -34,34 +34,51 @@ function call(fn, input) {
 }
 
 /**
- * `hashUserData`'s call over `wasm`: the JSON text encoded straight into wasm's input buffer and
- * the result decoded from its output buffer (see `hashUserDataInput` in src/bindings.rs), which
- * spares the glue's allocation, copy and free of each per call.
+ * The wasm's reused input and output buffers (see `ioInput` in src/bindings.rs): JSON text is
+ * encoded straight into wasm memory and the result decoded from it, which spares the glue's
+ * allocation, copy and free of each argument and result per call (`build`, `hashUserData`).
  */
-function userDataHasher(wasm) {
+function wasmIo(wasm) {
   // A view of wasm memory, taken again when memory has grown (growth detaches the old one).
   let view = new Uint8Array(0);
   const memory = () => (view.byteLength === 0 ? (view = new Uint8Array(wasm.wasmMemory().buffer)) : view);
-  // `one`: `input` is a single record and the result its object (no array around either).
+  return {
+    /** `texts` as UTF-8, one after the other, into the input buffer; their lengths in bytes. */
+    write(...texts) {
+      const room = texts.reduce((n, t) => n + t.length * 3, 0);
+      if (room > 3 << 20) {
+        // Large: encode first and reserve what it takes, not 3 bytes per UTF-16 unit.
+        const bytes = texts.map(utf8);
+        let at = wasm.ioInput(bytes.reduce((n, b) => n + b.length, 0));
+        for (const b of bytes) {
+          memory().set(b, at);
+          at += b.length;
+        }
+        return bytes.map((b) => b.length);
+      }
+      let at = wasm.ioInput(room);
+      const end = at + room;
+      return texts.map((text) => {
+        const written = encoder.encodeInto(text, memory().subarray(at, end)).written;
+        at += written;
+        return written;
+      });
+    },
+    /** The output buffer's first `len` bytes, as text. */
+    read(len) {
+      const at = wasm.ioOutput();
+      return decodeUtf8(memory().subarray(at, at + len));
+    },
+  };
+}
+
+/** `hashUserData`'s call: `one`: `input` is a single record and the result its object. */
+function userDataHasher(wasm, io) {
   return (input, one) => {
     const json = toJson(input);
     if (json.error) return { error: json.error };
-    const text = json.text;
-    let written;
-    if (text.length > 1 << 20) {
-      // Large: encode first and reserve what it takes, not 3 bytes per UTF-16 unit.
-      const bytes = utf8(text);
-      const at = wasm.hashUserDataInput(bytes.length);
-      memory().set(bytes, at);
-      written = bytes.length;
-    } else {
-      const room = text.length * 3;
-      const at = wasm.hashUserDataInput(room);
-      written = encoder.encodeInto(text, memory().subarray(at, at + room)).written;
-    }
-    const len = wasm.hashUserDataRun(written, year(), one);
-    const out = wasm.hashUserDataOutput();
-    return JSON.parse(decodeUtf8(memory().subarray(out, out + len)));
+    const [written] = io.write(json.text);
+    return JSON.parse(io.read(wasm.hashUserDataRun(written, year(), one)));
   };
 }
 
@@ -231,11 +248,17 @@ function inputs(eventData, request) {
   return { event: event.error ? "" : event.text, req: req.error ? "null" : req.text };
 }
 
-function makeTag(wasm, config) {
+function makeTag(wasm, buffers, config) {
   const json = toJson(config);
   // Unserializable config: let Rust report it as unreadable JSON, like any other bad config.
   const tag = new wasm.WasmTag(json.error ? "" : json.text, entropy());
   const monitor = JSON.parse(tag.errorMonitor());
+
+  /** One event's build from its JSON text and the request's: the result with its bodies. */
+  function buildOne(event, req, now, traceId, answers) {
+    const [eventBytes, reqBytes] = buffers.write(event, req);
+    return withBodies(buffers.read(tag.buildFromInput(eventBytes, reqBytes, now, traceId ?? undefined, answers)));
+  }
 
   /**
    * Identity resolution's I/O: ask what the wasm says to ask (`identityCalls`), fetch it all in
@@ -333,7 +356,7 @@ function makeTag(wasm, config) {
     /** Build without calling anyone (identity answers only from the cache). */
     build(eventData, request = {}, options = {}) {
       const { event, req } = inputs(eventData, request);
-      return withBodies(tag.build(...utf8Scratch(event, req), clock(options), OWN_ENTROPY, options.traceId ?? undefined, undefined));
+      return buildOne(event, req, clock(options), options.traceId, undefined);
     },
     /**
      * Resolve identity (when configured), build and send: one request per pixel, in parallel,
@@ -345,7 +368,7 @@ function makeTag(wasm, config) {
       const now = clock(options);
       const { event, req } = inputs(eventData, request);
       const { answers, identityMs } = await resolveIdentity(JSON.parse(tag.identityCalls(event, req, now)), options);
-      const built = withBodies(tag.build(...utf8Scratch(event, req), now, OWN_ENTROPY, options.traceId ?? undefined, answers));
+      const built = buildOne(event, req, now, options.traceId, answers);
       const { requests, logs, status, ...rest } = built;
       return { ...rest, ...(await dispatch(built, started, identityMs, options)) };
     },
@@ -385,8 +408,9 @@ async function doctor(wasm, config, options = {}) {
 }
 
 export function makeApi(wasm) {
-  const createTag = (config) => makeTag(wasm, config);
-  const hashUser = userDataHasher(wasm);
+  const buffers = wasmIo(wasm);
+  const createTag = (config) => makeTag(wasm, buffers, config);
+  const hashUser = userDataHasher(wasm, buffers);
   return {
     createTag,
     createContainer: makeContainer(wasm, createTag, attemptOnce),

@@ -109,23 +109,22 @@ pub fn bulk_exit_code(stopped: bool, rejected: u32, invalid: u32) -> u8 {
     crate::offline::exit_code(stopped, u64::from(rejected), u64::from(invalid))
 }
 
-/// `hashUserData`'s text in and out through two buffers in wasm memory that live from call to
-/// call: the host encodes its JSON text straight into the input (`TextEncoder.encodeInto`) and
-/// decodes the result from the output, where a `&[u8]` argument and a `String` result would
-/// cost an allocation, a free and a copy each per call (one record per call is a common use).
-struct UserDataIo {
+/// The hot calls' text in and out through two buffers in wasm memory that live from call to
+/// call (`hashUserData`, `build`): the host encodes its JSON text straight into the input
+/// (`TextEncoder.encodeInto`) and decodes the result from the output, where `&[u8]` arguments
+/// and a `String` result would cost an allocation, a free and a copy each per call.
+struct Io {
     /// Zero-filled to its length: the host writes at most that many bytes.
     input: Vec<u8>,
     output: String,
 }
 
 thread_local! {
-    static USER_DATA_IO: RefCell<UserDataIo> =
-        const { RefCell::new(UserDataIo { input: Vec::new(), output: String::new() }) };
+    static IO: RefCell<Io> = const { RefCell::new(Io { input: Vec::new(), output: String::new() }) };
 }
 
 /// Buffers larger than this are given back after the call that needed them, not kept.
-const USER_DATA_IO_KEEP: usize = 1 << 20;
+const IO_KEEP: usize = 1 << 20;
 
 /// The wasm memory, for the host to read and write the buffers below.
 #[wasm_bindgen(js_name = wasmMemory)]
@@ -133,43 +132,53 @@ pub fn wasm_memory() -> JsValue {
     wasm_bindgen::memory()
 }
 
-/// The address of an input buffer of at least `room` bytes for the next `hashUserDataRun`.
-/// Memory may grow here: the host takes its view of memory after this call.
-#[wasm_bindgen(js_name = hashUserDataInput)]
-pub fn hash_user_data_input(room: usize) -> *mut u8 {
-    USER_DATA_IO.with(|io| {
+/// The address of an input buffer of at least `room` bytes for the next call that reads it
+/// (`hashUserDataRun`, `WasmTag.buildFromInput`). Memory may grow here: the host takes its view
+/// of memory after this call.
+#[wasm_bindgen(js_name = ioInput)]
+pub fn io_input(room: usize) -> *mut u8 {
+    IO.with(|io| {
         let io = &mut *io.borrow_mut();
-        if io.output.capacity() > USER_DATA_IO_KEEP {
+        if io.output.capacity() > IO_KEEP {
             io.output = String::new();
         }
-        if io.input.len() < room || io.input.len() > USER_DATA_IO_KEEP.max(room) {
+        if io.input.len() < room || io.input.len() > IO_KEEP.max(room) {
             io.input = vec![0; room];
         }
         io.input.as_mut_ptr()
     })
 }
 
-/// Hash the JSON array of user_data records in the input buffer's first `len` bytes (UTF-8
-/// written by the host's TextEncoder) into the output buffer; returns the output's length in
-/// bytes (its address: `hashUserDataOutput`). The output is the JSON array of results, or
-/// `{"error"}`. With `one`, the input is a single record and the output its result object.
-#[wasm_bindgen(js_name = hashUserDataRun)]
-pub fn hash_user_data_run(len: usize, current_year: i32, one: bool) -> usize {
-    USER_DATA_IO.with(|io| {
+/// The address of the output buffer (valid until the next `ioInput`).
+#[wasm_bindgen(js_name = ioOutput)]
+pub fn io_output() -> *const u8 {
+    IO.with(|io| io.borrow().output.as_ptr())
+}
+
+/// `work` over the input's first `len` bytes, writing the output (cleared first); returns the
+/// output's length in bytes.
+fn with_io(len: usize, work: impl FnOnce(&[u8], &mut String)) -> usize {
+    IO.with(|io| {
         let io = &mut *io.borrow_mut();
         let input = &io.input[..len.min(io.input.len())];
-        hash_user_data_into(input, current_year, one, &mut io.output);
-        if io.input.len() > USER_DATA_IO_KEEP {
+        io.output.clear();
+        work(input, &mut io.output);
+        if io.input.len() > IO_KEEP {
             io.input = Vec::new();
         }
         io.output.len()
     })
 }
 
-/// The address of the output buffer (valid until the next `hashUserDataInput`).
-#[wasm_bindgen(js_name = hashUserDataOutput)]
-pub fn hash_user_data_output() -> *const u8 {
-    USER_DATA_IO.with(|io| io.borrow().output.as_ptr())
+/// Hash the JSON array of user_data records in the input buffer's first `len` bytes (UTF-8
+/// written by the host's TextEncoder) into the output buffer; returns the output's length in
+/// bytes (its address: `ioOutput`). The output is the JSON array of results, or `{"error"}`.
+/// With `one`, the input is a single record and the output its result object.
+#[wasm_bindgen(js_name = hashUserDataRun)]
+pub fn hash_user_data_run(len: usize, current_year: i32, one: bool) -> usize {
+    with_io(len, |input, out| {
+        hash_user_data_into(input, current_year, one, out)
+    })
 }
 
 /// `hashUserDataRun`'s work on bytes given here (the wasm tests call it without the buffers).
@@ -417,9 +426,29 @@ impl WasmTag {
     /// fbp, then the trace id); `trace_id` the host's own trace id, if it has one;
     /// `answers_json` what the `identityCalls` fetches came to (a JSON array in call order).
     ///
-    /// Event and request arrive as UTF-8 bytes (`TextEncoder.encode`: a native copy, where a
-    /// string argument is copied character by character by the glue). An empty `entropy` takes
-    /// the next block of the tag's own stream.
+    /// Event and request are UTF-8 JSON text, one after the other in the input buffer
+    /// (`ioInput`: the host encodes them straight into wasm memory); the result goes to the
+    /// output buffer (`ioOutput`), and its length in bytes is returned. The tag draws event ids,
+    /// generated fbp values and the trace id from its own entropy stream.
+    #[wasm_bindgen(js_name = buildFromInput)]
+    pub fn build_from_input(
+        &self,
+        event_len: usize,
+        request_len: usize,
+        now_ms: f64,
+        trace_id: Option<String>,
+        answers_json: Option<String>,
+    ) -> usize {
+        with_io(event_len.saturating_add(request_len), |input, out| {
+            let (event, request) = input.split_at(event_len.min(input.len()));
+            self.build_into(event, request, now_ms, &[], trace_id, answers_json, out);
+        })
+    }
+}
+
+impl WasmTag {
+    /// `buildFromInput` over bytes given here (native benches and tests); a non-empty `entropy`
+    /// replaces the tag's own stream for this call.
     pub fn build(
         &self,
         event_json: &[u8],
@@ -429,6 +458,22 @@ impl WasmTag {
         trace_id: Option<String>,
         answers_json: Option<String>,
     ) -> String {
+        let mut out = String::new();
+        self.build_into(event_json, request_json, now_ms, entropy, trace_id, answers_json, &mut out);
+        out
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn build_into(
+        &self,
+        event_json: &[u8],
+        request_json: &[u8],
+        now_ms: f64,
+        entropy: &[u8],
+        trace_id: Option<String>,
+        answers_json: Option<String>,
+        wire: &mut String,
+    ) {
         let event_json = utf8(event_json);
         let request_json = utf8(request_json);
         let (clock, trace) = run_start(now_ms, &self.entropy_or_own(entropy), trace_id);
@@ -453,10 +498,10 @@ impl WasmTag {
         self.record_not_built(&out, event.as_ref(), clock.now_ms);
         let mut log = self.logger(&trace, clock.now_ms);
         observe::log_build(&mut log, &out);
-        out.to_wire_with(|o| {
+        out.write_wire_with(wire, |o| {
             o.str("traceId", &trace);
             log.write_records(o.key("logs"));
-        })
+        });
     }
 }
 

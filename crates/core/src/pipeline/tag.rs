@@ -106,9 +106,16 @@ impl<'a> BuildOutput<'a> {
 
     /// `to_wire` with extra fields at the end of the result object (trace id, log records).
     pub fn to_wire_with(&self, extra: impl FnOnce(&mut ObjectWriter)) -> String {
+        let mut out = String::new();
+        self.write_wire_with(&mut out, extra);
+        out
+    }
+
+    /// `to_wire_with`, appended to `out` (a buffer reused from call to call).
+    pub fn write_wire_with(&self, out: &mut String, extra: impl FnOnce(&mut ObjectWriter)) {
         let bodies: usize = self.requests.iter().map(|r| r.body.len() + 1).sum();
-        let mut out = String::with_capacity(WIRE_HEAD_BYTES + bodies);
-        let mut o = ObjectWriter::new(&mut out);
+        out.reserve(WIRE_HEAD_BYTES + bodies);
+        let mut o = ObjectWriter::new(out);
         self.write_fields(&mut o, Some(HttpRequest::write_head));
         extra(&mut o);
         o.end();
@@ -116,7 +123,6 @@ impl<'a> BuildOutput<'a> {
             out.push('\n');
             out.push_str(&r.body);
         }
-        out
     }
 
     /// The same result with the Meta event copied out of the event data's text.
