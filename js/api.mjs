@@ -228,16 +228,39 @@ function clock(options) {
   return options.now instanceof Date ? options.now.getTime() : Number(options.now ?? Date.now());
 }
 
-/** A wasm result text: the result object on the first line, then one request body per line. */
+/**
+ * A wasm result text: the result on the first line (an object, or a single build's head by
+ * position: see `resultOf`), then one request body per line.
+ */
 function withBodies(text) {
   let at = text.indexOf("\n");
-  const result = JSON.parse(at < 0 ? text : text.slice(0, at));
+  const head = JSON.parse(at < 0 ? text : text.slice(0, at));
+  const result = Array.isArray(head) ? resultOf(head) : head;
   for (const r of result.requests) {
     if (at < 0) break;
     const next = text.indexOf("\n", at + 1);
     r.body = text.slice(at + 1, next < 0 ? undefined : next);
     at = next;
   }
+  return result;
+}
+
+/**
+ * A single build's result from its head by position, as `BuildOutput::write_wire`
+ * (crates/core/src/pipeline/tag.rs) writes it: V8 parses arrays of values in well under half
+ * the time of the same objects, and naming the positions here costs less than the difference.
+ */
+function resultOf([status, requests, [valid, errors, warnings], cookies, skipped, identity, traceId, logs]) {
+  const result = {
+    status,
+    requests: requests.map(([pixelId, url, method, headers]) => ({ pixelId, url, method, headers })),
+    report: { valid, errors, warnings },
+    cookies: cookies.map(([name, value, maxAge, domain, path, secure, httpOnly, sameSite, header]) => ({ name, value, maxAge, domain, path, secure, httpOnly, sameSite, header })),
+  };
+  if (skipped !== null) result.skipped = skipped;
+  if (identity !== null) result.identity = identity;
+  result.traceId = traceId;
+  result.logs = logs;
   return result;
 }
 

@@ -498,10 +498,7 @@ impl WasmTag {
         self.record_not_built(&out, event.as_ref(), clock.now_ms);
         let mut log = self.logger(&trace, clock.now_ms);
         observe::log_build(&mut log, &out);
-        out.write_wire_with(wire, |o| {
-            o.str("traceId", &trace);
-            log.write_records(o.key("logs"));
-        });
+        out.write_wire(wire, &trace, |logs| log.write_records(logs));
     }
 }
 

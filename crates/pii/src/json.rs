@@ -267,6 +267,74 @@ pub fn push_padded(n: u64, width: usize, out: &mut String) {
     out.extend(digits[i..].iter().map(|&d| char::from(d)));
 }
 
+/// Where a record's fields are written: an object, by name (`ObjectWriter`), or an array, by
+/// position (`ArrayWriter`). A record's writer is written once, for both forms.
+pub trait RecordWriter {
+    /// The text to append the value of field `key` to (valid JSON).
+    fn field(&mut self, key: &str) -> &mut String;
+
+    fn str(&mut self, key: &str, value: &str) -> &mut Self {
+        write_string(value, self.field(key));
+        self
+    }
+
+    fn num(&mut self, key: &str, value: u64) -> &mut Self {
+        push_decimal(value, self.field(key));
+        self
+    }
+
+    fn bool(&mut self, key: &str, value: bool) -> &mut Self {
+        self.field(key)
+            .push_str(if value { "true" } else { "false" });
+        self
+    }
+
+    fn null(&mut self, key: &str) -> &mut Self {
+        self.field(key).push_str("null");
+        self
+    }
+
+    /// `key` with an array of `items`, each written by `write`.
+    fn list<T>(&mut self, key: &str, items: &[T], write: impl Fn(&T, &mut String)) -> &mut Self {
+        write_array(items, self.field(key), write);
+        self
+    }
+}
+
+/// A JSON array written element by element: a record by position, where the reader knows what
+/// each position holds (`BuildOutput::write_wire`). Field names are not written.
+pub struct ArrayWriter<'o> {
+    out: &'o mut String,
+    empty: bool,
+}
+
+impl<'o> ArrayWriter<'o> {
+    pub fn new(out: &'o mut String) -> Self {
+        out.push('[');
+        ArrayWriter { out, empty: true }
+    }
+
+    pub fn end(self) {
+        self.out.push(']');
+    }
+}
+
+impl RecordWriter for ArrayWriter<'_> {
+    fn field(&mut self, _key: &str) -> &mut String {
+        if !self.empty {
+            self.out.push(',');
+        }
+        self.empty = false;
+        self.out
+    }
+}
+
+impl RecordWriter for ObjectWriter<'_> {
+    fn field(&mut self, key: &str) -> &mut String {
+        self.key(key)
+    }
+}
+
 /// One JSON object written straight into text, field by field: for results of a fixed shape,
 /// which need no tree (built, written and dropped: a tenth of a small build's time).
 pub struct ObjectWriter<'o> {

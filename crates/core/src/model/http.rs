@@ -1,6 +1,6 @@
 //! HTTP requests the wasm hands the host to send: Meta's (`HttpRequest`, built by
 //! `crate::request`) and any other (`Outgoing`: identity calls, health probes).
-use crate::json::{Json, Key, ObjectWriter, Value};
+use crate::json::{ArrayWriter, Json, Key, ObjectWriter, RecordWriter, Value};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HttpRequest {
@@ -14,17 +14,24 @@ pub struct HttpRequest {
 }
 
 impl HttpRequest {
-    /// Everything but the body, into an object being written (the body travels on its own;
-    /// see `BuildOutput::to_wire`).
-    pub fn write_head(&self, o: &mut ObjectWriter) {
-        o.str("pixelId", &self.pixel_id)
+    /// Everything but the body, into a record being written (the body travels on its own;
+    /// see `BuildOutput::write_wire`).
+    pub fn write_head(&self, w: &mut impl RecordWriter) {
+        w.str("pixelId", &self.pixel_id)
             .str("url", &self.url)
             .str("method", self.method);
-        let mut headers = ObjectWriter::new(o.key("headers"));
+        let mut headers = ObjectWriter::new(w.field("headers"));
         for (name, value) in self.headers {
             headers.str(name, value);
         }
         headers.end();
+    }
+
+    /// `[pixelId, url, method, headers]` (the wire result's form), appended to `out`.
+    pub fn write_row(&self, out: &mut String) {
+        let mut a = ArrayWriter::new(out);
+        self.write_head(&mut a);
+        a.end();
     }
 
     /// `{pixelId, url, method, headers, body}`, appended to `out`.

@@ -1,6 +1,6 @@
 //! The validation report: every problem with a stable code, the field it is about, and a message
 //! a person can act on. Errors stop the request; warnings do not.
-use crate::json::{self, Json, ObjectWriter, Value};
+use crate::json::{self, ArrayWriter, Json, ObjectWriter, RecordWriter, Value};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Issue {
@@ -72,10 +72,22 @@ impl Report {
     /// `{valid, errors: [{code, field, message}], warnings: [...]}`, appended to `out`.
     pub fn write_json(&self, out: &mut String) {
         let mut o = ObjectWriter::new(out);
-        o.bool("valid", self.is_valid())
-            .array("errors", &self.errors, Issue::write_json)
-            .array("warnings", &self.warnings, Issue::write_json);
+        self.write_fields(&mut o);
         o.end();
+    }
+
+    /// `[valid, errors, warnings]` (the wire result's form; see `BuildOutput::write_wire`),
+    /// appended to `out`.
+    pub fn write_row(&self, out: &mut String) {
+        let mut a = ArrayWriter::new(out);
+        self.write_fields(&mut a);
+        a.end();
+    }
+
+    fn write_fields(&self, w: &mut impl RecordWriter) {
+        w.bool("valid", self.is_valid())
+            .list("errors", &self.errors, Issue::write_json)
+            .list("warnings", &self.warnings, Issue::write_json);
     }
 
     /// The same as a value (for log records).

@@ -2,7 +2,7 @@
 //! `fbclid` when the page carries one, generated when missing; and the first-party cookies the
 //! host should set, with the very values the payload uses.
 use crate::event_data::{trimmed_text, EventData, RequestContext};
-use crate::json::{push_decimal, ObjectWriter, Value};
+use crate::json::{push_decimal, ArrayWriter, ObjectWriter, RecordWriter, Value};
 use crate::model::config::{CookieDomain, TagConfig};
 use crate::report::Report;
 use crate::url;
@@ -50,19 +50,30 @@ impl SetCookie {
     /// header}`, appended to `out`.
     pub fn write_json(&self, out: &mut String) {
         let mut o = ObjectWriter::new(out);
-        o.str("name", &self.name)
+        self.write_fields(&mut o);
+        o.end();
+    }
+
+    /// The same fields by position (the wire result's form; see `BuildOutput::write_wire`).
+    pub fn write_row(&self, out: &mut String) {
+        let mut a = ArrayWriter::new(out);
+        self.write_fields(&mut a);
+        a.end();
+    }
+
+    fn write_fields(&self, w: &mut impl RecordWriter) {
+        w.str("name", &self.name)
             .str("value", &self.value)
             .num("maxAge", self.max_age_seconds);
         match &self.domain {
-            Some(domain) => o.str("domain", domain),
-            None => o.value("domain", &Value::Null),
+            Some(domain) => w.str("domain", domain),
+            None => w.null("domain"),
         };
-        o.str("path", "/")
+        w.str("path", "/")
             .bool("secure", true)
             .bool("httpOnly", self.http_only)
             .str("sameSite", self.same_site)
             .str("header", &self.header());
-        o.end();
     }
 }
 
