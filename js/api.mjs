@@ -340,8 +340,9 @@ function makeTag(wasm, buffers, config) {
     const doFetch = options.fetch ?? globalThis.fetch;
     const now = Date.now();
     const evsText = `[${items.map((i) => i.event).join(",")}]`;
-    // A later try says so, for identity not to count the visit again (the wasm decides).
-    const context = (i) => (i.attempts > 0 ? JSON.stringify({ ...JSON.parse(i.request), redelivery: true }) : i.request);
+    // Each event's context carries its row's earlier tries (what they mean, the wasm decides:
+    // identity does not count a visit again). None: the stored context as it is.
+    const context = (i) => (i.attempts ? JSON.stringify({ ...JSON.parse(i.request), attempts: i.attempts }) : i.request);
     const ctxText = `[${items.map(context).join(",")}]`;
     const { answers } = await resolveBatch(evsText, ctxText, now, options);
     const built = withBodies(tag.buildBatch(...utf8Scratch(evsText, ctxText), now, OWN_ENTROPY, options.traceId ?? undefined, answers));

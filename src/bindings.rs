@@ -459,7 +459,15 @@ impl WasmTag {
         answers_json: Option<String>,
     ) -> String {
         let mut out = String::new();
-        self.build_into(event_json, request_json, now_ms, entropy, trace_id, answers_json, &mut out);
+        self.build_into(
+            event_json,
+            request_json,
+            now_ms,
+            entropy,
+            trace_id,
+            answers_json,
+            &mut out,
+        );
         out
     }
 

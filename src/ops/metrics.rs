@@ -436,7 +436,10 @@ impl Metrics {
         let minute = now_ms / 60_000;
         // The usual call: the newest minute is this one and the oldest still in the window
         // (the list is sorted), so there is nothing to drop or insert.
-        let oldest_kept = self.minutes.first().map(|m| m.minute + MINUTES_KEPT > minute);
+        let oldest_kept = self
+            .minutes
+            .first()
+            .map(|m| m.minute + MINUTES_KEPT > minute);
         if oldest_kept == Some(true) && self.minutes.last().map(|m| m.minute) == Some(minute) {
             let last = self.minutes.len() - 1;
             return &mut self.minutes[last];

@@ -48,7 +48,10 @@ pub fn log_build(log: &mut Logger, out: &BuildOutput) {
     });
     if let Some(event) = &out.event {
         log.debug_with(PROCESS_BUILD, TYPE_REQUEST, || {
-            ("Meta server event (hashed)".into(), Some(event.to_owned_json()))
+            (
+                "Meta server event (hashed)".into(),
+                Some(event.to_owned_json()),
+            )
         });
     }
     match out.status {

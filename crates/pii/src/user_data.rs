@@ -74,7 +74,10 @@ pub fn scalar_text<'v>(v: &'v Value<'_>) -> Option<&'v str> {
 /// Hash one record (a JSON object's pairs, borrowed from the event or not). `null` values count
 /// as absent. The hashes are the result's own text; plain values are the record's (a borrowed
 /// one stays borrowed).
-pub fn hash_user_data<'a>(record: &[(Cow<'_, str>, Value<'a>)], ctx: Context) -> HashedUserData<'a> {
+pub fn hash_user_data<'a>(
+    record: &[(Cow<'_, str>, Value<'a>)],
+    ctx: Context,
+) -> HashedUserData<'a> {
     let mut out = HashedUserData {
         data: Value::Object(Vec::with_capacity(record.len())),
         dropped: Vec::new(),

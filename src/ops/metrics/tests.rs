@@ -29,7 +29,8 @@ fn built(event: &str) -> BuildOutput<'static> {
         now_ms: NOW,
         entropy: [1; 16],
     };
-    tag.build(&parse(event).expect("event"), &Json::Null, clock).into_owned()
+    tag.build(&parse(event).expect("event"), &Json::Null, clock)
+        .into_owned()
 }
 
 const GOOD: &str = r#"{"event_name": "page_view", "page_location": "https://x.com/", "user_agent": "UA",

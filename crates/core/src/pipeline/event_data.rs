@@ -165,15 +165,21 @@ pub struct RequestContext {
 }
 
 impl RequestContext {
-    /// Read `{url, headers, cookies, remoteAddress, trust, redelivery}`. `cookies` may be an object or a `Cookie`
-    /// header string; a `cookie` header is read too. Anything unusable is ignored.
+    /// Read `{url, headers, cookies, remoteAddress, trust, redelivery, attempts}`. `cookies` may
+    /// be an object or a `Cookie` header string; a `cookie` header is read too. `attempts`: the
+    /// tries a queued event had before this one (any makes this a redelivery). Anything
+    /// unusable is ignored.
     pub fn from_json(v: &Value<'_>) -> RequestContext {
         let text = |key: &str| v.get(key).and_then(scalar_text).map(str::to_string);
         let mut ctx = RequestContext {
             url: text("url"),
             remote_address: text("remoteAddress").or_else(|| text("remote_address")),
             trust: text("trust"),
-            redelivery: v.get("redelivery") == Some(&Value::Bool(true)),
+            redelivery: v.get("redelivery") == Some(&Value::Bool(true))
+                || v.get("attempts")
+                    .and_then(scalar_text)
+                    .and_then(crate::number::count)
+                    .is_some_and(|n| n > 0),
             ..RequestContext::default()
         };
         let headers = v.get("headers").and_then(Value::as_object);
@@ -344,6 +350,18 @@ mod tests {
             assert_eq!(ev.get(missing), None, "{missing}");
             assert_eq!(ev.prefixed("x-fb-cd-", missing), None, "{missing}");
         }
+    }
+
+    #[test]
+    fn a_context_with_earlier_tries_is_a_redelivery() {
+        let redelivery =
+            |text: &str| RequestContext::from_json(&parse(text).expect("json")).redelivery;
+        assert!(!redelivery("{}"));
+        assert!(!redelivery(r#"{"attempts": 0}"#));
+        assert!(redelivery(r#"{"attempts": 1}"#));
+        assert!(redelivery(r#"{"attempts": "3"}"#));
+        assert!(redelivery(r#"{"redelivery": true}"#));
+        assert!(!redelivery(r#"{"attempts": -2, "redelivery": "yes"}"#));
     }
 
     #[test]

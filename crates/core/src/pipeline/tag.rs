@@ -121,8 +121,11 @@ impl<'a> BuildOutput<'a> {
         let bodies: usize = self.requests.iter().map(|r| r.body.len() + 1).sum();
         out.reserve(WIRE_HEAD_BYTES + bodies);
         let mut head = ArrayWriter::new(out);
-        head.str("status", self.status.name())
-            .list("requests", &self.requests, HttpRequest::write_row);
+        head.str("status", self.status.name()).list(
+            "requests",
+            &self.requests,
+            HttpRequest::write_row,
+        );
         self.report.write_row(head.field("report"));
         head.list("cookies", &self.cookies, SetCookie::write_row);
         match &self.skipped {

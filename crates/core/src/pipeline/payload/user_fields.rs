@@ -265,11 +265,7 @@ pub type Record<'a> = Vec<(Cow<'a, str>, Value<'a>)>;
 /// The raw user_data record for one event (before hashing). It borrows the event (and the
 /// config); the one value the request can give (its user agent) is copied, so the record and
 /// the Meta event made from it live as long as the event data.
-pub fn collect<'a>(
-    config: &'a TagConfig,
-    ev: &EventData<'a>,
-    req: &RequestContext,
-) -> Record<'a> {
+pub fn collect<'a>(config: &'a TagConfig, ev: &EventData<'a>, req: &RequestContext) -> Record<'a> {
     let found = Found::new(ev);
     // Room for every key mapped here and the three the build sets after (client_ip_address,
     // fbc, fbp): one allocation instead of a growing vector's four.

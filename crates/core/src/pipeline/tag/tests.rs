@@ -309,7 +309,9 @@ fn wire_format_puts_each_body_on_its_own_line() {
     );
     let out = build(&t, PURCHASE, "{}");
     let mut wire = String::new();
-    out.write_wire(&mut wire, "trace-1", |logs| logs.push_str("[{\"level\":\"INFO\"}]"));
+    out.write_wire(&mut wire, "trace-1", |logs| {
+        logs.push_str("[{\"level\":\"INFO\"}]")
+    });
     let lines: Vec<&str> = wire.split('\n').collect();
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[1], out.requests[0].body);
@@ -322,8 +324,18 @@ fn wire_format_puts_each_body_on_its_own_line() {
     assert_eq!(head.as_array().map(<[Value]>::len), Some(8));
     assert_eq!(at(0), field("status"));
     let requests = at(1).unwrap_or(Value::Null);
-    for (i, r) in whole.get("requests").and_then(Value::as_array).unwrap_or_default().iter().enumerate() {
-        let row = requests.as_array().and_then(|a| a.get(i)).and_then(Value::as_array).unwrap_or_default();
+    for (i, r) in whole
+        .get("requests")
+        .and_then(Value::as_array)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        let row = requests
+            .as_array()
+            .and_then(|a| a.get(i))
+            .and_then(Value::as_array)
+            .unwrap_or_default();
         let names = ["pixelId", "url", "method", "headers"];
         assert_eq!(row.len(), names.len());
         for (name, v) in names.iter().zip(row) {
@@ -334,13 +346,25 @@ fn wire_format_puts_each_body_on_its_own_line() {
     let names = ["valid", "errors", "warnings"];
     let row = at(2).unwrap_or(Value::Null);
     for (i, name) in names.iter().enumerate() {
-        assert_eq!(row.as_array().and_then(|a| a.get(i)), report.get(name), "{name}");
+        assert_eq!(
+            row.as_array().and_then(|a| a.get(i)),
+            report.get(name),
+            "{name}"
+        );
     }
     let cookies = field("cookies").unwrap_or(Value::Null);
-    assert_eq!(cookies.as_array().map(<[Value]>::len), Some(2), "fbc and a new fbp");
-    let names = ["name", "value", "maxAge", "domain", "path", "secure", "httpOnly", "sameSite", "header"];
+    assert_eq!(
+        cookies.as_array().map(<[Value]>::len),
+        Some(2),
+        "fbc and a new fbp"
+    );
+    let names = [
+        "name", "value", "maxAge", "domain", "path", "secure", "httpOnly", "sameSite", "header",
+    ];
     for (i, c) in cookies.as_array().unwrap_or_default().iter().enumerate() {
-        let row = at(3).and_then(|a| a.as_array().and_then(|a| a.get(i)).cloned()).unwrap_or(Value::Null);
+        let row = at(3)
+            .and_then(|a| a.as_array().and_then(|a| a.get(i)).cloned())
+            .unwrap_or(Value::Null);
         let row = row.as_array().unwrap_or_default();
         assert_eq!(row.len(), names.len());
         for (name, v) in names.iter().zip(row) {
@@ -350,7 +374,10 @@ fn wire_format_puts_each_body_on_its_own_line() {
     assert_eq!(at(4), Some(Value::Null), "not skipped");
     assert_eq!(at(5), Some(Value::Null), "no identity");
     assert_eq!(at(6), Some(Value::str("trace-1")));
-    assert_eq!(at(7).map(|l| l.to_json()), Some("[{\"level\":\"INFO\"}]".into()));
+    assert_eq!(
+        at(7).map(|l| l.to_json()),
+        Some("[{\"level\":\"INFO\"}]".into())
+    );
 }
 
 #[test]
