@@ -32,9 +32,13 @@ pub fn reparses(text: &str, what: &str) {
     }
 }
 
-/// A build's result: JSON, no token in a URL, and bodies that are JSON.
+/// A build's result: JSON (as a value and as the wire's lines), no token in a URL, and bodies
+/// that are JSON.
 pub fn check_build(out: &omni_meta_capi::tag::BuildOutput, what: &str) {
     reparses(&out.to_json().to_json(), what);
+    for line in out.to_wire().split('\n') {
+        reparses(line, what);
+    }
     for r in &out.requests {
         assert!(
             !r.url.contains("access_token") && !r.url.contains('?'),
