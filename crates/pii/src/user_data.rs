@@ -1,7 +1,8 @@
 //! A `user_data` record as Meta wants it: hashed keys normalized and hashed into lists, plain keys
 //! (IP, user agent, fbc, fbp, ...) passed through untouched, anything else reported.
 use crate::json::{Json, Value};
-use crate::normalize::{hash_value, Context, Field, PLAIN_KEYS};
+use crate::hash::HashQueue;
+use crate::normalize::{hash_value, prepare_value, Context, Field, Prepared, PLAIN_KEYS};
 use std::borrow::Cow;
 
 /// A value that was not sent, and why (field key, position in its list, stable reason code).
@@ -80,12 +81,13 @@ pub fn hash_user_data(record: &[(Cow<'_, str>, Value<'_>)], ctx: Context) -> Has
     };
     // One buffer for every value's normalized text.
     let mut scratch = String::new();
+    let mut queue = Queued::default();
     for (key, value) in record {
         if value.is_null() {
             continue;
         }
         if let Some(field) = Field::from_key(key) {
-            hash_key(field, value, ctx, &mut scratch, &mut out);
+            hash_key(field, value, ctx, &mut scratch, &mut queue, &mut out);
         } else if let Some(plain) = PLAIN_KEYS.iter().find(|k| **k == key) {
             out.data.set(*plain, value.to_owned_json());
         } else {
@@ -96,7 +98,40 @@ pub fn hash_user_data(record: &[(Cow<'_, str>, Value<'_>)], ctx: Context) -> Has
             });
         }
     }
+    queue.write(&mut out.data);
     out
+}
+
+/// The record's single-value fields whose short normalized text waits in a `HashQueue`: their
+/// list in `data` holds one empty string until `write`.
+#[derive(Default)]
+struct Queued {
+    hashes: HashQueue,
+    /// Each queued value's field key, by ticket.
+    keys: Vec<&'static str>,
+}
+
+impl Queued {
+    /// Hash the queue and put each hash in its field's list. Last ticket first: when a key came
+    /// twice, the list in `data` is the last one's (`Json::set` replaces), and an earlier ticket
+    /// then finds a filled list (or hashes set directly) and is skipped.
+    fn write(mut self, data: &mut Json) {
+        if self.hashes.is_empty() {
+            return;
+        }
+        self.hashes.hash_all();
+        let Value::Object(pairs) = data else { return };
+        for (ticket, key) in self.keys.iter().enumerate().rev() {
+            let slot = pairs.iter_mut().find(|(k, _)| k == key);
+            if let Some((_, Value::Array(items))) = slot {
+                if let [Value::String(text)] = items.as_mut_slice() {
+                    if text.is_empty() {
+                        *text = self.hashes.hex(ticket).to_string().into();
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn hash_key(
@@ -104,6 +139,7 @@ fn hash_key(
     value: &Value<'_>,
     ctx: Context,
     scratch: &mut String,
+    queue: &mut Queued,
     out: &mut HashedUserData,
 ) {
     // A scalar or a list of scalars; non-scalars are reported and keep their position.
@@ -118,6 +154,29 @@ fn hash_key(
                 index,
                 reason: "not_text",
             });
+        }
+    }
+    // A single text (the usual case) needs no duplicate check: a short one is queued, its list
+    // holding an empty string until `Queued::write`.
+    if let [single] = values {
+        if let Some(text) = scalar_text(single) {
+            match prepare_value(field, text, ctx, scratch) {
+                Ok(Prepared::Short) => {
+                    queue.hashes.push(scratch.as_bytes());
+                    queue.keys.push(field.key());
+                    out.data
+                        .set(field.key(), Value::Array(vec![Json::from(String::new())]));
+                }
+                Ok(Prepared::Hash(h)) => out
+                    .data
+                    .set(field.key(), Value::Array(vec![Json::from(h.as_str())])),
+                Err(reason) => out.dropped.push(Dropped {
+                    field: field.key().into(),
+                    index: 0,
+                    reason: reason.code(),
+                }),
+            }
+            return;
         }
     }
     // Each text normalized and hashed into the list Meta gets (duplicates once), written
@@ -146,8 +205,79 @@ fn hash_key(
 mod tests {
     use super::*;
     use crate::json::parse;
+    use crate::normalize::normalize_and_hash;
 
     const CTX: Context = Context { current_year: 2026 };
+
+    /// Each field's hash one at a time (no queue), for the queued path to match.
+    fn one_by_one(field: &str, raw: &str) -> Json {
+        let field = Field::from_key(field).unwrap_or(Field::Email);
+        let hash = normalize_and_hash(field, raw, CTX).map(|h| h.hash);
+        Json::from(vec![hash.unwrap_or_default()])
+    }
+
+    #[test]
+    fn queued_hashes_land_in_their_fields() {
+        // 1 to 9 short single values (every group size and remainder of the four-lane queue),
+        // with codes (cached), a pre-hashed value and a long text between them.
+        let fields = [
+            ("em", "Jane.Doe@Example.com"),
+            ("ph", "+1 (415) 555-0134"),
+            ("st", "CA"),
+            ("fn", "Jane"),
+            ("ln", "Doe"),
+            ("external_id", "62A14E44F765419D10FEA99367361A727C12365E2520F32218D505ED9AA0F62F"),
+            ("ct", "San Francisco"),
+            ("zp", "94105"),
+            ("country", "US"),
+            ("db", "19900412"),
+            ("ge", "f"),
+        ];
+        let long = ("ct", "A city whose name is longer than one block of SHA-256 input text");
+        for n in 1..=fields.len() {
+            let mut pairs: Vec<(&str, &str)> = fields[..n].to_vec();
+            if n == 4 {
+                pairs.push(long);
+            }
+            let record: Vec<_> = pairs
+                .iter()
+                .map(|(k, v)| (Cow::Borrowed(*k), Value::from(*v)))
+                .collect();
+            let out = hash_user_data(&record, CTX);
+            assert!(out.dropped.is_empty(), "{n}");
+            let Value::Object(got) = &out.data else {
+                panic!("{n}")
+            };
+            let keys: Vec<&str> = got.iter().map(|(k, _)| k.as_ref()).collect();
+            let mut expected_keys: Vec<&str> = pairs.iter().map(|(k, _)| *k).collect();
+            expected_keys.dedup();
+            assert_eq!(keys, expected_keys, "{n}");
+            for (key, raw) in pairs.iter().rev().filter(|(k, _)| *k != "ct").chain(
+                // The last "ct" given is the one sent.
+                pairs.iter().rev().find(|(k, _)| *k == "ct"),
+            ) {
+                assert_eq!(out.data.get(key), Some(&one_by_one(key, raw)), "{n} {key}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_key_given_twice_keeps_the_last_value() {
+        for input in [
+            r#"{"em":"a@b.com","em":"c@d.com"}"#,
+            r#"{"em":"a@b.com","em":["c@d.com","c@d.com"]}"#,
+            r#"{"em":["a@b.com","x@y.com"],"em":"c@d.com"}"#,
+            r#"{"em":"c@d.com","em":"nope"}"#,
+        ] {
+            let record = parse(input).expect("parses");
+            let out = hash_user_data(record.as_object().unwrap_or_default(), CTX);
+            assert_eq!(
+                out.data.get("em"),
+                Some(&one_by_one("em", "c@d.com")),
+                "{input}"
+            );
+        }
+    }
 
     #[test]
     fn hashes_hashed_keys_and_keeps_plain_keys() {
