@@ -35,6 +35,8 @@ const K: [u32; 64] = [
 ];
 
 /// The padded block of a message of at most `ONE_BLOCK_MAX` bytes, as 16 big-endian words.
+/// Not inlined: four inlined copies measured 0.8 KB more wasm for no speed.
+#[inline(never)]
 fn padded_words(bytes: &[u8]) -> [u32; 16] {
     let mut block = [0u8; 64];
     let len = bytes.len().min(ONE_BLOCK_MAX);

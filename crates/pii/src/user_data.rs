@@ -4,6 +4,7 @@ use crate::json::{Json, Value};
 use crate::hash::HashQueue;
 use crate::normalize::{hash_value, prepare_value, Context, Field, Prepared, PLAIN_KEYS};
 use std::borrow::Cow;
+use std::cell::RefCell;
 
 /// A value that was not sent, and why (field key, position in its list, stable reason code).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,7 +82,10 @@ pub fn hash_user_data(record: &[(Cow<'_, str>, Value<'_>)], ctx: Context) -> Has
     };
     // One buffer for every value's normalized text.
     let mut scratch = String::new();
-    let mut queue = Queued::default();
+    // The queue's buffers outlive the call (no allocation per record once they have grown).
+    let mut queue = QUEUED.with(|q| std::mem::take(&mut *q.borrow_mut()));
+    queue.hashes.clear();
+    queue.keys.clear();
     for (key, value) in record {
         if value.is_null() {
             continue;
@@ -99,7 +103,12 @@ pub fn hash_user_data(record: &[(Cow<'_, str>, Value<'_>)], ctx: Context) -> Has
         }
     }
     queue.write(&mut out.data);
+    QUEUED.with(|q| *q.borrow_mut() = queue);
     out
+}
+
+thread_local! {
+    static QUEUED: RefCell<Queued> = RefCell::new(Queued::default());
 }
 
 /// The record's single-value fields whose short normalized text waits in a `HashQueue`: their
@@ -115,7 +124,7 @@ impl Queued {
     /// Hash the queue and put each hash in its field's list. Last ticket first: when a key came
     /// twice, the list in `data` is the last one's (`Json::set` replaces), and an earlier ticket
     /// then finds a filled list (or hashes set directly) and is skipped.
-    fn write(mut self, data: &mut Json) {
+    fn write(&mut self, data: &mut Json) {
         if self.hashes.is_empty() {
             return;
         }
