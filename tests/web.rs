@@ -107,7 +107,12 @@ fn four_lane_sha256_matches_sha2_in_the_browser() {
     };
     for len in 0..=ONE_BLOCK_MAX {
         for _ in 0..4 {
-            let lens = [len, (len * 7 + 3) % 56, (len + 28) % 56, ONE_BLOCK_MAX - len];
+            let lens = [
+                len,
+                (len * 7 + 3) % 56,
+                (len + 28) % 56,
+                ONE_BLOCK_MAX - len,
+            ];
             let ms = lens.map(&mut random);
             let got = digest_four([&ms[0], &ms[1], &ms[2], &ms[3]]);
             for (lane, m) in ms.iter().enumerate() {

@@ -118,11 +118,7 @@ fn compress<W: Word>(state: &mut [W; 8], w: &mut [W; 16]) {
     macro_rules! round {
         ($a:ident, $b:ident, $c:ident, $d:ident, $e:ident, $f:ident, $g:ident, $h:ident, $k:expr, $w:expr) => {
             let s1 = $e.rotr(6).xor($e.rotr(11)).xor($e.rotr(25));
-            let t1 = $h
-                .add(s1)
-                .add($e.ch($f, $g))
-                .add(W::splat($k))
-                .add($w);
+            let t1 = $h.add(s1).add($e.ch($f, $g)).add(W::splat($k)).add($w);
             let s0 = $a.rotr(2).xor($a.rotr(13)).xor($a.rotr(22));
             $d = $d.add(t1);
             $h = t1.add(s0).add($a.maj($b, $c));
@@ -160,8 +156,22 @@ fn compress<W: Word>(state: &mut [W; 8], w: &mut [W; 16]) {
     }
     macro_rules! schedule {
         () => {
-            next!(0); next!(1); next!(2); next!(3); next!(4); next!(5); next!(6); next!(7);
-            next!(8); next!(9); next!(10); next!(11); next!(12); next!(13); next!(14); next!(15);
+            next!(0);
+            next!(1);
+            next!(2);
+            next!(3);
+            next!(4);
+            next!(5);
+            next!(6);
+            next!(7);
+            next!(8);
+            next!(9);
+            next!(10);
+            next!(11);
+            next!(12);
+            next!(13);
+            next!(14);
+            next!(15);
         };
     }
     for pass in 0..4 {

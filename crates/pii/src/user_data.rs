@@ -1,7 +1,7 @@
 //! A `user_data` record as Meta wants it: hashed keys normalized and hashed into lists, plain keys
 //! (IP, user agent, fbc, fbp, ...) passed through untouched, anything else reported.
-use crate::json::{Json, Value};
 use crate::hash::HashQueue;
+use crate::json::{Json, Value};
 use crate::normalize::{hash_value, prepare_value, Context, Field, Prepared, PLAIN_KEYS};
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -83,9 +83,8 @@ pub fn hash_user_data(record: &[(Cow<'_, str>, Value<'_>)], ctx: Context) -> Has
     // One buffer for every value's normalized text.
     let mut scratch = String::new();
     // The queue's buffers outlive the call (no allocation per record once they have grown).
-    let mut queue = QUEUED.with(|q| std::mem::take(&mut *q.borrow_mut()));
-    queue.hashes.clear();
-    queue.keys.clear();
+    let mut queue = QUEUE.with(|q| std::mem::take(&mut *q.borrow_mut()));
+    queue.clear();
     for (key, value) in record {
         if value.is_null() {
             continue;
@@ -102,45 +101,35 @@ pub fn hash_user_data(record: &[(Cow<'_, str>, Value<'_>)], ctx: Context) -> Has
             });
         }
     }
-    queue.write(&mut out.data);
-    QUEUED.with(|q| *q.borrow_mut() = queue);
+    write_queued(&queue, &mut out.data);
+    QUEUE.with(|q| *q.borrow_mut() = queue);
     out
 }
 
 thread_local! {
-    static QUEUED: RefCell<Queued> = RefCell::new(Queued::default());
+    static QUEUE: RefCell<HashQueue> = RefCell::new(HashQueue::default());
 }
 
-/// The record's single-value fields whose short normalized text waits in a `HashQueue`: their
-/// list in `data` holds one empty string until `write`.
-#[derive(Default)]
-struct Queued {
-    hashes: HashQueue,
-    /// Each queued value's field key, by ticket.
-    keys: Vec<&'static str>,
+/// Set `key`'s list in `data`; its position there. A value queued for the same key before
+/// (the key given twice: the last one counts) is forgotten.
+fn set_list(data: &mut Json, queue: &mut HashQueue, key: &'static str, list: Vec<Json>) -> usize {
+    data.set(key, Value::Array(list));
+    let Value::Object(pairs) = data else { return 0 };
+    let at = pairs.iter().position(|(k, _)| k == key).unwrap_or(0);
+    queue.forget(at);
+    at
 }
 
-impl Queued {
-    /// Hash the queue and put each hash in its field's list. Last ticket first: when a key came
-    /// twice, the list in `data` is the last one's (`Json::set` replaces), and an earlier ticket
-    /// then finds a filled list (or hashes set directly) and is skipped.
-    fn write(&mut self, data: &mut Json) {
-        if self.hashes.is_empty() {
-            return;
-        }
-        self.hashes.hash_all();
-        let Value::Object(pairs) = data else { return };
-        for (ticket, key) in self.keys.iter().enumerate().rev() {
-            let slot = pairs.iter_mut().find(|(k, _)| k == key);
-            if let Some((_, Value::Array(items))) = slot {
-                if let [Value::String(text)] = items.as_mut_slice() {
-                    if text.is_empty() {
-                        *text = self.hashes.hex(ticket).to_string().into();
-                    }
-                }
+/// Each queued value's hash into its field's list (`hash_key` left an empty string there).
+fn write_queued(queue: &HashQueue, data: &mut Json) {
+    let Value::Object(pairs) = data else { return };
+    queue.hash_all(|at, hex| {
+        if let Some((_, Value::Array(items))) = pairs.get_mut(at) {
+            if let [Value::String(text)] = items.as_mut_slice() {
+                *text = hex.to_string().into();
             }
         }
-    }
+    });
 }
 
 fn hash_key(
@@ -148,7 +137,7 @@ fn hash_key(
     value: &Value<'_>,
     ctx: Context,
     scratch: &mut String,
-    queue: &mut Queued,
+    queue: &mut HashQueue,
     out: &mut HashedUserData,
 ) {
     // A scalar or a list of scalars; non-scalars are reported and keep their position.
@@ -166,19 +155,19 @@ fn hash_key(
         }
     }
     // A single text (the usual case) needs no duplicate check: a short one is queued, its list
-    // holding an empty string until `Queued::write`.
+    // holding an empty string until `write_queued`.
     if let [single] = values {
         if let Some(text) = scalar_text(single) {
             match prepare_value(field, text, ctx, scratch) {
                 Ok(Prepared::Short) => {
-                    queue.hashes.push(scratch.as_bytes());
-                    queue.keys.push(field.key());
-                    out.data
-                        .set(field.key(), Value::Array(vec![Json::from(String::new())]));
+                    let list = vec![Json::from(String::new())];
+                    let at = set_list(&mut out.data, queue, field.key(), list);
+                    queue.push(scratch.as_bytes(), at);
                 }
-                Ok(Prepared::Hash(h)) => out
-                    .data
-                    .set(field.key(), Value::Array(vec![Json::from(h.as_str())])),
+                Ok(Prepared::Hash(h)) => {
+                    let list = vec![Json::from(h.as_str())];
+                    set_list(&mut out.data, queue, field.key(), list);
+                }
                 Err(reason) => out.dropped.push(Dropped {
                     field: field.key().into(),
                     index: 0,
@@ -206,7 +195,7 @@ fn hash_key(
         }
     }
     if !hashes.is_empty() {
-        out.data.set(field.key(), Value::Array(hashes));
+        set_list(&mut out.data, queue, field.key(), hashes);
     }
 }
 
@@ -235,14 +224,20 @@ mod tests {
             ("st", "CA"),
             ("fn", "Jane"),
             ("ln", "Doe"),
-            ("external_id", "62A14E44F765419D10FEA99367361A727C12365E2520F32218D505ED9AA0F62F"),
+            (
+                "external_id",
+                "62A14E44F765419D10FEA99367361A727C12365E2520F32218D505ED9AA0F62F",
+            ),
             ("ct", "San Francisco"),
             ("zp", "94105"),
             ("country", "US"),
             ("db", "19900412"),
             ("ge", "f"),
         ];
-        let long = ("ct", "A city whose name is longer than one block of SHA-256 input text");
+        let long = (
+            "ct",
+            "A city whose name is longer than one block of SHA-256 input text",
+        );
         for n in 1..=fields.len() {
             let mut pairs: Vec<(&str, &str)> = fields[..n].to_vec();
             if n == 4 {

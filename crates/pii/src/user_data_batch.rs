@@ -13,7 +13,9 @@ use std::cell::RefCell;
 
 use crate::hash::HashQueue;
 use crate::json::{push_decimal, write_string, Cursor, ParseError, Value};
-use crate::normalize::{hash_value, prepare_value, Context, DropReason, Field, Prepared, PLAIN_KEYS};
+use crate::normalize::{
+    hash_value, prepare_value, Context, DropReason, Field, Prepared, PLAIN_KEYS,
+};
 use crate::user_data::{hash_user_data, not_an_object_json};
 
 /// Results for the records in `input` as a JSON array, or `None` when `input` is not a JSON array.
@@ -58,7 +60,6 @@ fn with_batch<'a>(
         scratch: spare.scratch,
         items: Vec::new(),
         queue: spare.queue,
-        queued_at: spare.queued_at,
     };
     let ok = walk(&mut batch, input);
     *out = batch.out;
@@ -67,7 +68,6 @@ fn with_batch<'a>(
             dropped: batch.dropped,
             scratch: batch.scratch,
             queue: batch.queue,
-            queued_at: batch.queued_at,
         }
     });
     ok
@@ -79,7 +79,6 @@ struct Spare {
     dropped: String,
     scratch: String,
     queue: HashQueue,
-    queued_at: Vec<usize>,
 }
 
 thread_local! {
@@ -145,10 +144,9 @@ struct Batch<'a> {
     /// The current hashed key's values: their text, `None` for a non-scalar.
     items: Vec<Option<Cow<'a, str>>>,
     /// The current record's short normalized texts of single-value fields, hashed together
-    /// at its end (`HashQueue`: four per SIMD pass).
+    /// at its end (`HashQueue`: four per SIMD pass), tagged with where their hash goes in `out`
+    /// (a `PLACEHOLDER`).
     queue: HashQueue,
-    /// Where each queued text's hash goes in `out` (a `PLACEHOLDER`), by ticket.
-    queued_at: Vec<usize>,
 }
 
 impl<'a> Batch<'a> {
@@ -180,7 +178,6 @@ impl<'a> Batch<'a> {
         self.out.push_str("{\"userData\":{");
         self.dropped.clear();
         self.queue.clear();
-        self.queued_at.clear();
         let mut seen_hashed = 0u32;
         let mut seen_plain = 0u32;
         let mut fields = 0usize;
@@ -237,14 +234,8 @@ impl<'a> Batch<'a> {
 
     /// Hash the record's queued texts into their places in `out`.
     fn write_queued(&mut self) {
-        if self.queue.is_empty() {
-            return;
-        }
-        self.queue.hash_all();
-        for (ticket, &at) in self.queued_at.iter().enumerate() {
-            self.out
-                .replace_range(at..at + PLACEHOLDER.len(), self.queue.hex(ticket));
-        }
+        let Batch { queue, out, .. } = self;
+        queue.hash_all(|at, hex| out.replace_range(at..at + PLACEHOLDER.len(), hex));
     }
 
     /// A scalar's text as `scalar_text` sees it (strings, numbers as written; `None` for
@@ -321,10 +312,9 @@ impl<'a> Batch<'a> {
             };
             let hash = match prepared {
                 Ok(Prepared::Short) => {
-                    self.queue.push(self.scratch.as_bytes());
                     self.open_list(key, fields);
                     self.out.push('"');
-                    self.queued_at.push(self.out.len());
+                    self.queue.push(self.scratch.as_bytes(), self.out.len());
                     self.out.push_str(PLACEHOLDER);
                     self.out.push_str("\"]");
                     break;
