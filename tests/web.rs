@@ -87,3 +87,37 @@ fn json_bindings_in_the_browser() {
         .and_then(Json::as_str);
     assert_eq!(code, Some("invalid_json"));
 }
+
+/// The four-lane SHA-256 (wasm SIMD here) against sha2 (`hash::sha256`, one message at a time)
+/// at every one-block length, four different lengths and contents per call.
+#[wasm_bindgen_test]
+fn four_lane_sha256_matches_sha2_in_the_browser() {
+    use omni_meta_capi::hash::sha256;
+    use omni_meta_capi_pii::sha256_block::{digest_four, ONE_BLOCK_MAX};
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut random = |len: usize| -> Vec<u8> {
+        (0..len)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                (seed >> 24) as u8
+            })
+            .collect()
+    };
+    for len in 0..=ONE_BLOCK_MAX {
+        for _ in 0..4 {
+            let lens = [
+                len,
+                (len * 7 + 3) % 56,
+                (len + 28) % 56,
+                ONE_BLOCK_MAX - len,
+            ];
+            let ms = lens.map(&mut random);
+            let got = digest_four([&ms[0], &ms[1], &ms[2], &ms[3]]);
+            for (lane, m) in ms.iter().enumerate() {
+                assert_eq!(got[lane], sha256(m), "lane {lane}, length {}", m.len());
+            }
+        }
+    }
+}

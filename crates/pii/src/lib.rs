@@ -6,5 +6,6 @@ pub mod hash;
 pub mod json;
 pub mod jsonl;
 pub mod normalize;
+pub mod sha256_block;
 pub mod user_data;
 pub mod user_data_batch;

@@ -1,8 +1,10 @@
 //! A `user_data` record as Meta wants it: hashed keys normalized and hashed into lists, plain keys
 //! (IP, user agent, fbc, fbp, ...) passed through untouched, anything else reported.
+use crate::hash::HashQueue;
 use crate::json::{Json, Value};
-use crate::normalize::{hash_value, Context, Field, PLAIN_KEYS};
+use crate::normalize::{hash_value, prepare_value, Context, Field, Prepared, PLAIN_KEYS};
 use std::borrow::Cow;
+use std::cell::RefCell;
 
 /// A value that was not sent, and why (field key, position in its list, stable reason code).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,12 +86,15 @@ pub fn hash_user_data<'a>(
     };
     // One buffer for every value's normalized text.
     let mut scratch = String::new();
+    // The queue's buffers outlive the call (no allocation per record once they have grown).
+    let mut queue = QUEUE.with(|q| std::mem::take(&mut *q.borrow_mut()));
+    queue.clear();
     for (key, value) in record {
         if value.is_null() {
             continue;
         }
         if let Some(field) = Field::from_key(key) {
-            hash_key(field, value, ctx, &mut scratch, &mut out);
+            hash_key(field, value, ctx, &mut scratch, &mut queue, &mut out);
         } else if let Some(plain) = PLAIN_KEYS.iter().find(|k| **k == key) {
             out.data.set(*plain, value.clone());
         } else {
@@ -100,7 +105,35 @@ pub fn hash_user_data<'a>(
             });
         }
     }
+    write_queued(&queue, &mut out.data);
+    QUEUE.with(|q| *q.borrow_mut() = queue);
     out
+}
+
+thread_local! {
+    static QUEUE: RefCell<HashQueue> = RefCell::new(HashQueue::default());
+}
+
+/// Set `key`'s list in `data`; its position there. A value queued for the same key before
+/// (the key given twice: the last one counts) is forgotten.
+fn set_list(data: &mut Json, queue: &mut HashQueue, key: &'static str, list: Vec<Json>) -> usize {
+    data.set(key, Value::Array(list));
+    let Value::Object(pairs) = data else { return 0 };
+    let at = pairs.iter().position(|(k, _)| k == key).unwrap_or(0);
+    queue.forget(at);
+    at
+}
+
+/// Each queued value's hash into its field's list (`hash_key` left an empty string there).
+fn write_queued(queue: &HashQueue, data: &mut Json) {
+    let Value::Object(pairs) = data else { return };
+    queue.hash_all(|at, hex| {
+        if let Some((_, Value::Array(items))) = pairs.get_mut(at) {
+            if let [Value::String(text)] = items.as_mut_slice() {
+                *text = hex.to_string().into();
+            }
+        }
+    });
 }
 
 fn hash_key(
@@ -108,6 +141,7 @@ fn hash_key(
     value: &Value<'_>,
     ctx: Context,
     scratch: &mut String,
+    queue: &mut HashQueue,
     out: &mut HashedUserData,
 ) {
     // A scalar or a list of scalars; non-scalars are reported and keep their position.
@@ -122,6 +156,29 @@ fn hash_key(
                 index,
                 reason: "not_text",
             });
+        }
+    }
+    // A single text (the usual case) needs no duplicate check: a short one is queued, its list
+    // holding an empty string until `write_queued`.
+    if let [single] = values {
+        if let Some(text) = scalar_text(single) {
+            match prepare_value(field, text, ctx, scratch) {
+                Ok(Prepared::Short) => {
+                    let list = vec![Json::from(String::new())];
+                    let at = set_list(&mut out.data, queue, field.key(), list);
+                    queue.push(scratch.as_bytes(), at);
+                }
+                Ok(Prepared::Hash(h)) => {
+                    let list = vec![Json::from(h.as_str())];
+                    set_list(&mut out.data, queue, field.key(), list);
+                }
+                Err(reason) => out.dropped.push(Dropped {
+                    field: field.key().into(),
+                    index: 0,
+                    reason: reason.code(),
+                }),
+            }
+            return;
         }
     }
     // Each text normalized and hashed into the list Meta gets (duplicates once), written
@@ -142,7 +199,7 @@ fn hash_key(
         }
     }
     if !hashes.is_empty() {
-        out.data.set(field.key(), Value::Array(hashes));
+        set_list(&mut out.data, queue, field.key(), hashes);
     }
 }
 
@@ -150,8 +207,85 @@ fn hash_key(
 mod tests {
     use super::*;
     use crate::json::parse;
+    use crate::normalize::normalize_and_hash;
 
     const CTX: Context = Context { current_year: 2026 };
+
+    /// Each field's hash one at a time (no queue), for the queued path to match.
+    fn one_by_one(field: &str, raw: &str) -> Json {
+        let field = Field::from_key(field).unwrap_or(Field::Email);
+        let hash = normalize_and_hash(field, raw, CTX).map(|h| h.hash);
+        Json::from(vec![hash.unwrap_or_default()])
+    }
+
+    #[test]
+    fn queued_hashes_land_in_their_fields() {
+        // 1 to 9 short single values (every group size and remainder of the four-lane queue),
+        // with codes (cached), a pre-hashed value and a long text between them.
+        let fields = [
+            ("em", "Jane.Doe@Example.com"),
+            ("ph", "+1 (415) 555-0134"),
+            ("st", "CA"),
+            ("fn", "Jane"),
+            ("ln", "Doe"),
+            (
+                "external_id",
+                "62A14E44F765419D10FEA99367361A727C12365E2520F32218D505ED9AA0F62F",
+            ),
+            ("ct", "San Francisco"),
+            ("zp", "94105"),
+            ("country", "US"),
+            ("db", "19900412"),
+            ("ge", "f"),
+        ];
+        let long = (
+            "ct",
+            "A city whose name is longer than one block of SHA-256 input text",
+        );
+        for n in 1..=fields.len() {
+            let mut pairs: Vec<(&str, &str)> = fields[..n].to_vec();
+            if n == 4 {
+                pairs.push(long);
+            }
+            let record: Vec<_> = pairs
+                .iter()
+                .map(|(k, v)| (Cow::Borrowed(*k), Value::from(*v)))
+                .collect();
+            let out = hash_user_data(&record, CTX);
+            assert!(out.dropped.is_empty(), "{n}");
+            let Value::Object(got) = &out.data else {
+                panic!("{n}")
+            };
+            let keys: Vec<&str> = got.iter().map(|(k, _)| k.as_ref()).collect();
+            let mut expected_keys: Vec<&str> = pairs.iter().map(|(k, _)| *k).collect();
+            expected_keys.dedup();
+            assert_eq!(keys, expected_keys, "{n}");
+            for (key, raw) in pairs.iter().rev().filter(|(k, _)| *k != "ct").chain(
+                // The last "ct" given is the one sent.
+                pairs.iter().rev().find(|(k, _)| *k == "ct"),
+            ) {
+                assert_eq!(out.data.get(key), Some(&one_by_one(key, raw)), "{n} {key}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_key_given_twice_keeps_the_last_value() {
+        for input in [
+            r#"{"em":"a@b.com","em":"c@d.com"}"#,
+            r#"{"em":"a@b.com","em":["c@d.com","c@d.com"]}"#,
+            r#"{"em":["a@b.com","x@y.com"],"em":"c@d.com"}"#,
+            r#"{"em":"c@d.com","em":"nope"}"#,
+        ] {
+            let record = parse(input).expect("parses");
+            let out = hash_user_data(record.as_object().unwrap_or_default(), CTX);
+            assert_eq!(
+                out.data.get("em"),
+                Some(&one_by_one("em", "c@d.com")),
+                "{input}"
+            );
+        }
+    }
 
     #[test]
     fn hashes_hashed_keys_and_keeps_plain_keys() {

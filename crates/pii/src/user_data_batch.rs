@@ -11,8 +11,11 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 
+use crate::hash::HashQueue;
 use crate::json::{push_decimal, write_string, Cursor, ParseError, Value};
-use crate::normalize::{hash_value, Context, DropReason, Field, PLAIN_KEYS};
+use crate::normalize::{
+    hash_value, prepare_value, Context, DropReason, Field, Prepared, PLAIN_KEYS,
+};
 use crate::user_data::{hash_user_data, not_an_object_json};
 
 /// Results for the records in `input` as a JSON array, or `None` when `input` is not a JSON array.
@@ -49,24 +52,41 @@ fn with_batch<'a>(
     out.reserve(input.len().saturating_mul(3).saturating_add(16));
     // The scratch buffers outlive the call (one record per call is a common use): taken here,
     // given back below.
-    let (dropped, scratch) = SPARE.with(|spare| std::mem::take(&mut *spare.borrow_mut()));
+    let spare = SPARE.with(|spare| std::mem::take(&mut *spare.borrow_mut()));
     let mut batch = Batch {
         ctx,
         out: std::mem::take(out),
-        dropped,
-        scratch,
+        dropped: spare.dropped,
+        scratch: spare.scratch,
         items: Vec::new(),
+        queue: spare.queue,
     };
     let ok = walk(&mut batch, input);
     *out = batch.out;
-    SPARE.with(|spare| *spare.borrow_mut() = (batch.dropped, batch.scratch));
+    SPARE.with(|spare| {
+        *spare.borrow_mut() = Spare {
+            dropped: batch.dropped,
+            scratch: batch.scratch,
+            queue: batch.queue,
+        }
+    });
     ok
 }
 
-thread_local! {
-    /// `Batch::dropped` and `Batch::scratch` between calls.
-    static SPARE: RefCell<(String, String)> = const { RefCell::new((String::new(), String::new())) };
+/// `Batch`'s buffers between calls.
+#[derive(Default)]
+struct Spare {
+    dropped: String,
+    scratch: String,
+    queue: HashQueue,
 }
+
+thread_local! {
+    static SPARE: RefCell<Spare> = RefCell::new(Spare::default());
+}
+
+/// What a queued hash's place in `out` holds until it is hashed (64 bytes, as a hash).
+const PLACEHOLDER: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 impl<'a> Batch<'a> {
     /// The array of records into `out`; false when `input` is not one.
@@ -123,6 +143,10 @@ struct Batch<'a> {
     scratch: String,
     /// The current hashed key's values: their text, `None` for a non-scalar.
     items: Vec<Option<Cow<'a, str>>>,
+    /// The current record's short normalized texts of single-value fields, hashed together
+    /// at its end (`HashQueue`: four per SIMD pass), tagged with where their hash goes in `out`
+    /// (a `PLACEHOLDER`).
+    queue: HashQueue,
 }
 
 impl<'a> Batch<'a> {
@@ -153,6 +177,7 @@ impl<'a> Batch<'a> {
         c.eat(b'{');
         self.out.push_str("{\"userData\":{");
         self.dropped.clear();
+        self.queue.clear();
         let mut seen_hashed = 0u32;
         let mut seen_plain = 0u32;
         let mut fields = 0usize;
@@ -200,10 +225,17 @@ impl<'a> Batch<'a> {
                 }
             }
         }
+        self.write_queued();
         self.out.push_str("},\"dropped\":[");
         self.out.push_str(&self.dropped);
         self.out.push_str("]}");
         Ok(true)
+    }
+
+    /// Hash the record's queued texts into their places in `out`.
+    fn write_queued(&mut self) {
+        let Batch { queue, out, .. } = self;
+        queue.hash_all(|at, hex| out.replace_range(at..at + PLACEHOLDER.len(), hex));
     }
 
     /// A scalar's text as `scalar_text` sees it (strings, numbers as written; `None` for
@@ -272,18 +304,30 @@ impl<'a> Batch<'a> {
         let mut list_start = None;
         for (index, item) in items.iter().enumerate() {
             let Some(raw) = item else { continue };
-            match hash_value(field, raw, self.ctx, &mut self.scratch) {
+            // A single text (the usual case) needs no duplicate check: a short one is queued.
+            let prepared = if items.len() == 1 {
+                prepare_value(field, raw, self.ctx, &mut self.scratch)
+            } else {
+                hash_value(field, raw, self.ctx, &mut self.scratch).map(Prepared::Hash)
+            };
+            let hash = match prepared {
+                Ok(Prepared::Short) => {
+                    self.open_list(key, fields);
+                    self.out.push('"');
+                    self.queue.push(self.scratch.as_bytes(), self.out.len());
+                    self.out.push_str(PLACEHOLDER);
+                    self.out.push_str("\"]");
+                    break;
+                }
+                Ok(Prepared::Hash(hash)) => Ok(hash),
+                Err(reason) => Err(reason),
+            };
+            match hash {
                 Ok(hash) => {
                     let hash = hash.as_str();
                     match list_start {
                         None => {
-                            if *fields > 0 {
-                                self.out.push(',');
-                            }
-                            *fields += 1;
-                            self.out.push('"');
-                            self.out.push_str(key);
-                            self.out.push_str("\":[");
+                            self.open_list(key, fields);
                             list_start = Some(self.out.len());
                         }
                         Some(start) => {
@@ -305,6 +349,17 @@ impl<'a> Batch<'a> {
         }
         self.items = list;
         Ok(true)
+    }
+
+    /// `"key":[`, after a comma when fields came before.
+    fn open_list(&mut self, key: &str, fields: &mut usize) {
+        if *fields > 0 {
+            self.out.push(',');
+        }
+        *fields += 1;
+        self.out.push('"');
+        self.out.push_str(key);
+        self.out.push_str("\":[");
     }
 
     /// A plain key's scalar value, copied as `Json::write` writes it.

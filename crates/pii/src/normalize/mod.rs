@@ -221,6 +221,14 @@ pub struct HexHash {
 }
 
 impl HexHash {
+    /// The SHA-256 of `bytes`.
+    pub fn of(bytes: &[u8]) -> HexHash {
+        HexHash {
+            digits: sha256_hex_bytes(bytes),
+            len: 64,
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         // Only ASCII hex digits are ever stored.
         core::str::from_utf8(&self.digits[..usize::from(self.len)]).unwrap_or_default()
@@ -244,9 +252,33 @@ pub fn hash_value(
         return Ok(HexHash { digits, len });
     }
     normalize_into(field, raw, ctx, scratch)?;
-    Ok(HexHash {
-        digits: sha256_hex_bytes(scratch.as_bytes()),
-        len: 64,
+    Ok(HexHash::of(scratch.as_bytes()))
+}
+
+/// One value on its way to its hash, for callers that hash several values together
+/// (`hash::HashQueue`, four messages per SIMD pass).
+pub enum Prepared {
+    /// The hash is known already: a pre-hashed digest, a cached code, a long text.
+    Hash(HexHash),
+    /// The normalized text, in the caller's `scratch`, is short: for the caller's queue.
+    Short,
+}
+
+/// `hash_value` up to the hashing of a short normalized text, which is left to the caller.
+pub fn prepare_value(
+    field: Field,
+    raw: &str,
+    ctx: Context,
+    scratch: &mut String,
+) -> Result<Prepared, DropReason> {
+    if digest_hex(raw).is_some() {
+        return hash_value(field, raw, ctx, scratch).map(Prepared::Hash);
+    }
+    normalize_into(field, raw, ctx, scratch)?;
+    Ok(if crate::hash::queueable(scratch.as_bytes()) {
+        Prepared::Short
+    } else {
+        Prepared::Hash(HexHash::of(scratch.as_bytes()))
     })
 }
 
