@@ -116,7 +116,12 @@ thread_local! {
 
 /// Set `key`'s list in `data`; its position there. A value queued for the same key before
 /// (the key given twice: the last one counts) is forgotten.
-fn set_list(data: &mut Json, queue: &mut HashQueue, key: &'static str, list: Vec<Json>) -> usize {
+fn set_list(
+    data: &mut Value<'_>,
+    queue: &mut HashQueue,
+    key: &'static str,
+    list: Vec<Json>,
+) -> usize {
     data.set(key, Value::Array(list));
     let Value::Object(pairs) = data else { return 0 };
     let at = pairs.iter().position(|(k, _)| k == key).unwrap_or(0);
@@ -125,7 +130,7 @@ fn set_list(data: &mut Json, queue: &mut HashQueue, key: &'static str, list: Vec
 }
 
 /// Each queued value's hash into its field's list (`hash_key` left an empty string there).
-fn write_queued(queue: &HashQueue, data: &mut Json) {
+fn write_queued(queue: &HashQueue, data: &mut Value<'_>) {
     let Value::Object(pairs) = data else { return };
     queue.hash_all(|at, hex| {
         if let Some((_, Value::Array(items))) = pairs.get_mut(at) {
@@ -142,7 +147,7 @@ fn hash_key(
     ctx: Context,
     scratch: &mut String,
     queue: &mut HashQueue,
-    out: &mut HashedUserData,
+    out: &mut HashedUserData<'_>,
 ) {
     // A scalar or a list of scalars; non-scalars are reported and keep their position.
     let values = match value {
