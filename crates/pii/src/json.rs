@@ -102,6 +102,17 @@ impl<'a> Value<'a> {
         matches!(self, Value::Null)
     }
 
+    /// Append `key` to an object that cannot have it yet (a field written once, in a fixed
+    /// order, by code that knows it), without `set`'s search of the keys before it. No-op on
+    /// other values.
+    pub fn push(&mut self, key: impl Into<Cow<'a, str>>, value: Value<'a>) {
+        if let Value::Object(pairs) = self {
+            let key = key.into();
+            debug_assert!(pairs.iter().all(|(k, _)| *k != key), "{key} pushed twice");
+            pairs.push((key, value));
+        }
+    }
+
     /// Insert or replace `key` in an object (no-op on other values).
     pub fn set(&mut self, key: impl Into<Cow<'a, str>>, value: Value<'a>) {
         if let Value::Object(pairs) = self {

@@ -34,7 +34,9 @@ fn count(v: &Value<'_>) -> Option<u64> {
 
 /// `custom_data`, borrowing the event's texts (ids, titles, numbers as written).
 pub fn build<'a>(config: &'a TagConfig, ev: &EventData<'a>, report: &mut Report) -> Value<'a> {
-    let mut cd = Value::Object(Vec::new());
+    // The standard fields are pushed once each (value and currency are set: the event's own
+    // keys may be read twice); custom properties and overrides are set over them.
+    let mut cd = Value::Object(Vec::with_capacity(8));
     let cd_value = |key: &str| ev.prefixed("x-fb-cd-", key);
     let pick = |key: &str, event_keys: &[&str]| {
         cd_value(key).or_else(|| event_keys.iter().find_map(|k| ev.get(k)))
@@ -54,13 +56,13 @@ pub fn build<'a>(config: &'a TagConfig, ev: &EventData<'a>, report: &mut Report)
         set_currency(&mut cd, &c, report);
     }
     if let Some(id) = pick("order_id", &["transaction_id"]).and_then(scalar_text) {
-        cd.set("order_id", Value::str(id.trim()));
+        cd.push("order_id", Value::str(id.trim()));
     }
     if !items.is_empty() {
         let ids: Vec<Value<'a>> = items.iter().map(|i| Value::str(i.id)).collect();
-        cd.set("content_ids", Value::Array(ids));
+        cd.push("content_ids", Value::Array(ids));
         let num_items = items.iter().fold(0u64, |n, i| n.saturating_add(i.quantity));
-        cd.set(
+        cd.push(
             "contents",
             Value::Array(items.into_iter().map(Product::into_json).collect()),
         );
@@ -70,8 +72,8 @@ pub fn build<'a>(config: &'a TagConfig, ev: &EventData<'a>, report: &mut Report)
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .unwrap_or("product");
-        cd.set("content_type", Value::str(content_type));
-        cd.set(
+        cd.push("content_type", Value::str(content_type));
+        cd.push(
             "num_items",
             // Quantities come from the event: a sum that would overflow stays at the maximum.
             Value::from(num_items),
@@ -86,7 +88,7 @@ pub fn build<'a>(config: &'a TagConfig, ev: &EventData<'a>, report: &mut Report)
     ];
     for (key, event_keys) in text_params {
         if let Some(text) = pick(key, event_keys).and_then(scalar_text) {
-            cd.set(key, Value::str(text.trim()));
+            cd.push(key, Value::str(text.trim()));
         }
     }
     if let Some(v) = pick("predicted_ltv", &["predicted_ltv"]) {

@@ -85,7 +85,9 @@ pub fn build_event<'a>(
     report: &mut Report,
 ) -> Built<'a> {
     let sed = |key: &str| sed_text(ev, key);
-    let mut event = Value::Object(Vec::new());
+    // Each field is pushed once, in Meta's order (no search for an earlier one), into room
+    // for all of them.
+    let mut event = Value::Object(Vec::with_capacity(12));
 
     let incoming = ev.str_at("event_name");
     if let Some(fixed) = config
@@ -99,26 +101,26 @@ pub fn build_event<'a>(
         }
     }
     if let Some(name) = event_name::meta_event_name(config, incoming) {
-        event.set("event_name", Value::str(name));
+        event.push("event_name", Value::str(name));
     }
-    event.set("event_time", Json::from(event_time(ev, clock, report)));
+    event.push("event_time", Json::from(event_time(ev, clock, report)));
     let event_id = config
         .event_id
         .as_deref()
         .or_else(|| sed("event_id"))
         .or_else(|| ev.first_str(&["x-fb-event_id", "event_id"]))
         .map_or_else(|| Json::from(clock.uuid()), Value::str);
-    event.set("event_id", event_id);
+    event.push("event_id", event_id);
     // The page URL as given: click ids (fbclid) are read from it; Meta gets it without PII.
     let page_url = page_url(ev);
     if let Some(url) = page_url {
-        event.set(
+        event.push(
             "event_source_url",
             url_without_pii(url, "event_source_url", report),
         );
     }
     if let Some(referrer) = sed("referrer_url").or_else(|| ev.str_at("page_referrer")) {
-        event.set(
+        event.push(
             "referrer_url",
             url_without_pii(referrer, "referrer_url", report),
         );
@@ -128,13 +130,13 @@ pub fn build_event<'a>(
         .or_else(|| ev.str_at("action_source"))
         .unwrap_or(&config.action_source)
         .to_ascii_lowercase();
-    event.set("action_source", Json::from(action_source.as_str()));
+    event.push("action_source", Json::from(action_source.as_str()));
     if let Some(opt_out) = ev.get("x-fb-sed-opt_out") {
         let flag = match opt_out {
             Value::String(s) if s == "true" || s == "false" => Value::Bool(s == "true"),
             other => other.clone(),
         };
-        event.set("opt_out", flag);
+        event.push("opt_out", flag);
     }
 
     let page = url::Page::new(page_url);
@@ -174,18 +176,18 @@ pub fn build_event<'a>(
             req,
         ));
     }
-    event.set("user_data", hashed.data);
+    event.push("user_data", hashed.data);
 
     let custom = custom_data::build(config, ev, report);
     if custom.as_object().is_some_and(|o| !o.is_empty()) {
-        event.set("custom_data", custom);
+        event.push("custom_data", custom);
     }
     if let Some(app) = app_data::build(config, ev, &action_source, report) {
-        event.set("app_data", app);
+        event.push("app_data", app);
     }
     let name = event.get("event_name").and_then(Value::as_str);
     if let Some(original) = original_event_data(config, ev, name) {
-        event.set("original_event_data", original);
+        event.push("original_event_data", original);
     }
     crate::privacy::apply_data_processing(config, ev, &mut event);
     // Any other server-event field (customer_segmentation, messaging_channel, ...) can be
@@ -195,7 +197,7 @@ pub fn build_event<'a>(
             || key == "app_data"
             || key == "original_event_data";
         if event.get(key).is_none() && !handled {
-            event.set(key, value.clone());
+            event.push(key, value.clone());
         }
     }
     Built { event, cookies }

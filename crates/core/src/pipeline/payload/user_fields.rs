@@ -271,6 +271,8 @@ pub fn collect<'a>(config: &'a TagConfig, ev: &EventData<'a>, req: &RequestConte
     // fbc, fbp): one allocation instead of a growing vector's four.
     let room = SOURCES.len() + PLAIN_SOURCES.len() + 2 + 3;
     let mut record = Value::Object(Vec::with_capacity(room));
+    // The mapped keys are pushed (each comes once: a test checks the tables); the event's
+    // x-fb-ud-* keys and the config's are set over them.
     let addresses = addresses(&found);
     for (key, paths, address_fields) in SOURCES {
         let mut values: Vec<Value<'a>> = Vec::new();
@@ -291,7 +293,7 @@ pub fn collect<'a>(config: &'a TagConfig, ev: &EventData<'a>, req: &RequestConte
                 .unwrap_or_default();
         }
         if !values.is_empty() {
-            record.set(*key, Value::Array(values));
+            record.push(*key, Value::Array(values));
         }
     }
     let external: Vec<Value<'a>> = EXTERNAL_ID_SOURCES
@@ -299,21 +301,21 @@ pub fn collect<'a>(config: &'a TagConfig, ev: &EventData<'a>, req: &RequestConte
         .flat_map(|p| values_of(found.get(*p)))
         .collect();
     if !external.is_empty() {
-        record.set("external_id", Value::Array(external));
+        record.push("external_id", Value::Array(external));
     }
     let ua = match found.get(Path::UserAgent).and_then(trimmed_text) {
         Some(own) => Some(Value::str(own)),
         None => req.header("user-agent").map(Value::from),
     };
     if let Some(ua) = ua {
-        record.set("client_user_agent", ua);
+        record.push("client_user_agent", ua);
     }
     for (key, paths) in PLAIN_SOURCES {
         let value = paths
             .iter()
             .find_map(|p| found.get(*p).filter(|v| trimmed_text(v).is_some()));
         if let Some(v) = value {
-            record.set(*key, v.clone());
+            record.push(*key, v.clone());
         }
     }
     for (key, v) in ev.with_prefix("x-fb-ud-") {
@@ -344,6 +346,18 @@ mod tests {
         let v = parse(event).expect("event");
         let req = RequestContext::default();
         Value::Object(collect(config, &EventData::new(&v), &req)).to_json()
+    }
+
+    #[test]
+    fn every_mapped_key_comes_once() {
+        // `collect` pushes these without looking for an earlier one.
+        let mut keys: Vec<&str> = SOURCES.iter().map(|(k, _, _)| *k).collect();
+        keys.extend(PLAIN_SOURCES.iter().map(|(k, _)| *k));
+        keys.extend(["external_id", "client_user_agent"]);
+        let mut sorted = keys.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), keys.len(), "{keys:?}");
     }
 
     #[test]
