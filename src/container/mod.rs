@@ -1180,12 +1180,12 @@ fn request_context(incoming: &Incoming, client: Option<String>) -> Json {
         .filter(|(n, _)| n == "cookie")
         .map(|(n, v)| (Key::from(n.clone()), Json::from(v.as_str())))
         .collect();
-    let cookies: Vec<(Key, Json)> =
-        RequestContext::from_json(&Json::object([("headers", Json::Object(cookie_header))]))
-            .cookies
-            .into_iter()
-            .map(|(k, v)| (Key::from(k), Json::from(v)))
-            .collect();
+    let cookie_headers = Json::object([("headers", Json::Object(cookie_header))]);
+    let cookies: Vec<(Key, Json)> = RequestContext::from_json(&cookie_headers)
+        .cookies
+        .into_iter()
+        .map(|(k, v)| (Key::from(k.into_owned()), Json::from(v.into_owned())))
+        .collect();
     let mut ctx = Json::object([
         ("url", Json::from(incoming.url.as_str())),
         ("headers", Json::Object(headers)),

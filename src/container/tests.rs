@@ -983,7 +983,11 @@ fn metrics_token_any_scheme_case() {
 
 #[test]
 fn the_request_context_says_who_vouches_for_the_events() {
-    let trust = |out: &Handled| RequestContext::from_json(&out.request).trust;
+    let trust = |out: &Handled| {
+        RequestContext::from_json(&out.request)
+            .trust
+            .map(|t| t.into_owned())
+    };
     let c = container(CONFIG);
     let hit = c.handle(&request("GET", HIT, &[], ""), CLOCK);
     assert_eq!(trust(&hit).as_deref(), Some("browser"));

@@ -2,6 +2,7 @@
 //! incoming HTTP request's context (URL, headers, cookies, remote address).
 use crate::json::Value;
 use crate::user_data::scalar_text;
+use std::borrow::Cow;
 
 /// The event keys that carry an event's own `event_id`, in the order they win (the config's
 /// `eventId` beats them all): what ingestion and offline uploads look at before making one.
@@ -148,29 +149,31 @@ pub fn trimmed_text<'v>(v: &'v Value<'_>) -> Option<&'v str> {
     (!t.is_empty()).then_some(t)
 }
 
-/// The incoming request, as the host hands it over (all optional).
+/// The incoming request, as the host hands it over (all optional). Its texts borrow the request
+/// context's JSON where they can (a header name already in lowercase, cookie pairs cut from a
+/// header): read once per build.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RequestContext {
-    pub url: Option<String>,
+pub struct RequestContext<'a> {
+    pub url: Option<Cow<'a, str>>,
     /// Header names lowercased.
-    pub headers: Vec<(String, String)>,
-    pub cookies: Vec<(String, String)>,
-    pub remote_address: Option<String>,
+    pub headers: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    pub cookies: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    pub remote_address: Option<Cow<'a, str>>,
     /// Who vouches for the event, as the container decided (`browser`: a GA4 hit or an
     /// unauthenticated `/event`; `server`: an authenticated backend); `None` outside a container.
-    pub trust: Option<String>,
+    pub trust: Option<Cow<'a, str>>,
     /// The event was tried before (a queued event's later try): identity must not count the
     /// visit again.
     pub redelivery: bool,
 }
 
-impl RequestContext {
+impl<'a> RequestContext<'a> {
     /// Read `{url, headers, cookies, remoteAddress, trust, redelivery, attempts}`. `cookies` may
     /// be an object or a `Cookie` header string; a `cookie` header is read too. `attempts`: the
     /// tries a queued event had before this one (any makes this a redelivery). Anything
     /// unusable is ignored.
-    pub fn from_json(v: &Value<'_>) -> RequestContext {
-        let text = |key: &str| v.get(key).and_then(scalar_text).map(str::to_string);
+    pub fn from_json(v: &'a Value<'a>) -> RequestContext<'a> {
+        let text = |key: &str| v.get(key).and_then(scalar_text).map(Cow::Borrowed);
         let mut ctx = RequestContext {
             url: text("url"),
             remote_address: text("remoteAddress").or_else(|| text("remote_address")),
@@ -188,9 +191,8 @@ impl RequestContext {
         for (name, value) in headers {
             // Values pushed as found (no list of them per header: a container request has
             // a dozen headers).
-            let mut push = |value: &str| {
-                ctx.headers
-                    .push((name.to_ascii_lowercase(), value.to_string()));
+            let mut push = |value: &'a str| {
+                ctx.headers.push((lowercase(name), Cow::Borrowed(value)));
             };
             match value {
                 Value::Array(items) => items.iter().filter_map(scalar_text).for_each(&mut push),
@@ -201,7 +203,8 @@ impl RequestContext {
             Some(Value::Object(pairs)) => {
                 for (name, value) in pairs {
                     if let Some(value) = scalar_text(value) {
-                        ctx.cookies.push((name.to_string(), value.to_string()));
+                        ctx.cookies
+                            .push((Cow::Borrowed(name), Cow::Borrowed(value)));
                     }
                 }
             }
@@ -212,7 +215,14 @@ impl RequestContext {
             headers, cookies, ..
         } = &mut ctx;
         for (_, header) in headers.iter().filter(|(n, _)| n == "cookie") {
-            cookies.extend(parse_cookie_header(header));
+            // Cut from a borrowed header, the pairs borrow it too.
+            match header {
+                Cow::Borrowed(header) => cookies.extend(parse_cookie_header(header)),
+                Cow::Owned(header) => cookies.extend(
+                    parse_cookie_header(header)
+                        .map(|(k, v)| (Cow::Owned(k.into_owned()), Cow::Owned(v.into_owned()))),
+                ),
+            }
         }
         ctx
     }
@@ -221,7 +231,7 @@ impl RequestContext {
         self.headers
             .iter()
             .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
     }
 
     /// The first cookie of that name.
@@ -229,17 +239,26 @@ impl RequestContext {
         self.cookies
             .iter()
             .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
     }
 }
 
 /// A `Cookie` header's `name=value` pairs (quotes around a value dropped, nameless ones skipped).
-fn parse_cookie_header(header: &str) -> impl Iterator<Item = (String, String)> + '_ {
+fn parse_cookie_header(header: &str) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
     header.split(';').filter_map(|pair| {
         let (k, v) = pair.split_once('=')?;
         let (k, v) = (k.trim(), v.trim().trim_matches('"'));
-        (!k.is_empty()).then(|| (k.to_string(), v.to_string()))
+        (!k.is_empty()).then_some((Cow::Borrowed(k), Cow::Borrowed(v)))
     })
+}
+
+/// A header name in lowercase, borrowed when it already is (as `fetch` and Node give them).
+fn lowercase(name: &str) -> Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    }
 }
 
 #[cfg(test)]
@@ -385,7 +404,7 @@ mod tests {
         )
         .expect("parses");
         let r = RequestContext::from_json(&v);
-        let pairs = |v: &[(String, String)]| {
+        let pairs = |v: &[(Cow<str>, Cow<str>)]| {
             v.iter()
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect::<Vec<_>>()

@@ -382,9 +382,10 @@ fn call_url_headers_and_journal_call() {
 fn cookie_source_and_request_click_ids() {
     let mut c = cfg();
     c.anonymous_id_source = AnonymousIdSource::parse("cookie:_ga").expect("source");
-    let req = RequestContext::from_json(&j(
+    let req_json = j(
         r#"{"url": "https://shop.com/?gclid=REQ", "headers": {"cookie": "_ga=GA1.1.5.6; other=1", "referer": "https://x.com/?fbclid=REF"}}"#,
-    ));
+    );
+    let req = RequestContext::from_json(&req_json);
     let v = j(r#"{"client_id": "ignored"}"#);
     let ev = EventData::new(&v);
     let calls = identity_calls(&c, &ev, &req, None).expect("calls");
@@ -685,7 +686,8 @@ fn trust_is_browser_only_for_collect_hits_and_user_id_is_sent() {
     let v = j(r#"{"client_id": "c1", "user_id": " site-7 "}"#);
     let ev = EventData::new(&v);
     let body = |url: &str| {
-        let req = RequestContext::from_json(&j(&format!(r#"{{"url": "{url}"}}"#)));
+        let req_json = j(&format!(r#"{{"url": "{url}"}}"#));
+        let req = RequestContext::from_json(&req_json);
         body_of(&identity_calls(&c, &ev, &req, None).expect("calls")[0])
     };
     for (url, want) in [
@@ -700,7 +702,8 @@ fn trust_is_browser_only_for_collect_hits_and_user_id_is_sent() {
         assert_eq!(b.get("user_id").and_then(Value::as_str), Some("site-7"));
     }
     let ids = |url: &str| {
-        let req = RequestContext::from_json(&j(&format!(r#"{{"url": "{url}"}}"#)));
+        let req_json = j(&format!(r#"{{"url": "{url}"}}"#));
+        let req = RequestContext::from_json(&req_json);
         Identifiers::of(&c, &ev, &req).expect("ids").cache_key()
     };
     assert_ne!(

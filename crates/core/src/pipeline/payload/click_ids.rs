@@ -151,7 +151,7 @@ fn fb_prefix(index: u32, ms: u64, payload_len: usize) -> String {
 /// What the run knows that click ids derive from.
 pub struct Inputs<'a> {
     pub event: &'a EventData<'a>,
-    pub request: &'a RequestContext,
+    pub request: &'a RequestContext<'a>,
     pub page: &'a url::Page<'a>,
     pub now_ms: u64,
     pub random: u32,
@@ -291,7 +291,8 @@ mod tests {
     ) -> (ClickIds, Report) {
         let ev_json = parse(event).expect("event");
         let ev = EventData::new(&ev_json);
-        let req = RequestContext::from_json(&parse(request).expect("request"));
+        let req_json = parse(request).expect("request");
+        let req = RequestContext::from_json(&req_json);
         let page = url::Page::new(page);
         let inp = Inputs {
             event: &ev,
