@@ -10,7 +10,7 @@
 //! `omni-meta-capi-pii` crate. Every module is also re-exported at the root under its short path
 //! (`crate::tag`, `crate::url`, ...), which the code, the tests, the fuzz targets and the benches
 //! use.
-pub use omni_meta_capi_pii::{hash, json, jsonl, normalize, user_data};
+pub use omni_meta_capi_pii::{hash, json, jsonl, normalize, sha256_block, user_data};
 
 pub mod logging;
 pub mod model;
