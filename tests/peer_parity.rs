@@ -5,7 +5,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use omni_meta_capi::hash::sha256_hex;
-use omni_meta_capi::json::{parse, Json};
+use omni_meta_capi::json::{parse, Json, Record};
 use omni_meta_capi::payload::Clock;
 use omni_meta_capi::tag::{BuildOutput, Status, Tag};
 

@@ -76,7 +76,7 @@ fn code_hash(index: usize, bytes: &[u8]) -> [u8; 64] {
     })
 }
 
-use crate::sha256_block::{digest_four, ONE_BLOCK_MAX};
+use crate::sha256_block::{digest_four, H0, ONE_BLOCK_MAX};
 
 /// True when `bytes` is for a `HashQueue`: one block, and not a cached code.
 pub fn queueable(bytes: &[u8]) -> bool {
@@ -162,16 +162,6 @@ impl HashQueue {
 /// buffering (measured ~15% of the hashing time in wasm); longer ones go through `Sha256`.
 fn sha256_digest(bytes: &[u8]) -> [u8; 32] {
     use sha2::digest::generic_array::GenericArray;
-    const H0: [u32; 8] = [
-        0x6a09_e667,
-        0xbb67_ae85,
-        0x3c6e_f372,
-        0xa54f_f53a,
-        0x510e_527f,
-        0x9b05_688c,
-        0x1f83_d9ab,
-        0x5be0_cd19,
-    ];
     if bytes.len() > ONE_BLOCK_MAX {
         return Sha256::digest(bytes).into();
     }

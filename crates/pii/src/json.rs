@@ -323,6 +323,26 @@ pub trait RecordWriter {
     }
 }
 
+/// A record that is written either way: by name (`write_json`) or by position (`write_row`),
+/// from one list of its fields.
+pub trait Record {
+    fn write_fields(&self, w: &mut impl RecordWriter);
+
+    /// The record as an object, appended to `out`.
+    fn write_json(&self, out: &mut String) {
+        let mut o = ObjectWriter::new(out);
+        self.write_fields(&mut o);
+        o.end();
+    }
+
+    /// The record by position (as an array), appended to `out`.
+    fn write_row(&self, out: &mut String) {
+        let mut a = ArrayWriter::new(out);
+        self.write_fields(&mut a);
+        a.end();
+    }
+}
+
 /// A JSON array written element by element: a record by position, where the reader knows what
 /// each position holds (`BuildOutput::write_wire`). Field names are not written.
 pub struct ArrayWriter<'o> {

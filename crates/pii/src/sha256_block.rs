@@ -12,7 +12,8 @@
 /// `0x80` marker and the 8-byte bit length).
 pub const ONE_BLOCK_MAX: usize = 55;
 
-const H0: [u32; 8] = [
+/// SHA-256's initial hash value (FIPS 180-4, 5.3.3).
+pub const H0: [u32; 8] = [
     0x6a09_e667,
     0xbb67_ae85,
     0x3c6e_f372,

@@ -1,6 +1,6 @@
 //! The validation report: every problem with a stable code, the field it is about, and a message
 //! a person can act on. Errors stop the request; warnings do not.
-use crate::json::{self, ArrayWriter, Json, ObjectWriter, RecordWriter, Value};
+use crate::json::{self, Json, ObjectWriter, Record, RecordWriter, Value};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Issue {
@@ -69,32 +69,22 @@ impl Report {
             .any(|i| i.code == code)
     }
 
-    /// `{valid, errors: [{code, field, message}], warnings: [...]}`, appended to `out`.
-    pub fn write_json(&self, out: &mut String) {
-        let mut o = ObjectWriter::new(out);
-        self.write_fields(&mut o);
-        o.end();
-    }
-
-    /// `[valid, errors, warnings]` (the wire result's form; see `BuildOutput::write_wire`),
-    /// appended to `out`.
-    pub fn write_row(&self, out: &mut String) {
-        let mut a = ArrayWriter::new(out);
-        self.write_fields(&mut a);
-        a.end();
-    }
-
-    fn write_fields(&self, w: &mut impl RecordWriter) {
-        w.bool("valid", self.is_valid())
-            .list("errors", &self.errors, Issue::write_json)
-            .list("warnings", &self.warnings, Issue::write_json);
-    }
-
     /// The same as a value (for log records).
     pub fn to_json(&self) -> Json {
         let mut text = String::new();
         self.write_json(&mut text);
         json::parse(&text).unwrap_or(Value::Null)
+    }
+}
+
+/// `{valid, errors: [{code, field, message}], warnings: [...]}` (`write_json`), or
+/// `[valid, errors, warnings]` (`write_row`: the wire result's form; see
+/// `BuildOutput::write_wire`).
+impl Record for Report {
+    fn write_fields(&self, w: &mut impl RecordWriter) {
+        w.bool("valid", self.is_valid())
+            .list("errors", &self.errors, Issue::write_json)
+            .list("warnings", &self.warnings, Issue::write_json);
     }
 }
 

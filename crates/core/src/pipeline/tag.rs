@@ -7,7 +7,9 @@ use crate::config::{parse_config, TagConfig};
 use crate::enrichment::{self, Enrichment};
 use crate::event_data::{EventData, RequestContext};
 use crate::identity::{self, Cache, Identifiers, IdentityAnswer, IdentityCall, Resolution};
-use crate::json::{self, write_string, ArrayWriter, Json, ObjectWriter, RecordWriter, Value};
+use crate::json::{
+    self, write_string, ArrayWriter, Json, ObjectWriter, Record, RecordWriter, Value,
+};
 use crate::normalize::Context;
 use crate::payload;
 use crate::payload::{build_event, meta_event_name, Clock, SetCookie};

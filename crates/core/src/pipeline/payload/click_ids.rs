@@ -2,7 +2,7 @@
 //! `fbclid` when the page carries one, generated when missing; and the first-party cookies the
 //! host should set, with the very values the payload uses.
 use crate::event_data::{trimmed_text, EventData, RequestContext};
-use crate::json::{push_decimal, ArrayWriter, ObjectWriter, RecordWriter, Value};
+use crate::json::{push_decimal, Record, RecordWriter, Value};
 use crate::model::config::{CookieDomain, TagConfig};
 use crate::report::Report;
 use crate::url;
@@ -45,22 +45,12 @@ impl SetCookie {
         }
         h
     }
+}
 
-    /// `{name, value, maxAge, domain (null: host-only), path, secure, httpOnly, sameSite,
-    /// header}`, appended to `out`.
-    pub fn write_json(&self, out: &mut String) {
-        let mut o = ObjectWriter::new(out);
-        self.write_fields(&mut o);
-        o.end();
-    }
-
-    /// The same fields by position (the wire result's form; see `BuildOutput::write_wire`).
-    pub fn write_row(&self, out: &mut String) {
-        let mut a = ArrayWriter::new(out);
-        self.write_fields(&mut a);
-        a.end();
-    }
-
+/// `{name, value, maxAge, domain (null: host-only), path, secure, httpOnly, sameSite, header}`
+/// (`write_json`), or those by position (`write_row`: the wire result's form; see
+/// `BuildOutput::write_wire`).
+impl Record for SetCookie {
     fn write_fields(&self, w: &mut impl RecordWriter) {
         w.str("name", &self.name)
             .str("value", &self.value)
