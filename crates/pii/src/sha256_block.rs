@@ -111,8 +111,9 @@ impl Word for u32 {
     }
 }
 
-/// The compression function on one block, straight-line: 16 rounds per pass with the words
-/// in locals, four passes written out (the schedule's 16 words recomputed in place between passes).
+/// The compression function on one block: 16 straight-line rounds on the words in locals, that
+/// pass looped four times (the schedule's 16 words recomputed in place between passes; four
+/// passes written out measured slower and 11 KB larger).
 #[inline(always)]
 fn compress<W: Word>(state: &mut [W; 8], w: &mut [W; 16]) {
     let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *state;
