@@ -95,30 +95,8 @@ function decodeUtf8(bytes) {
   return decoder.decode(bytes);
 }
 
-// UTF-8 of JSON texts for the exports that take bytes: encoded one after the other into one
-// reused buffer (the glue then copies each view into wasm memory before the call), not a fresh
-// array per text and call. Up to 3 bytes per UTF-16 unit.
-let scratch = new Uint8Array(64 * 1024);
-function utf8Scratch(...texts) {
-  const need = texts.reduce((n, t) => n + t.length * 3, 0);
-  if (need > scratch.length) {
-    if (need > 16 * 1024 * 1024) return texts.map(utf8); // huge: don't keep it around
-    scratch = new Uint8Array(need);
-  }
-  let at = 0;
-  return texts.map((text) => {
-    const written = encoder.encodeInto(text, scratch.subarray(at)).written;
-    at += written;
-    return scratch.subarray(at - written, at);
-  });
-}
-
-/** No host entropy for this call: the tag draws from its own stream (its seed, `entropy()` at
- * creation: event ids, generated fbp values and trace ids are stretched from it in wasm). */
-const OWN_ENTROPY = new Uint8Array(0);
-
-// Event and request JSON go into wasm as UTF-8 bytes: TextEncoder is native, where a string
-// argument is copied by the glue one character at a time.
+// JSON text goes into wasm as UTF-8 (`wasmIo`): TextEncoder is native, where a string argument
+// is copied by the glue one character at a time.
 const encoder = new TextEncoder();
 const utf8 = (text) => encoder.encode(text);
 
@@ -283,6 +261,12 @@ function makeTag(wasm, buffers, config) {
     return withBodies(buffers.read(tag.buildFromInput(eventBytes, reqBytes, now, traceId ?? undefined, answers)));
   }
 
+  /** A batch's build from the JSON text of its events and of their context(s). */
+  function buildMany(events, ctx, now, traceId, answers) {
+    const [eventsBytes, ctxBytes] = buffers.write(events, ctx);
+    return withBodies(buffers.read(tag.buildBatchFromInput(eventsBytes, ctxBytes, now, traceId ?? undefined, answers)));
+  }
+
   /**
    * Identity resolution's I/O: ask what the wasm says to ask (`identityCalls`), fetch it all in
    * parallel, and return the answers for `build` (undefined when nothing was fetched).
@@ -345,7 +329,7 @@ function makeTag(wasm, buffers, config) {
     const context = (i) => (i.attempts ? JSON.stringify({ ...JSON.parse(i.request), attempts: i.attempts }) : i.request);
     const ctxText = `[${items.map(context).join(",")}]`;
     const { answers } = await resolveBatch(evsText, ctxText, now, options);
-    const built = withBodies(tag.buildBatch(...utf8Scratch(evsText, ctxText), now, OWN_ENTROPY, options.traceId ?? undefined, answers));
+    const built = buildMany(evsText, ctxText, now, options.traceId, answers);
     emit(built.logs);
     const tries = await Promise.all(built.requests.map((r) => attemptOnce(doFetch, r, tag.timeoutMs())));
     const input = {
@@ -408,7 +392,7 @@ function makeTag(wasm, buffers, config) {
       const evsText = evs.error ? "" : evs.text;
       const { req } = inputs(null, request);
       const { answers, identityMs } = await resolveBatch(evsText, req, now, options);
-      const built = withBodies(tag.buildBatch(...utf8Scratch(evsText, req), now, OWN_ENTROPY, options.traceId ?? undefined, answers));
+      const built = buildMany(evsText, req, now, options.traceId, answers);
       return { traceId: built.traceId, events: built.events, ...(await dispatch(built, started, identityMs, options)) };
     },
   };

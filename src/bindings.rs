@@ -312,16 +312,15 @@ impl WasmTag {
         input: Option<&Value<'_>>,
         now_ms: u64,
     ) {
-        let status = match out.status {
-            crate::tag::Status::Ready => return,
-            crate::tag::Status::Invalid => "invalid",
-            crate::tag::Status::Skipped => "skipped",
-        };
+        if out.status == crate::tag::Status::Ready {
+            return;
+        }
+        let status = out.status.name();
         let incoming = input
             .and_then(|e| e.get("event_name"))
             .and_then(Value::as_str);
         let name = crate::payload::meta_event_name(self.inner.config(), incoming);
-        let name = name.as_deref().or(incoming).unwrap_or_default();
+        let name = name.or(incoming).unwrap_or_default();
         self.record(|a| a.on_not_built(name, status, now_ms));
     }
 
@@ -420,11 +419,10 @@ impl WasmTag {
         .to_json()
     }
 
-    /// One event: `{status, requests, report, cookies, skipped?, identity?, traceId, logs}` as
-    /// JSON text on the first line (requests without `body`), then each request's body on its own
-    /// line. `now_ms` is the host's clock; `entropy` 32 random bytes (event ids and generated
-    /// fbp, then the trace id); `trace_id` the host's own trace id, if it has one;
-    /// `answers_json` what the `identityCalls` fetches came to (a JSON array in call order).
+    /// One event: its result head by position on the first line (`BuildOutput::write_wire`;
+    /// js/api.mjs `resultOf` names it), then each request's body on its own line. `now_ms` is
+    /// the host's clock; `trace_id` the host's own trace id, if it has one; `answers_json` what
+    /// the `identityCalls` fetches came to (a JSON array in call order).
     ///
     /// Event and request are UTF-8 JSON text, one after the other in the input buffer
     /// (`ioInput`: the host encodes them straight into wasm memory); the result goes to the
@@ -444,9 +442,92 @@ impl WasmTag {
             self.build_into(event, request, now_ms, &[], trace_id, answers_json, out);
         })
     }
+
+    /// `build_batch` over the input buffer (events and request context as UTF-8 JSON text, one
+    /// after the other, as for `buildFromInput`); the result goes to the output buffer and its
+    /// length in bytes is returned.
+    #[wasm_bindgen(js_name = buildBatchFromInput)]
+    pub fn build_batch_from_input(
+        &self,
+        events_len: usize,
+        request_len: usize,
+        now_ms: f64,
+        trace_id: Option<String>,
+        answers_json: Option<String>,
+    ) -> usize {
+        with_io(events_len.saturating_add(request_len), |input, out| {
+            let (events, request) = input.split_at(events_len.min(input.len()));
+            out.push_str(&self.build_batch(events, request, now_ms, &[], trace_id, answers_json));
+        })
+    }
 }
 
 impl WasmTag {
+    /// Many events of one incoming request: `{status, requests: [{..., eventIndexes}], events:
+    /// [{index, status, report, skipped?}], traceId, logs}` on the first line, then one body per
+    /// line (at most 1,000 events per request, one request per pixel and chunk). A non-empty
+    /// `entropy` replaces the tag's own stream for this call (`buildBatchFromInput` passes none).
+    pub fn build_batch(
+        &self,
+        events_json: &[u8],
+        request_json: &[u8],
+        now_ms: f64,
+        entropy: &[u8],
+        trace_id: Option<String>,
+        answers_json: Option<String>,
+    ) -> String {
+        let events_json = utf8(events_json);
+        let request_json = utf8(request_json);
+        let (clock, trace) = run_start(now_ms, &self.entropy_or_own(entropy), trace_id);
+        let mut log = self.logger(&trace, clock.now_ms);
+        let events = match json::parse_borrowed(events_json) {
+            Ok(Value::Array(events)) => events,
+            _ => {
+                log.error("Build", "Error", "runBatch needs an array of events", None);
+                let head = Json::object([
+                    ("status", Json::from("invalid")),
+                    ("requests", Json::Array(Vec::new())),
+                    ("events", Json::Array(Vec::new())),
+                    ("traceId", Json::from(trace)),
+                    ("logs", log.into_json()),
+                ]);
+                return head.to_json();
+            }
+        };
+        let request = json::parse(request_json).unwrap_or(Json::Null);
+        // Per event: null (nothing fetched) or its answers.
+        let answers: Vec<Option<Vec<IdentityAnswer>>> = match answers_json.map(|a| json::parse(&a))
+        {
+            Some(Ok(Json::Array(per_event))) => per_event
+                .iter()
+                .map(|a| {
+                    a.as_array()
+                        .map(|items| items.iter().map(answer_from_json).collect())
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let mut cache = self.identity_cache.try_borrow_mut().ok();
+        let contexts = batch::Contexts::of(&request, events.len());
+        let out = batch::build_batch(
+            &self.inner,
+            &events,
+            contexts,
+            clock,
+            &answers,
+            cache.as_deref_mut(),
+        );
+        self.count(|m| out.events.iter().for_each(|e| m.on_build(e, clock.now_ms)));
+        for (e, input) in out.events.iter().zip(&events) {
+            self.record_not_built(e, Some(input), clock.now_ms);
+        }
+        observe::log_batch(&mut log, &out);
+        out.to_wire_with(|o| {
+            o.str("traceId", &trace);
+            log.write_records(o.key("logs"));
+        })
+    }
+
     /// `buildFromInput` over bytes given here (native benches and tests); a non-empty `entropy`
     /// replaces the tag's own stream for this call.
     pub fn build(
@@ -516,71 +597,6 @@ impl WasmTag {
     #[wasm_bindgen(js_name = timeoutMs)]
     pub fn timeout_ms(&self) -> f64 {
         self.inner.config().retry.timeout_ms as f64
-    }
-
-    /// Many events of one incoming request: `{status, requests: [{..., eventIndexes}], events:
-    /// [{index, status, report, skipped?}], traceId, logs}` on the first line, then one body per
-    /// line (at most 1,000 events per request, one request per pixel and chunk).
-    #[wasm_bindgen(js_name = buildBatch)]
-    pub fn build_batch(
-        &self,
-        events_json: &[u8],
-        request_json: &[u8],
-        now_ms: f64,
-        entropy: &[u8],
-        trace_id: Option<String>,
-        answers_json: Option<String>,
-    ) -> String {
-        let events_json = utf8(events_json);
-        let request_json = utf8(request_json);
-        let (clock, trace) = run_start(now_ms, &self.entropy_or_own(entropy), trace_id);
-        let mut log = self.logger(&trace, clock.now_ms);
-        let events = match json::parse_borrowed(events_json) {
-            Ok(Value::Array(events)) => events,
-            _ => {
-                log.error("Build", "Error", "runBatch needs an array of events", None);
-                let head = Json::object([
-                    ("status", Json::from("invalid")),
-                    ("requests", Json::Array(Vec::new())),
-                    ("events", Json::Array(Vec::new())),
-                    ("traceId", Json::from(trace)),
-                    ("logs", log.into_json()),
-                ]);
-                return head.to_json();
-            }
-        };
-        let request = json::parse(request_json).unwrap_or(Json::Null);
-        // Per event: null (nothing fetched) or its answers.
-        let answers: Vec<Option<Vec<IdentityAnswer>>> = match answers_json.map(|a| json::parse(&a))
-        {
-            Some(Ok(Json::Array(per_event))) => per_event
-                .iter()
-                .map(|a| {
-                    a.as_array()
-                        .map(|items| items.iter().map(answer_from_json).collect())
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
-        let mut cache = self.identity_cache.try_borrow_mut().ok();
-        let contexts = batch::Contexts::of(&request, events.len());
-        let out = batch::build_batch(
-            &self.inner,
-            &events,
-            contexts,
-            clock,
-            &answers,
-            cache.as_deref_mut(),
-        );
-        self.count(|m| out.events.iter().for_each(|e| m.on_build(e, clock.now_ms)));
-        for (e, input) in out.events.iter().zip(&events) {
-            self.record_not_built(e, Some(input), clock.now_ms);
-        }
-        observe::log_batch(&mut log, &out);
-        out.to_wire_with(|o| {
-            o.str("traceId", &trace);
-            log.write_records(o.key("logs"));
-        })
     }
 
     /// After try number `attempt_number` (1 = the first) of a request of `events` events:

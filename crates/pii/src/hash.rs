@@ -76,7 +76,7 @@ fn code_hash(index: usize, bytes: &[u8]) -> [u8; 64] {
     })
 }
 
-use crate::sha256_block::{digest_four, H0, ONE_BLOCK_MAX};
+use crate::sha256_block::{digest_four, padded_block, H0, ONE_BLOCK_MAX};
 
 /// True when `bytes` is for a `HashQueue`: one block, and not a cached code.
 pub fn queueable(bytes: &[u8]) -> bool {
@@ -165,11 +165,7 @@ fn sha256_digest(bytes: &[u8]) -> [u8; 32] {
     if bytes.len() > ONE_BLOCK_MAX {
         return Sha256::digest(bytes).into();
     }
-    let mut block = GenericArray::default();
-    block[..bytes.len()].copy_from_slice(bytes);
-    block[bytes.len()] = 0x80;
-    let bits = (bytes.len() as u64) * 8;
-    block[56..].copy_from_slice(&bits.to_be_bytes());
+    let block = GenericArray::from(padded_block(bytes));
     let mut state = H0;
     sha2::compress256(&mut state, core::slice::from_ref(&block));
     let mut out = [0u8; 32];

@@ -5,7 +5,7 @@
 use crate::batch::{build_batch, Contexts};
 use crate::json::{self, Json, Value};
 use crate::payload::Clock;
-use crate::tag::{BuildOutput, Status, Tag};
+use crate::tag::{BuildOutput, Tag};
 
 /// One recorded input: config, event (or array of events) and request context as JSON text.
 pub struct Case {
@@ -79,7 +79,7 @@ impl Case {
         } else {
             let out = tag.build_text(&self.event, &self.request, self.clock);
             let requests = out.requests.iter().map(request_json).collect();
-            (status_name(out.status), requests, vec![event_json(&out)])
+            (out.status.name(), requests, vec![event_json(&out)])
         };
         Json::object([
             ("name", Json::from(self.name.as_str())),
@@ -88,14 +88,6 @@ impl Case {
             ("events", Value::Array(events)),
         ])
         .to_json()
-    }
-}
-
-fn status_name(s: Status) -> &'static str {
-    match s {
-        Status::Ready => "ready",
-        Status::Invalid => "invalid",
-        Status::Skipped => "skipped",
     }
 }
 
@@ -111,7 +103,7 @@ fn event_json(out: &BuildOutput) -> Json {
         Value::Array(issues.iter().map(|i| Json::from(i.code)).collect())
     };
     Json::object([
-        ("status", Json::from(status_name(out.status))),
+        ("status", Json::from(out.status.name())),
         ("errors", codes(&out.report.errors)),
         ("warnings", codes(&out.report.warnings)),
     ])

@@ -16,10 +16,10 @@ pub use event_name::{meta_event_name, STANDARD_EVENTS};
 
 use crate::event_data::{trimmed_text, EventData, RequestContext};
 use crate::json::{Json, Value};
-use crate::model::config::TagConfig;
+use crate::model::config::{EventEnhancement, TagConfig};
 use crate::normalize::Context;
 use crate::report::Report;
-use crate::user_data::hash_user_data;
+use crate::user_data::{hash_user_data, HashedUserData};
 use crate::{ip, url};
 
 /// The clock and randomness of one run (from the host; fixed in tests and `--now`).
@@ -142,16 +142,7 @@ pub fn build_event<'a>(
     let page = url::Page::new(page_url);
     let ids = click_ids(config, ev, req, &page, clock, report);
     let enhancement = enhancement::active(config, ev);
-    let mut raw = user_fields::collect(config, ev, req);
-    if let Some(ee) = enhancement {
-        enhancement::fill(&mut raw, enhancement::read(ee, ev, req, report));
-    }
-    let mut hashed = hash_user_data(
-        &raw,
-        Context {
-            current_year: clock.year(),
-        },
-    );
+    let mut hashed = hashed_user_data(config, ev, req, enhancement, clock, report);
     // Plain keys the build decides, last (replacing the event's own): set on the hashed record
     // (hashing passes plain keys through as they are), so their new text is not copied again.
     let ip = client_ip(config, ev, req, report);
@@ -285,14 +276,7 @@ pub fn cookies(
     let mut cookies = click_ids(config, ev, req, &page, clock, &mut report).cookies;
     // The enhancement cookie needs the hashed user data (only when the feature is on).
     if let Some(ee) = enhancement::active(config, ev) {
-        let mut raw = user_fields::collect(config, ev, req);
-        enhancement::fill(&mut raw, enhancement::read(ee, ev, req, &mut report));
-        let hashed = hash_user_data(
-            &raw,
-            Context {
-                current_year: clock.year(),
-            },
-        );
+        let hashed = hashed_user_data(config, ev, req, Some(ee), clock, &mut report);
         cookies.extend(enhancement::cookie(
             config,
             ee,
@@ -302,6 +286,26 @@ pub fn cookies(
         ));
     }
     cookies
+}
+
+/// The event's user_data record, hashed: its mapped fields, with what the enhancement cookie
+/// stored filled in where the event lacks it (when that feature is on).
+fn hashed_user_data<'a>(
+    config: &'a TagConfig,
+    ev: &EventData<'a>,
+    req: &RequestContext,
+    enhancement: Option<&EventEnhancement>,
+    clock: Clock,
+    report: &mut Report,
+) -> HashedUserData<'a> {
+    let mut raw = user_fields::collect(config, ev, req);
+    if let Some(ee) = enhancement {
+        enhancement::fill(&mut raw, enhancement::read(ee, ev, req, report));
+    }
+    let ctx = Context {
+        current_year: clock.year(),
+    };
+    hash_user_data(&raw, ctx)
 }
 
 /// `key` moved to the end of an object with its new value, when there is one.
