@@ -4,7 +4,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use omni_meta_capi::bindings::{hash_user_data_text, normalize_json};
-use omni_meta_capi::json::{parse, Json};
+use omni_meta_capi::json::{parse, write_string, Json};
 use omni_meta_capi::normalize::{normalize_and_hash, Context, Field};
 use wasm_bindgen_test::*;
 
@@ -120,4 +120,49 @@ fn four_lane_sha256_matches_sha2_in_the_browser() {
             }
         }
     }
+}
+
+/// JSON strings are scanned sixteen bytes at a time in wasm SIMD (json.rs `first_escape`; native
+/// builds test the word scan): every byte that needs escaping, at every position of strings
+/// around the block sizes, is escaped as a byte-by-byte writer does and parses back.
+#[wasm_bindgen_test]
+fn json_string_scan_in_wasm_simd_finds_every_special_byte() {
+    fn escaped_byte_by_byte(s: &str) -> String {
+        let mut out = String::from("\"");
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '\u{8}' => out.push_str("\\b"),
+                '\u{c}' => out.push_str("\\f"),
+                c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+    // Plain text with a two-byte character, so bytes >= 0x80 pass the unsigned compare.
+    let plain: Vec<char> = "abcdefghijklmnopqrstuvwxyzé0123456789".chars().collect();
+    let mut checked = 0;
+    for len in 0..40 {
+        let base: Vec<char> = plain.iter().cycle().skip(len).take(len).copied().collect();
+        for at in 0..=len {
+            for special in (0u8..0x20).chain([b'"', b'\\']) {
+                let mut chars = base.clone();
+                chars.insert(at, char::from(special));
+                let s: String = chars.into_iter().collect();
+                let mut written = String::new();
+                write_string(&s, &mut written);
+                assert_eq!(written, escaped_byte_by_byte(&s), "length {len}, at {at}");
+                let back = parse(&written).expect("parses");
+                assert_eq!(back.as_str(), Some(s.as_str()), "length {len}, at {at}");
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, (1..=40).sum::<usize>() * 34);
 }
