@@ -208,12 +208,13 @@ function clock(options) {
 
 /**
  * A wasm result text: the result on the first line (an object, or a single build's head by
- * position: see `resultOf`), then one request body per line.
+ * position: see `resultOf`), then one request body per line. `heads`: the tag's request heads
+ * (`requestHeads`), which a single build's head names by index.
  */
-function withBodies(text) {
+function withBodies(text, heads) {
   let at = text.indexOf("\n");
   const head = JSON.parse(at < 0 ? text : text.slice(0, at));
-  const result = Array.isArray(head) ? resultOf(head) : head;
+  const result = Array.isArray(head) ? resultOf(head, heads) : head;
   for (const r of result.requests) {
     if (at < 0) break;
     const next = text.indexOf("\n", at + 1);
@@ -228,10 +229,15 @@ function withBodies(text) {
  * (crates/core/src/pipeline/tag.rs) writes it: V8 parses arrays of values in well under half
  * the time of the same objects, and naming the positions here costs less than the difference.
  */
-function resultOf([status, requests, [valid, errors, warnings], cookies, skipped, identity, traceId, logs]) {
+function resultOf([status, requests, [valid, errors, warnings], cookies, skipped, identity, traceId, logs], heads) {
   const result = {
     status,
-    requests: requests.map(([pixelId, url, method, headers]) => ({ pixelId, url, method, headers })),
+    // Each request by its pixel's index: the rest but the body is the tag's, read once. A
+    // result's objects are the caller's own to change, so every request gets fresh ones.
+    requests: requests.map((pixel) => {
+      const [pixelId, url, method, headers] = heads[pixel];
+      return { pixelId, url, method, headers: { ...headers } };
+    }),
     report: { valid, errors, warnings },
     cookies: cookies.map(([name, value, maxAge, domain, path, secure, httpOnly, sameSite, header]) => ({ name, value, maxAge, domain, path, secure, httpOnly, sameSite, header })),
   };
@@ -254,17 +260,18 @@ function makeTag(wasm, buffers, config) {
   // Unserializable config: let Rust report it as unreadable JSON, like any other bad config.
   const tag = new wasm.WasmTag(json.error ? "" : json.text, entropy());
   const monitor = JSON.parse(tag.errorMonitor());
+  const heads = JSON.parse(tag.requestHeads());
 
   /** One event's build from its JSON text and the request's: the result with its bodies. */
   function buildOne(event, req, now, traceId, answers) {
     const [eventBytes, reqBytes] = buffers.write(event, req);
-    return withBodies(buffers.read(tag.buildFromInput(eventBytes, reqBytes, now, traceId ?? undefined, answers)));
+    return withBodies(buffers.read(tag.buildFromInput(eventBytes, reqBytes, now, traceId ?? undefined, answers)), heads);
   }
 
   /** A batch's build from the JSON text of its events and of their context(s). */
   function buildMany(events, ctx, now, traceId, answers) {
     const [eventsBytes, ctxBytes] = buffers.write(events, ctx);
-    return withBodies(buffers.read(tag.buildBatchFromInput(eventsBytes, ctxBytes, now, traceId ?? undefined, answers)));
+    return withBodies(buffers.read(tag.buildBatchFromInput(eventsBytes, ctxBytes, now, traceId ?? undefined, answers)), heads);
   }
 
   /**

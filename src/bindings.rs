@@ -23,6 +23,7 @@ use crate::normalize::{normalize_and_hash, Context, Field};
 use crate::observe::{self, Timings};
 use crate::payload::Clock;
 use crate::tag::{IdentityPlan, Tag, MAX_EVENT_BYTES};
+use crate::request::{request_heads, HttpRequest};
 use crate::user_data::{hash_records, scalar_text};
 use crate::user_data_batch::{hash_record_json_into, hash_records_json_into};
 
@@ -682,6 +683,17 @@ impl WasmTag {
         let record = json::parse(record_json).ok()?;
         let mut gate = self.monitor_gate.try_borrow_mut().ok()?;
         gate.admit(&record, clamp_ms(now_ms), per_minute)
+    }
+
+    /// Every pixel's request but its body, `[[pixelId, url, method, headers], ...]` in the
+    /// config's order: a single build's result names its requests by index into this list
+    /// (`BuildOutput::write_wire`), read once per tag.
+    #[wasm_bindgen(js_name = requestHeads)]
+    pub fn request_heads(&self) -> String {
+        let heads = request_heads(self.inner.config());
+        let mut out = String::new();
+        json::write_array(&heads, &mut out, HttpRequest::write_row);
+        out
     }
 
     /// `{endpoint, token}` of the config's error monitor, or `null`.

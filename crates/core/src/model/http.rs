@@ -4,6 +4,9 @@ use crate::json::{ArrayWriter, Json, Key, ObjectWriter, RecordWriter, Value};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HttpRequest {
+    /// Which of the tag's pixels this request is for: its place in the config's list. A single
+    /// build's wire result names its requests by it (`BuildOutput::write_wire`).
+    pub pixel: usize,
     pub pixel_id: String,
     pub url: String,
     pub method: &'static str,

@@ -31,12 +31,12 @@ pub fn build_requests(
     data.push(']');
     let mut requests = Vec::with_capacity(config.pixels.len());
     if let Some((last, others)) = config.pixels.split_last() {
-        for pixel in others {
+        for (index, pixel) in others.iter().enumerate() {
             let mut body = String::with_capacity(data.len() + BODY_TAIL_BYTES);
             body.push_str(&data);
-            requests.push(one(config, pixel, body, test_event_code));
+            requests.push(one(config, index, pixel, body, test_event_code));
         }
-        requests.push(one(config, last, data, test_event_code));
+        requests.push(one(config, others.len(), last, data, test_event_code));
     }
     requests
 }
@@ -56,6 +56,7 @@ const JSON_HEADERS: &[(&str, &str)] = &[
 /// One pixel's request: `body` holds the `data` array; the fields after it are added here.
 fn one(
     config: &TagConfig,
+    index: usize,
     pixel: &Pixel,
     mut body: String,
     test_event_code: Option<&str>,
@@ -86,6 +87,16 @@ fn one(
     }
     body.push('}');
     HttpRequest {
+        body,
+        ..request_head(config, index, pixel)
+    }
+}
+
+/// The request to Meta for `pixel`, the `index`-th of the tag's, without its body: all of it
+/// but the body comes from the config alone.
+fn request_head(config: &TagConfig, index: usize, pixel: &Pixel) -> HttpRequest {
+    HttpRequest {
+        pixel: index,
         pixel_id: pixel.id.clone(),
         url: format!(
             "{}/{}/{}/events",
@@ -93,8 +104,19 @@ fn one(
         ),
         method: "POST",
         headers: JSON_HEADERS,
-        body,
+        body: String::new(),
     }
+}
+
+/// Every pixel's request without a body, in the config's order: what a wire result's request
+/// indexes name (the host reads them once per tag, not once per build).
+pub fn request_heads(config: &TagConfig) -> Vec<HttpRequest> {
+    config
+        .pixels
+        .iter()
+        .enumerate()
+        .map(|(index, pixel)| request_head(config, index, pixel))
+        .collect()
 }
 
 #[cfg(test)]
@@ -133,5 +155,17 @@ mod tests {
         );
         assert_eq!(reqs[0].body, expected);
         assert!(reqs[1].body.contains(r#""access_token":"tok2""#));
+        // Each request names its pixel by index, and its head is the one read once per tag.
+        let heads = request_heads(&config);
+        for (i, r) in reqs.iter().enumerate() {
+            assert_eq!(r.pixel, i);
+            let head = &heads[i];
+            assert_eq!(
+                (&head.pixel_id, &head.url, head.method, head.headers),
+                (&r.pixel_id, &r.url, r.method, r.headers)
+            );
+            assert!(head.body.is_empty());
+        }
+        assert_eq!(heads[1].pixel_id, "222");
     }
 }

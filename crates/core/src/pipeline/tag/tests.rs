@@ -323,17 +323,29 @@ fn wire_format_puts_each_body_on_its_own_line() {
     let field = |k: &str| whole.get(k).cloned();
     assert_eq!(head.as_array().map(<[Value]>::len), Some(8));
     assert_eq!(at(0), field("status"));
+    // Requests by their pixel's index into the tag's request heads, read once per tag.
+    let mut heads_text = String::new();
+    json::write_array(
+        &crate::request::request_heads(t.config()),
+        &mut heads_text,
+        HttpRequest::write_row,
+    );
+    let heads = parse(&heads_text).expect("request heads");
     let requests = at(1).unwrap_or(Value::Null);
-    for (i, r) in whole
-        .get("requests")
-        .and_then(Value::as_array)
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-    {
-        let row = requests
+    let whole_requests = whole.get("requests").and_then(Value::as_array);
+    assert_eq!(requests.to_json(), "[0,1]", "both pixels, in the config's order");
+    for (i, r) in whole_requests.unwrap_or_default().iter().enumerate() {
+        let index = requests
             .as_array()
             .and_then(|a| a.get(i))
+            .and_then(|v| match v {
+                Value::Number(n) => n.parse::<usize>().ok(),
+                _ => None,
+            })
+            .unwrap_or(usize::MAX);
+        let row = heads
+            .as_array()
+            .and_then(|a| a.get(index))
             .and_then(Value::as_array)
             .unwrap_or_default();
         let names = ["pixelId", "url", "method", "headers"];
