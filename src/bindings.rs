@@ -22,8 +22,8 @@ use crate::monitor::Gate;
 use crate::normalize::{normalize_and_hash, Context, Field};
 use crate::observe::{self, Timings};
 use crate::payload::Clock;
-use crate::tag::{IdentityPlan, Tag, MAX_EVENT_BYTES};
 use crate::request::{request_heads, HttpRequest};
+use crate::tag::{IdentityPlan, Tag, MAX_EVENT_BYTES};
 use crate::user_data::{hash_records, scalar_text};
 use crate::user_data_batch::{hash_record_json_into, hash_records_json_into};
 

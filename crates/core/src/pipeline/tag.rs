@@ -7,8 +7,8 @@ use crate::config::{parse_config, TagConfig};
 use crate::enrichment::{self, Enrichment};
 use crate::event_data::{EventData, RequestContext};
 use crate::identity::{self, Cache, Identifiers, IdentityAnswer, IdentityCall, Resolution};
-use crate::json::{push_decimal, 
-    self, write_string, ArrayWriter, Json, ObjectWriter, Record, RecordWriter, Value,
+use crate::json::{
+    self, push_decimal, write_string, ArrayWriter, Json, ObjectWriter, Record, RecordWriter, Value,
 };
 use crate::normalize::Context;
 use crate::payload;

@@ -333,7 +333,11 @@ fn wire_format_puts_each_body_on_its_own_line() {
     let heads = parse(&heads_text).expect("request heads");
     let requests = at(1).unwrap_or(Value::Null);
     let whole_requests = whole.get("requests").and_then(Value::as_array);
-    assert_eq!(requests.to_json(), "[0,1]", "both pixels, in the config's order");
+    assert_eq!(
+        requests.to_json(),
+        "[0,1]",
+        "both pixels, in the config's order"
+    );
     for (i, r) in whole_requests.unwrap_or_default().iter().enumerate() {
         let index = requests
             .as_array()
