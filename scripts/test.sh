@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-# A full run needs ~3 GB of disk (target/, fuzz/target, node_modules); say what there is, so a
+# A full run needs ~2 GB of disk (target/, fuzz/target, node_modules); say what there is, so a
 # "No space left on device" further down is read for what it is.
 echo "== disk: $(df -Ph . | awk 'NR==2 {print $4}') free here"
 bash scripts/setup.sh all

@@ -236,15 +236,12 @@ pub fn hmac_sha256_hex(key: &[u8], message: &[u8]) -> String {
     }
 }
 
-/// Lowercase hex of any bytes.
+/// Lowercase hex of any bytes (the digests' table, `HEX_PAIRS`).
 pub fn hex(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 15)]));
-    }
-    out
+    bytes
+        .iter()
+        .flat_map(|&b| HEX_PAIRS[usize::from(b)].map(char::from))
+        .collect()
 }
 
 #[cfg(test)]

@@ -912,6 +912,8 @@ impl<'a, 'v, T: TextOf<'a, 'v>> Parser<'a, 'v, T> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn numbers_from_integers_are_their_decimal_text() {
         for n in (0..1_000).chain([u64::MAX, 1 << 40]) {
@@ -922,8 +924,6 @@ mod tests {
             assert_eq!(borrowed, n < 100, "{n}");
         }
     }
-
-    use super::*;
 
     #[test]
     fn first_escape_finds_the_first_special_byte_at_every_position() {

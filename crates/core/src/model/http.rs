@@ -30,7 +30,8 @@ impl HttpRequest {
         headers.end();
     }
 
-    /// `[pixelId, url, method, headers]` (the wire result's form), appended to `out`.
+    /// `[pixelId, url, method, headers]` (a row of `requestHeads`, which a single build's wire
+    /// result names by index), appended to `out`.
     pub fn write_row(&self, out: &mut String) {
         let mut a = ArrayWriter::new(out);
         self.write_head(&mut a);
